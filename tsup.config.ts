@@ -1,0 +1,23 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    main: 'src/main.ts',
+    index: 'src/index.ts',
+    testing: 'src/testing.ts',
+    // Its own file: piscina loads it by path, never through an import.
+    'worker/entry': 'src/worker/entry.ts',
+    'demo/agents': 'src/demo/agents.ts',
+  },
+  format: ['esm'],
+  platform: 'node',
+  target: 'node20',
+  dts: { entry: { index: 'src/index.ts', testing: 'src/testing.ts' } },
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  shims: false,
+  // Native and heavy packages stay external: they are loaded from node_modules at run time.
+  external: ['better-sqlite3', 'node-av', 'beamcoder', 'piscina', 'tsx', '@napi-rs/image', 'undici'],
+  banner: ({ format }) => (format === 'esm' ? { js: "import { createRequire as __taCreateRequire } from 'node:module'; const require = __taCreateRequire(import.meta.url);" } : {}),
+});
