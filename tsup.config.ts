@@ -19,5 +19,4 @@ export default defineConfig({
   shims: false,
   // Native and heavy packages stay external: they are loaded from node_modules at run time.
   external: ['better-sqlite3', 'node-av', 'beamcoder', 'piscina', 'tsx', '@napi-rs/image', 'undici'],
-  banner: ({ format }) => (format === 'esm' ? { js: "import { createRequire as __taCreateRequire } from 'node:module'; const require = __taCreateRequire(import.meta.url);" } : {}),
 });

@@ -1,0 +1,74 @@
+/**
+ * The seam between the runner and where projects live. LocalPlatform (SQLite + media folder) and
+ * EncordPlatform (the Encord HTTP API, or our emulator of it) implement it; the runner only ever
+ * talks to this interface, so both behave the same (the contract suite runs against each).
+ * Every method is a bulk operation: the runner bundles, the platform splits to its own limits.
+ */
+import type {
+  LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord,
+} from '../shared/types.js';
+
+export interface TaskPage {
+  results: TaskRecord[];
+  nextPageToken: string | null;
+}
+
+export interface ListTasksOptions {
+  pageToken?: string | null;
+  pageSize?: number;
+  dataHashes?: string[];
+}
+
+export interface ProceedAction {
+  taskUuid: string;
+  pathwayUuid?: string;
+  pathwayName?: string;
+}
+
+export interface LabelSave {
+  dataHash: string;
+  labelHash: string | null;
+  labelRow: LabelRowJson;
+}
+
+/** What happened to each proceed: moved, or skipped because the task had already left the stage. */
+export interface ProceedResult {
+  moved: string[];
+  skipped: string[];
+}
+
+/** Counts of platform operations (requests for HTTP platforms), by operation name. */
+export type PlatformCallCounts = Record<string, number>;
+
+/**
+ * How a worker thread re-creates its own handle on the platform (workers cannot share the main
+ * thread's sockets or database handle). Plain data: it crosses the thread boundary.
+ */
+export type PlatformDescriptor =
+  | { kind: 'local'; dir: string }
+  | { kind: 'encord'; projectHash: string; domain: string; keyText: string };
+
+export interface Platform {
+  readonly kind: 'local' | 'encord';
+  readonly descriptor: PlatformDescriptor;
+  /** Project, ontology and workflow (stages with pathways). */
+  getProject(): Promise<ProjectInfo>;
+  /** One page of the tasks in a stage, in a stable order that tolerates tasks leaving the stage. */
+  listTasks(stageUuid: string, options?: ListTasksOptions): Promise<TaskPage>;
+  /** Label-row metadata for these data hashes (one bulk call); order not guaranteed. */
+  listLabelRowMetadata(dataHashes: string[], include?: LabelRowIncludeArgs): Promise<LabelRowMetadata[]>;
+  /** Label-row content, keyed by data hash; rows with a null label hash are created. */
+  getLabelRows(metadata: LabelRowMetadata[], init?: LabelRowInitArgs): Promise<Map<string, LabelRowJson>>;
+  /** Storage items in request order. */
+  getStorageItems(uuids: string[], options?: { signUrls?: boolean }): Promise<StorageItem[]>;
+  /** Child items (image groups, image sequences) in frame order. */
+  getChildItems(item: StorageItem, options?: { signUrls?: boolean }): Promise<StorageItem[]>;
+  saveLabelRows(saves: LabelSave[]): Promise<void>;
+  /** `[dataHash, priority]` pairs; priority in [0, 1] (0 is a priority). */
+  setPriorities(priorities: Array<[string, number]>): Promise<void>;
+  /** Proceeds out of one stage. A task that already left the stage is skipped, never fails the rest. */
+  proceedTasks(stageUuid: string, actions: ProceedAction[]): Promise<ProceedResult>;
+  /** Operation counters since creation (for summaries, tests and benchmarks). */
+  callCounts(): PlatformCallCounts;
+  close(): Promise<void>;
+}
