@@ -8,6 +8,8 @@ export default defineConfig({
     // Its own file: piscina loads it by path, never through an import.
     'worker/entry': 'src/worker/entry.ts',
     'demo/agents': 'src/demo/agents.ts',
+    // Decoder backends, loaded directly by tests and the bench.
+    'worker/decode/index': 'src/worker/decode/index.ts',
   },
   format: ['esm'],
   platform: 'node',
