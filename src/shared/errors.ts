@@ -19,7 +19,6 @@ export const ERROR_CATALOG = {
   TA_AGENT_BAD_RETURN: { when: 'The agent returned something that is neither a pathway, null, nor `{pathway, labelRow, priority}`.', fix: 'Return a pathway name/UUID, null, or a return struct.' },
   TA_PATHWAY_UNKNOWN: { when: 'The agent returned a pathway name or UUID that the stage does not have.', fix: 'Use one of the pathways listed in the message.' },
   TA_PRIORITY_INVALID: { when: 'The agent returned a priority outside [0, 1].', fix: 'Return a number between 0 and 1.' },
-  TA_PRIORITY_NEEDS_LABEL_ROW: { when: 'The agent returned a priority but its stage has neither `willSetPriority` nor a labelRow dependency.', fix: 'Add `willSetPriority: true` to the stage options.' },
   TA_STAGE_UNKNOWN: { when: 'A stage is registered under a title or UUID the project does not have.', fix: 'Use one of the agent stages listed in the message.' },
   TA_STAGE_NOT_AGENT: { when: 'A stage is registered that exists but is not an AGENT stage.', fix: 'Register only AGENT stages (listed in the message).' },
   TA_STAGE_DUPLICATE: { when: 'The same stage is registered twice (by title or by UUID).', fix: 'Remove one registration, or pass `overwrite: true`.' },

@@ -1,0 +1,57 @@
+/** Run options and the run summary: the public shapes of `task-agents run` and `runner.execute()`. */
+import type { SerializedError } from '../shared/errors.js';
+
+export interface RunOptions {
+  /** Local project directory, or an Encord project UUID. Default: `./demo-project` for the demo. */
+  project: string;
+  /** Worker threads. @default availableParallelism() */
+  threads: number;
+  /** Tasks in flight per worker thread (raise for I/O-bound agents). @default 1 */
+  concurrency: number;
+  /** Seconds between passes; unset = one pass then exit. */
+  refreshEvery?: number;
+  /** Extra attempts per task after a failure (agent or dependency). @default 3 */
+  numRetries: number;
+  /** Tasks per page / prefetch batch. @default 300 */
+  taskBatchSize: number;
+  /** Cap on tasks attempted per stage per pass. */
+  maxTasksPerStage?: number;
+  /** Per-attempt timeout of an agent, in ms; 0 = none. @default 0 */
+  taskTimeoutMs: number;
+  /** Frame decoder backend. @default 'auto' */
+  decoder: 'auto' | 'beamcoder' | 'node-av';
+  /** Progress bars and human output. */
+  quiet: boolean;
+  json: boolean;
+}
+
+export interface StageSummary {
+  stage: string;
+  stageUuid: string;
+  attempted: number;
+  moved: Record<string, number>;
+  stayed: number;
+  failed: Record<string, number>;
+  skipped: number;
+}
+
+export interface TaskFailure {
+  taskUuid: string;
+  dataTitle: string;
+  stage: string;
+  code: SerializedError['code'];
+  message: string;
+  hint?: string;
+}
+
+export interface RunSummary {
+  ok: boolean;
+  durationMs: number;
+  tasksPerSecond: number;
+  passes: number;
+  interrupted: boolean;
+  stages: StageSummary[];
+  failures: TaskFailure[];
+  /** Platform operations (requests for HTTP platforms) by name. */
+  calls: Record<string, number>;
+}

@@ -1,0 +1,161 @@
+/**
+ * The user-facing Runner: agents are registered on it per workflow stage. The same module is
+ * imported by every worker thread (where registering is all that happens) and can start a run
+ * itself (`runner.runIfMain(import.meta)` or `await runner.execute()`); the run machinery is
+ * loaded lazily from the main-thread code, so workers never load it.
+ */
+import { isMainThread } from 'node:worker_threads';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TaskAgentError } from '../shared/errors.js';
+import type { LabelRowIncludeArgs, LabelRowInitArgs, ProjectInfo } from '../shared/types.js';
+import type { AnyDep, Dep, TaskContext } from '../deps/define.js';
+import type { LabelRow } from '../shared/label-row/index.js';
+import type { RunOptions, RunSummary } from './run-types.js';
+
+export const RUNNER_BRAND = Symbol.for('task-agents.runner');
+
+/** What an agent may return. */
+export type AgentReturn =
+  | string
+  | null
+  | undefined
+  | void
+  | {
+      /** Pathway title or UUID; null/undefined leaves the task in its stage (labels and priority still saved). */
+      pathway?: string | null;
+      /** A label row to save (bundled, before the task proceeds). */
+      labelRow?: LabelRow;
+      /** Priority in [0, 1]; 0 is a priority. Needs `willSetPriority` or a labelRow dependency. */
+      priority?: number;
+    };
+
+type DepValues<D> = { [K in keyof D]: D[K] extends Dep<infer T> ? T : never };
+
+export type AgentFunction<D extends Record<string, AnyDep>> = (input: TaskContext & DepValues<D>) => AgentReturn | Promise<AgentReturn>;
+
+export interface StageOptions<D extends Record<string, AnyDep>> {
+  /** Dependencies injected into the agent by name. */
+  deps?: D;
+  /** Arguments for listing label-row metadata (Python `label_row_metadata_include_args`). */
+  labelRowInclude?: LabelRowIncludeArgs;
+  /** Arguments for initialising label rows (Python `label_row_initialise_labels_args`). */
+  labelRowInit?: LabelRowInitArgs;
+  /** Fetch label-row metadata even without a labelRow dependency, so a returned priority can be set. */
+  willSetPriority?: boolean;
+  /** Replace an earlier registration of the same stage, keeping its position. */
+  overwrite?: boolean;
+}
+
+export interface StageRegistration {
+  stage: string;
+  options: StageOptions<Record<string, AnyDep>>;
+  fn: AgentFunction<Record<string, AnyDep>>;
+}
+
+export interface PreExecutionContext {
+  project: ProjectInfo;
+  runner: Runner;
+}
+
+export interface RunnerOptions extends Partial<RunOptions> {
+  /** Called once per run, after the stages are validated and before any task is fetched. A throw aborts the run. */
+  preExecution?: (ctx: PreExecutionContext) => void | Promise<void>;
+}
+
+/**
+ * Registers agents per workflow stage and runs them.
+ *
+ * @example
+ * import { Runner, deps } from 'task-agents';
+ * const runner = new Runner();
+ * runner.stage('triage', { deps: { labelRow: deps.labelRow() } }, ({ labelRow }) =>
+ *   labelRow.objects().length > 0 ? 'accept' : 'review');
+ * export default runner;
+ * runner.runIfMain(import.meta);
+ */
+export class Runner {
+  readonly [RUNNER_BRAND] = true;
+  readonly options: RunnerOptions;
+  readonly #registrations: StageRegistration[] = [];
+  /** The module that constructed this runner: what `execute()` runs in the workers by default. */
+  readonly moduleUrl: string | undefined;
+
+  constructor(options: RunnerOptions = {}) {
+    this.options = options;
+    this.moduleUrl = callerModuleUrl();
+  }
+
+  get registrations(): readonly StageRegistration[] {
+    return this.#registrations;
+  }
+
+  /** Register an agent for a stage (title or UUID). Registering the same stage twice throws unless `overwrite`. */
+  stage<const D extends Record<string, AnyDep> = {}>(stage: string, fn: AgentFunction<D>): this;
+  stage<const D extends Record<string, AnyDep> = {}>(stage: string, options: StageOptions<D>, fn: AgentFunction<D>): this;
+  stage<const D extends Record<string, AnyDep>>(stage: string, a: StageOptions<D> | AgentFunction<D>, b?: AgentFunction<D>): this {
+    const options = (typeof a === 'function' ? {} : a) as StageOptions<Record<string, AnyDep>>;
+    const fn = (typeof a === 'function' ? a : b) as AgentFunction<Record<string, AnyDep>> | undefined;
+    if (typeof stage !== 'string' || stage.length === 0) throw new TaskAgentError('TA_CFG_INVALID', 'runner.stage() needs a stage title or UUID');
+    if (typeof fn !== 'function') throw new TaskAgentError('TA_CFG_INVALID', `runner.stage("${stage}") needs an agent function`);
+    const existing = this.#registrations.findIndex((r) => r.stage === stage);
+    if (existing >= 0) {
+      if (!options.overwrite) {
+        throw new TaskAgentError('TA_STAGE_DUPLICATE', `stage "${stage}" already has an agent`, { hint: 'remove one registration, or pass { overwrite: true }' });
+      }
+      this.#registrations[existing] = { stage, options, fn };
+      return this;
+    }
+    this.#registrations.push({ stage, options, fn });
+    return this;
+  }
+
+  /**
+   * Run the registered agents (programmatic form of `task-agents run`). The workers import the
+   * module that constructed this runner, unless `agentModule` says otherwise.
+   */
+  async execute(options: Partial<RunOptions> & { agentModule?: string } = {}): Promise<RunSummary> {
+    const agentModule = options.agentModule ?? (this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined);
+    if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'pass execute({ agentModule: import.meta.url path })' });
+    const { executeRun } = await import('../main/execute.js');
+    return executeRun({ ...this.options, ...options, agentModule });
+  }
+
+  /**
+   * Run the CLI on this module when it is the program's entry point (`node agent.js --threads 8`),
+   * the equivalent of Python's `runner.run()`. Does nothing when the module is imported.
+   */
+  runIfMain(meta: ImportMeta): void {
+    if (!isMainThread || !process.argv[1]) return;
+    let entry: string;
+    let self: string;
+    try {
+      entry = realpathSync(process.argv[1]);
+      self = realpathSync(fileURLToPath(meta.url));
+    } catch {
+      return;
+    }
+    if (entry !== self) return;
+    void import('../main/cli/program.js').then(({ runCli }) => runCli(['run', self, ...process.argv.slice(2)]));
+  }
+}
+
+export function isRunner(v: unknown): v is Runner {
+  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[RUNNER_BRAND] === true;
+}
+
+/** The file URL of the first stack frame outside this library's files. */
+function callerModuleUrl(): string | undefined {
+  const here = import.meta.url;
+  const ownDir = here.slice(0, here.lastIndexOf('/') + 1);
+  const stack = new Error().stack?.split('\n').slice(1) ?? [];
+  for (const line of stack) {
+    const m = /(file:\/\/[^\s)]+?|\/[^\s():]+?):\d+:\d+\)?$/.exec(line.trim());
+    if (!m) continue;
+    const url = m[1]!.startsWith('file://') ? m[1]! : pathToFileURL(m[1]!).href;
+    if (url.startsWith(ownDir) || url.includes('/node_modules/task-agents/')) continue;
+    if (url.startsWith('node:')) continue;
+    return url;
+  }
+  return undefined;
+}

@@ -1,0 +1,14 @@
+/**
+ * task-agents public API: register agents per workflow stage on a Runner, declare their
+ * dependencies, and run them (CLI `task-agents run` or `runner.execute()`).
+ */
+export { Runner, isRunner, type AgentFunction, type AgentReturn, type StageOptions, type RunnerOptions, type PreExecutionContext } from './agent/runner.js';
+export type { RunOptions, RunSummary, StageSummary, TaskFailure } from './agent/run-types.js';
+export { defineDep, isDep, type Dep, type DepScope, type TaskContext, type DefineDepOptions } from './deps/define.js';
+export * as deps from './deps/builtins.js';
+export { TaskAgentError, isTaskAgentError, ERROR_CATALOG, type ErrorCode, type SerializedError } from './shared/errors.js';
+export { LabelRow } from './shared/label-row/index.js';
+export type {
+  ProjectInfo, Workflow, WorkflowStage, Pathway, TaskRecord, LabelRowMetadata, StorageItem, LabelRowJson, OntologyStructure,
+  LabelRowIncludeArgs, LabelRowInitArgs,
+} from './shared/types.js';

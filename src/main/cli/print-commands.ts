@@ -1,0 +1,35 @@
+/** `task-agents print agent-nodes`: the project's agent stages and their pathways. */
+import type { Command } from 'commander';
+import { openPlatform } from '../open-platform.js';
+import { reportError } from './program.js';
+import { writeJson } from './output.js';
+import { DEMO_PROJECT_DIR } from './demo.js';
+
+export function registerPrintCommands(program: Command): void {
+  const print = program.command('print').description('print project information');
+  print.command('agent-nodes')
+    .description('agent stages with their UUIDs and pathways, ready to paste into an agent module')
+    .option('--project <DIR|UUID>', 'local project directory or Encord project UUID', DEMO_PROJECT_DIR)
+    .option('--json', 'print as JSON')
+    .action(async (o: { project: string; json?: boolean }) => {
+      try {
+        const platform = await openPlatform(o.project);
+        try {
+          const info = await platform.getProject();
+          const nodes = info.workflow.stages.filter((s) => s.stageType === 'AGENT').map((s) => ({ title: s.title, uuid: s.uuid, pathways: s.pathways ?? [] }));
+          if (o.json) await writeJson(nodes);
+          else {
+            for (const n of nodes) {
+              process.stdout.write(`AgentStage(title="${n.title}", uuid="${n.uuid}")\n`);
+              for (const p of n.pathways) process.stdout.write(`  pathway "${p.title}" (${p.uuid}) → ${p.destinationUuid}\n`);
+              process.stdout.write(`  runner.stage('${n.uuid}', …)  // ${n.title}\n`);
+            }
+          }
+        } finally {
+          await platform.close();
+        }
+      } catch (e) {
+        await reportError(e, o.json === true);
+      }
+    });
+}

@@ -1,0 +1,112 @@
+/**
+ * The `task-agents` command line (commander). `run` is the default command; with no agent module
+ * and no project it runs the bundled demo agents on ./demo-project (created on first use).
+ * Exit codes: 0 all done, 1 some tasks failed, 2 usage/config/agent module, 3 platform/auth.
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { formatError, isTaskAgentError, serializeError, TaskAgentError, type SerializedError } from '../../shared/errors.js';
+import { executeRun } from '../execute.js';
+import { formatSummary } from '../run-report.js';
+import { registerProjectCommands } from './project-commands.js';
+import { registerPrintCommands } from './print-commands.js';
+import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
+import { writeJson } from './output.js';
+
+const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID']);
+
+export function exitCodeFor(code: string): number {
+  return PLATFORM_CODES.has(code) ? 3 : 2;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+  return n;
+};
+
+/** Prints a coded error (JSON on stdout with --json) and sets the exit code. */
+export async function reportError(e: unknown, json: boolean): Promise<void> {
+  const s: SerializedError = serializeError(e, 'TA_INTERNAL');
+  if (json) await writeJson({ ok: false, error: { code: s.code, message: s.message, hint: s.hint } });
+  process.stderr.write(`${formatError(s)}\n`);
+  if (s.code === 'TA_INTERNAL' && s.stack) process.stderr.write(`${s.stack}\n`);
+  process.exitCode = exitCodeFor(s.code);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('task-agents')
+    .description('Run workflow task agents on every core, against a local project or Encord.')
+    .version(version(), '-V, --version')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run', { isDefault: true })
+    .description('run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)')
+    .argument('[AGENT_MODULE]', '.js, .mjs or .ts module whose default export is a Runner')
+    .option('--project <DIR|UUID>', 'local project directory or Encord project UUID')
+    .option('--threads <N>', 'worker threads (default: number of cores)', int('--threads'))
+    .option('--concurrency <N>', 'tasks in flight per thread (default 1)', int('--concurrency'))
+    .option('--refresh-every <S>', 'poll again every S seconds (default: one pass)', num('--refresh-every'))
+    .option('--num-retries <N>', 'extra attempts per failed task (default 3)', int('--num-retries'))
+    .option('--task-batch-size <N>', 'tasks per page and prefetch batch (default 300)', int('--task-batch-size'))
+    .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
+    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none)', int('--task-timeout-ms'))
+    .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
+    .option('--json', 'print only a JSON summary on stdout')
+    .option('--quiet', 'no progress bars or summary text')
+    .action(async (agentModule: string | undefined, opts: Record<string, unknown>) => {
+      const json = opts.json === true;
+      try {
+        let project = opts.project as string | undefined;
+        let module = agentModule;
+        if (!module && !project) {
+          project = DEMO_PROJECT_DIR;
+          await ensureDemoProject(project, { quiet: json || opts.quiet === true });
+          module = fileURLToPath(new URL('./demo/agents.js', import.meta.url));
+        } else if (!module) {
+          throw new TaskAgentError('TA_CFG_INVALID', 'no agent module given', { hint: 'task-agents run AGENT_MODULE --project DIR' });
+        }
+        const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), json, quiet: opts.quiet === true });
+        if (json) await writeJson(summary);
+        else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary)}\n`);
+        process.exitCode = summary.ok ? 0 : 1;
+      } catch (e) {
+        await reportError(e, json);
+      }
+    });
+
+  registerProjectCommands(program);
+  registerPrintCommands(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0.
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    await reportError(isTaskAgentError(e) ? e : e, false);
+  }
+}

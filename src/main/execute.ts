@@ -1,0 +1,163 @@
+/**
+ * A run, start to end (main thread): preflight (load the agent module in a worker, validate its
+ * stages against the project, preExecution hook), then passes over the registered stages in
+ * order, then the summary. SIGINT stops dispatching, lets in-flight tasks finish and flushes; a
+ * second SIGINT raises the cooperative abort flag.
+ */
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { TaskAgentError, deserializeError } from '../shared/errors.js';
+import { PROTOCOL_VERSION, type AgentManifest, type WorkerInit } from '../shared/protocol.js';
+import type { ProjectInfo, WorkflowStage } from '../shared/types.js';
+import type { Platform } from '../platform/platform.js';
+import type { RunOptions, RunSummary } from '../agent/run-types.js';
+import { openPlatform } from './open-platform.js';
+import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
+import { WorkerPool } from './worker-pool.js';
+import { RunReport } from './run-report.js';
+import { createProgress } from './progress.js';
+import { CommitBuffer } from './commit-buffer.js';
+import { runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
+
+export interface ExecuteInput extends Partial<RunOptions> {
+  agentModule: string;
+  /** Called with the summary-so-far when the run ends; the CLI prints it. */
+  onProgressLine?: (line: string) => void;
+}
+
+function agentModuleUrl(path: string): string {
+  if (path.startsWith('file://')) return path;
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw new TaskAgentError('TA_AGENT_MODULE_NOT_FOUND', `agent module ${abs} does not exist`, { hint: 'pass the path of a .js, .mjs or .ts file' });
+  return pathToFileURL(abs).href;
+}
+
+function baseInit(agentUrl: string, options: ResolvedRunOptions, project: ProjectInfo | null, platform: Platform | null): WorkerInit {
+  return {
+    protocol: PROTOCOL_VERSION,
+    agentModuleUrl: agentUrl,
+    project: project as ProjectInfo,
+    platform: platform ? platform.descriptor : { kind: 'local', dir: '' },
+    numRetries: options.numRetries,
+    taskTimeoutMs: options.taskTimeoutMs,
+    concurrency: options.concurrency,
+    decoder: options.decoder,
+    decoderThreads: Math.max(1, Math.floor(availableParallelism() / options.threads)),
+    abortFlag: new SharedArrayBuffer(4),
+  };
+}
+
+/** Loads the agent module in a throw-away worker: its manifest (what each stage needs) or its load error. */
+async function loadManifest(agentUrl: string, options: ResolvedRunOptions): Promise<AgentManifest> {
+  const pool = new WorkerPool(baseInit(agentUrl, options, null, null), 1);
+  try {
+    const r = await pool.manifest();
+    if (r.error) throw deserializeError(r.error);
+    if (r.manifest!.protocol !== PROTOCOL_VERSION) throw new TaskAgentError('TA_INTERNAL', 'worker protocol mismatch');
+    return r.manifest!;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Every registered stage must be a distinct AGENT stage of the project. */
+export function resolveStages(manifest: AgentManifest, project: ProjectInfo): ResolvedStage[] {
+  const stages = project.workflow.stages;
+  const agentStages = stages.filter((s) => s.stageType === 'AGENT');
+  const listing = agentStages.map((s) => `"${s.title}" (${s.uuid})`).join(', ') || 'none';
+  const seen = new Map<string, string>();
+  return manifest.stages.map((m, index) => {
+    const stage: WorkflowStage | undefined = stages.find((s) => s.uuid === m.ref) ?? stages.find((s) => s.title === m.ref);
+    if (!stage) throw new TaskAgentError('TA_STAGE_UNKNOWN', `the project has no stage "${m.ref}"`, { hint: `agent stages: ${listing}` });
+    if (stage.stageType !== 'AGENT') {
+      throw new TaskAgentError('TA_STAGE_NOT_AGENT', `stage "${m.ref}" is a ${stage.stageType} stage, not an AGENT stage`, { hint: `agent stages: ${listing}` });
+    }
+    const prior = seen.get(stage.uuid);
+    if (prior !== undefined) {
+      throw new TaskAgentError('TA_STAGE_DUPLICATE', `stage "${stage.title}" is registered twice ("${prior}" and "${m.ref}")`, { hint: 'keep one registration per stage' });
+    }
+    seen.set(stage.uuid, m.ref);
+    return { index, manifest: m, stage: { ...stage, pathways: stage.pathways ?? [] } };
+  });
+}
+
+export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
+  const agentUrl = agentModuleUrl(input.agentModule);
+  // Validate the flags first (a bad flag must not even load the module), then again with the
+  // module's own Runner options as a lower-priority source.
+  resolveRunOptions(input);
+  const preliminary = resolveRunOptions(input, { threads: 1 });
+  const manifest = await loadManifest(agentUrl, preliminary);
+  const options = resolveRunOptions(input, manifest.runnerOptions ?? {});
+  if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
+
+  const platform = await openPlatform(options.project);
+  const report = new RunReport();
+  const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
+  let pool: WorkerPool | undefined;
+  const control: RunControl = { stopping: false, aborting: false };
+  const onSigint = () => {
+    if (!control.stopping) {
+      control.stopping = true;
+      report.interrupted = true;
+      process.stderr.write('\ninterrupted: finishing tasks in flight and committing (Ctrl-C again to abort them)\n');
+    } else if (!control.aborting) {
+      control.aborting = true;
+      Atomics.store(new Int32Array(init.abortFlag), 0, 1);
+    }
+  };
+  let init!: WorkerInit;
+  try {
+    const project = await platform.getProject();
+    const stages = resolveStages(manifest, project);
+    init = baseInit(agentUrl, options, project, platform);
+    pool = new WorkerPool(init, options.threads);
+    if (manifest.hasPreExecution) {
+      const r = await pool.preExecution();
+      if (r.error) throw deserializeError(r.error);
+    }
+    process.on('SIGINT', onSigint);
+    const titles = new Map<string, { dataTitle: string; stageUuid: string }>();
+    const commits = new CommitBuffer(platform, {
+      moved: (e) => { report.moved(e.stageUuid, e.pathway!.title); progress.tick(e.stageUuid); titles.delete(e.taskUuid); },
+      stayed: (e) => { report.stayed(e.stageUuid); progress.tick(e.stageUuid); titles.delete(e.taskUuid); },
+      skipped: (e) => { report.skipped(e.stageUuid); progress.tick(e.stageUuid); titles.delete(e.taskUuid); },
+      failed: (e, err) => {
+        report.failed(e.stageUuid, { taskUuid: e.taskUuid, dataTitle: titles.get(e.taskUuid)?.dataTitle ?? '', }, err);
+        progress.tick(e.stageUuid);
+        titles.delete(e.taskUuid);
+      },
+    });
+    for (const s of stages) {
+      report.stage(s.stage.uuid, s.stage.title);
+      progress.stage(s.stage.uuid, s.stage.title);
+    }
+    for (;;) {
+      const passStart = Date.now();
+      report.passes++;
+      for (const s of stages) {
+        if (control.stopping) break;
+        await runStagePass({ stage: s, platform, pool, options, report, progress, commits, control, titles });
+        // Commit before the next stage pages, so tasks moved into it are seen in this pass.
+        await commits.flush();
+      }
+      await commits.flush();
+      if (options.refreshEvery === undefined || control.stopping) break;
+      await sleepUntil(passStart + options.refreshEvery * 1000, control);
+      if (control.stopping) break;
+    }
+    await pool.disposeWorkers();
+    return report.summary(platform.callCounts());
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.stop();
+    await pool?.destroy();
+    await platform.close();
+  }
+}
+
+async function sleepUntil(t: number, control: RunControl): Promise<void> {
+  while (Date.now() < t && !control.stopping) await new Promise((r) => setTimeout(r, Math.min(200, t - Date.now())));
+}

@@ -1,0 +1,84 @@
+/**
+ * Tallies a run as outcomes and commits arrive: per stage moved (by pathway), stayed, failed (by
+ * code), skipped; the failure list; and the tasks/s figure. Produces the RunSummary.
+ */
+import type { SerializedError } from '../shared/errors.js';
+import type { RunSummary, StageSummary, TaskFailure } from '../agent/run-types.js';
+
+export class RunReport {
+  readonly stages = new Map<string, StageSummary>();
+  readonly failures: TaskFailure[] = [];
+  readonly #start = performance.now();
+  passes = 0;
+  interrupted = false;
+  #finished = 0;
+
+  stage(stageUuid: string, title: string): StageSummary {
+    let s = this.stages.get(stageUuid);
+    if (!s) {
+      s = { stage: title, stageUuid, attempted: 0, moved: {}, stayed: 0, failed: {}, skipped: 0 };
+      this.stages.set(stageUuid, s);
+    }
+    return s;
+  }
+
+  attempted(stageUuid: string): void {
+    this.stages.get(stageUuid)!.attempted++;
+  }
+
+  moved(stageUuid: string, pathway: string): void {
+    const s = this.stages.get(stageUuid)!;
+    s.moved[pathway] = (s.moved[pathway] ?? 0) + 1;
+    this.#finished++;
+  }
+
+  stayed(stageUuid: string): void {
+    this.stages.get(stageUuid)!.stayed++;
+    this.#finished++;
+  }
+
+  skipped(stageUuid: string): void {
+    this.stages.get(stageUuid)!.skipped++;
+    this.#finished++;
+  }
+
+  failed(stageUuid: string, task: { taskUuid: string; dataTitle: string }, error: SerializedError): void {
+    const s = this.stages.get(stageUuid)!;
+    s.failed[error.code] = (s.failed[error.code] ?? 0) + 1;
+    this.failures.push({ taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: error.message, ...(error.hint && { hint: error.hint }) });
+    this.#finished++;
+  }
+
+  get finished(): number {
+    return this.#finished;
+  }
+
+  summary(calls: Record<string, number>): RunSummary {
+    const durationMs = Math.round(performance.now() - this.#start);
+    return {
+      ok: this.failures.length === 0,
+      durationMs,
+      tasksPerSecond: durationMs > 0 ? Math.round((this.#finished / durationMs) * 1000) : this.#finished,
+      passes: this.passes,
+      interrupted: this.interrupted,
+      stages: [...this.stages.values()],
+      failures: this.failures,
+      calls,
+    };
+  }
+}
+
+/** The human-readable summary printed at the end of a run. */
+export function formatSummary(s: RunSummary): string {
+  const lines: string[] = [];
+  lines.push(`${s.ok ? 'done' : 'done with failures'}${s.interrupted ? ' (interrupted)' : ''} in ${(s.durationMs / 1000).toFixed(2)} s, ${s.tasksPerSecond} tasks/s`);
+  for (const st of s.stages) {
+    const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ') || 'none';
+    const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
+    lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}`);
+  }
+  const shown = s.failures.slice(0, 20);
+  for (const f of shown) lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${f.message.split('\n')[0]}${f.hint ? `\n      hint: ${f.hint}` : ''}`);
+  if (s.failures.length > shown.length) lines.push(`  … and ${s.failures.length - shown.length} more failures (use --json for all)`);
+  return lines.join('\n');
+}

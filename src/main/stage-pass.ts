@@ -1,0 +1,155 @@
+/**
+ * One pass over one stage: page its tasks (batch = task-batch-size), prefetch what the stage's
+ * agents need once per batch (label-row metadata, label rows, storage items: bulk calls), split
+ * the batch into chunks for the workers with a bounded in-flight window, and feed outcomes to the
+ * commit buffer. The next page is fetched while the current one runs. A chunk lost to a crashed
+ * worker is re-run one task per message, so only the task that crashes fails.
+ */
+import { TaskAgentError, serializeError } from '../shared/errors.js';
+import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol.js';
+import type { LabelRowMetadata, TaskRecord, WorkflowStage } from '../shared/types.js';
+import type { Platform } from '../platform/platform.js';
+import type { ResolvedRunOptions } from './run-options.js';
+import type { WorkerPool } from './worker-pool.js';
+import type { RunReport } from './run-report.js';
+import type { Progress } from './progress.js';
+import type { CommitBuffer } from './commit-buffer.js';
+
+export interface ResolvedStage {
+  index: number;
+  manifest: StageManifest;
+  stage: WorkflowStage & { pathways: NonNullable<WorkflowStage['pathways']> };
+}
+
+export interface RunControl {
+  stopping: boolean;
+  aborting: boolean;
+}
+
+export interface StagePassContext {
+  stage: ResolvedStage;
+  platform: Platform;
+  pool: WorkerPool;
+  options: ResolvedRunOptions;
+  report: RunReport;
+  progress: Progress;
+  commits: CommitBuffer;
+  control: RunControl;
+  titles: Map<string, { dataTitle: string; stageUuid: string }>;
+}
+
+interface Batch {
+  payloads: TaskPayload[];
+  /** Tasks that failed during prefetch (e.g. no label row), with their error. */
+  failed: Array<{ task: TaskRecord; error: TaskAgentError }>;
+  nextPageToken: string | null;
+}
+
+const MAX_CHUNK = 128;
+
+async function fetchBatch(ctx: StagePassContext, pageToken: string | null, size: number): Promise<Batch> {
+  const { platform, stage } = ctx;
+  const m = stage.manifest;
+  const page = await platform.listTasks(stage.stage.uuid, { pageToken, pageSize: size });
+  const tasks = page.results.slice(0, size);
+  const payloads: TaskPayload[] = tasks.map((task) => ({ task }));
+  const failed: Batch['failed'] = [];
+  if (tasks.length > 0 && m.needsMetadata) {
+    const metas = await platform.listLabelRowMetadata(tasks.map((t) => t.dataHash), { includeWorkflowGraphNode: true, ...m.labelRowInclude });
+    const byHash = new Map<string, LabelRowMetadata>(metas.map((x) => [x.dataHash, x]));
+    for (const p of payloads) {
+      const meta = byHash.get(p.task.dataHash);
+      if (meta) p.metadata = meta;
+    }
+    if (m.needsLabelRow) {
+      const withMeta = payloads.filter((p) => p.metadata).map((p) => p.metadata!);
+      const rows = await platform.getLabelRows(withMeta, m.labelRowInit);
+      for (const p of payloads) {
+        const row = rows.get(p.task.dataHash);
+        if (row) p.labelRow = row;
+      }
+    }
+    if (m.needsStorageItem) {
+      const uuids = [...new Set(payloads.map((p) => p.metadata?.backingItemUuid).filter((u): u is string => !!u))];
+      const items = await platform.getStorageItems(uuids, { signUrls: true });
+      const byUuid = new Map(items.map((i) => [i.uuid, i]));
+      for (const p of payloads) {
+        const item = p.metadata?.backingItemUuid ? byUuid.get(p.metadata.backingItemUuid) : undefined;
+        if (item) p.storageItem = item;
+      }
+    }
+  }
+  // Tasks whose data is gone fail here with a clear code instead of inside the agent.
+  const ready: TaskPayload[] = [];
+  for (const p of payloads) {
+    if (m.needsMetadata && !p.metadata) failed.push({ task: p.task, error: new TaskAgentError('TA_LABEL_ROW_MISSING', `no label-row metadata for "${p.task.dataTitle}"`) });
+    else ready.push(p);
+  }
+  return { payloads: ready, failed, nextPageToken: page.nextPageToken };
+}
+
+export async function runStagePass(ctx: StagePassContext): Promise<void> {
+  const { stage, options, report, progress, commits, control, pool, titles } = ctx;
+  const stageUuid = stage.stage.uuid;
+  const cap = options.maxTasksPerStage ?? Infinity;
+  const window = options.threads * 2;
+  const inFlight = new Set<Promise<void>>();
+  let attempted = 0;
+
+  const record = (o: TaskOutcome) => {
+    if (o.ok) {
+      commits.add({ taskUuid: o.taskUuid, dataHash: o.dataHash, stageUuid, pathway: o.pathway, ...(o.labelRow && { labelRow: o.labelRow }), ...(o.priority !== undefined && { priority: o.priority }) });
+    } else {
+      report.failed(stageUuid, { taskUuid: o.taskUuid, dataTitle: titles.get(o.taskUuid)?.dataTitle ?? '' }, o.error);
+      progress.tick(stageUuid);
+      titles.delete(o.taskUuid);
+    }
+  };
+
+  const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
+    pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk }).then(
+      (r) => r.outcomes.forEach(record),
+      async (err: unknown) => {
+        if (control.aborting) return;
+        if (!isolated && chunk.length > 1) {
+          // Which task killed the worker is unknown: run each alone; only the culprit fails.
+          for (const p of chunk) await dispatch([p], true);
+          return;
+        }
+        const what = err instanceof Error ? err.message : String(err);
+        const error = serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`));
+        for (const p of chunk) record({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error });
+      },
+    );
+
+  const batchSize = () => Math.max(1, Math.min(options.taskBatchSize, cap - attempted));
+  let next: Promise<Batch> | null = fetchBatch(ctx, null, batchSize());
+  while (next && !control.stopping) {
+    const batch = await next;
+    next = null;
+    const take = batch.payloads.length + batch.failed.length;
+    attempted += take;
+    if (batch.nextPageToken && attempted < cap && take > 0) next = fetchBatch(ctx, batch.nextPageToken, batchSize());
+    progress.addTotal(stageUuid, take);
+    for (const f of batch.failed) {
+      report.attempted(stageUuid);
+      titles.set(f.task.uuid, { dataTitle: f.task.dataTitle, stageUuid });
+      record({ ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) });
+    }
+    const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(batch.payloads.length / window)));
+    for (let i = 0; i < batch.payloads.length && !control.stopping; i += chunkSize) {
+      while (inFlight.size >= window) await Promise.race(inFlight);
+      if (control.stopping) break;
+      const chunk = batch.payloads.slice(i, i + chunkSize);
+      for (const p of chunk) {
+        report.attempted(stageUuid);
+        titles.set(p.task.uuid, { dataTitle: p.task.dataTitle, stageUuid });
+      }
+      const p = dispatch(chunk).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  }
+  // A prefetch started before a stop is dropped: nothing of it was dispatched.
+  if (next) await next.catch(() => undefined);
+  await Promise.all(inFlight);
+}

@@ -1,0 +1,441 @@
+/**
+ * A local project: `DIR/project.db` (SQLite) and `DIR/media/`. Synchronous (better-sqlite3) and
+ * used from the main thread only: by LocalPlatform for runs, by the `project` CLI commands, and by
+ * the emulator that serves it over the Encord protocol. Every write the runner makes is one
+ * transaction per bundle.
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { TaskAgentError } from '../../shared/errors.js';
+import { parseOntology, parseWorkflow } from '../../shared/project-schema.js';
+import type {
+  DataType, LabelRowIncludeArgs, LabelRowJson, LabelRowMetadata, OntologyStructure, ProjectInfo, StorageItem,
+  StorageItemType, TaskRecord, TaskStatus, Workflow,
+} from '../../shared/types.js';
+import type { LabelSave, ListTasksOptions, ProceedAction, ProceedResult, TaskPage } from '../platform.js';
+import { emptyLabelRow, labelTimestamp, type DataUnitInfo } from './label-row-template.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+
+export const PROJECT_DB = 'project.db';
+export const MEDIA_DIR = 'media';
+
+export interface NewStorageItem {
+  itemType: StorageItemType;
+  name: string;
+  /** Path relative to DIR/media (null for folders such as image groups). */
+  relPath: string | null;
+  mimeType: string | null;
+  width?: number | null;
+  height?: number | null;
+  fps?: number | null;
+  frameCount?: number | null;
+  duration?: number | null;
+  codec?: string | null;
+  fileSize?: number | null;
+  clientMetadata?: Record<string, unknown>;
+  importWarning?: string | null;
+}
+
+export interface NewDataUnit {
+  title: string;
+  dataType: DataType;
+  item: NewStorageItem;
+  children?: NewStorageItem[];
+}
+
+interface TaskRow {
+  seq: number; uuid: string; data_hash: string; stage_uuid: string; status: string; priority: number | null;
+  assignee: string | null; last_actioned_by: string | null; created_at: string; updated_at: string; title: string;
+}
+
+interface ItemRow {
+  uuid: string; parent_uuid: string | null; child_index: number | null; item_type: string; name: string; rel_path: string | null;
+  mime_type: string | null; width: number | null; height: number | null; fps: number | null; frame_count: number | null;
+  duration: number | null; codec: string | null; file_size: number | null; client_metadata: string; import_warning: string | null; created_at: string;
+}
+
+const TASK_COLUMNS = 't.seq, t.uuid, t.data_hash, t.stage_uuid, t.status, t.priority, t.assignee, t.last_actioned_by, t.created_at, t.updated_at, d.title';
+
+export class LocalProject {
+  readonly dir: string;
+  readonly mediaDir: string;
+  readonly db: Database.Database;
+  #info: ProjectInfo;
+  #stmts: ReturnType<LocalProject['prepare']>;
+
+  private constructor(dir: string, db: Database.Database) {
+    this.dir = dir;
+    this.mediaDir = join(dir, MEDIA_DIR);
+    this.db = db;
+    this.#info = this.readInfo();
+    this.#stmts = this.prepare();
+  }
+
+  /** Create a project directory (fails if one already exists there). */
+  static create(dir: string, init: { workflow: Workflow; ontology: OntologyStructure; title?: string }): LocalProject {
+    const abs = resolve(dir);
+    if (existsSync(join(abs, PROJECT_DB))) {
+      throw new TaskAgentError('TA_CFG_INVALID', `a project already exists in ${abs}`, { hint: 'choose another directory or remove project.db' });
+    }
+    const workflow = parseWorkflow(init.workflow, 'workflow');
+    const ontology = parseOntology(init.ontology, 'ontology');
+    if (!workflow.stages.some((s) => s.stageType === 'AGENT')) {
+      throw new TaskAgentError('TA_CFG_PROJECT_INVALID', 'the workflow has no AGENT stage', { hint: 'add at least one stage with stageType "AGENT"' });
+    }
+    mkdirSync(join(abs, MEDIA_DIR), { recursive: true });
+    const db = new Database(join(abs, PROJECT_DB));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA_SQL);
+    const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    const now = new Date().toISOString();
+    db.transaction(() => {
+      put.run('schemaVersion', String(SCHEMA_VERSION));
+      put.run('projectHash', randomUUID());
+      put.run('title', init.title ?? 'Local project');
+      put.run('ontologyHash', randomUUID());
+      put.run('datasetHash', randomUUID());
+      put.run('rootFolderUuid', randomUUID());
+      put.run('createdAt', now);
+      put.run('workflow', JSON.stringify(workflow));
+      put.run('ontology', JSON.stringify(ontology));
+    })();
+    return new LocalProject(abs, db);
+  }
+
+  /** Open an existing project directory. */
+  static open(dir: string): LocalProject {
+    const abs = resolve(dir);
+    if (!existsSync(join(abs, PROJECT_DB))) {
+      throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${abs} (missing ${PROJECT_DB})`,
+        { hint: `create one with \`task-agents project init ${dir}\`` });
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(join(abs, PROJECT_DB), { fileMustExist: true });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+    } catch (cause) {
+      throw new TaskAgentError('TA_CFG_PROJECT_INVALID', `cannot open ${join(abs, PROJECT_DB)}`, { cause });
+    }
+    try {
+      return new LocalProject(abs, db);
+    } catch (e) {
+      db.close();
+      if (e instanceof TaskAgentError) throw e;
+      throw new TaskAgentError('TA_CFG_PROJECT_INVALID', `${join(abs, PROJECT_DB)} is not a task-agents project`, { cause: e });
+    }
+  }
+
+  static exists(dir: string): boolean {
+    return existsSync(join(resolve(dir), PROJECT_DB));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private meta(key: string): string {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    if (row === undefined) throw new TaskAgentError('TA_CFG_PROJECT_INVALID', `project.db has no "${key}"`);
+    return row.value;
+  }
+
+  private readInfo(): ProjectInfo {
+    return {
+      projectHash: this.meta('projectHash'),
+      title: this.meta('title'),
+      description: '',
+      ontologyHash: this.meta('ontologyHash'),
+      ontology: parseOntology(JSON.parse(this.meta('ontology')), 'project.db'),
+      workflow: parseWorkflow(JSON.parse(this.meta('workflow')), 'project.db'),
+    };
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      page: db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash WHERE t.stage_uuid = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`),
+      taskStage: db.prepare('SELECT stage_uuid FROM tasks WHERE uuid = ?'),
+      move: db.prepare("UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ?, last_actioned_by = 'agent' WHERE uuid = ? AND stage_uuid = ?"),
+      priority: db.prepare('UPDATE tasks SET priority = ?, version = version + 1 WHERE data_hash = ?'),
+      saveLabel: db.prepare('UPDATE label_rows SET json = ?, label_hash = coalesce(label_hash, ?), last_edited_at = ?, label_status = ? WHERE data_hash = ?'),
+      initLabel: db.prepare('UPDATE label_rows SET json = ?, label_hash = ?, created_at = ?, last_edited_at = ? WHERE data_hash = ? AND label_hash IS NULL'),
+      item: db.prepare('SELECT * FROM storage_items WHERE uuid = ?'),
+      children: db.prepare('SELECT * FROM storage_items WHERE parent_uuid = ? ORDER BY child_index'),
+      unit: db.prepare('SELECT * FROM data_units WHERE data_hash = ?'),
+      label: db.prepare('SELECT * FROM label_rows WHERE data_hash = ?'),
+      labelByHash: db.prepare('SELECT * FROM label_rows WHERE label_hash = ?'),
+      currentTask: db.prepare("SELECT uuid, stage_uuid, priority FROM tasks WHERE data_hash = ? ORDER BY seq DESC LIMIT 1"),
+    };
+  }
+
+  get info(): ProjectInfo {
+    return this.#info;
+  }
+
+  get datasetHash(): string {
+    return this.meta('datasetHash');
+  }
+
+  // ---------------------------------------------------------------- import
+
+  /**
+   * Add data units: storage item(s), data unit, uninitialised label row, and a task in the first
+   * stage of the workflow. One transaction for the whole list.
+   */
+  addDataUnits(units: NewDataUnit[]): string[] {
+    const firstStage = this.#info.workflow.stages[0]!.uuid;
+    const now = new Date().toISOString();
+    const insItem = this.db.prepare(`INSERT INTO storage_items (uuid, parent_uuid, child_index, item_type, name, rel_path, mime_type, width, height, fps,
+      frame_count, duration, codec, file_size, client_metadata, import_warning, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+    const insUnit = this.db.prepare('INSERT INTO data_units (data_hash, title, data_type, storage_item_uuid, created_at) VALUES (?,?,?,?,?)');
+    const insLabel = this.db.prepare('INSERT INTO label_rows (data_hash) VALUES (?)');
+    const insTask = this.db.prepare('INSERT INTO tasks (uuid, data_hash, stage_uuid, created_at, updated_at) VALUES (?,?,?,?,?)');
+    const root = this.meta('rootFolderUuid');
+    const addItem = (it: NewStorageItem, parent: string, index: number | null): string => {
+      const uuid = randomUUID();
+      insItem.run(uuid, parent, index, it.itemType, it.name, it.relPath, it.mimeType, it.width ?? null, it.height ?? null, it.fps ?? null,
+        it.frameCount ?? null, it.duration ?? null, it.codec ?? null, it.fileSize ?? null, JSON.stringify(it.clientMetadata ?? {}),
+        it.importWarning ?? null, now);
+      return uuid;
+    };
+    const hashes: string[] = [];
+    this.db.transaction(() => {
+      for (const u of units) {
+        const itemUuid = addItem(u.item, root, null);
+        (u.children ?? []).forEach((c, i) => addItem(c, itemUuid, i));
+        const dataHash = randomUUID();
+        insUnit.run(dataHash, u.title, u.dataType, itemUuid, now);
+        insLabel.run(dataHash);
+        insTask.run(randomUUID(), dataHash, firstStage, now, now);
+        hashes.push(dataHash);
+      }
+    })();
+    return hashes;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private toTask(r: TaskRow): TaskRecord {
+    return {
+      uuid: r.uuid, createdAt: r.created_at, updatedAt: r.updated_at, status: r.status as TaskStatus, dataHash: r.data_hash,
+      dataTitle: r.title, labelBranchName: 'main', assignee: r.assignee, lastActionedBy: r.last_actioned_by,
+    };
+  }
+
+  private toItem(r: ItemRow, signUrls = false): StorageItem {
+    return {
+      uuid: r.uuid, parent: r.parent_uuid ?? '', itemType: r.item_type as StorageItemType, name: r.name, description: '',
+      clientMetadata: r.client_metadata, createdAt: r.created_at, lastEditedAt: r.created_at, backedDataUnitsCount: r.parent_uuid === null ? 0 : 1,
+      storageLocation: 'directAccess', url: r.rel_path, signedUrl: signUrls ? r.rel_path : null, fileSize: r.file_size,
+      mimeType: r.mime_type, duration: r.duration, fps: r.fps, height: r.height, width: r.width, frameCount: r.frame_count, codec: r.codec,
+    };
+  }
+
+  listTasks(stageUuid: string, options: ListTasksOptions = {}): TaskPage {
+    const after = options.pageToken ? Number(options.pageToken) : 0;
+    const size = Math.max(1, Math.min(options.pageSize ?? 100, 10_000));
+    let rows = this.#stmts.page.all(stageUuid, after, size) as TaskRow[];
+    const full = rows.length === size;
+    const last = rows.at(-1)?.seq;
+    if (options.dataHashes) {
+      const wanted = new Set(options.dataHashes);
+      rows = rows.filter((r) => wanted.has(r.data_hash));
+    }
+    return { results: rows.map((r) => this.toTask(r)), nextPageToken: full && last !== undefined ? String(last) : null };
+  }
+
+  /** Every task, optionally of one stage (for `project tasks`). */
+  allTasks(stageUuid?: string): Array<TaskRecord & { stageUuid: string; priority: number | null }> {
+    const sql = `SELECT ${TASK_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash ${stageUuid ? 'WHERE t.stage_uuid = ?' : ''} ORDER BY t.seq`;
+    const rows = (stageUuid ? this.db.prepare(sql).all(stageUuid) : this.db.prepare(sql).all()) as TaskRow[];
+    return rows.map((r) => ({ ...this.toTask(r), stageUuid: r.stage_uuid, priority: r.priority }));
+  }
+
+  countsByStage(): Map<string, number> {
+    const rows = this.db.prepare('SELECT stage_uuid, count(*) AS n FROM tasks GROUP BY stage_uuid').all() as Array<{ stage_uuid: string; n: number }>;
+    return new Map(rows.map((r) => [r.stage_uuid, r.n]));
+  }
+
+  private unitInfo(dataHash: string): DataUnitInfo | null {
+    const u = this.#stmts.unit.get(dataHash) as { data_hash: string; title: string; data_type: DataType; storage_item_uuid: string } | undefined;
+    if (!u) return null;
+    const item = this.#stmts.item.get(u.storage_item_uuid) as ItemRow;
+    const children = this.#stmts.children.all(item.uuid) as ItemRow[];
+    return {
+      dataHash: u.data_hash, title: u.title, dataType: u.data_type, datasetHash: this.datasetHash, datasetTitle: this.#info.title,
+      item: this.toItem(item), children: children.map((c) => this.toItem(c)),
+    };
+  }
+
+  listLabelRowMetadata(dataHashes: string[], include: LabelRowIncludeArgs = {}): LabelRowMetadata[] {
+    const out: LabelRowMetadata[] = [];
+    const stages = new Map(this.#info.workflow.stages.map((s) => [s.uuid, s]));
+    for (const h of dataHashes) {
+      const du = this.unitInfo(h);
+      if (!du) continue;
+      const lr = this.#stmts.label.get(h) as { label_hash: string | null; label_status: string; created_at: string | null; last_edited_at: string | null } | undefined;
+      const task = this.#stmts.currentTask.get(h) as { uuid: string; stage_uuid: string; priority: number | null } | undefined;
+      const stage = task ? stages.get(task.stage_uuid) : undefined;
+      const it = du.item;
+      const meta: LabelRowMetadata = {
+        labelHash: lr?.label_hash ?? null, branchName: include.branchName ?? 'main', dataHash: h, dataTitle: du.title, dataType: du.dataType,
+        datasetHash: du.datasetHash, datasetTitle: du.datasetTitle, dataLink: du.dataType === 'IMG_GROUP' ? null : it.url,
+        labelStatus: lr?.label_status ?? 'NOT_LABELLED',
+        numberOfFrames: du.dataType === 'IMG_GROUP' ? du.children.length : (it.frameCount ?? 1),
+        framesPerSecond: it.fps, duration: it.duration, width: it.width, height: it.height,
+        taskUuid: task?.uuid ?? null, priority: task?.priority ?? null, fileType: it.mimeType, backingItemUuid: it.uuid,
+        createdAt: lr?.created_at ?? null, lastEditedAt: lr?.last_edited_at ?? null,
+      };
+      if (include.includeWorkflowGraphNode !== false && stage) meta.workflowGraphNode = { uuid: stage.uuid, title: stage.title };
+      if (include.includeClientMetadata) meta.clientMetadata = JSON.parse(it.clientMetadata) as Record<string, unknown>;
+      if (include.includeImagesData && du.dataType === 'IMG_GROUP') {
+        meta.imagesData = du.children.map((c, i) => ({ index: i, title: c.name, fileType: c.mimeType ?? '', height: c.height ?? 0, width: c.width ?? 0, imageHash: c.uuid }));
+      }
+      out.push(meta);
+    }
+    return out;
+  }
+
+  /** Label rows by data hash; uninitialised rows are created (Encord's labelrow PUT). */
+  getLabelRows(dataHashes: string[]): Map<string, LabelRowJson> {
+    const out = new Map<string, LabelRowJson>();
+    this.db.transaction(() => {
+      for (const h of dataHashes) {
+        const row = this.#stmts.label.get(h) as { json: string | null; label_hash: string | null } | undefined;
+        if (!row) continue;
+        if (row.json !== null) {
+          out.set(h, JSON.parse(row.json) as LabelRowJson);
+          continue;
+        }
+        const du = this.unitInfo(h);
+        if (!du) continue;
+        const lr = emptyLabelRow(du);
+        const ts = lr.created_at as string;
+        this.#stmts.initLabel.run(JSON.stringify(lr), lr.label_hash, ts, ts, h);
+        out.set(h, lr);
+      }
+    })();
+    return out;
+  }
+
+  /** The stored label row, or the template an uninitialised row would get (does not write). */
+  peekLabelRow(dataHash: string): LabelRowJson | null {
+    const row = this.#stmts.label.get(dataHash) as { json: string | null } | undefined;
+    if (!row) return null;
+    if (row.json !== null) return JSON.parse(row.json) as LabelRowJson;
+    const du = this.unitInfo(dataHash);
+    if (!du) return null;
+    return { ...emptyLabelRow(du), label_hash: null };
+  }
+
+  labelRowByHash(labelHash: string): LabelRowJson | null {
+    const row = this.#stmts.labelByHash.get(labelHash) as { json: string | null } | undefined;
+    return row?.json ? (JSON.parse(row.json) as LabelRowJson) : null;
+  }
+
+  getStorageItems(uuids: string[], signUrls = false): StorageItem[] {
+    const out: StorageItem[] = [];
+    for (const u of uuids) {
+      const r = this.#stmts.item.get(u) as ItemRow | undefined;
+      if (r) out.push(this.toItem(r, signUrls));
+    }
+    return out;
+  }
+
+  getChildItems(itemUuid: string, signUrls = false): StorageItem[] {
+    return (this.#stmts.children.all(itemUuid) as ItemRow[]).map((r) => this.toItem(r, signUrls));
+  }
+
+  /** Import warnings recorded per storage item (corrupt or unreadable files). */
+  importWarnings(): Array<{ name: string; warning: string }> {
+    return (this.db.prepare('SELECT name, import_warning FROM storage_items WHERE import_warning IS NOT NULL').all() as Array<{ name: string; import_warning: string }>)
+      .map((r) => ({ name: r.name, warning: r.import_warning }));
+  }
+
+  /**
+   * Absolute path of a media file, confined to DIR/media: `..`, absolute paths and symlinks that
+   * leave the folder are refused, so a crafted storage item cannot read arbitrary files.
+   */
+  mediaPath(relPath: string): string {
+    const root = realpathSync(this.mediaDir);
+    if (isAbsolute(relPath)) throw outside(relPath);
+    const p = resolve(root, relPath);
+    if (p !== root && !p.startsWith(root + sep)) throw outside(relPath);
+    if (existsSync(p)) {
+      const real = realpathSync(p);
+      if (!real.startsWith(root + sep)) throw outside(relPath);
+      return real;
+    }
+    return p;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  saveLabelRows(saves: LabelSave[]): void {
+    const now = labelTimestamp();
+    this.db.transaction(() => {
+      for (const s of saves) {
+        const json = { ...s.labelRow, last_edited_at: now };
+        const hasLabels = Object.keys(json.object_answers ?? {}).length + Object.keys(json.classification_answers ?? {}).length > 0;
+        this.#stmts.saveLabel.run(JSON.stringify(json), s.labelHash ?? json.label_hash ?? randomUUID(), now,
+          hasLabels ? 'LABELLED' : 'NOT_LABELLED', s.dataHash);
+      }
+    })();
+  }
+
+  setPriorities(priorities: Array<[string, number]>): void {
+    this.db.transaction(() => {
+      for (const [h, p] of priorities) this.#stmts.priority.run(p, h);
+    })();
+  }
+
+  /**
+   * Proceed tasks out of a stage along a pathway (by uuid or, case-insensitively, by title).
+   * A task no longer in that stage is reported skipped; the others are still moved.
+   */
+  proceedTasks(stageUuid: string, actions: ProceedAction[]): ProceedResult {
+    const stage = this.#info.workflow.stages.find((s) => s.uuid === stageUuid);
+    if (!stage) throw new TaskAgentError('TA_STAGE_UNKNOWN', `stage ${stageUuid} is not in the workflow`);
+    const moved: string[] = [];
+    const skipped: string[] = [];
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const a of actions) {
+        const pathway = (stage.pathways ?? []).find((p) => (a.pathwayUuid !== undefined ? p.uuid === a.pathwayUuid : p.title.toLowerCase() === a.pathwayName?.toLowerCase()));
+        if (!pathway) {
+          throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway ${a.pathwayUuid ?? a.pathwayName}`,
+            { hint: `valid pathways: ${(stage.pathways ?? []).map((p) => p.title).join(', ')}` });
+        }
+        const r = this.#stmts.move.run(pathway.destinationUuid, now, a.taskUuid, stageUuid);
+        (r.changes === 1 ? moved : skipped).push(a.taskUuid);
+      }
+    })();
+    return { moved, skipped };
+  }
+
+  /** Move a task to a stage directly (used by tests and the emulator to simulate another actor). */
+  moveTask(taskUuid: string, destinationStageUuid: string): void {
+    this.db.prepare("UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ? WHERE uuid = ?")
+      .run(destinationStageUuid, new Date().toISOString(), taskUuid);
+  }
+
+  /** All label rows in Encord's label-row JSON, uninitialised ones as their empty template. */
+  exportLabelRows(): LabelRowJson[] {
+    const hashes = (this.db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').all() as Array<{ data_hash: string }>).map((r) => r.data_hash);
+    return hashes.map((h) => this.peekLabelRow(h)).filter((r): r is LabelRowJson => r !== null);
+  }
+}
+
+function outside(p: string): TaskAgentError {
+  return new TaskAgentError('TA_MEDIA_OUTSIDE_PROJECT', `media path "${p}" is outside the project media folder`, { hint: 'keep media inside DIR/media' });
+}
+
+/** Relative path of a file inside a media folder, for storing. */
+export function relativeMediaPath(mediaDir: string, abs: string): string {
+  return relative(mediaDir, abs).split(sep).join('/');
+}

@@ -1,0 +1,27 @@
+/**
+ * Worker-side values of the built-in dependencies (declared in src/deps/builtins.ts). The data
+ * they wrap was fetched in bulk by the main thread and arrived with the task.
+ */
+import { TaskAgentError } from '../shared/errors.js';
+import { LabelRow } from '../shared/label-row/index.js';
+import type { AnyDep, TaskContext } from '../deps/define.js';
+import type { TaskPayload } from '../shared/protocol.js';
+import type { TaskScope } from './task-scope.js';
+
+export function provideBuiltin(dep: AnyDep, ctx: TaskContext, payload: TaskPayload, _scope: TaskScope): unknown {
+  const title = ctx.task.dataTitle;
+  switch (dep.builtin) {
+    case 'labelRow':
+      if (!payload.labelRow) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `no label row was returned for "${title}" (data ${ctx.task.dataHash})`);
+      // A fresh object per attempt: a failed attempt's edits never leak into the retry.
+      return new LabelRow(payload.labelRow, ctx.project.ontology);
+    case 'labelRowMetadata':
+      if (!payload.metadata) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `no label-row metadata was returned for "${title}" (data ${ctx.task.dataHash})`);
+      return payload.metadata;
+    case 'storageItem':
+      if (!payload.storageItem) throw new TaskAgentError('TA_STORAGE_ITEM_MISSING', `no storage item was returned for "${title}" (data ${ctx.task.dataHash})`);
+      return payload.storageItem;
+    default:
+      throw new TaskAgentError('TA_DEP_MISSING', `${dep.label} is not available in this version`);
+  }
+}

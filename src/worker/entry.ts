@@ -1,0 +1,104 @@
+/**
+ * The one file piscina loads (worker threads only). At start it imports the user's agent module
+ * and checks every stage's dependencies; `manifest` reports what each stage needs (or why the
+ * module cannot run), `runChunk` runs a chunk of tasks and returns outcome records, never throws.
+ */
+import { workerData, threadId } from 'node:worker_threads';
+import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
+import { PROTOCOL_VERSION, type AgentManifest, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type WorkerInit } from '../shared/protocol.js';
+import type { WorkflowStage } from '../shared/types.js';
+import type { AnyDep } from '../deps/define.js';
+import { checkStageDeps } from '../deps/graph.js';
+import type { Runner } from '../agent/runner.js';
+import { loadRunner } from './load-agent.js';
+import { runTask, type StageRuntime } from './run-task.js';
+import { disposeWorkerScope } from './task-scope.js';
+
+const init = workerData as WorkerInit;
+const abortFlag = new Int32Array(init.abortFlag);
+const runAborted = () => Atomics.load(abortFlag, 0) === 1;
+
+function findStage(ref: string): WorkflowStage | undefined {
+  // The preflight worker has no project yet: it only reports the manifest.
+  const stages = init.project?.workflow.stages ?? [];
+  return stages.find((s) => s.uuid === ref) ?? stages.find((s) => s.title === ref);
+}
+
+let runner: Runner | undefined;
+let loadError: SerializedError | undefined;
+let manifestValue: AgentManifest | undefined;
+const runtimes: Array<StageRuntime | undefined> = [];
+
+try {
+  runner = await loadRunner(init.agentModuleUrl);
+  const stages = runner.registrations.map((reg) => {
+    const deps = (reg.options.deps ?? {}) as Record<string, AnyDep>;
+    const req = checkStageDeps(reg.stage, deps);
+    const stage = findStage(reg.stage);
+    runtimes.push(stage ? { registration: reg, deps, stage: { ...stage, pathways: stage.pathways ?? [] } } : undefined);
+    const willSetPriority = reg.options.willSetPriority === true;
+    return {
+      ref: reg.stage,
+      needsLabelRow: req.has('labelRow'),
+      needsStorageItem: req.has('storageItem'),
+      needsMetadata: req.has('labelRowMetadata') || req.has('labelRow') || req.has('storageItem') || willSetPriority,
+      willSetPriority,
+      labelRowInclude: reg.options.labelRowInclude ?? {},
+      labelRowInit: reg.options.labelRowInit ?? {},
+    };
+  });
+  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)));
+  manifestValue = { protocol: PROTOCOL_VERSION, stages, hasPreExecution: typeof runner.options.preExecution === 'function', runnerOptions };
+} catch (e) {
+  loadError = serializeError(e, 'TA_AGENT_MODULE_LOAD_FAILED');
+}
+
+export function manifest(): { manifest?: AgentManifest; error?: SerializedError; threadId: number } {
+  return loadError ? { error: loadError, threadId } : { manifest: manifestValue!, threadId };
+}
+
+/** Runs the module's preExecution hook (once per run, on one worker). */
+export async function preExecution(): Promise<{ error?: SerializedError }> {
+  if (loadError) return { error: loadError };
+  try {
+    await runner!.options.preExecution?.({ project: init.project, runner: runner! });
+    return {};
+  } catch (e) {
+    const s = serializeError(e, 'TA_PRE_EXECUTION_FAILED');
+    if (s.code !== 'TA_PRE_EXECUTION_FAILED') return { error: s };
+    return { error: { ...s, message: `preExecution hook failed: ${s.message}` } };
+  }
+}
+
+export async function runChunk(req: RunChunkRequest): Promise<RunChunkResponse> {
+  const rt = runtimes[req.stageIndex];
+  if (loadError || !rt) {
+    const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex}`));
+    return { outcomes: req.tasks.map((p) => ({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 0, error })) };
+  }
+  const settings = { project: init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted };
+  const outcomes: TaskOutcome[] = new Array(req.tasks.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < req.tasks.length) {
+      const i = next++;
+      outcomes[i] = await runTask(rt, req.tasks[i]!, settings);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(init.concurrency, req.tasks.length) }, lane));
+  return { outcomes };
+}
+
+/**
+ * Disposes this worker's worker-scoped dependencies. The pool calls it once per thread through a
+ * barrier (every call waits until all threads hold one), so each thread gets exactly one call.
+ */
+export async function disposeWorker(barrier: { counter: SharedArrayBuffer; threads: number }): Promise<number> {
+  const c = new Int32Array(barrier.counter);
+  Atomics.add(c, 0, 1);
+  const deadline = Date.now() + 5000;
+  while (Atomics.load(c, 0) < barrier.threads && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return disposeWorkerScope();
+}

@@ -1,0 +1,119 @@
+/**
+ * Runs one task in a worker: resolve dependencies, call the agent, interpret its return, retry
+ * on failure with freshly resolved dependencies, and always produce an outcome record (a worker
+ * task never throws: codes would not survive the thread boundary).
+ */
+import { TaskAgentError, isTaskAgentError, serializeError, type ErrorCode } from '../shared/errors.js';
+import type { TaskOutcome, TaskPayload } from '../shared/protocol.js';
+import type { ProjectInfo, WorkflowStage } from '../shared/types.js';
+import type { AnyDep, TaskContext } from '../deps/define.js';
+import type { StageRegistration } from '../agent/runner.js';
+import { TaskScope } from './task-scope.js';
+import { provideBuiltin } from './builtin-deps.js';
+
+/** Failures that another attempt cannot fix. */
+const NOT_RETRIED = new Set<ErrorCode>([
+  'TA_PATHWAY_UNKNOWN', 'TA_AGENT_BAD_RETURN', 'TA_PRIORITY_INVALID', 'TA_DEP_MISSING', 'TA_DEP_CYCLE', 'TA_MEDIA_UNSUPPORTED',
+  'TA_MEDIA_SAMPLE_RATE', 'TA_AGENT_TIMEOUT', 'TA_LABEL_ROW_MISSING', 'TA_STORAGE_ITEM_MISSING', 'TA_MEDIA_MISSING',
+  'TA_MEDIA_OUTSIDE_PROJECT', 'TA_ONTOLOGY_MISMATCH',
+]);
+
+export interface StageRuntime {
+  registration: StageRegistration;
+  stage: WorkflowStage & { pathways: NonNullable<WorkflowStage['pathways']> };
+  deps: Record<string, AnyDep>;
+}
+
+export interface RunTaskSettings {
+  project: ProjectInfo;
+  numRetries: number;
+  taskTimeoutMs: number;
+  runAborted: () => boolean;
+}
+
+export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: RunTaskSettings): Promise<TaskOutcome> {
+  const { task } = payload;
+  let lastError: unknown;
+  let attempts = 0;
+  for (let attempt = 0; attempt <= settings.numRetries; attempt++) {
+    attempts++;
+    const controller = new AbortController();
+    const ctx: TaskContext = { task, project: settings.project, stage: rt.stage, signal: controller.signal };
+    const scope = new TaskScope(ctx, payload, rt.deps, provideBuiltin);
+    try {
+      const values = await scope.resolveAll();
+      const result = await withTimeout(Promise.resolve().then(() => rt.registration.fn({ ...values, ...ctx } as never)), settings.taskTimeoutMs, controller, task.dataTitle);
+      return { ok: true, taskUuid: task.uuid, dataHash: task.dataHash, attempts, ...interpretReturn(result, rt.stage) };
+    } catch (e) {
+      lastError = e;
+      if (isTaskAgentError(e) && NOT_RETRIED.has(e.code)) break;
+      if (settings.runAborted()) break;
+    } finally {
+      controller.abort();
+      await scope.dispose();
+    }
+  }
+  return { ok: false, taskUuid: task.uuid, dataHash: task.dataHash, attempts, error: serializeError(lastError, 'TA_AGENT_THREW') };
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, controller: AbortController, title: string): Promise<T> {
+  if (!ms) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new TaskAgentError('TA_AGENT_TIMEOUT', `agent did not finish "${title}" within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Decision = Pick<Extract<TaskOutcome, { ok: true }>, 'pathway' | 'labelRow' | 'priority'>;
+
+/** Agent return → decision. Pathways match by UUID, then exact title, then a unique case-insensitive title. */
+export function interpretReturn(result: unknown, stage: StageRuntime['stage']): Decision {
+  if (result === null || result === undefined) return { pathway: null };
+  if (typeof result === 'string') return { pathway: resolvePathway(result, stage) };
+  if (typeof result !== 'object' || Array.isArray(result)) {
+    throw new TaskAgentError('TA_AGENT_BAD_RETURN', `agent returned ${Array.isArray(result) ? 'an array' : typeof result}`, {
+      hint: 'return a pathway name or UUID, null, or { pathway, labelRow, priority }',
+    });
+  }
+  const r = result as { pathway?: unknown; labelRow?: unknown; priority?: unknown };
+  const extra = Object.keys(r).filter((k) => !['pathway', 'labelRow', 'priority'].includes(k));
+  if (extra.length) throw new TaskAgentError('TA_AGENT_BAD_RETURN', `agent returned unknown keys: ${extra.join(', ')}`, { hint: 'the return struct has pathway, labelRow and priority' });
+  const decision: Decision = { pathway: null };
+  if (r.pathway !== undefined && r.pathway !== null) {
+    if (typeof r.pathway !== 'string') throw new TaskAgentError('TA_AGENT_BAD_RETURN', `pathway must be a string, got ${typeof r.pathway}`);
+    decision.pathway = resolvePathway(r.pathway, stage);
+  }
+  if (r.priority !== undefined && r.priority !== null) {
+    if (typeof r.priority !== 'number' || !Number.isFinite(r.priority) || r.priority < 0 || r.priority > 1) {
+      throw new TaskAgentError('TA_PRIORITY_INVALID', `priority must be a number in [0, 1], got ${String(r.priority)}`);
+    }
+    decision.priority = r.priority;
+  }
+  if (r.labelRow !== undefined && r.labelRow !== null) {
+    const lr = r.labelRow as { toJSON?: () => unknown };
+    if (typeof lr.toJSON !== 'function') throw new TaskAgentError('TA_AGENT_BAD_RETURN', 'labelRow must be the LabelRow from deps.labelRow()');
+    decision.labelRow = lr.toJSON() as Decision['labelRow'];
+  }
+  return decision;
+}
+
+function resolvePathway(value: string, stage: StageRuntime['stage']): { uuid: string; title: string } {
+  const p = stage.pathways;
+  const byUuid = p.find((x) => x.uuid === value);
+  if (byUuid) return { uuid: byUuid.uuid, title: byUuid.title };
+  const exact = p.find((x) => x.title === value);
+  if (exact) return { uuid: exact.uuid, title: exact.title };
+  const loose = p.filter((x) => x.title.toLowerCase() === value.toLowerCase());
+  if (loose.length === 1) return { uuid: loose[0]!.uuid, title: loose[0]!.title };
+  throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway "${value}"`, {
+    hint: `valid pathways: ${p.map((x) => `"${x.title}" (${x.uuid})`).join(', ')}`,
+  });
+}

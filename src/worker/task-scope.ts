@@ -1,0 +1,96 @@
+/**
+ * Resolves dependencies for one task attempt. Task-scoped values are created once per attempt
+ * (even when two dependencies need the same one) and disposed in reverse order afterwards, also
+ * when the agent threw; worker-scoped values live as long as the worker thread.
+ */
+import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
+import type { AnyDep, TaskContext } from '../deps/define.js';
+import { lookupNeed } from '../deps/graph.js';
+import type { TaskPayload } from '../shared/protocol.js';
+
+export type BuiltinProvider = (dep: AnyDep, ctx: TaskContext, payload: TaskPayload, scope: TaskScope) => unknown;
+
+const workerValues = new Map<AnyDep, Promise<unknown>>();
+const workerDisposers: Array<() => void | Promise<void>> = [];
+
+export class TaskScope {
+  readonly #values = new Map<AnyDep, Promise<unknown>>();
+  readonly #disposers: Array<() => void | Promise<void>> = [];
+
+  constructor(
+    readonly ctx: TaskContext,
+    readonly payload: TaskPayload,
+    readonly stageDeps: Record<string, AnyDep>,
+    readonly builtin: BuiltinProvider,
+  ) {}
+
+  /** Registers a clean-up that runs after the attempt (used by built-ins such as asset files). */
+  onDispose(fn: () => void | Promise<void>): void {
+    this.#disposers.push(fn);
+  }
+
+  async resolveAll(): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const [name, dep] of Object.entries(this.stageDeps)) out[name] = await this.resolve(dep, name);
+    return out;
+  }
+
+  resolve(dep: AnyDep, name: string): Promise<unknown> {
+    const cache = dep.scope === 'worker' ? workerValues : this.#values;
+    let p = cache.get(dep);
+    if (!p) {
+      p = this.#create(dep, name);
+      cache.set(dep, p);
+      // A failed creation must not be cached: the next attempt creates it again.
+      p.catch(() => cache.delete(dep));
+    }
+    return p;
+  }
+
+  async #create(dep: AnyDep, name: string): Promise<unknown> {
+    try {
+      if (dep.builtin) return await this.builtin(dep, this.ctx, this.payload, this);
+      const input: Record<string, unknown> = dep.scope === 'task' ? { ...this.ctx } : {};
+      for (const [key, need] of Object.entries(dep.needs)) {
+        const target = lookupNeed(need, this.stageDeps, name, this.ctx.stage.title);
+        input[key] = await this.resolve(target, typeof need === 'string' ? need : key);
+      }
+      const value = await dep.create!(input);
+      if (dep.dispose) {
+        const dispose = () => dep.dispose!(value);
+        (dep.scope === 'worker' ? workerDisposers : this.#disposers).push(dispose);
+      }
+      return value;
+    } catch (cause) {
+      if (isTaskAgentError(cause)) throw cause;
+      const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      throw new TaskAgentError('TA_DEP_FAILED', `dependency "${name}" failed: ${what}`, { cause });
+    }
+  }
+
+  /** Disposes task-scoped values, newest first; a failing dispose does not stop the others. */
+  async dispose(): Promise<void> {
+    for (const d of this.#disposers.splice(0).reverse()) {
+      try {
+        await d();
+      } catch {
+        // Teardown errors must not turn a finished task into a failed one.
+      }
+    }
+  }
+}
+
+/** Disposes worker-scoped values (called once per worker when the pool shuts down). */
+export async function disposeWorkerScope(): Promise<number> {
+  let n = 0;
+  for (const d of workerDisposers.splice(0).reverse()) {
+    try {
+      await d();
+      n++;
+    } catch {
+      // As above.
+    }
+  }
+  workerValues.clear();
+  return n;
+}
