@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.mjs with node's test runner (Node 20's --test takes no globs).
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function find(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (name === 'fixtures' || name === 'helpers') continue;
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (name.endsWith('.test.mjs')) out.push(p);
+  }
+  return out;
+}
+
+const only = process.argv.slice(2);
+const files = only.length ? only : find('test');
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -1,0 +1,38 @@
+// Runs the built CLI (dist/main.js) as a child process and collects its output.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MAIN = join(ROOT, 'dist', 'main.js');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+export const agent = (name) => join(FIXTURES, 'agents', name);
+
+export function tmp(prefix = 'ta-test-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function cli(args, { cwd = ROOT, env = {}, timeoutMs = 120_000, onSpawn } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    onSpawn?.(child);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      let json;
+      try { json = JSON.parse(stdout); } catch { json = undefined; }
+      resolve({ code, signal, stdout, stderr, json });
+    });
+  });
+}
+
+export function lines(file) {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}

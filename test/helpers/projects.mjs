@@ -1,0 +1,54 @@
+// Builds local test projects through the public testing helpers (dist/testing.js).
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createTestProject, LocalProject } from '../../dist/testing.js';
+import { tmp } from './cli.mjs';
+
+/** START-less Encord-style workflow: AGENT "Agent 1" --complete--> DONE "Complete" (+ a human stage). */
+export function singleAgentWorkflow() {
+  const agent = randomUUID(), done = randomUUID(), annotate = randomUUID();
+  return {
+    ids: { agent, done, annotate, complete: randomUUID(), toHuman: randomUUID() },
+    get workflow() {
+      return {
+        stages: [
+          { stageType: 'AGENT', uuid: agent, title: 'Agent 1', pathways: [
+            { uuid: this.ids.complete, title: 'complete', destinationUuid: done },
+            { uuid: this.ids.toHuman, title: 'to human', destinationUuid: annotate },
+          ] },
+          { stageType: 'ANNOTATION', uuid: annotate, title: 'Annotate' },
+          { stageType: 'DONE', uuid: done, title: 'Complete' },
+        ],
+      };
+    },
+  };
+}
+
+export function makeProject(tasks, { workflow } = {}) {
+  const dir = join(tmp(), 'project');
+  const p = createTestProject(dir, { tasks, ...(workflow && { workflow }) });
+  const info = p.info;
+  p.close();
+  return { dir, info };
+}
+
+/** Tasks per stage title. */
+export function stageCounts(dir) {
+  const p = LocalProject.open(dir);
+  try {
+    const counts = p.countsByStage();
+    return Object.fromEntries(p.info.workflow.stages.map((s) => [s.title, counts.get(s.uuid) ?? 0]));
+  } finally {
+    p.close();
+  }
+}
+
+export function tasksOf(dir) {
+  const p = LocalProject.open(dir);
+  try {
+    const titles = new Map(p.info.workflow.stages.map((s) => [s.uuid, s.title]));
+    return p.allTasks().map((t) => ({ ...t, stage: titles.get(t.stageUuid) }));
+  } finally {
+    p.close();
+  }
+}
