@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Decode throughput of both backends vs the ffmpeg CLI (single-threaded, piped to a sink),
+// 1→2 worker-thread scaling, and first-frame latency. Uses dist/ (build first).
+// Usage: node bench/decode.mjs [--quick]
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const DIST = new URL('../dist/worker/decode/index.js', import.meta.url).href;
+const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+
+function ffmpegAvailable() {
+  return spawnSync('ffmpeg', ['-version']).status === 0;
+}
+
+/** Wall ms of an ffmpeg run whose stdout is drained by this process (the "sink"). */
+function timeFfmpeg(args) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn('ffmpeg', ['-v', 'error', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    p.stdout.on('data', () => {});
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`ffmpeg exited ${code}`))));
+  });
+}
+
+// Runs inside a worker: loads the decoder (not timed), then decodes or takes first frames.
+const WORKER = `
+  const { parentPort, workerData: w } = require('node:worker_threads');
+  import(w.dist).then(async (m) => {
+    const dec = await m.createDecoder(w.backend);
+    await dec.firstFrame(w.file); // warm-up: module, codec tables
+    parentPort.postMessage({ ready: true });
+    await new Promise((r) => parentPort.once('message', r));
+    if (w.mode === 'first') {
+      const ms = [];
+      for (let i = 0; i < w.reps; i++) { const t0 = performance.now(); await dec.firstFrame(w.file); ms.push(performance.now() - t0); }
+      parentPort.postMessage({ ms });
+    } else {
+      const t0 = performance.now(); let n = 0;
+      for await (const f of dec.frames(w.file, {}, { threads: 1 })) n++;
+      parentPort.postMessage({ n, ms: performance.now() - t0 });
+    }
+  }).catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));`;
+
+/** Starts `count` workers, waits until all are warm, then releases them together. */
+async function runWorkers(count, data) {
+  const ws = Array.from({ length: count }, () => new Worker(WORKER, { eval: true, workerData: { dist: DIST, ...data } }));
+  const ready = ws.map((w) => new Promise((res, rej) => { w.once('message', (m) => (m.error ? rej(new Error(m.error)) : res())); w.once('error', rej); }));
+  await Promise.all(ready);
+  const t0 = performance.now();
+  const done = ws.map((w) => new Promise((res, rej) => { w.once('message', (m) => (m.error ? rej(new Error(m.error)) : res(m))); w.postMessage('go'); }));
+  const results = await Promise.all(done);
+  const wall = performance.now() - t0;
+  await Promise.all(ws.map((w) => w.terminate())); // idle by now: safe to terminate
+  return { results, wall };
+}
+
+/**
+ * Runs the decode benchmark. Returns rows `{case, value, unit, reference, ratio}`; `reference`
+ * is the ffmpeg CLI figure (null when the CLI is missing, which is also reported in `case`).
+ */
+export async function runDecodeBench({ quick = false } = {}) {
+  const rows = [];
+  if (!ffmpegAvailable()) {
+    rows.push({ case: 'ffmpeg CLI not found: install ffmpeg to generate clips and measure the reference (nothing was installed)', value: null, unit: '', reference: null, ratio: null });
+    return rows;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ta-bench-decode-'));
+  try {
+    const n720 = quick ? 90 : 300;
+    const n1080 = quick ? 60 : 200;
+    const clips = [
+      { name: 'h264 720p', file: join(dir, 'h264-720.mp4'), args: ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-frames:v', String(n720), '-c:v', 'libx264', '-pix_fmt', 'yuv420p'] },
+      { name: 'h264 1080p', file: join(dir, 'h264-1080.mp4'), args: ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30', '-frames:v', String(n1080), '-c:v', 'libx264', '-preset', 'fast', '-pix_fmt', 'yuv420p'] },
+      { name: 'mjpeg 720p', file: join(dir, 'mjpeg-720.avi'), args: ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-frames:v', String(n720), '-c:v', 'mjpeg', '-q:v', '3'] },
+    ];
+    for (const c of clips) execFileSync('ffmpeg', ['-v', 'error', '-y', ...c.args, c.file]);
+    const reps = quick ? 1 : 3;
+    for (const c of clips) {
+      const frames = Number(String(execFileSync('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', c.file])).trim());
+      const refMs = [];
+      for (let i = 0; i < reps; i++) refMs.push(await timeFfmpeg(['-threads', '1', '-filter_threads', '1', '-i', c.file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']));
+      const refFps = frames / (median(refMs) / 1000);
+      for (const backend of ['beamcoder', 'node-av']) {
+        const ms = [];
+        for (let i = 0; i < reps; i++) ms.push((await runWorkers(1, { backend, file: c.file, mode: 'decode' })).results[0].ms);
+        const fps = frames / (median(ms) / 1000);
+        rows.push({ case: `${backend} ${c.name} decode→RGB24, 1 worker, 1 thread`, value: fps, unit: 'fps', reference: refFps, ratio: fps / refFps });
+      }
+    }
+    // Scaling: the same clip in 1 and in 2 workers started together (aggregate fps).
+    const sc = clips[0];
+    for (const backend of ['beamcoder', 'node-av']) {
+      const one = await runWorkers(1, { backend, file: sc.file, mode: 'decode' });
+      const two = await runWorkers(2, { backend, file: sc.file, mode: 'decode' });
+      const fps1 = one.results[0].n / (one.wall / 1000);
+      const fps2 = (two.results[0].n + two.results[1].n) / (two.wall / 1000);
+      rows.push({ case: `${backend} ${sc.name} scaling 1→2 workers (aggregate fps)`, value: fps2, unit: 'fps', reference: fps1, ratio: fps2 / fps1 });
+    }
+    // First-frame latency: warm decoder in a worker vs a fresh `ffmpeg -frames:v 1` run.
+    const fc = clips[1];
+    const frep = quick ? 3 : 7;
+    const refFirst = [];
+    for (let i = 0; i < frep; i++) refFirst.push(await timeFfmpeg(['-i', fc.file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']));
+    for (const backend of ['beamcoder', 'node-av']) {
+      const r = await runWorkers(1, { backend, file: fc.file, mode: 'first', reps: frep });
+      const ms = median(r.results[0].ms);
+      rows.push({ case: `${backend} ${fc.name} first frame latency`, value: ms, unit: 'ms', reference: median(refFirst), ratio: ms / median(refFirst) });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const rows = await runDecodeBench({ quick: process.argv.includes('--quick') });
+  const f = (v, d = 1) => (v === null || v === undefined ? '—' : v.toFixed(d));
+  console.log('case'.padEnd(62), 'value'.padStart(9), 'unit'.padEnd(4), 'reference'.padStart(10), 'ratio'.padStart(6));
+  for (const r of rows) console.log(r.case.padEnd(62), f(r.value).padStart(9), r.unit.padEnd(4), f(r.reference).padStart(10), f(r.ratio, 2).padStart(6));
+}
