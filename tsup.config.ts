@@ -10,6 +10,7 @@ export default defineConfig({
     'demo/agents': 'src/demo/agents.ts',
     // Decoder backends, loaded directly by tests and the bench.
     'worker/decode/index': 'src/worker/decode/index.ts',
+    'platform/encord/index': 'src/platform/encord/index.ts',
   },
   format: ['esm'],
   platform: 'node',
