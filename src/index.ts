@@ -12,3 +12,8 @@ export type {
   ProjectInfo, Workflow, WorkflowStage, Pathway, TaskRecord, LabelRowMetadata, StorageItem, LabelRowJson, OntologyStructure,
   LabelRowIncludeArgs, LabelRowInitArgs,
 } from './shared/types.js';
+export type {
+  Platform, PlatformDescriptor, PlatformCallCounts, TaskPage, ListTasksOptions, ProceedAction, ProceedResult, LabelSave,
+} from './platform/platform.js';
+export { createEncordPlatform, EncordPlatform, type EncordPlatformOptions } from './platform/encord/encord-platform.js';
+export { readEncordCredentials, DEFAULT_ENCORD_DOMAIN, type EncordCredentials } from './platform/encord/credentials.js';
