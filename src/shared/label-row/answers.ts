@@ -67,7 +67,9 @@ export function resolveAnswers(ontology: Ontology, owner: AttributeOwner, input:
     }
     out.push(resolveValue(ontology, under[0]!, value));
   }
-  return out;
+  // Ontology order (parents before nested attributes), whatever order the input had.
+  const order = ontology.attributeLocations(owner);
+  return out.sort((a, b) => order.indexOf(a.location) - order.indexOf(b.location));
 }
 
 function resolveValue(ontology: Ontology, location: AttributeLocation, value: AnswerValue): ResolvedAnswer {
