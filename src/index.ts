@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 /**
  * task-agents public API: register agents per workflow stage on a Runner, declare their
  * dependencies, and run them (CLI `task-agents run` or `runner.execute()`).
@@ -7,7 +8,7 @@ export type { RunOptions, RunSummary, StageSummary, TaskFailure } from './agent/
 export { defineDep, isDep, type Dep, type DepScope, type TaskContext, type DefineDepOptions } from './deps/define.js';
 export * as deps from './deps/builtins.js';
 export { TaskAgentError, isTaskAgentError, ERROR_CATALOG, type ErrorCode, type SerializedError } from './shared/errors.js';
-export { LabelRow } from './shared/label-row/index.js';
+export { LabelRow, Ontology, OntologyDataModel, encodeRle, decodeRle, newLabelHash, coordinatesToBoundingBox, cropToBoundingBox, cropToObject, maskToBoundingBox, polygonToBoundingBox, rotatableBoxToBoundingBox, rotatableBoxToPolygon, type AddClassificationInput, type AddObjectInput, type AnswerInput, type AnswerValue, type AttributeAnswer, type BitmaskCoordinates, type BitmaskInput, type BoundingBox, type ClassificationDraft, type ClassificationInstance, type DynamicAnswer, type FrameSelector, type GeometryInput, type LabelQuery, type ObjectCoordinates, type ObjectDraft, type ObjectInstance, type OntologyAttribute, type OntologyClassification, type OntologyObject, type OntologyOption, type Point2D, type RgbFrame, type RotatableBoundingBox, type SkeletonPoint } from './shared/label-row/index.js';
 export type {
   ProjectInfo, Workflow, WorkflowStage, Pathway, TaskRecord, LabelRowMetadata, StorageItem, LabelRowJson, OntologyStructure,
   LabelRowIncludeArgs, LabelRowInitArgs,
@@ -17,3 +18,6 @@ export type {
 } from './platform/platform.js';
 export { createEncordPlatform, EncordPlatform, type EncordPlatformOptions } from './platform/encord/encord-platform.js';
 export { readEncordCredentials, DEFAULT_ENCORD_DOMAIN, type EncordCredentials } from './platform/encord/credentials.js';
+=======
+export { LabelRow, Ontology, OntologyDataModel, encodeRle, decodeRle, newLabelHash, coordinatesToBoundingBox, cropToBoundingBox, cropToObject, maskToBoundingBox, polygonToBoundingBox, rotatableBoxToBoundingBox, rotatableBoxToPolygon, type AddClassificationInput, type AddObjectInput, type AnswerInput, type AnswerValue, type AttributeAnswer, type BitmaskCoordinates, type BitmaskInput, type BoundingBox, type ClassificationDraft, type ClassificationInstance, type DynamicAnswer, type FrameSelector, type GeometryInput, type LabelQuery, type ObjectCoordinates, type ObjectDraft, type ObjectInstance, type OntologyAttribute, type OntologyClassification, type OntologyObject, type OntologyOption, type Point2D, type RgbFrame, type RotatableBoundingBox, type SkeletonPoint } from './shared/label-row/index.js';
+>>>>>>> labels

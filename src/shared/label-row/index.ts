@@ -1,17 +1,29 @@
-// Placeholder until the full label-row model lands (branch `labels`): keeps the runtime's contract.
-import type { LabelRowJson, OntologyStructure } from '../types.js';
-
-export class LabelRow {
-  #json: LabelRowJson;
-  readonly ontology: OntologyStructure;
-  isDirty = false;
-  constructor(json: LabelRowJson, ontology: OntologyStructure) {
-    this.#json = structuredClone(json);
-    this.ontology = ontology;
-  }
-  get dataHash(): string { return this.#json.data_hash; }
-  get labelHash(): string | null { return this.#json.label_hash; }
-  get dataTitle(): string { return String(this.#json.data_title); }
-  get dataType(): string { return this.#json.data_type; }
-  toJSON(): LabelRowJson { return structuredClone(this.#json); }
-}
+/**
+ * Label rows for agents: the `LabelRow` API, ontology lookup, bitmask RLE, ontology → JSON
+ * schema for LLMs, and crop/box helpers. Pure code: safe in main and worker threads.
+ */
+export { LabelRow, selectFrames } from './label-row.js';
+export type {
+  AddClassificationInput, AddObjectInput, ClassificationFrame, ClassificationInstance, FrameSelector, LabelQuery,
+  ObjectFrame, ObjectInstance, SetAnswerOptions,
+} from './label-row.js';
+export { Ontology } from './ontology.js';
+export type {
+  AttributeLocation, AttributeOwner, AttributeType, ObjectShape, OntologyAttribute, OntologyClassification, OntologyObject,
+  OntologyOption, SkeletonTemplate, SkeletonTemplatePoint,
+} from './ontology.js';
+export type { AnswerInput, AnswerValue, AttributeAnswer, DynamicAnswer } from './answers.js';
+export type {
+  BitmaskCoordinates, BitmaskInput, BoundingBox, GeometryInput, ObjectCoordinates, Point2D, RotatableBoundingBox,
+  SkeletonPoint, SkeletonVisibility,
+} from './geometry.js';
+export type { FrameRange } from './ranges.js';
+export { encodeRle, decodeRle } from './rle.js';
+export { newLabelHash } from './hash.js';
+export { OntologyDataModel } from './ontology-schema.js';
+export type { ClassificationDraft, ObjectDraft, OntologyDataModelResult } from './ontology-schema.js';
+export {
+  coordinatesToBoundingBox, cropToBoundingBox, cropToObject, maskToBoundingBox, polygonToBoundingBox,
+  rotatableBoxToBoundingBox, rotatableBoxToPolygon,
+} from './vision.js';
+export type { RgbFrame } from './vision.js';
