@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 /**
  * task-agents public API: register agents per workflow stage on a Runner, declare their
  * dependencies, and run them (CLI `task-agents run` or `runner.execute()`).
@@ -18,6 +17,3 @@ export type {
 } from './platform/platform.js';
 export { createEncordPlatform, EncordPlatform, type EncordPlatformOptions } from './platform/encord/encord-platform.js';
 export { readEncordCredentials, DEFAULT_ENCORD_DOMAIN, type EncordCredentials } from './platform/encord/credentials.js';
-=======
-export { LabelRow, Ontology, OntologyDataModel, encodeRle, decodeRle, newLabelHash, coordinatesToBoundingBox, cropToBoundingBox, cropToObject, maskToBoundingBox, polygonToBoundingBox, rotatableBoxToBoundingBox, rotatableBoxToPolygon, type AddClassificationInput, type AddObjectInput, type AnswerInput, type AnswerValue, type AttributeAnswer, type BitmaskCoordinates, type BitmaskInput, type BoundingBox, type ClassificationDraft, type ClassificationInstance, type DynamicAnswer, type FrameSelector, type GeometryInput, type LabelQuery, type ObjectCoordinates, type ObjectDraft, type ObjectInstance, type OntologyAttribute, type OntologyClassification, type OntologyObject, type OntologyOption, type Point2D, type RgbFrame, type RotatableBoundingBox, type SkeletonPoint } from './shared/label-row/index.js';
->>>>>>> labels
