@@ -77,6 +77,11 @@ async function fetchBatch(ctx: StagePassContext, pageToken: string | null, size:
         const item = p.metadata?.backingItemUuid ? byUuid.get(p.metadata.backingItemUuid) : undefined;
         if (item) p.storageItem = item;
       }
+      // Image groups and sequences: their frames are child items (one call per item, as Encord has no bulk form).
+      for (const p of payloads) {
+        const it = p.storageItem;
+        if (it && (it.itemType === 'imageGroup' || it.itemType === 'imageSequence')) p.children = await platform.getChildItems(it, { signUrls: true });
+      }
     }
   }
   // Tasks whose data is gone fail here with a clear code instead of inside the agent.

@@ -50,6 +50,8 @@ export interface TaskPayload {
   metadata?: LabelRowMetadata;
   labelRow?: LabelRowJson;
   storageItem?: StorageItem;
+  /** Child items of image groups and image sequences, in frame order. */
+  children?: StorageItem[];
 }
 
 export interface RunChunkRequest {

@@ -5,10 +5,18 @@
 import { TaskAgentError } from '../shared/errors.js';
 import { LabelRow } from '../shared/label-row/index.js';
 import type { AnyDep, TaskContext } from '../deps/define.js';
-import type { TaskPayload } from '../shared/protocol.js';
+import type { TaskPayload, WorkerInit } from '../shared/protocol.js';
 import type { TaskScope } from './task-scope.js';
+import { provideMediaDep } from './media-deps.js';
 
-export function provideBuiltin(dep: AnyDep, ctx: TaskContext, payload: TaskPayload, _scope: TaskScope): unknown {
+const MEDIA = new Set(['asset', 'singleFrame', 'videoFrames', 'videoSampler']);
+
+export function createBuiltinProvider(init: WorkerInit) {
+  return (dep: AnyDep, ctx: TaskContext, payload: TaskPayload, scope: TaskScope): unknown =>
+    MEDIA.has(dep.builtin ?? '') ? provideMediaDep(init, dep, ctx, payload, scope) : provideBuiltin(dep, ctx, payload);
+}
+
+function provideBuiltin(dep: AnyDep, ctx: TaskContext, payload: TaskPayload): unknown {
   const title = ctx.task.dataTitle;
   switch (dep.builtin) {
     case 'labelRow':

@@ -13,10 +13,12 @@ import type { Runner } from '../agent/runner.js';
 import { loadRunner } from './load-agent.js';
 import { runTask, type StageRuntime } from './run-task.js';
 import { disposeWorkerScope } from './task-scope.js';
+import { createBuiltinProvider } from './builtin-deps.js';
 
 const init = workerData as WorkerInit;
 const abortFlag = new Int32Array(init.abortFlag);
 const runAborted = () => Atomics.load(abortFlag, 0) === 1;
+const builtin = createBuiltinProvider(init);
 
 function findStage(ref: string): WorkflowStage | undefined {
   // The preflight worker has no project yet: it only reports the manifest.
@@ -76,7 +78,7 @@ export async function runChunk(req: RunChunkRequest): Promise<RunChunkResponse> 
     const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex}`));
     return { outcomes: req.tasks.map((p) => ({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 0, error })) };
   }
-  const settings = { project: init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted };
+  const settings = { project: init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin };
   const outcomes: TaskOutcome[] = new Array(req.tasks.length);
   let next = 0;
   const lane = async () => {

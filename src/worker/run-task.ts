@@ -9,13 +9,13 @@ import type { ProjectInfo, WorkflowStage } from '../shared/types.js';
 import type { AnyDep, TaskContext } from '../deps/define.js';
 import type { StageRegistration } from '../agent/runner.js';
 import { TaskScope } from './task-scope.js';
-import { provideBuiltin } from './builtin-deps.js';
+import type { BuiltinProvider } from './task-scope.js';
 
 /** Failures that another attempt cannot fix. */
 const NOT_RETRIED = new Set<ErrorCode>([
   'TA_PATHWAY_UNKNOWN', 'TA_AGENT_BAD_RETURN', 'TA_PRIORITY_INVALID', 'TA_DEP_MISSING', 'TA_DEP_CYCLE', 'TA_MEDIA_UNSUPPORTED',
   'TA_MEDIA_SAMPLE_RATE', 'TA_AGENT_TIMEOUT', 'TA_LABEL_ROW_MISSING', 'TA_STORAGE_ITEM_MISSING', 'TA_MEDIA_MISSING',
-  'TA_MEDIA_OUTSIDE_PROJECT', 'TA_ONTOLOGY_MISMATCH',
+  'TA_MEDIA_OUTSIDE_PROJECT', 'TA_ONTOLOGY_MISMATCH', 'TA_MEDIA_DECODE_FAILED',
 ]);
 
 export interface StageRuntime {
@@ -29,6 +29,7 @@ export interface RunTaskSettings {
   numRetries: number;
   taskTimeoutMs: number;
   runAborted: () => boolean;
+  builtin: BuiltinProvider;
 }
 
 export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: RunTaskSettings): Promise<TaskOutcome> {
@@ -39,7 +40,7 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
     attempts++;
     const controller = new AbortController();
     const ctx: TaskContext = { task, project: settings.project, stage: rt.stage, signal: controller.signal };
-    const scope = new TaskScope(ctx, payload, rt.deps, provideBuiltin);
+    const scope = new TaskScope(ctx, payload, rt.deps, settings.builtin);
     try {
       const values = await scope.resolveAll();
       const result = await withTimeout(Promise.resolve().then(() => rt.registration.fn({ ...values, ...ctx } as never)), settings.taskTimeoutMs, controller, task.dataTitle);

@@ -1,5 +1,9 @@
-/** The prober `project import` uses to read media properties. */
-import { probeImageOnly } from '../../platform/local/probe-image.js';
+/** The prober `project import` uses to read media properties (FFmpeg through node-av). */
+import { probeMedia } from '../../worker/decode/probe.js';
 import type { MediaProber } from '../../platform/local/import-files.js';
 
-export const defaultProber: MediaProber = probeImageOnly;
+export const defaultProber: MediaProber = async (path) => {
+  const p = await probeMedia(path);
+  if (p.kind === null) throw new Error('no audio or video stream found');
+  return { width: p.width, height: p.height, fps: p.fps, frameCount: p.frameCount, duration: p.duration, codec: p.codec };
+};

@@ -7,6 +7,7 @@ import { defaultOntology, defaultWorkflow } from '../../platform/local/default-p
 import { createDemoProject } from '../../platform/local/demo-project.js';
 import { importPaths, type ImportAs } from '../../platform/local/import-files.js';
 import { defaultProber } from './media-prober.js';
+import { demoMedia } from './demo-media.js';
 import { reportError } from './program.js';
 import { writeJson } from './output.js';
 
@@ -52,7 +53,7 @@ export function registerProjectCommands(program: Command): void {
       try {
         let p: LocalProject;
         if (o.demo && !o.workflow && !o.ontology) {
-          p = await createDemoProject(dir, { probe: defaultProber });
+          p = await createDemoProject(dir, { probe: defaultProber, extraMedia: demoMedia });
         } else {
           p = LocalProject.create(dir, {
             workflow: (o.workflow ? readJsonFile(o.workflow, 'workflow') : defaultWorkflow()) as never,

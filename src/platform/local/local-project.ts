@@ -6,8 +6,9 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { confinedMediaPath } from '../../shared/confined-path.js';
 import { TaskAgentError } from '../../shared/errors.js';
 import { parseOntology, parseWorkflow } from '../../shared/project-schema.js';
 import type {
@@ -357,21 +358,9 @@ export class LocalProject {
       .map((r) => ({ name: r.name, warning: r.import_warning }));
   }
 
-  /**
-   * Absolute path of a media file, confined to DIR/media: `..`, absolute paths and symlinks that
-   * leave the folder are refused, so a crafted storage item cannot read arbitrary files.
-   */
+  /** Absolute path of a media file, confined to DIR/media (see confinedMediaPath). */
   mediaPath(relPath: string): string {
-    const root = realpathSync(this.mediaDir);
-    if (isAbsolute(relPath)) throw outside(relPath);
-    const p = resolve(root, relPath);
-    if (p !== root && !p.startsWith(root + sep)) throw outside(relPath);
-    if (existsSync(p)) {
-      const real = realpathSync(p);
-      if (!real.startsWith(root + sep)) throw outside(relPath);
-      return real;
-    }
-    return p;
+    return confinedMediaPath(this.mediaDir, relPath);
   }
 
   // ---------------------------------------------------------------- writing
@@ -429,10 +418,6 @@ export class LocalProject {
     const hashes = (this.db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').all() as Array<{ data_hash: string }>).map((r) => r.data_hash);
     return hashes.map((h) => this.peekLabelRow(h)).filter((r): r is LabelRowJson => r !== null);
   }
-}
-
-function outside(p: string): TaskAgentError {
-  return new TaskAgentError('TA_MEDIA_OUTSIDE_PROJECT', `media path "${p}" is outside the project media folder`, { hint: 'keep media inside DIR/media' });
 }
 
 /** Relative path of a file inside a media folder, for storing. */

@@ -1,0 +1,16 @@
+/** The Frame objects agents receive: decoder output plus `toBase64` (worker threads). */
+import type { Frame } from '../deps/builtins.js';
+import type { DecodedFrame } from './decode/frame-decoder.js';
+import { frameToBase64 } from './decode/frame-encoding.js';
+
+export function toFrame(d: DecodedFrame, index = d.frame): Frame {
+  return {
+    frame: index,
+    content: d.content,
+    width: d.width,
+    height: d.height,
+    toBase64(options = {}) {
+      return frameToBase64(d, { format: options.format ?? 'jpeg', as: options.as ?? 'url', ...(options.quality !== undefined && { quality: options.quality }) }) as string | Record<string, unknown>;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Where a storage item's bytes are, for the worker: a path inside the local project's media
+ * folder, or (Encord) a download of its signed URL streamed to a temporary file that the task
+ * scope removes afterwards. Never read whole into memory.
+ */
+import { mkdtempSync, rmSync, existsSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, extname } from 'node:path';
+import { TaskAgentError } from '../shared/errors.js';
+import { confinedMediaPath } from '../shared/confined-path.js';
+import type { StorageItem } from '../shared/types.js';
+import type { PlatformDescriptor } from '../platform/platform.js';
+import { suffixForMime } from '../platform/local/media-types.js';
+import { downloadMedia } from '../platform/encord/media-download.js';
+import type { TaskScope } from './task-scope.js';
+
+let tempRoot: string | undefined;
+function tempDir(): string {
+  tempRoot ??= mkdtempSync(join(tmpdir(), 'ta-media-'));
+  return mkdtempSync(join(tempRoot, 't-'));
+}
+
+export function suffixOf(item: StorageItem): string {
+  return suffixForMime(item.mimeType) || extname(item.url ?? item.name) || extname(item.name);
+}
+
+/** A readable local path for the item's media; temporary copies are removed with the task scope. */
+export async function mediaFile(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<string> {
+  if (platform.kind === 'local') {
+    if (!item.url) throw new TaskAgentError('TA_MEDIA_MISSING', `"${title}" has no media file`);
+    const path = confinedMediaPath(join(platform.dir, 'media'), item.url);
+    if (!existsSync(path)) throw new TaskAgentError('TA_MEDIA_MISSING', `the media file of "${title}" is missing (${item.name})`, { hint: 'restore it in the project media folder or re-import it' });
+    return path;
+  }
+  if (!item.signedUrl) throw new TaskAgentError('TA_MEDIA_MISSING', `"${title}" has no signed URL`);
+  const dir = tempDir();
+  scope.onDispose(() => rmSync(dir, { recursive: true, force: true }));
+  const dest = join(dir, `asset${suffixOf(item)}`);
+  try {
+    await downloadMedia(item.signedUrl, dest);
+  } catch (cause) {
+    throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `downloading the media of "${title}" failed`, { cause });
+  }
+  return dest;
+}
+
+/** A private copy of the media with the right suffix, removed after the task (Python dep_asset). */
+export async function assetCopy(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<string> {
+  const src = await mediaFile(platform, item, title, scope);
+  if (platform.kind !== 'local') return src; // already a temporary download
+  const dir = tempDir();
+  scope.onDispose(() => rmSync(dir, { recursive: true, force: true }));
+  const dest = join(dir, `asset${suffixOf(item)}`);
+  copyFileSync(src, dest);
+  return dest;
+}
