@@ -369,10 +369,11 @@ export class LocalProject {
     const now = labelTimestamp();
     this.db.transaction(() => {
       for (const s of saves) {
-        const json = { ...s.labelRow, last_edited_at: now };
-        const hasLabels = Object.keys(json.object_answers ?? {}).length + Object.keys(json.classification_answers ?? {}).length > 0;
-        this.#stmts.saveLabel.run(JSON.stringify(json), s.labelHash ?? json.label_hash ?? randomUUID(), now,
-          hasLabels ? 'LABELLED' : 'NOT_LABELLED', s.dataHash);
+        const hasLabels = Object.keys(s.labelRow.object_answers ?? {}).length + Object.keys(s.labelRow.classification_answers ?? {}).length > 0;
+        // The server owns the status and edit time, as Encord's does.
+        const status = hasLabels ? 'LABELLED' : 'NOT_LABELLED';
+        const json = { ...s.labelRow, last_edited_at: now, label_status: status };
+        this.#stmts.saveLabel.run(JSON.stringify(json), s.labelHash ?? json.label_hash ?? randomUUID(), now, status, s.dataHash);
       }
     })();
   }
