@@ -145,3 +145,13 @@ export type LabelRowJson = Record<string, unknown> & {
   classification_answers: Record<string, unknown>;
   object_actions: Record<string, unknown>;
 };
+
+/** Media properties read at import (FFmpeg probe). */
+export interface ProbedMedia {
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  frameCount: number | null;
+  duration: number | null;
+  codec: string | null;
+}

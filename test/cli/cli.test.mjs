@@ -55,7 +55,7 @@ test('project init with Encord-shaped workflow and ontology files, import, statu
   const dir = join(base, 'p');
   let r = await cli(['project', 'init', dir, '--workflow', join(base, 'workflow.json'), '--ontology', join(base, 'ontology.json')]);
   assert.equal(r.code, 0, r.stderr);
-  // Media: two PNGs made by the demo generator route (a real image file each), a text file, an unsupported file.
+  // Media: the demo's generated images and videos, a text file, a corrupt JPEG, an unsupported file.
   const media = join(base, 'media-in');
   mkdirSync(media);
   const demo = join(base, 'demo');
@@ -75,10 +75,10 @@ test('project init with Encord-shaped workflow and ontology files, import, statu
   r = await cli(['project', 'status', dir, '--json']);
   assert.equal(r.code, 0);
   assert.match(r.json.projectHash, /^[0-9a-f-]{36}$/);
-  assert.deepEqual(r.json.stages.map((s) => [s.stage, s.tasks]), [['Agent 1', 8], ['Annotate', 0], ['Complete', 0]]);
+  assert.deepEqual(r.json.stages.map((s) => [s.stage, s.tasks]), [['Agent 1', 10], ['Annotate', 0], ['Complete', 0]]);
 
   r = await cli(['project', 'tasks', dir, '--stage', 'Agent 1', '--json']);
-  assert.equal(r.json.length, 8);
+  assert.equal(r.json.length, 10);
   assert.deepEqual(Object.keys(r.json[0]).sort(), ['dataHash', 'dataTitle', 'priority', 'stage', 'stageUuid', 'status', 'uuid']);
   assert.equal(r.json[0].stage, 'Agent 1');
 
@@ -86,7 +86,9 @@ test('project init with Encord-shaped workflow and ontology files, import, statu
   r = await cli(['project', 'export', dir, '--out', out]);
   assert.equal(r.code, 0);
   const rows = JSON.parse(readFileSync(out, 'utf8'));
-  assert.equal(rows.length, 8);
+  assert.equal(rows.length, 10);
+  const video = rows.find((x) => x.data_type === 'video');
+  assert.equal(Object.values(video.data_units)[0].data_fps > 0, true);
   const img = rows.find((x) => x.data_type === 'image' && x.data_title.endsWith('.png'));
   const unit = Object.values(img.data_units)[0];
   assert.equal(unit.width, 640);

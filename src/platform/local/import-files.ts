@@ -11,17 +11,10 @@ import { TaskAgentError } from '../../shared/errors.js';
 import type { LocalProject, NewDataUnit, NewStorageItem } from './local-project.js';
 import { relativeMediaPath } from './local-project.js';
 import { mediaKindOf } from './media-types.js';
+import type { ProbedMedia } from '../../shared/types.js';
 
 export type ImportAs = 'files' | 'image-group' | 'image-sequence';
 
-export interface ProbedMedia {
-  width: number | null;
-  height: number | null;
-  fps: number | null;
-  frameCount: number | null;
-  duration: number | null;
-  codec: string | null;
-}
 
 /** Reads media properties; throws for unreadable/corrupt files (the import records a warning). */
 export type MediaProber = (path: string, kind: 'image' | 'video' | 'audio') => Promise<ProbedMedia>;

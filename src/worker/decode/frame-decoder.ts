@@ -4,6 +4,7 @@
  * RGB24, one Uint8Array of height*width*3 bytes each, handed to the agent without copies.
  * Cancellation is cooperative: `signal` is checked between frames, never by killing a thread.
  */
+import type { ProbedMedia } from '../../shared/types.js';
 
 export interface DecodedFrame {
   /** 0-based frame index in decode (presentation) order. */
@@ -14,13 +15,7 @@ export interface DecodedFrame {
   height: number;
 }
 
-export interface MediaProbe {
-  width: number | null;
-  height: number | null;
-  fps: number | null;
-  frameCount: number | null;
-  duration: number | null;
-  codec: string | null;
+export interface MediaProbe extends ProbedMedia {
   /** 'video' | 'image' | 'audio' | null when no stream was recognised. */
   kind: 'video' | 'image' | 'audio' | null;
 }
