@@ -50,7 +50,9 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
       if (isTaskAgentError(e) && NOT_RETRIED.has(e.code)) break;
       if (settings.runAborted()) break;
     } finally {
-      controller.abort();
+      // Only a failed attempt signals abort: work it left running (timers, decodes) should stop.
+      // Aborting after every success would cost a DOMException per task for nothing.
+      if (lastError !== undefined && !controller.signal.aborted) controller.abort();
       await scope.dispose();
     }
   }
