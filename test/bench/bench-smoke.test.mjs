@@ -15,7 +15,7 @@ test('bench --quick --only runner exits 0, prints the table and writes the JSON 
     });
     assert.equal(r.status, 0, `exit ${r.status}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     const lines = r.stdout.split('\n');
-    assert.match(lines[0], /^\| case\s+\| value\s+\| unit\s+\| reference\s+\| ratio \|$/);
+    assert.match(lines[0], /^\|\s*case\s*\|\s*value\s*\|\s*unit\s*\|\s*reference\s*\|\s*ratio\s*\|$/);
     assert.ok(lines.some((l) => /runner CLI trivial agent, 10000 tasks, --threads 1 .*python \(documented\)/.test(l)), r.stdout);
     assert.ok(lines.some((l) => /runner CLI trivial agent, 10000 tasks, --threads 2 .*bare SQLite loop/.test(l)), r.stdout);
     assert.ok(lines.some((l) => /peak RSS/.test(l)), r.stdout);
