@@ -52,10 +52,11 @@ function table(rows) {
 
 /** Hand-written SVG: aggregate frames/s against worker threads, one line per series, plus ideal. */
 function scalingSvg(series, meta) {
-  const W = 640, H = 400, L = 70, R = 190, T = 40, B = 50;
+  const W = 700, H = 400, L = 70, R = 250, T = 40, B = 50;
   const pts = series.flatMap((s) => s.points);
   const maxX = Math.max(...pts.map((p) => p.x));
-  const ideal = series.filter((s) => s.ideal).map((s) => ({ ...s, points: [1, maxX].map((x) => ({ x, y: s.points.find((p) => p.x === 1).y * x })) }));
+  const xs = Array.from({ length: maxX }, (_, i) => i + 1);
+  const ideal = series.filter((s) => s.ideal).map((s) => ({ ...s, points: xs.map((x) => ({ x, y: s.points.find((p) => p.x === 1).y * Math.min(x, meta.cores) })) }));
   const maxY = Math.max(...[...pts, ...ideal.flatMap((s) => s.points)].map((p) => p.y)) * 1.1;
   const sx = (x) => L + ((x - 1) / Math.max(1, maxX - 1)) * (W - L - R);
   const sy = (y) => H - B - (y / maxY) * (H - T - B);
@@ -79,7 +80,7 @@ function scalingSvg(series, meta) {
     const ideal1 = ideal.find((d) => d.name === s.name);
     if (ideal1) {
       out.push(`<polyline fill="none" stroke="${c}" stroke-width="1" stroke-dasharray="4 4" points="${ideal1.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}"/>`);
-      out.push(`<line x1="${W - R + 15}" y1="${ly + 16}" x2="${W - R + 35}" y2="${ly + 16}" stroke="${c}" stroke-dasharray="4 4"/><text x="${W - R + 40}" y="${ly + 20}">linear (1 worker × n)</text>`);
+      out.push(`<line x1="${W - R + 15}" y1="${ly + 16}" x2="${W - R + 35}" y2="${ly + 16}" stroke="${c}" stroke-dasharray="4 4"/><text x="${W - R + 40}" y="${ly + 20}">ideal: 1 worker × min(n, ${meta.cores} cores)</text>`);
     }
   });
   out.push(`<text x="${L}" y="${T - 4}" fill="#555">${esc(meta.subtitle)}</text>`, '</svg>');
@@ -157,7 +158,7 @@ if (scaling.length) {
   }
   const e2e = (cases.e2e?.rows ?? []).filter((r) => r.value != null).map((r) => ({ x: Number(/--threads (\d+)/.exec(r.case)?.[1]), y: r.value })).filter((p) => p.x);
   if (e2e.length) series.push({ name: `e2e runner (${cases.e2e.samples.backend})`, points: e2e });
-  const svg = scalingSvg(series, { title: `h264 720p decode → RGB24: frames/s vs worker threads`, subtitle: `${env.cpu}, ${env.availableParallelism} cores, node ${env.node}, ${sha}${flags.quick ? ', quick' : ''}` });
+  const svg = scalingSvg(series, { title: `h264 720p decode → RGB24: frames/s vs worker threads`, cores: env.availableParallelism, subtitle: `${env.cpu}, ${env.availableParallelism} cores, node ${env.node}, ${sha}${flags.quick ? ', quick' : ''}` });
   const svgFile = join(resultsDir, 'decode-scaling.svg');
   writeFileSync(svgFile, svg);
   console.log(`chart: ${svgFile}`);
