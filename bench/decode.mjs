@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Decode throughput of both backends vs the ffmpeg CLI (single-threaded, piped to a sink),
-// 1→2 worker-thread scaling, and first-frame latency. Uses dist/ (build first).
+// 1→2(→4 in full mode) worker-thread scaling, and first-frame latency. Uses dist/ (build first).
 // Usage: node bench/decode.mjs [--quick]
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
@@ -62,9 +62,16 @@ async function runWorkers(count, data) {
 /**
  * Runs the decode benchmark. Returns rows `{case, value, unit, reference, ratio}`; `reference`
  * is the ffmpeg CLI figure (null when the CLI is missing, which is also reported in `case`).
+ * The returned array also carries `scaling` (worker-count points for the chart) and `samples`.
  */
 export async function runDecodeBench({ quick = false } = {}) {
   const rows = [];
+  /** Worker-thread scaling points `{backend, clip, workers, fps, frames, wallMs}` (also on `rows.scaling`). */
+  const scaling = [];
+  /** Raw per-rep samples (ms) by case (also on `rows.samples`). */
+  const samples = {};
+  rows.scaling = scaling;
+  rows.samples = samples;
   if (!ffmpegAvailable()) {
     rows.push({ case: 'ffmpeg CLI not found: install ffmpeg to generate clips and measure the reference (nothing was installed)', value: null, unit: '', reference: null, ratio: null });
     return rows;
@@ -89,17 +96,25 @@ export async function runDecodeBench({ quick = false } = {}) {
         const ms = [];
         for (let i = 0; i < reps; i++) ms.push((await runWorkers(1, { backend, file: c.file, mode: 'decode' })).results[0].ms);
         const fps = frames / (median(ms) / 1000);
-        rows.push({ case: `${backend} ${c.name} decode→RGB24, 1 worker, 1 thread`, value: fps, unit: 'fps', reference: refFps, ratio: fps / refFps });
+        samples[`${backend} ${c.name} decode ms`] = ms;
+        samples[`ffmpeg ${c.name} decode ms`] = refMs;
+        rows.push({ case: `${backend} ${c.name} decode→RGB24, 1 worker, 1 thread`, value: fps, unit: 'fps', reference: refFps, refLabel: 'ffmpeg CLI, 1 thread', ratio: fps / refFps });
       }
     }
-    // Scaling: the same clip in 1 and in 2 workers started together (aggregate fps).
+    // Scaling: the same clip decoded by 1, 2 (and 4 in full mode) workers started together
+    // (aggregate fps). Points are kept on `rows.scaling` for the SVG chart of bench/index.mjs.
     const sc = clips[0];
+    const counts = quick ? [1, 2] : [1, 2, 4];
     for (const backend of ['beamcoder', 'node-av']) {
-      const one = await runWorkers(1, { backend, file: sc.file, mode: 'decode' });
-      const two = await runWorkers(2, { backend, file: sc.file, mode: 'decode' });
-      const fps1 = one.results[0].n / (one.wall / 1000);
-      const fps2 = (two.results[0].n + two.results[1].n) / (two.wall / 1000);
-      rows.push({ case: `${backend} ${sc.name} scaling 1→2 workers (aggregate fps)`, value: fps2, unit: 'fps', reference: fps1, ratio: fps2 / fps1 });
+      const fpsBy = {};
+      for (const count of counts) {
+        const r = await runWorkers(count, { backend, file: sc.file, mode: 'decode' });
+        fpsBy[count] = r.results.reduce((s, x) => s + x.n, 0) / (r.wall / 1000);
+        scaling.push({ backend, clip: sc.name, workers: count, fps: fpsBy[count], frames: r.results.map((x) => x.n), wallMs: r.wall });
+      }
+      for (const count of counts.slice(1)) {
+        rows.push({ case: `${backend} ${sc.name} scaling 1→${count} workers (aggregate fps)`, value: fpsBy[count], unit: 'fps', reference: fpsBy[1], refLabel: '1 worker', ratio: fpsBy[count] / fpsBy[1] });
+      }
     }
     // First-frame latency: warm decoder in a worker vs a fresh `ffmpeg -frames:v 1` run.
     const fc = clips[1];
@@ -109,7 +124,8 @@ export async function runDecodeBench({ quick = false } = {}) {
     for (const backend of ['beamcoder', 'node-av']) {
       const r = await runWorkers(1, { backend, file: fc.file, mode: 'first', reps: frep });
       const ms = median(r.results[0].ms);
-      rows.push({ case: `${backend} ${fc.name} first frame latency`, value: ms, unit: 'ms', reference: median(refFirst), ratio: ms / median(refFirst) });
+      samples[`${backend} ${fc.name} first frame ms`] = r.results[0].ms;
+      rows.push({ case: `${backend} ${fc.name} first frame latency`, value: ms, unit: 'ms', reference: median(refFirst), refLabel: 'fresh ffmpeg -frames:v 1', ratio: ms / median(refFirst) });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
