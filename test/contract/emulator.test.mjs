@@ -21,6 +21,10 @@ test('CLI: first stdout line is exactly "listening on http://HOST:PORT"; SIGTERM
   assert.deepEqual(stats.requests, {});
   assert.equal(await emu.stop(), 0);
   assert.equal(emu.output().stderr, '');
+  const again = await startEmulator(p.dir);
+  const exited = new Promise((res) => again.child.once('exit', (code, signal) => res(code ?? signal)));
+  again.child.kill('SIGINT');
+  assert.equal(await exited, 0);
 });
 
 test('20% injected faults (429 with Retry-After, 500, 503, resets): every task processed and moved exactly once', async () => {

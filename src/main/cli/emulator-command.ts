@@ -69,8 +69,8 @@ export function registerEmulatorCommand(program: Command): void {
           ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }),
           ...(opts.pageSize !== undefined && opts.pageSize > 0 && { pageSize: opts.pageSize }),
         });
-        process.stdout.write(`listening on ${emulator.url}\n`);
-        await new Promise<void>((resolve) => {
+        // Handlers first, then the announcement: a signal right after the line must close cleanly.
+        const stopped = new Promise<void>((resolve) => {
           const stop = (): void => {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
@@ -79,6 +79,8 @@ export function registerEmulatorCommand(program: Command): void {
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
         });
+        process.stdout.write(`listening on ${emulator.url}\n`);
+        await stopped;
         await emulator.close();
       } catch (e) {
         await reportError(e, false);

@@ -86,7 +86,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const isV2 = url.pathname.startsWith('/v2/public/');
     const fail = (status: number, message: string, v1Code?: string, headers: Record<string, string> = {}): void => {
       if (isV1) {
-        const f = v1Failure(v1Code ?? (status >= 500 ? 'UNKNOWN_ERROR' : 'INVALID_ARGUMENTS_ERROR'), message);
+        const f = v1Failure(v1Code ?? (status >= 500 || status === 429 ? 'UNKNOWN_ERROR' : status === 404 ? 'RESOURCE_NOT_FOUND_ERROR' : 'INVALID_ARGUMENTS_ERROR'), message);
         return sendJson(res, status, { ...f.body, status }, headers);
       }
       return sendJson(res, status, v2ErrorBody(message), headers);

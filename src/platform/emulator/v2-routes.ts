@@ -109,7 +109,9 @@ function listTasks(ctx: ApiContext, stageUuid: string, q: URLSearchParams): unkn
   const token = q.get('pageToken');
   if (token !== null && !/^\d+$/.test(token)) throw new ApiError(400, 'invalid pageToken');
   const page = ctx.project.listTasks(stageUuid, { pageToken: token, pageSize: ctx.pageSize });
-  return pageToWire(page.results.filter(keep).map(agentTaskToWire), page.nextPageToken);
+  // A full last page would otherwise hand out a token to an empty page: one wasted request per pass.
+  const more = page.nextPageToken !== null && ctx.project.listTasks(stageUuid, { pageToken: page.nextPageToken, pageSize: 1 }).results.length > 0;
+  return pageToWire(page.results.filter(keep).map(agentTaskToWire), more ? page.nextPageToken : null);
 }
 
 /** Validates every action first; any problem rejects the whole request (nothing applied). */
