@@ -6,6 +6,16 @@ import { join } from 'node:path';
 import { lines, tmp } from '../helpers/cli.mjs';
 import { makeProject, singleAgentWorkflow, stageCounts, tasksOf } from '../helpers/projects.mjs';
 import { runOn } from '../helpers/emulator.mjs';
+import { LocalProject } from '../../dist/testing.js';
+
+function exportRows(dir) {
+  const p = LocalProject.open(dir);
+  try {
+    return p.exportLabelRows();
+  } finally {
+    p.close();
+  }
+}
 
 const TARGETS = ['local', 'encord'];
 /** Final state read back from SQLite: title → stage:priority. */
@@ -144,4 +154,28 @@ test('a task moved away by someone else is skipped; the rest of its bundle is mo
     assert.deepEqual(stageCounts(p.dir), { 'Agent 1': 0, Annotate: 1, Complete: 9 });
     if (target === 'encord') assert.ok(r.emulatorStats.requests['400 POST v2'] >= 1, 'the emulator rejected the stale bundle');
   });
+});
+
+test('label rows: created (PUT) and saved on a first pass, read back (GET) and saved on a second', async () => {
+  const labelState = (dir) => {
+    const rows = exportRows(dir);
+    return rows.map((r) => `${r.data_title}:${r.label_hash === null ? 'none' : 'hash'}:${Object.keys(r.data_units).length}`).sort();
+  };
+  const seen = {};
+  await both(30, { workflow: singleAgentWorkflow().workflow }, async (target, p) => {
+    const first = await run(target, p, 'label-save.mjs', ['--task-batch-size', '10'], { TA_MODE: 'stay' });
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.json.stages[0].stayed, 30);
+    const second = await run(target, p, 'label-save.mjs', ['--task-batch-size', '10']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(stageCounts(p.dir).Complete, 30);
+    if (target === 'encord') {
+      assert.equal(first.emulatorStats.requests['v1 labelrow PUT'], 3);
+      assert.equal(second.emulatorStats.requests['v1 labelrow GET'], 3);
+      assert.equal(second.emulatorStats.requests['v1 labelrow PUT'], undefined);
+    }
+    seen[target] = labelState(p.dir);
+  });
+  assert.deepEqual(seen.local, seen.encord);
+  assert.ok(seen.local.every((s) => s.includes(':hash:')));
 });
