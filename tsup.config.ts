@@ -11,6 +11,7 @@ export default defineConfig({
     // Internals loaded directly by tests and the bench.
     'worker/decode/index': 'src/worker/decode/index.ts',
     'platform/encord/index': 'src/platform/encord/index.ts',
+    'platform/emulator/index': 'src/platform/emulator/index.ts',
   },
   format: ['esm'],
   platform: 'node',

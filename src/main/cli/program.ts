@@ -11,6 +11,7 @@ import { executeRun } from '../execute.js';
 import { formatSummary } from '../run-report.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerPrintCommands } from './print-commands.js';
+import { registerEmulatorCommand } from './emulator-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
 
@@ -94,6 +95,7 @@ export function buildProgram(): Command {
 
   registerProjectCommands(program);
   registerPrintCommands(program);
+  registerEmulatorCommand(program);
   return program;
 }
 

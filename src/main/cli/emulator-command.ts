@@ -1,0 +1,89 @@
+/**
+ * `task-agents emulator DIR`: serves a local project over the Encord protocol (see
+ * platform/emulator). Prints `listening on http://HOST:PORT` as its first stdout line, then runs
+ * until SIGINT/SIGTERM, when it closes cleanly.
+ */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { TaskAgentError } from '../../shared/errors.js';
+import { parseAuthorizedKeys } from '../../platform/encord/ssh-key.js';
+import { parseFaultSpec } from '../../platform/emulator/fault-injector.js';
+import { startEmulator } from '../../platform/emulator/emulator-server.js';
+import { reportError } from './program.js';
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+interface EmulatorCliOptions {
+  host: string;
+  port: number;
+  authorizedKeys?: string;
+  faults?: string;
+  faultSeed?: number;
+  retryAfter?: number;
+  urlTtlMs?: number;
+  maxBodyBytes?: number;
+  pageSize?: number;
+}
+
+function readKeys(path: string) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new TaskAgentError('TA_CFG_INVALID', `cannot read --authorized-keys file ${path}`, { cause });
+  }
+  const keys = parseAuthorizedKeys(text);
+  if (keys.size === 0) throw new TaskAgentError('TA_CFG_INVALID', `--authorized-keys file ${path} has no ssh-ed25519 key`, { hint: 'one `ssh-ed25519 AAAA…` line per key (a .pub file works)' });
+  return keys;
+}
+
+/** Registers the `emulator` command. */
+export function registerEmulatorCommand(program: Command): void {
+  program
+    .command('emulator')
+    .description('serve a local project over the Encord API protocol (for EncordPlatform and the Python SDK)')
+    .argument('<DIR>', 'local project directory')
+    .option('--host <HOST>', 'interface to bind', '127.0.0.1')
+    .option('--port <N>', 'port (0 = any free port)', int('--port'), 0)
+    .option('--authorized-keys <FILE>', 'OpenSSH ed25519 public keys allowed to call (default: any correctly signed request)')
+    .option('--faults <SPEC>', 'inject faults, e.g. 429:0.1,500:0.05,503:0.05,reset:0.02,latency:50ms')
+    .option('--fault-seed <N>', 'seed for reproducible faults', int('--fault-seed'))
+    .option('--retry-after <S>', 'Retry-After seconds on injected 429/503 (default 1)', int('--retry-after'))
+    .option('--url-ttl-ms <MS>', 'signed media URL lifetime (default 3600000)', int('--url-ttl-ms'))
+    .option('--max-body-bytes <N>', 'request body limit (default 32 MiB)', int('--max-body-bytes'))
+    .option('--page-size <N>', 'tasks per page (default 100)', int('--page-size'))
+    .action(async (dir: string, opts: EmulatorCliOptions) => {
+      try {
+        const emulator = await startEmulator({
+          dir, host: opts.host, port: opts.port,
+          ...(opts.authorizedKeys !== undefined && { authorizedKeys: readKeys(opts.authorizedKeys) }),
+          ...(opts.faults !== undefined && { faults: parseFaultSpec(opts.faults) }),
+          ...(opts.faultSeed !== undefined && { faultSeed: opts.faultSeed }),
+          ...(opts.retryAfter !== undefined && { retryAfterSeconds: opts.retryAfter }),
+          ...(opts.urlTtlMs !== undefined && { urlTtlMs: opts.urlTtlMs }),
+          ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }),
+          ...(opts.pageSize !== undefined && opts.pageSize > 0 && { pageSize: opts.pageSize }),
+        });
+        // Handlers first, then the announcement: a signal right after the line must close cleanly.
+        const stopped = new Promise<void>((resolve) => {
+          const stop = (): void => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            resolve();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        process.stdout.write(`listening on ${emulator.url}\n`);
+        await stopped;
+        await emulator.close();
+      } catch (e) {
+        await reportError(e, false);
+      }
+    });
+}

@@ -1,0 +1,200 @@
+/**
+ * The Encord emulator: an HTTP server (node:http) speaking the Encord wire protocol over a local
+ * project, so EncordPlatform (and the Python SDK) can run against it. It verifies request
+ * signatures against OpenSSH ed25519 public keys, serves media through expiring signed URLs,
+ * counts requests per endpoint (`GET /_emulator/stats`), injects faults on demand, limits body
+ * size (413) and answers malformed JSON with 400. Nothing it logs contains keys or URL tokens.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LocalProject } from '../local/local-project.js';
+import { verifyV1Request, verifyV2Request, type KeyLookup } from '../encord/signing.js';
+import { v1Failure, v2ErrorBody } from '../encord/wire.js';
+import type { AuthorizedKey } from '../encord/ssh-key.js';
+import { ApiError, type RouteResult } from './api-error.js';
+import type { ApiContext } from './api-context.js';
+import { FaultInjector, parseFaultSpec, type FaultSpec } from './fault-injector.js';
+import { BodyTooLarge, parseJson, readBody, sendJson } from './http-io.js';
+import { RequestStats, type EmulatorStats } from './request-stats.js';
+import { MEDIA_PREFIX, UrlSigner } from './signed-urls.js';
+import { handleV1 } from './v1-routes.js';
+import { handleV2 } from './v2-routes.js';
+
+export interface EmulatorOptions {
+  /** Local project directory to serve. */
+  dir: string;
+  host?: string;
+  /** 0 (default) = any free port. */
+  port?: number;
+  /** Registered keys (from parseAuthorizedKeys). Omitted: any correctly signed request is accepted. */
+  authorizedKeys?: Map<string, AuthorizedKey>;
+  /** Fault spec (`429:0.1,500:0.05,reset:0.02,latency:50ms`) or its parsed form. */
+  faults?: string | FaultSpec;
+  /** Seed for the fault RNG (reproducible tests). */
+  faultSeed?: number;
+  /** Retry-After seconds sent with injected 429/503 (default 1). */
+  retryAfterSeconds?: number;
+  /** Signed media URL lifetime (default 1 h). */
+  urlTtlMs?: number;
+  /** Request body limit (default 32 MiB). */
+  maxBodyBytes?: number;
+  /** Tasks per page (default 100). */
+  pageSize?: number;
+  /** Oldest accepted v2 `created`, seconds (default 300). */
+  maxSignatureAgeSeconds?: number;
+}
+
+/** A started emulator. */
+export interface RunningEmulator {
+  /** `http://host:port`: what to put in ENCORD_DOMAIN. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly projectHash: string;
+  stats(): EmulatorStats;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif', '.webp': 'image/webp', '.bmp': 'image/bmp',
+  '.mp4': 'video/mp4', '.webm': 'video/webm', '.mov': 'video/quicktime', '.mkv': 'video/x-matroska', '.mp3': 'audio/mpeg', '.wav': 'audio/wav',
+};
+
+/** Starts an emulator for a project directory. */
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const project = LocalProject.open(options.dir);
+  const stats = new RequestStats();
+  const signer = new UrlSigner(options.urlTtlMs ?? 3_600_000);
+  const faults = options.faults === undefined ? null
+    : new FaultInjector(typeof options.faults === 'string' ? parseFaultSpec(options.faults) : options.faults, options.faultSeed);
+  const keys: KeyLookup = options.authorizedKeys
+    ?? ((hex: string) => ({ publicKey: undefined as never, publicKeyHex: hex })); // any valid signature
+  const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const retryAfter = String(options.retryAfterSeconds ?? 1);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const target = req.url ?? '/';
+    const url = new URL(target, 'http://emulator');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/_emulator/stats' && method === 'GET') return sendJson(res, 200, stats.snapshot());
+    if (url.pathname.startsWith(MEDIA_PREFIX) && (method === 'GET' || method === 'HEAD')) return serveMedia(req, res, target);
+
+    const isV1 = url.pathname === '/public' || url.pathname === '/public/user';
+    const isV2 = url.pathname.startsWith('/v2/public/');
+    const fail = (status: number, message: string, v1Code?: string, headers: Record<string, string> = {}): void => {
+      if (isV1) {
+        const f = v1Failure(v1Code ?? (status >= 500 || status === 429 ? 'UNKNOWN_ERROR' : status === 404 ? 'RESOURCE_NOT_FOUND_ERROR' : 'INVALID_ARGUMENTS_ERROR'), message);
+        return sendJson(res, status, { ...f.body, status }, headers);
+      }
+      return sendJson(res, status, v2ErrorBody(message), headers);
+    };
+    if (!isV1 && !isV2) return fail(404, 'no such endpoint');
+    stats.arrived();
+
+    if (faults) {
+      if (faults.spec.latencyMs > 0) await sleep(faults.spec.latencyMs);
+      const f = faults.roll();
+      if (f?.kind === 'reset') {
+        stats.fault('reset');
+        req.socket.destroy();
+        return;
+      }
+      if (f?.kind === 'status') {
+        stats.fault(String(f.status));
+        return fail(f.status, `injected fault ${f.status}`, undefined, f.status === 429 || f.status === 503 ? { 'Retry-After': retryAfter } : {});
+      }
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBody);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return fail(413, `request body exceeds ${maxBody} bytes`);
+      throw e;
+    }
+
+    const verdict = isV1
+      ? verifyV1Request({ headers: req.headers, body, keys })
+      : verifyV2Request({ method, requestTarget: target, headers: req.headers, body, keys, ...(options.maxSignatureAgeSeconds !== undefined && { maxAgeSeconds: options.maxSignatureAgeSeconds }) });
+    if (!verdict.ok) {
+      stats.rejected(verdict.status);
+      return fail(verdict.status, verdict.reason, verdict.v1Code);
+    }
+
+    let json: unknown;
+    if (body.length > 0 || isV1) {
+      const parsed = parseJson(body);
+      if (!parsed.ok) return fail(400, 'the request body is not valid JSON');
+      json = parsed.value;
+    }
+    const ctx: ApiContext = { project, signer, baseUrl: `http://${req.headers.host ?? 'localhost'}`, pageSize: options.pageSize ?? 100 };
+    let result: RouteResult;
+    try {
+      const resourceId = req.headers['resourceid'];
+      result = isV1 ? handleV1(ctx, Array.isArray(resourceId) ? resourceId[0] : resourceId, json) : handleV2(ctx, method, url, json);
+    } catch (e) {
+      if (e instanceof ApiError) {
+        stats.handled(`${e.status} ${isV1 ? 'v1' : method + ' v2'}`);
+        return fail(e.status, e.message, e.v1Code);
+      }
+      throw e;
+    }
+    stats.handled(result.endpoint);
+    if (result.body === undefined) {
+      res.writeHead(result.status);
+      res.end();
+    } else {
+      sendJson(res, result.status, result.body);
+    }
+  };
+
+  const serveMedia = (req: IncomingMessage, res: ServerResponse, target: string): void => {
+    const check = signer.check(target);
+    if (!check.ok) return sendJson(res, 403, { message: check.reason === 'expired' ? 'the signed URL has expired' : 'invalid signature' });
+    let file: string;
+    try {
+      file = project.mediaPath(check.relPath);
+    } catch {
+      return sendJson(res, 403, { message: 'invalid path' });
+    }
+    if (!existsSync(file) || !statSync(file).isFile()) return sendJson(res, 404, { message: 'not found' });
+    stats.mediaServed();
+    res.writeHead(200, { 'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': statSync(file).size });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      // Never crash, never echo internals: a 500 with a fixed message; the cause's message to stderr.
+      process.stderr.write(`emulator: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      if (!res.headersSent) sendJson(res, 500, { message: 'internal emulator error' });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    host,
+    port,
+    projectHash: project.info.projectHash,
+    stats: () => stats.snapshot(),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      project.close();
+    },
+  };
+}

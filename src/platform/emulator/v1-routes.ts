@@ -1,0 +1,78 @@
+/**
+ * The v1 `/public` RPC calls EncordPlatform makes (protocol reference §3, §7): `labelrowmetadata`
+ * GET, `labelrow` GET / PUT (create) / POST (save). Envelopes and payloads come from wire.ts.
+ */
+import {
+  labelRowGetPayloadFromWire, labelRowMetadataPayloadFromWire, labelRowMetadataToWire, v1RequestFromWire, v1Success,
+} from '../encord/wire.js';
+import type { LabelRowJson } from '../../shared/types.js';
+import type { LabelSave } from '../platform.js';
+import { ApiError, type RouteResult } from './api-error.js';
+import { isRelativeMedia, type ApiContext } from './api-context.js';
+
+const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null);
+
+/** Handles one v1 envelope (already authenticated). `resourceId` is the ResourceID header. */
+export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: unknown): RouteResult {
+  let env;
+  try {
+    env = v1RequestFromWire(body);
+  } catch (e) {
+    throw new ApiError(400, e instanceof Error ? e.message : 'malformed v1 request');
+  }
+  if (resourceId !== ctx.project.info.projectHash) throw new ApiError(404, 'project not found');
+  const endpoint = `v1 ${env.query_type} ${env.query_method}`;
+  const { uid, payload } = env.values;
+  const ok = (response: unknown): RouteResult => ({ endpoint, status: 200, body: v1Success(response) });
+
+  if (env.query_type === 'labelrowmetadata' && env.query_method === 'GET') {
+    const args = labelRowMetadataPayloadFromWire(payload);
+    let hashes = args.dataHashes;
+    if (hashes === null && args.labelHashes !== null) {
+      hashes = args.labelHashes.map((h) => ctx.project.labelRowByHash(h)?.data_hash).filter((h): h is string => typeof h === 'string');
+    }
+    if (hashes === null) hashes = (ctx.project.db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').all() as Array<{ data_hash: string }>).map((r) => r.data_hash);
+    return ok(ctx.project.listLabelRowMetadata(hashes, args.include).map(labelRowMetadataToWire));
+  }
+  if (env.query_type === 'labelrow' && env.query_method === 'GET') {
+    const labelHashes = strings(uid);
+    if (!labelHashes) throw new ApiError(400, 'uid must be a list of label hashes');
+    const sign = labelRowGetPayloadFromWire(payload).includeSignedUrl === true;
+    const rows = labelHashes.map((h) => ctx.project.labelRowByHash(h));
+    if (rows.some((r) => r === null)) throw new ApiError(404, 'label row not found');
+    return ok(rows.map((r) => (sign ? signLinks(ctx, r as LabelRowJson) : r)));
+  }
+  if (env.query_type === 'labelrow' && env.query_method === 'PUT') {
+    const dataHashes = strings(uid);
+    if (!dataHashes) throw new ApiError(400, 'uid must be a list of data hashes');
+    const sign = labelRowGetPayloadFromWire(payload).includeSignedUrl === true;
+    const made = ctx.project.getLabelRows(dataHashes);
+    if (made.size !== new Set(dataHashes).size) throw new ApiError(404, 'data unit not found');
+    return ok([...made.values()].map((r) => (sign ? signLinks(ctx, r) : r)));
+  }
+  if (env.query_type === 'labelrow' && env.query_method === 'POST') {
+    const labelHashes = strings(uid);
+    const labels = (payload as { labels?: unknown } | null)?.labels;
+    if (!labelHashes || !Array.isArray(labels) || labels.length !== labelHashes.length) throw new ApiError(400, 'uid and payload.labels must be lists of the same length');
+    const saves: LabelSave[] = labels.map((l, i) => {
+      const row = l as LabelRowJson;
+      if (typeof row !== 'object' || row === null || typeof row.data_hash !== 'string') throw new ApiError(400, 'each label row needs a data_hash', 'CORRUPTED_LABEL_ERROR');
+      const stored = ctx.project.labelRowByHash(labelHashes[i] as string);
+      if (!stored || stored.data_hash !== row.data_hash) throw new ApiError(404, 'label row not found');
+      return { dataHash: row.data_hash, labelHash: labelHashes[i] as string, labelRow: row };
+    });
+    ctx.project.saveLabelRows(saves);
+    return ok(true);
+  }
+  throw new ApiError(405, `${env.query_type} ${env.query_method} is not supported by the emulator`, 'METHOD_NOT_ALLOWED_ERROR');
+}
+
+/** Data-unit links as signed URLs (`get_signed_url`). */
+function signLinks(ctx: ApiContext, row: LabelRowJson): LabelRowJson {
+  const units = (row.data_units ?? {}) as Record<string, Record<string, unknown>>;
+  const signed: Record<string, Record<string, unknown>> = {};
+  for (const [k, u] of Object.entries(units)) {
+    signed[k] = isRelativeMedia(u['data_link']) ? { ...u, data_link: ctx.signer.sign(ctx.baseUrl, u['data_link']) } : u;
+  }
+  return { ...row, data_units: signed } as LabelRowJson;
+}

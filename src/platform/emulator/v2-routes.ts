@@ -1,0 +1,136 @@
+/**
+ * The v2 REST endpoints EncordPlatform calls (protocol reference §4, §5, §8), over a LocalProject.
+ * Shapes come from wire.ts. Workflow actions follow the real backend: the WHOLE request is
+ * rejected with 400 when any task is no longer in the stage (or the pathway is unknown), and
+ * nothing is applied.
+ */
+import {
+  actionsFromWire, agentTaskToWire, ontologyToWire, pageToWire, prioritiesFromWire, projectToWire,
+  storageGetBulkFromWire, storageItemToWire,
+} from '../encord/wire.js';
+import type { TaskRecord } from '../../shared/types.js';
+import { ApiError, type RouteResult } from './api-error.js';
+import { withSignedUrl, type ApiContext } from './api-context.js';
+import { queryBool } from './http-io.js';
+
+const V2 = '/v2/public/';
+
+function malformed(e: unknown): ApiError {
+  // wire.ts parsers throw coded errors whose message names the bad field: safe to echo.
+  return new ApiError(400, e instanceof Error ? e.message : 'malformed request');
+}
+
+function parse<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw malformed(e);
+  }
+}
+
+/** Routes one v2 request (path already stripped of the query). */
+export function handleV2(ctx: ApiContext, method: string, url: URL, body: unknown): RouteResult {
+  const path = url.pathname.slice(V2.length).replace(/\/+$/, '');
+  const seg = path.split('/');
+  const info = ctx.project.info;
+  const checkProject = (p: string | undefined): void => {
+    if (p !== info.projectHash) throw new ApiError(404, 'project not found');
+  };
+
+  // GET projects/{p}
+  if (method === 'GET' && seg.length === 2 && seg[0] === 'projects') {
+    checkProject(seg[1]);
+    return { endpoint: 'GET v2 projects/{p}', status: 200, body: projectToWire(info) };
+  }
+  // GET ontologies/{o}
+  if (method === 'GET' && seg.length === 2 && seg[0] === 'ontologies') {
+    if (seg[1] !== info.ontologyHash) throw new ApiError(404, 'ontology not found');
+    return { endpoint: 'GET v2 ontologies/{o}', status: 200, body: ontologyToWire({ ...info, title: info.title }) };
+  }
+  // projects/{p}/workflow/stages/{s}/tasks|actions
+  if (seg.length === 6 && seg[0] === 'projects' && seg[2] === 'workflow' && seg[3] === 'stages') {
+    checkProject(seg[1]);
+    const stage = info.workflow.stages.find((s) => s.uuid === seg[4]);
+    if (!stage) throw new ApiError(404, 'stage not found');
+    if (method === 'GET' && seg[5] === 'tasks') return { endpoint: 'GET v2 …/stages/{s}/tasks', status: 200, body: listTasks(ctx, stage.uuid, url.searchParams) };
+    if (method === 'POST' && seg[5] === 'actions') {
+      applyActions(ctx, stage.uuid, body);
+      return { endpoint: 'POST v2 …/stages/{s}/actions', status: 204 };
+    }
+  }
+  // POST projects/{p}/priorities
+  if (method === 'POST' && seg.length === 3 && seg[0] === 'projects' && seg[2] === 'priorities') {
+    checkProject(seg[1]);
+    const pairs = parse(() => prioritiesFromWire(body));
+    if (pairs.some(([, p]) => p < 0 || p > 1)) throw new ApiError(400, 'priorities must be in [0, 1]');
+    ctx.project.setPriorities(pairs);
+    return { endpoint: 'POST v2 projects/{p}/priorities', status: 204 };
+  }
+  // POST storage/items/get-bulk
+  if (method === 'POST' && path === 'storage/items/get-bulk') {
+    const req = parse(() => storageGetBulkFromWire(body));
+    const items = ctx.project.getStorageItems(req.itemUuids).map((it) => storageItemToWire(withSignedUrl(ctx, it, req.signUrls)));
+    return { endpoint: 'POST v2 storage/items/get-bulk', status: 200, body: pageToWire(items, null) };
+  }
+  // GET storage/items/{i}
+  if (method === 'GET' && seg.length === 3 && seg[0] === 'storage' && seg[1] === 'items') {
+    const [item] = ctx.project.getStorageItems([seg[2] ?? '']);
+    if (!item) throw new ApiError(404, 'storage item not found');
+    return { endpoint: 'GET v2 storage/items/{i}', status: 200, body: storageItemToWire(withSignedUrl(ctx, item, queryBool(url.searchParams.get('signUrl')))) };
+  }
+  // GET storage/folders/{f}/items/{i}/child-items
+  if (method === 'GET' && seg.length === 6 && seg[0] === 'storage' && seg[1] === 'folders' && seg[3] === 'items' && seg[5] === 'child-items') {
+    const [item] = ctx.project.getStorageItems([seg[4] ?? '']);
+    if (!item || item.parent !== seg[2]) throw new ApiError(404, 'storage item not found');
+    const sign = queryBool(url.searchParams.get('signUrls'));
+    const children = ctx.project.getChildItems(item.uuid).map((c) => storageItemToWire(withSignedUrl(ctx, c, sign)));
+    return { endpoint: 'GET v2 storage/…/child-items', status: 200, body: pageToWire(children, null) };
+  }
+  throw new ApiError(404, 'no such endpoint');
+}
+
+/** One page of a stage's tasks; `dataHashes`/`statuses` filter; the token is the last task's position. */
+function listTasks(ctx: ApiContext, stageUuid: string, q: URLSearchParams): unknown {
+  const hashes = q.getAll('dataHashes');
+  const statuses = new Set(q.getAll('statuses'));
+  const keep = (t: TaskRecord): boolean => statuses.size === 0 || statuses.has(t.status);
+  if (hashes.length > 0) {
+    // A lookup by data hash (queue runners, stale checks): scan the stage, one page back.
+    const wanted = new Set(hashes);
+    const found: TaskRecord[] = [];
+    let token: string | null = null;
+    do {
+      const page = ctx.project.listTasks(stageUuid, { pageToken: token, pageSize: 5000 });
+      found.push(...page.results.filter((t) => wanted.has(t.dataHash) && keep(t)));
+      token = page.nextPageToken;
+    } while (token !== null);
+    return pageToWire(found.map(agentTaskToWire), null);
+  }
+  const token = q.get('pageToken');
+  if (token !== null && !/^\d+$/.test(token)) throw new ApiError(400, 'invalid pageToken');
+  const page = ctx.project.listTasks(stageUuid, { pageToken: token, pageSize: ctx.pageSize });
+  // A full last page would otherwise hand out a token to an empty page: one wasted request per pass.
+  const more = page.nextPageToken !== null && ctx.project.listTasks(stageUuid, { pageToken: page.nextPageToken, pageSize: 1 }).results.length > 0;
+  return pageToWire(page.results.filter(keep).map(agentTaskToWire), more ? page.nextPageToken : null);
+}
+
+/** Validates every action first; any problem rejects the whole request (nothing applied). */
+function applyActions(ctx: ApiContext, stageUuid: string, body: unknown): void {
+  const actions = parse(() => actionsFromWire(body));
+  const stage = ctx.project.info.workflow.stages.find((s) => s.uuid === stageUuid)!;
+  if (stage.stageType !== 'AGENT') throw new ApiError(400, `stage ${stage.title} is not an agent stage`);
+  const pathways = stage.pathways ?? [];
+  const seen = new Set<string>();
+  const stageOf = ctx.project.db.prepare('SELECT stage_uuid FROM tasks WHERE uuid = ?');
+  const resolved = actions.map((a) => {
+    if (a.action !== 'PATHWAY_ACTION') throw new ApiError(400, `action ${a.action} is not supported on agent tasks`);
+    if (seen.has(a.taskUuid)) throw new ApiError(400, `task ${a.taskUuid} appears twice`);
+    seen.add(a.taskUuid);
+    const p = a.pathwayUuid !== undefined ? pathways.find((x) => x.uuid === a.pathwayUuid) : pathways.find((x) => x.title === a.pathwayName);
+    if (!p) throw new ApiError(400, `stage ${stage.title} has no pathway ${a.pathwayUuid ?? a.pathwayName ?? '(none given)'}`);
+    const row = stageOf.get(a.taskUuid) as { stage_uuid: string } | undefined;
+    if (!row || row.stage_uuid !== stageUuid) throw new ApiError(400, `task ${a.taskUuid} is not in stage ${stage.title}`);
+    return { taskUuid: a.taskUuid, pathwayUuid: p.uuid };
+  });
+  ctx.project.proceedTasks(stageUuid, resolved);
+}
