@@ -97,10 +97,10 @@ export async function runEncordBench({ quick = false } = {}) {
       rows.push({ case: `requests per 1000 tasks, label row + storage item, batch ${batch}`, value: ours, unit: 'req', reference: python, ratio: ours / python });
     }
     const n = quick ? 1000 : 4000;
-    const enc = await throughEmulator('trivial.mjs', n, 300, key, ['--threads', '2']);
+    const enc = await throughEmulator('trivial-pre-label.mjs', n, 300, key, ['--threads', '2']);
     const local = await makeProject(n);
     try {
-      const loc = await runCli(['run', join(AGENTS, 'trivial.mjs'), '--project', local.dir, '--json', '--threads', '2'], {});
+      const loc = await runCli(['run', join(AGENTS, 'trivial-pre-label.mjs'), '--project', local.dir, '--json', '--threads', '2'], {});
       const encTps = (n * 1000) / enc.ms;
       const locTps = (n * 1000) / loc.ms;
       rows.push({ case: 'trivial agent --threads 2 via emulator (wall, incl. startup)', value: encTps, unit: 'task/s', reference: locTps, ratio: encTps / locTps });

@@ -47,7 +47,6 @@ export const ERROR_CATALOG = {
   TA_AUTH_KEY_MISSING: { when: 'No ENCORD_SSH_KEY or ENCORD_SSH_KEY_FILE is set.', fix: 'Set ENCORD_SSH_KEY_FILE to the path of your ed25519 private key.' },
   TA_AUTH_BOTH_KEYS: { when: 'Warning: both ENCORD_SSH_KEY and ENCORD_SSH_KEY_FILE are set; ENCORD_SSH_KEY is used.', fix: 'Unset one of them.' },
   TA_AUTH_KEY_IS_PATH: { when: 'ENCORD_SSH_KEY holds a file path instead of key text.', fix: 'Use ENCORD_SSH_KEY_FILE for paths.' },
-  TA_AUTH_BOTH_KEYS: { when: 'Warning, not an error: both ENCORD_SSH_KEY and ENCORD_SSH_KEY_FILE are set; ENCORD_SSH_KEY wins.', fix: 'Unset one of them.' },
   TA_AUTH_KEY_INVALID: { when: 'The private key is malformed or is not an OpenSSH ed25519 key.', fix: 'Generate one with `ssh-keygen -t ed25519`.' },
   TA_INTERNAL: { when: 'A bug in task-agents.', fix: 'Please report it with the stack.' },
 } as const satisfies Record<string, { when: string; fix: string }>;
