@@ -2,7 +2,8 @@
 // Decode throughput of both backends vs the ffmpeg CLI (single-threaded, piped to a sink),
 // 1→2(→4 in full mode) worker-thread scaling, and first-frame latency. Uses dist/ (build first).
 // Usage: node bench/decode.mjs [--quick]
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import { ffmpegAvailable, formatTable, median } from './common.mjs';
 import { Worker } from 'node:worker_threads';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +11,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const DIST = new URL('../dist/worker/decode/index.js', import.meta.url).href;
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-
-function ffmpegAvailable() {
-  return spawnSync('ffmpeg', ['-version']).status === 0;
-}
 
 /** Wall ms of an ffmpeg run whose stdout is drained by this process (the "sink"). */
 function timeFfmpeg(args) {
@@ -135,7 +131,5 @@ export async function runDecodeBench({ quick = false } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows = await runDecodeBench({ quick: process.argv.includes('--quick') });
-  const f = (v, d = 1) => (v === null || v === undefined ? '—' : v.toFixed(d));
-  console.log('case'.padEnd(62), 'value'.padStart(9), 'unit'.padEnd(4), 'reference'.padStart(10), 'ratio'.padStart(6));
-  for (const r of rows) console.log(r.case.padEnd(62), f(r.value).padStart(9), r.unit.padEnd(4), f(r.reference).padStart(10), f(r.ratio, 2).padStart(6));
+  console.log(formatTable(rows));
 }

@@ -9,9 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAIN, ROOT, formatTable, runCli } from './common.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'main.js');
 const AGENTS = join(ROOT, 'bench', 'agents');
 
 /**
@@ -51,19 +50,11 @@ function startEmulator(dir, args) {
   });
 }
 
-function runCli(args, env) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`run exited ${code}: ${stderr.slice(0, 500)}`));
-      resolve({ ms: performance.now() - t0, summary: JSON.parse(stdout) });
-    });
-  });
+/** A CLI run that must succeed: its wall time and JSON summary. */
+async function runOk(args, env) {
+  const r = await runCli(args, { env });
+  if (r.code !== 0) throw new Error(`run exited ${r.code}: ${r.stderr.slice(0, 500)}`);
+  return { ms: r.wallMs, summary: r.json };
 }
 
 /** Runs `agent` on a fresh project of `n` tasks against the emulator; returns run time, summary and emulator stats. */
@@ -71,7 +62,7 @@ async function throughEmulator(agent, n, batch, key, runArgs) {
   const p = await makeProject(n);
   const emu = await startEmulator(p.dir, ['--authorized-keys', `${key}.pub`, '--page-size', String(batch)]);
   try {
-    const r = await runCli(['run', join(AGENTS, agent), '--project', p.info.projectHash, '--json', '--task-batch-size', String(batch), ...runArgs],
+    const r = await runOk(['run', join(AGENTS, agent), '--project', p.info.projectHash, '--json', '--task-batch-size', String(batch), ...runArgs],
       { ENCORD_SSH_KEY_FILE: key, ENCORD_DOMAIN: emu.url });
     const stats = await (await fetch(`${emu.url}/_emulator/stats`)).json();
     return { ...r, stats };
@@ -100,7 +91,7 @@ export async function runEncordBench({ quick = false } = {}) {
     const enc = await throughEmulator('trivial-pre-label.mjs', n, 300, key, ['--threads', '2']);
     const local = await makeProject(n);
     try {
-      const loc = await runCli(['run', join(AGENTS, 'trivial-pre-label.mjs'), '--project', local.dir, '--json', '--threads', '2'], {});
+      const loc = await runOk(['run', join(AGENTS, 'trivial-pre-label.mjs'), '--project', local.dir, '--json', '--threads', '2'], {});
       const encTps = (n * 1000) / enc.ms;
       const locTps = (n * 1000) / loc.ms;
       rows.push({ case: 'trivial agent --threads 2 via emulator (wall, incl. startup)', value: encTps, unit: 'task/s', reference: locTps, ratio: encTps / locTps });
@@ -116,7 +107,5 @@ export async function runEncordBench({ quick = false } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows = await runEncordBench({ quick: process.argv.includes('--quick') });
-  const f = (v, d = 1) => (v === null || v === undefined ? '—' : v.toFixed(d));
-  console.log('case'.padEnd(66), 'value'.padStart(9), 'unit'.padEnd(6), 'reference'.padStart(10), 'ratio'.padStart(6));
-  for (const r of rows) console.log(r.case.padEnd(66), f(r.value).padStart(9), r.unit.padEnd(6), f(r.reference).padStart(10), f(r.ratio, 2).padStart(6));
+  console.log(formatTable(rows));
 }

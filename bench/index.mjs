@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, ffmpegAvailable } from './common.mjs';
+import { ROOT, ffmpegAvailable, formatTable } from './common.mjs';
 
 const CASES = ['runner', 'decode', 'e2e'];
 
@@ -37,17 +37,6 @@ function usage(err) {
 
 function gitSha() {
   try { return String(execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })).trim(); } catch { return 'nogit'; }
-}
-
-const fmt = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? '—' : Number(v).toFixed(d));
-
-/** One table: case | value | unit | reference | ratio (reference with its label). */
-function table(rows) {
-  const cells = rows.map((r) => [r.case, fmt(r.value), r.unit ?? '', r.reference == null ? '—' : `${fmt(r.reference)}${r.refLabel ? ` (${r.refLabel})` : ''}`, fmt(r.ratio, 2)]);
-  const head = ['case', 'value', 'unit', 'reference', 'ratio'];
-  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c) => `| ${c.map((x, i) => (i === 1 || i === 4 ? x.padStart(w[i]) : x.padEnd(w[i]))).join(' | ')} |`;
-  return [line(head), `|${w.map((n, i) => (i === 1 || i === 4 ? '-'.repeat(n + 1) + ':' : '-'.repeat(n + 2))).join('|')}|`, ...cells.map(line)].join('\n');
 }
 
 /** Hand-written SVG: aggregate frames/s against worker threads, one line per series, plus ideal. */
@@ -141,7 +130,7 @@ if (flags.only.includes('e2e')) {
   });
 }
 
-console.log(table(rows));
+console.log(formatTable(rows));
 for (const n of notes) console.log(`note: ${n}`);
 
 const resultsDir = process.env.BENCH_RESULTS_DIR ?? join(ROOT, 'bench', 'results');

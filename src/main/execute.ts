@@ -10,7 +10,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
 import { PROTOCOL_VERSION, type AgentManifest, type WorkerInit } from '../shared/protocol.js';
-import type { ProjectInfo, WorkflowStage } from '../shared/types.js';
+import type { ProjectInfo } from '../shared/types.js';
+import { findStage } from '../shared/workflow.js';
 import type { Platform } from '../platform/platform.js';
 import type { RunOptions, RunSummary } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
@@ -23,8 +24,6 @@ import { runStagePass, type RunControl, type ResolvedStage } from './stage-pass.
 
 export interface ExecuteInput extends Partial<RunOptions> {
   agentModule: string;
-  /** Called with the summary-so-far when the run ends; the CLI prints it. */
-  onProgressLine?: (line: string) => void;
 }
 
 function agentModuleUrl(path: string): string {
@@ -69,7 +68,7 @@ export function resolveStages(manifest: AgentManifest, project: ProjectInfo): Re
   const listing = agentStages.map((s) => `"${s.title}" (${s.uuid})`).join(', ') || 'none';
   const seen = new Map<string, string>();
   return manifest.stages.map((m, index) => {
-    const stage: WorkflowStage | undefined = stages.find((s) => s.uuid === m.ref) ?? stages.find((s) => s.title === m.ref);
+    const stage = findStage(stages, m.ref);
     if (!stage) throw new TaskAgentError('TA_STAGE_UNKNOWN', `the project has no stage "${m.ref}"`, { hint: `agent stages: ${listing}` });
     if (stage.stageType !== 'AGENT') {
       throw new TaskAgentError('TA_STAGE_NOT_AGENT', `stage "${m.ref}" is a ${stage.stageType} stage, not an AGENT stage`, { hint: `agent stages: ${listing}` });
@@ -87,8 +86,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
   const agentUrl = agentModuleUrl(input.agentModule);
   // Validate the flags first (a bad flag must not even load the module), then again with the
   // module's own Runner options as a lower-priority source.
-  resolveRunOptions(input);
-  const preliminary = resolveRunOptions(input, { threads: 1 });
+  const preliminary = resolveRunOptions(input);
   const manifest = await loadManifest(agentUrl, preliminary);
   const options = resolveRunOptions(input, manifest.runnerOptions ?? {});
   if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });

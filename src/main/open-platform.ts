@@ -1,6 +1,5 @@
-/** `--project` → a Platform: a local project directory, or (later) an Encord project UUID. */
+/** `--project` → a Platform: a local project directory, or an Encord project UUID. */
 import { existsSync } from 'node:fs';
-import { TaskAgentError } from '../shared/errors.js';
 import type { Platform } from '../platform/platform.js';
 import { LocalPlatform } from '../platform/local/local-platform.js';
 

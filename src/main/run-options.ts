@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { TaskAgentError } from '../shared/errors.js';
+import { zodIssueLines } from '../shared/project-schema.js';
 import type { RunOptions } from '../agent/run-types.js';
 
 const count = (min: number) => z.coerce.number().int().min(min);
@@ -36,7 +37,7 @@ export function resolveRunOptions(...sources: Array<Partial<RunOptions> & { agen
   }
   const r = RunOptionsSchema.safeParse(merged);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const lines = zodIssueLines(r.error);
     throw new TaskAgentError('TA_CFG_INVALID', `invalid run options:\n  ${lines.join('\n  ')}`, { details: { issues: lines }, hint: 'see `task-agents run --help`' });
   }
   return Object.freeze(r.data);

@@ -29,24 +29,23 @@ export const OntologySchema = z.object({
   skeleton_templates: z.array(z.unknown()).optional(),
 });
 
-function issues(err: z.ZodError): string[] {
+/** One `path: message` line per zod issue (how every validation error lists its problems). */
+export function zodIssueLines(err: z.ZodError): string[] {
   return err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
 }
 
+function parseProjectFile<T>(schema: z.ZodType, json: unknown, what: string, source: string, hint: string): T {
+  const r = schema.safeParse(json);
+  if (!r.success) throw new TaskAgentError('TA_CFG_PROJECT_INVALID', `invalid ${what} in ${source}:\n  ${zodIssueLines(r.error).join('\n  ')}`, { hint });
+  return r.data as T;
+}
+
 export function parseWorkflow(json: unknown, source: string): Workflow {
-  const r = WorkflowSchema.safeParse(json);
-  if (!r.success) {
-    throw new TaskAgentError('TA_CFG_PROJECT_INVALID', `invalid workflow in ${source}:\n  ${issues(r.error).join('\n  ')}`,
-      { hint: 'expected Encord\'s {"stages":[{stageType, uuid, title, pathways?:[{uuid,title,destinationUuid}]}]}' });
-  }
-  return r.data as Workflow;
+  return parseProjectFile<Workflow>(WorkflowSchema, json, 'workflow', source,
+    'expected Encord\'s {"stages":[{stageType, uuid, title, pathways?:[{uuid,title,destinationUuid}]}]}');
 }
 
 export function parseOntology(json: unknown, source: string): OntologyStructure {
-  const r = OntologySchema.safeParse(json);
-  if (!r.success) {
-    throw new TaskAgentError('TA_CFG_PROJECT_INVALID', `invalid ontology in ${source}:\n  ${issues(r.error).join('\n  ')}`,
-      { hint: 'expected Encord\'s editor structure {"objects":[...],"classifications":[...]}' });
-  }
-  return r.data as OntologyStructure;
+  return parseProjectFile<OntologyStructure>(OntologySchema, json, 'ontology', source,
+    'expected Encord\'s editor structure {"objects":[...],"classifications":[...]}');
 }

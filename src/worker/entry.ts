@@ -6,7 +6,7 @@
 import { workerData, threadId } from 'node:worker_threads';
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
 import { PROTOCOL_VERSION, type AgentManifest, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type WorkerInit } from '../shared/protocol.js';
-import type { WorkflowStage } from '../shared/types.js';
+import { findStage } from '../shared/workflow.js';
 import type { AnyDep } from '../deps/define.js';
 import { checkStageDeps } from '../deps/graph.js';
 import type { Runner } from '../agent/runner.js';
@@ -20,11 +20,6 @@ const abortFlag = new Int32Array(init.abortFlag);
 const runAborted = () => Atomics.load(abortFlag, 0) === 1;
 const builtin = createBuiltinProvider(init);
 
-function findStage(ref: string): WorkflowStage | undefined {
-  // The preflight worker has no project yet: it only reports the manifest.
-  const stages = init.project?.workflow.stages ?? [];
-  return stages.find((s) => s.uuid === ref) ?? stages.find((s) => s.title === ref);
-}
 
 let runner: Runner | undefined;
 let loadError: SerializedError | undefined;
@@ -36,7 +31,8 @@ try {
   const stages = runner.registrations.map((reg) => {
     const deps = (reg.options.deps ?? {}) as Record<string, AnyDep>;
     const req = checkStageDeps(reg.stage, deps);
-    const stage = findStage(reg.stage);
+    // The preflight worker has no project yet: it only reports the manifest.
+    const stage = findStage(init.project?.workflow.stages ?? [], reg.stage);
     runtimes.push(stage ? { registration: reg, deps, stage: { ...stage, pathways: stage.pathways ?? [] } } : undefined);
     const willSetPriority = reg.options.willSetPriority === true;
     return {

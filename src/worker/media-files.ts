@@ -10,7 +10,7 @@ import { TaskAgentError } from '../shared/errors.js';
 import { confinedMediaPath } from '../shared/confined-path.js';
 import type { StorageItem } from '../shared/types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
-import { suffixForMime } from '../platform/local/media-types.js';
+import { MEDIA_DIR, suffixForMime } from '../platform/local/media-types.js';
 import { downloadMedia } from '../platform/encord/media-download.js';
 import type { TaskScope } from './task-scope.js';
 
@@ -28,7 +28,7 @@ export function suffixOf(item: StorageItem): string {
 export async function mediaFile(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<string> {
   if (platform.kind === 'local') {
     if (!item.url) throw new TaskAgentError('TA_MEDIA_MISSING', `"${title}" has no media file`);
-    const path = confinedMediaPath(join(platform.dir, 'media'), item.url);
+    const path = confinedMediaPath(join(platform.dir, MEDIA_DIR), item.url);
     if (!existsSync(path)) throw new TaskAgentError('TA_MEDIA_MISSING', `the media file of "${title}" is missing (${item.name})`, { hint: 'restore it in the project media folder or re-import it' });
     return path;
   }

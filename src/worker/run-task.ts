@@ -41,10 +41,13 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
     const controller = new AbortController();
     const ctx: TaskContext = { task, project: settings.project, stage: rt.stage, signal: controller.signal };
     const scope = new TaskScope(ctx, payload, rt.deps, settings.builtin);
+    let failed = true;
     try {
       const values = await scope.resolveAll();
       const result = await withTimeout(Promise.resolve().then(() => rt.registration.fn({ ...values, ...ctx } as never)), settings.taskTimeoutMs, controller, task.dataTitle);
-      return { ok: true, taskUuid: task.uuid, dataHash: task.dataHash, attempts, ...interpretReturn(result, rt.stage) };
+      const decision = interpretReturn(result, rt.stage);
+      failed = false;
+      return { ok: true, taskUuid: task.uuid, dataHash: task.dataHash, attempts, ...decision };
     } catch (e) {
       lastError = e;
       if (isTaskAgentError(e) && NOT_RETRIED.has(e.code)) break;
@@ -52,7 +55,7 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
     } finally {
       // Only a failed attempt signals abort: work it left running (timers, decodes) should stop.
       // Aborting after every success would cost a DOMException per task for nothing.
-      if (lastError !== undefined && !controller.signal.aborted) controller.abort();
+      if (failed && !controller.signal.aborted) controller.abort();
       await scope.dispose();
     }
   }

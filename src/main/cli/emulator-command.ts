@@ -4,19 +4,15 @@
  * until SIGINT/SIGTERM, when it closes cleanly.
  */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { TaskAgentError } from '../../shared/errors.js';
 import { parseAuthorizedKeys } from '../../platform/encord/ssh-key.js';
 import { parseFaultSpec } from '../../platform/emulator/fault-injector.js';
 import { startEmulator } from '../../platform/emulator/emulator-server.js';
 import { reportError } from './program.js';
+import { integerArg } from './arg-parsers.js';
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return n;
-};
+const int = (name: string) => integerArg(name, { min: 0 });
 
 interface EmulatorCliOptions {
   host: string;

@@ -3,10 +3,10 @@
  * and no project it runs the bundled demo agents on ./demo-project (created on first use).
  * Exit codes: 0 all done, 1 some tasks failed, 2 usage/config/agent module, 3 platform/auth.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatError, isTaskAgentError, serializeError, TaskAgentError, type SerializedError } from '../../shared/errors.js';
+import { formatError, serializeError, TaskAgentError, type SerializedError } from '../../shared/errors.js';
 import { executeRun } from '../execute.js';
 import { formatSummary } from '../run-report.js';
 import { registerProjectCommands } from './project-commands.js';
@@ -14,6 +14,7 @@ import { registerPrintCommands } from './print-commands.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
+import { integerArg as int, numberArg as num } from './arg-parsers.js';
 
 const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID']);
 
@@ -30,16 +31,6 @@ function version(): string {
   }
 }
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
-  return n;
-};
 
 /** Prints a coded error (JSON on stdout with --json) and sets the exit code. */
 export async function reportError(e: unknown, json: boolean): Promise<void> {
@@ -109,6 +100,6 @@ export async function runCli(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
-    await reportError(isTaskAgentError(e) ? e : e, false);
+    await reportError(e, false);
   }
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { TaskAgentError } from '../../shared/errors.js';
+import { findStage } from '../../shared/workflow.js';
 import { LocalProject } from '../../platform/local/local-project.js';
 import { defaultOntology, defaultWorkflow } from '../../platform/local/default-project.js';
 import { createDemoProject } from '../../platform/local/demo-project.js';
@@ -116,7 +117,7 @@ export function registerProjectCommands(program: Command): void {
         const stages = p.info.workflow.stages;
         let stageUuid: string | undefined;
         if (o.stage !== undefined) {
-          const s = stages.find((x) => x.uuid === o.stage) ?? stages.find((x) => x.title === o.stage);
+          const s = findStage(stages, o.stage);
           if (!s) throw new TaskAgentError('TA_STAGE_UNKNOWN', `no stage "${o.stage}"`, { hint: `stages: ${stages.map((x) => x.title).join(', ')}` });
           stageUuid = s.uuid;
         }

@@ -18,9 +18,9 @@ import type {
 import type { LabelSave, ListTasksOptions, ProceedAction, ProceedResult, TaskPage } from '../platform.js';
 import { emptyLabelRow, labelTimestamp, type DataUnitInfo } from './label-row-template.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { MEDIA_DIR } from './media-types.js';
 
 export const PROJECT_DB = 'project.db';
-export const MEDIA_DIR = 'media';
 
 export interface NewStorageItem {
   itemType: StorageItemType;
@@ -64,6 +64,7 @@ export class LocalProject {
   readonly mediaDir: string;
   readonly db: Database.Database;
   #info: ProjectInfo;
+  readonly #datasetHash: string;
   #stmts: ReturnType<LocalProject['prepare']>;
 
   private constructor(dir: string, db: Database.Database) {
@@ -71,6 +72,7 @@ export class LocalProject {
     this.mediaDir = join(dir, MEDIA_DIR);
     this.db = db;
     this.#info = this.readInfo();
+    this.#datasetHash = this.meta('datasetHash');
     this.#stmts = this.prepare();
   }
 
@@ -179,7 +181,7 @@ export class LocalProject {
   }
 
   get datasetHash(): string {
-    return this.meta('datasetHash');
+    return this.#datasetHash;
   }
 
   // ---------------------------------------------------------------- import
@@ -352,12 +354,6 @@ export class LocalProject {
     return (this.#stmts.children.all(itemUuid) as ItemRow[]).map((r) => this.toItem(r, signUrls));
   }
 
-  /** Import warnings recorded per storage item (corrupt or unreadable files). */
-  importWarnings(): Array<{ name: string; warning: string }> {
-    return (this.db.prepare('SELECT name, import_warning FROM storage_items WHERE import_warning IS NOT NULL').all() as Array<{ name: string; import_warning: string }>)
-      .map((r) => ({ name: r.name, warning: r.import_warning }));
-  }
-
   /** Absolute path of a media file, confined to DIR/media (see confinedMediaPath). */
   mediaPath(relPath: string): string {
     return confinedMediaPath(this.mediaDir, relPath);
@@ -406,12 +402,6 @@ export class LocalProject {
       }
     })();
     return { moved, skipped };
-  }
-
-  /** Move a task to a stage directly (used by tests and the emulator to simulate another actor). */
-  moveTask(taskUuid: string, destinationStageUuid: string): void {
-    this.db.prepare("UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ? WHERE uuid = ?")
-      .run(destinationStageUuid, new Date().toISOString(), taskUuid);
   }
 
   /** All label rows in Encord's label-row JSON, uninitialised ones as their empty template. */

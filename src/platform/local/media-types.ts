@@ -2,6 +2,9 @@
 import { extname } from 'node:path';
 import type { DataType, StorageItemType } from '../../shared/types.js';
 
+/** The media folder inside a local project directory (all media paths are confined to it). */
+export const MEDIA_DIR = 'media';
+
 export interface MediaKind {
   dataType: DataType;
   itemType: StorageItemType;

@@ -1,3 +1,4 @@
+import { zodIssueLines } from '../project-schema.js';
 import { z } from 'zod';
 import { TaskAgentError } from '../errors.js';
 import type { AnswerValue } from './answers.js';
@@ -223,7 +224,7 @@ export class OntologyDataModel<T extends OntologyClassification | OntologyObject
     }
     const r = this.zodSchema.safeParse(value);
     if (!r.success) {
-      const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      const issues = zodIssueLines(r.error);
       mismatch(`The answer does not match the ontology schema: ${issues.join('; ')}`, { issues });
     }
     const data = r.data as Data;
