@@ -6,9 +6,10 @@
 import { TaskAgentError, isTaskAgentError, serializeError, type ErrorCode } from '../shared/errors.js';
 import type { TaskOutcome, TaskPayload } from '../shared/protocol.js';
 import type { ProjectInfo, WorkflowStage } from '../shared/types.js';
-import type { AnyDep, TaskContext } from '../deps/define.js';
+import type { AnyDep } from '../deps/define.js';
 import type { StageRegistration } from '../agent/runner.js';
 import { TaskScope } from './task-scope.js';
+import { AttemptContext, TaskAbort } from './task-context.js';
 import type { BuiltinProvider } from './task-scope.js';
 
 /** Failures that another attempt cannot fix. */
@@ -38,13 +39,13 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
   let attempts = 0;
   for (let attempt = 0; attempt <= settings.numRetries; attempt++) {
     attempts++;
-    const controller = new AbortController();
-    const ctx: TaskContext = { task, project: settings.project, stage: rt.stage, signal: controller.signal };
+    const abort = new TaskAbort();
+    const ctx = new AttemptContext(task, settings.project, rt.stage, abort);
     const scope = new TaskScope(ctx, payload, rt.deps, settings.builtin);
     let failed = true;
     try {
       const values = await scope.resolveAll();
-      const result = await withTimeout(Promise.resolve().then(() => rt.registration.fn({ ...values, ...ctx } as never)), settings.taskTimeoutMs, controller, task.dataTitle);
+      const result = await withTimeout(Promise.resolve().then(() => rt.registration.fn(ctx.with(values) as never)), settings.taskTimeoutMs, abort, task.dataTitle);
       const decision = interpretReturn(result, rt.stage);
       failed = false;
       return { ok: true, taskUuid: task.uuid, dataHash: task.dataHash, attempts, ...decision };
@@ -54,20 +55,20 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
       if (settings.runAborted()) break;
     } finally {
       // Only a failed attempt signals abort: work it left running (timers, decodes) should stop.
-      // Aborting after every success would cost a DOMException per task for nothing.
-      if (failed && !controller.signal.aborted) controller.abort();
+      // The signal itself is only created if someone reads it (see task-context.ts).
+      if (failed) abort.abort();
       await scope.dispose();
     }
   }
   return { ok: false, taskUuid: task.uuid, dataHash: task.dataHash, attempts, error: serializeError(lastError, 'TA_AGENT_THREW') };
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, controller: AbortController, title: string): Promise<T> {
+async function withTimeout<T>(p: Promise<T>, ms: number, abort: TaskAbort, title: string): Promise<T> {
   if (!ms) return p;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort();
+      abort.abort();
       reject(new TaskAgentError('TA_AGENT_TIMEOUT', `agent did not finish "${title}" within ${ms} ms`));
     }, ms);
   });

@@ -6,6 +6,7 @@
 import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
 import type { AnyDep, TaskContext } from '../deps/define.js';
 import { lookupNeed } from '../deps/graph.js';
+import type { AttemptContext } from './task-context.js';
 import type { TaskPayload } from '../shared/protocol.js';
 
 export type BuiltinProvider = (dep: AnyDep, ctx: TaskContext, payload: TaskPayload, scope: TaskScope) => unknown;
@@ -18,7 +19,7 @@ export class TaskScope {
   readonly #disposers: Array<() => void | Promise<void>> = [];
 
   constructor(
-    readonly ctx: TaskContext,
+    readonly ctx: AttemptContext,
     readonly payload: TaskPayload,
     readonly stageDeps: Record<string, AnyDep>,
     readonly builtin: BuiltinProvider,
@@ -50,7 +51,7 @@ export class TaskScope {
   async #create(dep: AnyDep, name: string): Promise<unknown> {
     try {
       if (dep.builtin) return await this.builtin(dep, this.ctx, this.payload, this);
-      const input: Record<string, unknown> = dep.scope === 'task' ? { ...this.ctx } : {};
+      const input: Record<string, unknown> = dep.scope === 'task' ? this.ctx.with<Record<string, unknown>>({}) : {};
       for (const [key, need] of Object.entries(dep.needs)) {
         const target = lookupNeed(need, this.stageDeps, name, this.ctx.stage.title);
         input[key] = await this.resolve(target, typeof need === 'string' ? need : key);
