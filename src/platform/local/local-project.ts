@@ -59,6 +59,16 @@ interface ItemRow {
 
 const TASK_COLUMNS = 't.seq, t.uuid, t.data_hash, t.stage_uuid, t.status, t.priority, t.assignee, t.last_actioned_by, t.created_at, t.updated_at, d.title';
 
+/** A page row as an array (`.raw()`: no per-row object with column names), in PAGE_COLUMNS order. */
+type PageRow = [seq: number, uuid: string, dataHash: string, status: string, assignee: string | null, lastActionedBy: string | null, createdAt: string, updatedAt: string, title: string];
+const PAGE_COLUMNS = 't.seq, t.uuid, t.data_hash, t.status, t.assignee, t.last_actioned_by, t.created_at, t.updated_at, d.title';
+
+/** Where each pathway of an agent stage leads, by pathway UUID and by lower-cased title. */
+interface PathwayLookup {
+  byUuid: Map<string, string>;
+  byTitle: Map<string, string>;
+}
+
 export class LocalProject {
   readonly dir: string;
   readonly mediaDir: string;
@@ -66,6 +76,7 @@ export class LocalProject {
   #info: ProjectInfo;
   readonly #datasetHash: string;
   #stmts: ReturnType<LocalProject['prepare']>;
+  readonly #pathways = new Map<string, PathwayLookup>();
 
   private constructor(dir: string, db: Database.Database) {
     this.dir = dir;
@@ -161,7 +172,7 @@ export class LocalProject {
   private prepare() {
     const db = this.db;
     return {
-      page: db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash WHERE t.stage_uuid = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`),
+      page: db.prepare(`SELECT ${PAGE_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash WHERE t.stage_uuid = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`).raw(),
       taskStage: db.prepare('SELECT stage_uuid FROM tasks WHERE uuid = ?'),
       move: db.prepare("UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ?, last_actioned_by = 'agent' WHERE uuid = ? AND stage_uuid = ?"),
       priority: db.prepare('UPDATE tasks SET priority = ?, version = version + 1 WHERE data_hash = ?'),
@@ -242,14 +253,19 @@ export class LocalProject {
   listTasks(stageUuid: string, options: ListTasksOptions = {}): TaskPage {
     const after = options.pageToken ? Number(options.pageToken) : 0;
     const size = Math.max(1, Math.min(options.pageSize ?? 100, 10_000));
-    let rows = this.#stmts.page.all(stageUuid, after, size) as TaskRow[];
+    let rows = this.#stmts.page.all(stageUuid, after, size) as PageRow[];
     const full = rows.length === size;
-    const last = rows.at(-1)?.seq;
+    const last = rows.at(-1)?.[0];
     if (options.dataHashes) {
       const wanted = new Set(options.dataHashes);
-      rows = rows.filter((r) => wanted.has(r.data_hash));
+      rows = rows.filter((r) => wanted.has(r[2]));
     }
-    return { results: rows.map((r) => this.toTask(r)), nextPageToken: full && last !== undefined ? String(last) : null };
+    const results = new Array<TaskRecord>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [, uuid, dataHash, status, assignee, lastActionedBy, createdAt, updatedAt, dataTitle] = rows[i]!;
+      results[i] = { uuid, createdAt, updatedAt, status: status as TaskStatus, dataHash, dataTitle, labelBranchName: 'main', assignee, lastActionedBy };
+    }
+    return { results, nextPageToken: full && last !== undefined ? String(last) : null };
   }
 
   /** Every task, optionally of one stage (for `project tasks`). */
@@ -387,21 +403,41 @@ export class LocalProject {
   proceedTasks(stageUuid: string, actions: ProceedAction[]): ProceedResult {
     const stage = this.#info.workflow.stages.find((s) => s.uuid === stageUuid);
     if (!stage) throw new TaskAgentError('TA_STAGE_UNKNOWN', `stage ${stageUuid} is not in the workflow`);
+    const pathways = this.#pathwayLookup(stage);
     const moved: string[] = [];
     const skipped: string[] = [];
     const now = new Date().toISOString();
+    const move = this.#stmts.move;
     this.db.transaction(() => {
       for (const a of actions) {
-        const pathway = (stage.pathways ?? []).find((p) => (a.pathwayUuid !== undefined ? p.uuid === a.pathwayUuid : p.title.toLowerCase() === a.pathwayName?.toLowerCase()));
-        if (!pathway) {
+        const destination = a.pathwayUuid !== undefined ? pathways.byUuid.get(a.pathwayUuid)
+          : a.pathwayName !== undefined ? pathways.byTitle.get(a.pathwayName.toLowerCase()) : undefined;
+        if (destination === undefined) {
           throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway ${a.pathwayUuid ?? a.pathwayName}`,
             { hint: `valid pathways: ${(stage.pathways ?? []).map((p) => p.title).join(', ')}` });
         }
-        const r = this.#stmts.move.run(pathway.destinationUuid, now, a.taskUuid, stageUuid);
-        (r.changes === 1 ? moved : skipped).push(a.taskUuid);
+        (move.run(destination, now, a.taskUuid, stageUuid).changes === 1 ? moved : skipped).push(a.taskUuid);
       }
     })();
     return { moved, skipped };
+  }
+
+  /** Built once per stage: a bundle of proceeds looks each action's pathway up, not through the list. */
+  #pathwayLookup(stage: Workflow['stages'][number]): PathwayLookup {
+    let lookup = this.#pathways.get(stage.uuid);
+    if (!lookup) {
+      const byUuid = new Map<string, string>();
+      const byTitle = new Map<string, string>();
+      // The first pathway with a title wins, as the list search did.
+      for (const p of stage.pathways ?? []) {
+        if (!byUuid.has(p.uuid)) byUuid.set(p.uuid, p.destinationUuid);
+        const title = p.title.toLowerCase();
+        if (!byTitle.has(title)) byTitle.set(title, p.destinationUuid);
+      }
+      lookup = { byUuid, byTitle };
+      this.#pathways.set(stage.uuid, lookup);
+    }
+    return lookup;
   }
 
   /** All label rows in Encord's label-row JSON, uninitialised ones as their empty template. */
