@@ -20,7 +20,7 @@ import { WorkerPool } from './worker-pool.js';
 import { RunReport } from './run-report.js';
 import { createProgress } from './progress.js';
 import { CommitBuffer } from './commit-buffer.js';
-import { runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
+import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
 
 export interface ExecuteInput extends Partial<RunOptions> {
   agentModule: string;
@@ -117,15 +117,13 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
       if (r.error) throw deserializeError(r.error);
     }
     process.on('SIGINT', onSigint);
-    const titles = new Map<string, { dataTitle: string; stageUuid: string }>();
     const commits = new CommitBuffer(platform, {
-      moved: (e) => { report.moved(e.stageUuid, e.pathway!.title); progress.tick(e.stageUuid); titles.delete(e.taskUuid); },
-      stayed: (e) => { report.stayed(e.stageUuid); progress.tick(e.stageUuid); titles.delete(e.taskUuid); },
-      skipped: (e) => { report.skipped(e.stageUuid); progress.tick(e.stageUuid); titles.delete(e.taskUuid); },
+      moved: (e) => { report.moved(e.stageUuid, e.pathway!.title); progress.tick(e.stageUuid); },
+      stayed: (e) => { report.stayed(e.stageUuid); progress.tick(e.stageUuid); },
+      skipped: (e) => { report.skipped(e.stageUuid); progress.tick(e.stageUuid); },
       failed: (e, err) => {
-        report.failed(e.stageUuid, { taskUuid: e.taskUuid, dataTitle: titles.get(e.taskUuid)?.dataTitle ?? '', }, err);
+        report.failed(e.stageUuid, { taskUuid: e.taskUuid, dataTitle: dataTitleOf(e) }, err);
         progress.tick(e.stageUuid);
-        titles.delete(e.taskUuid);
       },
     });
     for (const s of stages) {
@@ -137,7 +135,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
       report.passes++;
       for (const s of stages) {
         if (control.stopping) break;
-        await runStagePass({ stage: s, platform, pool, options, report, progress, commits, control, titles });
+        await runStagePass({ stage: s, platform, pool, options, report, progress, commits, control });
         // Commit before the next stage pages, so tasks moved into it are seen in this pass.
         await commits.flush();
       }

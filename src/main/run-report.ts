@@ -22,8 +22,8 @@ export class RunReport {
     return s;
   }
 
-  attempted(stageUuid: string): void {
-    this.stages.get(stageUuid)!.attempted++;
+  attempted(stageUuid: string, n = 1): void {
+    this.stages.get(stageUuid)!.attempted += n;
   }
 
   moved(stageUuid: string, pathway: string): void {

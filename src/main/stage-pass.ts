@@ -4,6 +4,8 @@
  * the batch into chunks for the workers with a bounded in-flight window, and feed outcomes to the
  * commit buffer. The next page is fetched while the current one runs. A chunk lost to a crashed
  * worker is re-run one task per message, so only the task that crashes fails.
+ * Chunks are as large as a batch allows (one per thread), and the pool takes two per thread, so a
+ * worker always has the next chunk queued while the main thread pages and commits.
  */
 import { TaskAgentError, serializeError } from '../shared/errors.js';
 import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol.js';
@@ -13,7 +15,8 @@ import type { ResolvedRunOptions } from './run-options.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { RunReport } from './run-report.js';
 import type { Progress } from './progress.js';
-import type { CommitBuffer } from './commit-buffer.js';
+import type { CommitBuffer, CommitEntry } from './commit-buffer.js';
+import { InFlightWindow } from './in-flight-window.js';
 
 export interface ResolvedStage {
   index: number;
@@ -35,7 +38,16 @@ export interface StagePassContext {
   progress: Progress;
   commits: CommitBuffer;
   control: RunControl;
-  titles: Map<string, { dataTitle: string; stageUuid: string }>;
+}
+
+/** A commit entry that carries its task's title, for the failure report if the commit fails. */
+export interface TitledCommitEntry extends CommitEntry {
+  dataTitle: string;
+}
+
+/** The title of a task whose commit failed (every entry the stage pass adds is titled). */
+export function dataTitleOf(e: CommitEntry): string {
+  return (e as Partial<TitledCommitEntry>).dataTitle ?? '';
 }
 
 interface Batch {
@@ -45,7 +57,8 @@ interface Batch {
   nextPageToken: string | null;
 }
 
-const MAX_CHUNK = 128;
+/** Tasks per message at most: enough to amortise a message (piscina moves ~22k messages/s). */
+const MAX_CHUNK = 1024;
 
 async function fetchBatch(ctx: StagePassContext, pageToken: string | null, size: number): Promise<Batch> {
   const { platform, stage } = ctx;
@@ -94,26 +107,37 @@ async function fetchBatch(ctx: StagePassContext, pageToken: string | null, size:
 }
 
 export async function runStagePass(ctx: StagePassContext): Promise<void> {
-  const { stage, options, report, progress, commits, control, pool, titles } = ctx;
+  const { stage, options, report, progress, commits, control, pool } = ctx;
   const stageUuid = stage.stage.uuid;
   const cap = options.maxTasksPerStage ?? Infinity;
-  const window = options.threads * 2;
-  const inFlight = new Set<Promise<void>>();
+  const window = new InFlightWindow(pool.maxChunksInFlight);
   let attempted = 0;
+  let recordError: { error: unknown } | undefined;
 
-  const record = (o: TaskOutcome) => {
+  const record = (o: TaskOutcome, dataTitle: string) => {
     if (o.ok) {
-      commits.add({ taskUuid: o.taskUuid, dataHash: o.dataHash, stageUuid, pathway: o.pathway, ...(o.labelRow && { labelRow: o.labelRow }), ...(o.priority !== undefined && { priority: o.priority }) });
+      const entry: TitledCommitEntry = { taskUuid: o.taskUuid, dataHash: o.dataHash, stageUuid, pathway: o.pathway, dataTitle };
+      if (o.labelRow) entry.labelRow = o.labelRow;
+      if (o.priority !== undefined) entry.priority = o.priority;
+      commits.add(entry);
     } else {
-      report.failed(stageUuid, { taskUuid: o.taskUuid, dataTitle: titles.get(o.taskUuid)?.dataTitle ?? '' }, o.error);
+      report.failed(stageUuid, { taskUuid: o.taskUuid, dataTitle }, o.error);
       progress.tick(stageUuid);
-      titles.delete(o.taskUuid);
+    }
+  };
+
+  // Outcomes come back in chunk order; the lookup is a fallback that should never be needed.
+  const recordChunk = (chunk: TaskPayload[], outcomes: TaskOutcome[]) => {
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
+      const task = chunk[i]?.task.uuid === o.taskUuid ? chunk[i]!.task : chunk.find((p) => p.task.uuid === o.taskUuid)?.task;
+      record(o, task?.dataTitle ?? '');
     }
   };
 
   const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
     pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk }).then(
-      (r) => r.outcomes.forEach(record),
+      (r) => recordChunk(chunk, r.outcomes),
       async (err: unknown) => {
         if (control.aborting) return;
         if (!isolated && chunk.length > 1) {
@@ -123,7 +147,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         }
         const what = err instanceof Error ? err.message : String(err);
         const error = serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`));
-        for (const p of chunk) record({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error });
+        for (const p of chunk) record({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error }, p.task.dataTitle);
       },
     );
 
@@ -136,25 +160,26 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
     attempted += take;
     if (batch.nextPageToken && attempted < cap && take > 0) next = fetchBatch(ctx, batch.nextPageToken, batchSize());
     progress.addTotal(stageUuid, take);
+    report.attempted(stageUuid, batch.failed.length);
     for (const f of batch.failed) {
-      report.attempted(stageUuid);
-      titles.set(f.task.uuid, { dataTitle: f.task.dataTitle, stageUuid });
-      record({ ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) });
+      record({ ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) }, f.task.dataTitle);
     }
-    const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(batch.payloads.length / window)));
+    const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(batch.payloads.length / options.threads)));
     for (let i = 0; i < batch.payloads.length && !control.stopping; i += chunkSize) {
-      while (inFlight.size >= window) await Promise.race(inFlight);
-      if (control.stopping) break;
-      const chunk = batch.payloads.slice(i, i + chunkSize);
-      for (const p of chunk) {
-        report.attempted(stageUuid);
-        titles.set(p.task.uuid, { dataTitle: p.task.dataTitle, stageUuid });
+      await window.acquire();
+      if (control.stopping) {
+        window.release();
+        break;
       }
-      const p = dispatch(chunk).finally(() => inFlight.delete(p));
-      inFlight.add(p);
+      const chunk = batch.payloads.slice(i, i + chunkSize);
+      report.attempted(stageUuid, chunk.length);
+      dispatch(chunk)
+        .catch((error: unknown) => { recordError ??= { error }; })
+        .finally(() => window.release());
     }
   }
   // A prefetch started before a stop is dropped: nothing of it was dispatched.
   if (next) await next.catch(() => undefined);
-  await Promise.all(inFlight);
+  await window.drain();
+  if (recordError) throw recordError.error;
 }

@@ -13,9 +13,12 @@ export const WORKER_ENTRY = fileURLToPath(new URL('./worker/entry.js', import.me
 export class WorkerPool {
   readonly #pool: Piscina;
   readonly threads: number;
+  /** Chunks the pool takes at once: one running and one queued per thread. */
+  readonly maxChunksInFlight: number;
 
   constructor(init: WorkerInit, threads: number) {
     this.threads = threads;
+    this.maxChunksInFlight = threads * 2;
     this.#pool = new Piscina({
       filename: WORKER_ENTRY,
       workerData: init,
@@ -24,7 +27,8 @@ export class WorkerPool {
       // One message at a time per worker: the worker runs the chunk's tasks concurrently itself.
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
-      maxQueue: 'auto',
+      // The stage pass never has more than maxChunksInFlight chunks out (plus the barrier calls).
+      maxQueue: threads * 2,
     });
   }
 
