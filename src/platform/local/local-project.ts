@@ -19,6 +19,7 @@ import type { LabelSave, ListTasksOptions, ProceedAction, ProceedResult, TaskPag
 import { emptyLabelRow, labelTimestamp, type DataUnitInfo } from './label-row-template.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { MEDIA_DIR } from './media-types.js';
+import { TaskSeqCache } from './task-seq-cache.js';
 
 export const PROJECT_DB = 'project.db';
 
@@ -77,6 +78,7 @@ export class LocalProject {
   readonly #datasetHash: string;
   #stmts: ReturnType<LocalProject['prepare']>;
   readonly #pathways = new Map<string, PathwayLookup>();
+  readonly #listedSeqs = new TaskSeqCache();
 
   private constructor(dir: string, db: Database.Database) {
     this.dir = dir;
@@ -175,6 +177,8 @@ export class LocalProject {
       page: db.prepare(`SELECT ${PAGE_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash WHERE t.stage_uuid = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`).raw(),
       taskStage: db.prepare('SELECT stage_uuid FROM tasks WHERE uuid = ?'),
       move: db.prepare("UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ?, last_actioned_by = 'agent' WHERE uuid = ? AND stage_uuid = ?"),
+      // The same move for a task whose seq is known; uuid is still checked, so a wrong seq moves nothing.
+      moveBySeq: db.prepare("UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ?, last_actioned_by = 'agent' WHERE seq = ? AND uuid = ? AND stage_uuid = ?"),
       priority: db.prepare('UPDATE tasks SET priority = ?, version = version + 1 WHERE data_hash = ?'),
       saveLabel: db.prepare('UPDATE label_rows SET json = ?, label_hash = coalesce(label_hash, ?), last_edited_at = ?, label_status = ? WHERE data_hash = ?'),
       initLabel: db.prepare('UPDATE label_rows SET json = ?, label_hash = ?, created_at = ?, last_edited_at = ? WHERE data_hash = ? AND label_hash IS NULL'),
@@ -262,9 +266,11 @@ export class LocalProject {
     }
     const results = new Array<TaskRecord>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const [, uuid, dataHash, status, assignee, lastActionedBy, createdAt, updatedAt, dataTitle] = rows[i]!;
+      const [seq, uuid, dataHash, status, assignee, lastActionedBy, createdAt, updatedAt, dataTitle] = rows[i]!;
       results[i] = { uuid, createdAt, updatedAt, status: status as TaskStatus, dataHash, dataTitle, labelBranchName: 'main', assignee, lastActionedBy };
+      this.#listedSeqs.remember(uuid, seq);
     }
+    this.#listedSeqs.trim();
     return { results, nextPageToken: full && last !== undefined ? String(last) : null };
   }
 
@@ -407,7 +413,7 @@ export class LocalProject {
     const moved: string[] = [];
     const skipped: string[] = [];
     const now = new Date().toISOString();
-    const move = this.#stmts.move;
+    const { move, moveBySeq } = this.#stmts;
     this.db.transaction(() => {
       for (const a of actions) {
         const destination = a.pathwayUuid !== undefined ? pathways.byUuid.get(a.pathwayUuid)
@@ -416,7 +422,10 @@ export class LocalProject {
           throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway ${a.pathwayUuid ?? a.pathwayName}`,
             { hint: `valid pathways: ${(stage.pathways ?? []).map((p) => p.title).join(', ')}` });
         }
-        (move.run(destination, now, a.taskUuid, stageUuid).changes === 1 ? moved : skipped).push(a.taskUuid);
+        const seq = this.#listedSeqs.take(a.taskUuid);
+        let changes = seq === undefined ? 0 : moveBySeq.run(destination, now, seq, a.taskUuid, stageUuid).changes;
+        if (changes === 0) changes = move.run(destination, now, a.taskUuid, stageUuid).changes;
+        (changes === 1 ? moved : skipped).push(a.taskUuid);
       }
     })();
     return { moved, skipped };
