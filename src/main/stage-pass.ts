@@ -136,7 +136,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   };
 
   const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
-    pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk }).then(
+    pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk }, stage.stage.pathways).then(
       (r) => recordChunk(chunk, r.outcomes),
       async (err: unknown) => {
         if (control.aborting) return;

@@ -5,7 +5,9 @@
  */
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
-import type { AgentManifest, RunChunkRequest, RunChunkResponse, WorkerInit } from '../shared/protocol.js';
+import type { AgentManifest, RunChunkMessage, RunChunkReply, RunChunkRequest, RunChunkResponse, WorkerInit } from '../shared/protocol.js';
+import type { Pathway } from '../shared/types.js';
+import { packTasks, unpackOutcomes } from '../shared/chunk-wire.js';
 import type { SerializedError } from '../shared/errors.js';
 
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker/entry.js', import.meta.url));
@@ -40,8 +42,11 @@ export class WorkerPool {
     return this.#pool.run(null, { name: 'preExecution' });
   }
 
-  runChunk(req: RunChunkRequest): Promise<RunChunkResponse> {
-    return this.#pool.run(req, { name: 'runChunk' });
+  /** Runs a chunk of one stage's tasks; `pathways` are that stage's (outcomes travel as indexes into them). */
+  async runChunk(req: RunChunkRequest, pathways: readonly Pathway[]): Promise<RunChunkResponse> {
+    const message: RunChunkMessage = { stageIndex: req.stageIndex, stageUuid: req.stageUuid, packed: packTasks(req.tasks) };
+    const reply = (await this.#pool.run(message, { name: 'runChunk' })) as RunChunkReply;
+    return { outcomes: unpackOutcomes(reply.packed, req.tasks, pathways) };
   }
 
   /** Runs every worker's worker-scoped teardown exactly once (see entry.ts `disposeWorker`). */

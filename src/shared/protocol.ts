@@ -6,6 +6,7 @@
 import type { SerializedError } from './errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from './types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
+import type { PackedOutcomes, PackedTasks } from './chunk-wire.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -76,4 +77,16 @@ export type TaskOutcome =
 
 export interface RunChunkResponse {
   outcomes: TaskOutcome[];
+}
+
+/** A RunChunkRequest as it crosses to the worker (tasks packed, see chunk-wire.ts). */
+export interface RunChunkMessage {
+  stageIndex: number;
+  stageUuid: string;
+  packed: PackedTasks;
+}
+
+/** A RunChunkResponse as it crosses back (outcomes packed against the chunk's tasks and the stage's pathways). */
+export interface RunChunkReply {
+  packed: PackedOutcomes;
 }

@@ -5,7 +5,8 @@
  */
 import { workerData, threadId } from 'node:worker_threads';
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, type AgentManifest, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type WorkerInit } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type WorkerInit } from '../shared/protocol.js';
+import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
 import type { AnyDep } from '../deps/define.js';
 import { checkStageDeps } from '../deps/graph.js';
@@ -68,7 +69,14 @@ export async function preExecution(): Promise<{ error?: SerializedError }> {
   }
 }
 
-export async function runChunk(req: RunChunkRequest): Promise<RunChunkResponse> {
+/** The pool's entry point: the chunk arrives packed and its outcomes leave packed (see chunk-wire.ts). */
+export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
+  const tasks = unpackTasks(msg.packed);
+  const { outcomes } = await runTasks({ stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks });
+  return { packed: packOutcomes(outcomes, tasks, runtimes[msg.stageIndex]?.stage.pathways ?? []) };
+}
+
+async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
   const rt = runtimes[req.stageIndex];
   if (loadError || !rt) {
     const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex}`));
