@@ -26,8 +26,9 @@ export class WorkerPool {
       workerData: init,
       minThreads: threads,
       maxThreads: threads,
-      // One message at a time per worker: the worker runs the chunk's tasks concurrently itself.
-      concurrentTasksPerWorker: 1,
+      // Two chunks per worker: the second waits inside the worker (entry.ts runs chunks one after
+      // another), so a worker never idles while the main thread is busy paging or committing.
+      concurrentTasksPerWorker: Number(process.env.TA_CTPW ?? 2),
       idleTimeout: 60_000,
       // The stage pass never has more than maxChunksInFlight chunks out (plus the barrier calls).
       maxQueue: threads * 2,
