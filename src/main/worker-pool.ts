@@ -28,7 +28,7 @@ export class WorkerPool {
       maxThreads: threads,
       // Two chunks per worker: the second waits inside the worker (entry.ts runs chunks one after
       // another), so a worker never idles while the main thread is busy paging or committing.
-      concurrentTasksPerWorker: Number(process.env.TA_CTPW ?? 2),
+      concurrentTasksPerWorker: 2,
       idleTimeout: 60_000,
       // The stage pass never has more than maxChunksInFlight chunks out (plus the barrier calls).
       maxQueue: threads * 2,
