@@ -23,33 +23,45 @@ export interface PackedTasks {
   extras: Array<Omit<TaskPayload, 'task'> | 0>;
 }
 
-export function packTasks(payloads: readonly TaskPayload[]): PackedTasks {
-  const records = new Array<unknown>(payloads.length * WIDTH);
-  const extras = new Array<Omit<TaskPayload, 'task'> | 0>(payloads.length);
+/** TaskRecords as one flat array of their fields, in TASK_FIELDS order. */
+export function packRecords(tasks: readonly TaskRecord[]): unknown[] {
+  const records = new Array<unknown>(tasks.length * WIDTH);
   let j = 0;
-  for (let i = 0; i < payloads.length; i++) {
-    const p = payloads[i]!;
-    const t = p.task as unknown as Record<string, unknown>;
+  for (const task of tasks) {
+    const t = task as unknown as Record<string, unknown>;
     for (const f of TASK_FIELDS) records[j++] = t[f];
-    let rest: Record<string, unknown> | 0 = 0;
-    for (const k in p) if (k !== 'task') (rest ||= {})[k] = (p as unknown as Record<string, unknown>)[k];
-    extras[i] = rest;
   }
-  return { records, extras };
+  return records;
 }
 
-export function unpackTasks(packed: PackedTasks): TaskPayload[] {
-  const { records: r, extras } = packed;
-  const out = new Array<TaskPayload>(extras.length);
-  for (let i = 0, j = 0; i < extras.length; i++, j += WIDTH) {
-    const task = {
+export function unpackRecords(r: readonly unknown[]): TaskRecord[] {
+  const out = new Array<TaskRecord>(r.length / WIDTH);
+  for (let i = 0, j = 0; i < out.length; i++, j += WIDTH) {
+    out[i] = {
       uuid: r[j], createdAt: r[j + 1], updatedAt: r[j + 2], status: r[j + 3], dataHash: r[j + 4], dataTitle: r[j + 5],
       labelBranchName: r[j + 6], assignee: r[j + 7], lastActionedBy: r[j + 8],
     } as TaskRecord;
-    const rest = extras[i];
-    out[i] = rest ? { ...rest, task } : { task };
   }
   return out;
+}
+
+export function packTasks(payloads: readonly TaskPayload[]): PackedTasks {
+  const extras = new Array<Omit<TaskPayload, 'task'> | 0>(payloads.length);
+  for (let i = 0; i < payloads.length; i++) {
+    const p = payloads[i] as unknown as Record<string, unknown>;
+    let rest: Record<string, unknown> | 0 = 0;
+    for (const k in p) if (k !== 'task') (rest ||= {})[k] = p[k];
+    extras[i] = rest;
+  }
+  return { records: packRecords(payloads.map((p) => p.task)), extras };
+}
+
+export function unpackTasks(packed: PackedTasks): TaskPayload[] {
+  const tasks = unpackRecords(packed.records);
+  return tasks.map((task, i) => {
+    const rest = packed.extras[i];
+    return rest ? { ...rest, task } : { task };
+  });
 }
 
 export interface PackedOutcomes {
