@@ -1,20 +1,21 @@
 /**
  * A run, start to end (main thread): preflight (load the agent module in a worker, validate its
  * stages against the project, preExecution hook), then passes over the registered stages in
- * order, then the summary. SIGINT stops dispatching, lets in-flight tasks finish and flushes; a
+ * order, then the summary. With a local --project the preflight asks the run's own pool, started
+ * at once (see warm-start.ts). SIGINT stops dispatching, lets in-flight tasks finish and flushes; a
  * second SIGINT raises the cooperative abort flag.
  */
-import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, type AgentManifest, type WorkerInit } from '../shared/protocol.js';
+import type { AgentManifest, WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
-import type { Platform } from '../platform/platform.js';
 import type { RunOptions, RunSummary } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
+import { startWarm } from './warm-start.js';
+import { baseInit, readManifest } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
 import { WorkerPool } from './worker-pool.js';
 import { RunReport } from './run-report.js';
@@ -33,29 +34,11 @@ function agentModuleUrl(path: string): string {
   return pathToFileURL(abs).href;
 }
 
-function baseInit(agentUrl: string, options: ResolvedRunOptions, project: ProjectInfo | null, platform: Platform | null): WorkerInit {
-  return {
-    protocol: PROTOCOL_VERSION,
-    agentModuleUrl: agentUrl,
-    project: project as ProjectInfo,
-    platform: platform ? platform.descriptor : { kind: 'local', dir: '' },
-    numRetries: options.numRetries,
-    taskTimeoutMs: options.taskTimeoutMs,
-    concurrency: options.concurrency,
-    decoder: options.decoder,
-    decoderThreads: Math.max(1, Math.floor(availableParallelism() / options.threads)),
-    abortFlag: new SharedArrayBuffer(4),
-  };
-}
-
 /** Loads the agent module in a throw-away worker: its manifest (what each stage needs) or its load error. */
 async function loadManifest(agentUrl: string, options: ResolvedRunOptions): Promise<AgentManifest> {
   const pool = new WorkerPool(baseInit(agentUrl, options, null, null), 1);
   try {
-    const r = await pool.manifest();
-    if (r.error) throw deserializeError(r.error);
-    if (r.manifest!.protocol !== PROTOCOL_VERSION) throw new TaskAgentError('TA_INTERNAL', 'worker protocol mismatch');
-    return r.manifest!;
+    return await readManifest(pool);
   } finally {
     await pool.destroy();
   }
@@ -87,11 +70,21 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
   // Validate the flags first (a bad flag must not even load the module), then again with the
   // module's own Runner options as a lower-priority source.
   const preliminary = resolveRunOptions(input);
-  const manifest = await loadManifest(agentUrl, preliminary);
-  const options = resolveRunOptions(input, manifest.runnerOptions ?? {});
-  if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
+  const warm = await startWarm(agentUrl, preliminary);
+  let manifest: AgentManifest;
+  let options: ResolvedRunOptions;
+  try {
+    manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary);
+    options = resolveRunOptions(input, manifest.runnerOptions ?? {});
+    if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
+  } catch (e) {
+    await warm?.discard();
+    throw e;
+  }
+  const reuse = warm?.fits(options) ? warm : undefined;
+  if (warm && !reuse) await warm.discard();
 
-  const platform = await openPlatform(options.project);
+  const platform = reuse?.platform ?? (await openPlatform(options.project));
   const report = new RunReport();
   const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
   let pool: WorkerPool | undefined;
@@ -108,10 +101,10 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
   };
   let init!: WorkerInit;
   try {
-    const project = await platform.getProject();
+    const project = reuse?.init.project ?? (await platform.getProject());
     const stages = resolveStages(manifest, project);
-    init = baseInit(agentUrl, options, project, platform);
-    pool = new WorkerPool(init, options.threads);
+    init = reuse?.init ?? baseInit(agentUrl, options, project, platform);
+    pool = reuse?.pool ?? new WorkerPool(init, options.threads);
     if (manifest.hasPreExecution) {
       const r = await pool.preExecution();
       if (r.error) throw deserializeError(r.error);

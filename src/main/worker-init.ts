@@ -1,0 +1,39 @@
+/**
+ * What the worker threads are started with (main thread), and the first thing asked of them: the
+ * agent module's manifest, or the error it failed to load with.
+ */
+import { availableParallelism } from 'node:os';
+import { TaskAgentError, deserializeError } from '../shared/errors.js';
+import { PROTOCOL_VERSION, type AgentManifest, type WorkerInit } from '../shared/protocol.js';
+import type { ProjectInfo } from '../shared/types.js';
+import type { Platform } from '../platform/platform.js';
+import type { ResolvedRunOptions } from './run-options.js';
+import type { WorkerPool } from './worker-pool.js';
+
+export function baseInit(agentUrl: string, options: ResolvedRunOptions, project: ProjectInfo | null, platform: Platform | null): WorkerInit {
+  return {
+    protocol: PROTOCOL_VERSION,
+    agentModuleUrl: agentUrl,
+    project: project as ProjectInfo,
+    platform: platform ? platform.descriptor : { kind: 'local', dir: '' },
+    numRetries: options.numRetries,
+    taskTimeoutMs: options.taskTimeoutMs,
+    concurrency: options.concurrency,
+    decoder: options.decoder,
+    decoderThreads: Math.max(1, Math.floor(availableParallelism() / options.threads)),
+    abortFlag: new SharedArrayBuffer(4),
+  };
+}
+
+/** The options that shape a run's pool (its size and every WorkerInit field they feed). */
+export function poolShape(options: ResolvedRunOptions): string {
+  const { project, threads, numRetries, taskTimeoutMs, concurrency, decoder } = options;
+  return JSON.stringify([project, threads, numRetries, taskTimeoutMs, concurrency, decoder]);
+}
+
+export async function readManifest(pool: WorkerPool): Promise<AgentManifest> {
+  const r = await pool.manifest();
+  if (r.error) throw deserializeError(r.error);
+  if (r.manifest!.protocol !== PROTOCOL_VERSION) throw new TaskAgentError('TA_INTERNAL', 'worker protocol mismatch');
+  return r.manifest!;
+}
