@@ -26,9 +26,10 @@ export class WorkerPool {
       workerData: init,
       minThreads: threads,
       maxThreads: threads,
-      // Two chunks per worker: the second waits inside the worker (entry.ts runs chunks one after
-      // another), so a worker never idles while the main thread is busy paging or committing.
-      concurrentTasksPerWorker: 2,
+      // One message at a time per worker: the worker runs the chunk's tasks concurrently itself, and
+      // a chunk re-run one task per message after a crash runs alone (two per worker, tried, made
+      // an innocent task die with the culprit).
+      concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       // The stage pass never has more than maxChunksInFlight chunks out (plus the barrier calls).
       maxQueue: threads * 2,

@@ -69,17 +69,11 @@ export async function preExecution(): Promise<{ error?: SerializedError }> {
   }
 }
 
-// The pool hands a worker its next chunk while the current one runs, so the worker never waits
-// for a busy main thread between chunks; chunks still run one after another (`concurrency` holds).
-let chunks: Promise<unknown> = Promise.resolve();
-
 /** The pool's entry point: the chunk arrives packed and its outcomes leave packed (see chunk-wire.ts). */
-export function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
+export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
   const tasks = unpackTasks(msg.packed);
-  const run = chunks.then(() => runTasks({ stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks }))
-    .then(({ outcomes }) => ({ packed: packOutcomes(outcomes, tasks, runtimes[msg.stageIndex]?.stage.pathways ?? []) }));
-  chunks = run.catch(() => undefined);
-  return run;
+  const { outcomes } = await runTasks({ stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks });
+  return { packed: packOutcomes(outcomes, tasks, runtimes[msg.stageIndex]?.stage.pathways ?? []) };
 }
 
 async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
