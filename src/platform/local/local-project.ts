@@ -270,7 +270,6 @@ export class LocalProject {
       results[i] = { uuid, createdAt, updatedAt, status: status as TaskStatus, dataHash, dataTitle, labelBranchName: 'main', assignee, lastActionedBy };
       this.#listedSeqs.remember(uuid, seq);
     }
-    this.#listedSeqs.trim();
     return { results, nextPageToken: full && last !== undefined ? String(last) : null };
   }
 
@@ -422,7 +421,7 @@ export class LocalProject {
           throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway ${a.pathwayUuid ?? a.pathwayName}`,
             { hint: `valid pathways: ${(stage.pathways ?? []).map((p) => p.title).join(', ')}` });
         }
-        const seq = this.#listedSeqs.take(a.taskUuid);
+        const seq = this.#listedSeqs.seqOf(a.taskUuid);
         let changes = seq === undefined ? 0 : moveBySeq.run(destination, now, seq, a.taskUuid, stageUuid).changes;
         if (changes === 0) changes = move.run(destination, now, a.taskUuid, stageUuid).changes;
         (changes === 1 ? moved : skipped).push(a.taskUuid);
