@@ -41,11 +41,15 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
     attempts++;
     const abort = new TaskAbort();
     const ctx = new AttemptContext(task, settings.project, rt.stage, abort);
-    const scope = new TaskScope(ctx, payload, rt.deps, settings.builtin);
+    // A stage without dependencies has nothing to resolve or dispose: no scope (trivial agents are
+    // dominated by this bookkeeping).
+    const scope = hasDeps(rt) ? new TaskScope(ctx, payload, rt.deps, settings.builtin) : undefined;
     let failed = true;
     try {
-      const values = await scope.resolveAll();
-      const result = await withTimeout(Promise.resolve().then(() => rt.registration.fn(ctx.with(values) as never)), settings.taskTimeoutMs, abort, task.dataTitle);
+      const input = ctx.with(scope ? await scope.resolveAll() : {});
+      const result = settings.taskTimeoutMs
+        ? await withTimeout(Promise.resolve().then(() => rt.registration.fn(input as never)), settings.taskTimeoutMs, abort, task.dataTitle)
+        : await rt.registration.fn(input as never);
       const decision = interpretReturn(result, rt.stage);
       failed = false;
       return { ok: true, taskUuid: task.uuid, dataHash: task.dataHash, attempts, ...decision };
@@ -57,14 +61,18 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
       // Only a failed attempt signals abort: work it left running (timers, decodes) should stop.
       // The signal itself is only created if someone reads it (see task-context.ts).
       if (failed) abort.abort();
-      await scope.dispose();
+      if (scope) await scope.dispose();
     }
   }
   return { ok: false, taskUuid: task.uuid, dataHash: task.dataHash, attempts, error: serializeError(lastError, 'TA_AGENT_THREW') };
 }
 
+function hasDeps(rt: StageRuntime): boolean {
+  for (const _ in rt.deps) return true;
+  return false;
+}
+
 async function withTimeout<T>(p: Promise<T>, ms: number, abort: TaskAbort, title: string): Promise<T> {
-  if (!ms) return p;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
