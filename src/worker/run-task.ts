@@ -46,7 +46,7 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
     const scope = hasDeps(rt) ? new TaskScope(ctx, payload, rt.deps, settings.builtin) : undefined;
     let failed = true;
     try {
-      const input = ctx.with(scope ? await scope.resolveAll() : {});
+      const input = scope ? ctx.with(await scope.resolveAll()) : ctx;
       const result = settings.taskTimeoutMs
         ? await withTimeout(Promise.resolve().then(() => rt.registration.fn(input as never)), settings.taskTimeoutMs, abort, task.dataTitle)
         : await rt.registration.fn(input as never);

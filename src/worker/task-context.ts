@@ -2,8 +2,8 @@
  * The per-attempt TaskContext (worker threads only), whose AbortSignal is made on first read.
  * Why: on Node 20 an AbortSignal outlives young-generation GCs (each one is promoted to the old
  * generation), so one per attempt grew worker heaps with the number of tasks, and most agents
- * never look at `signal`. For the same reason `signal` is a getter on the class, not a per-object
- * accessor: a closure per object defined with Object.defineProperty is kept alive the same way.
+ * never look at `signal`. For the same reason its getter is one shared function, not a closure per
+ * object: per-object accessors are kept alive the same way.
  */
 import type { TaskContext } from '../deps/define.js';
 
@@ -30,7 +30,17 @@ export class TaskAbort {
 }
 
 export class AttemptContext implements TaskContext {
+  declare readonly signal: AbortSignal;
   readonly #abort: TaskAbort;
+
+  // One getter shared by every context: `signal` is an own enumerable property (object spread and
+  // rest see it, as they saw the plain object this replaces) without a closure per object.
+  static readonly #signal: PropertyDescriptor = {
+    get(this: AttemptContext) {
+      return this.#abort.signal;
+    },
+    enumerable: true,
+  };
 
   constructor(
     readonly task: TaskContext['task'],
@@ -39,10 +49,7 @@ export class AttemptContext implements TaskContext {
     abort: TaskAbort,
   ) {
     this.#abort = abort;
-  }
-
-  get signal(): AbortSignal {
-    return this.#abort.signal;
+    Object.defineProperty(this, 'signal', AttemptContext.#signal);
   }
 
   /** A new context object (same task, same signal) carrying `values` too: what an agent or a dependency receives. */
