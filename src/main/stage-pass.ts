@@ -4,8 +4,8 @@
  * the batch into chunks for the workers with a bounded in-flight window, and feed outcomes to the
  * commit buffer. The next page is fetched while the current one runs. A chunk lost to a crashed
  * worker is re-run one task per message, so only the task that crashes fails.
- * Chunks are as large as a batch allows (one per thread), and the pool takes two per thread, so a
- * worker always has the next chunk queued while the main thread pages and commits.
+ * Chunks are as large as a batch allows (one per thread, so per-message costs are amortised), and
+ * the pool takes two per thread, so the next chunk is waiting the moment a worker finishes one.
  */
 import { TaskAgentError, serializeError } from '../shared/errors.js';
 import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol.js';
