@@ -6,6 +6,7 @@
  * Runner options change the pool's shape, the run starts its pool over (`fits` is false).
  */
 import type { AgentManifest, WorkerInit } from '../shared/protocol.js';
+import type { ProjectInfo } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
 import { isProjectUuid, openPlatform } from './open-platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
@@ -26,12 +27,19 @@ export interface WarmStart {
 export async function startWarm(agentUrl: string, flags: ResolvedRunOptions): Promise<WarmStart | null> {
   if (!flags.project || isProjectUuid(flags.project)) return null;
   let platform: Platform;
+  let project: ProjectInfo;
   try {
     platform = await openPlatform(flags.project);
   } catch {
     return null;
   }
-  const init = baseInit(agentUrl, flags, await platform.getProject(), platform);
+  try {
+    project = await platform.getProject();
+  } catch {
+    await platform.close();
+    return null;
+  }
+  const init = baseInit(agentUrl, flags, project, platform);
   const pool = new WorkerPool(init, flags.threads);
   const shape = poolShape(flags);
   return {
