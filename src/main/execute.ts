@@ -21,6 +21,7 @@ import { RunReport } from './run-report.js';
 import { createProgress } from './progress.js';
 import { CommitBuffer } from './commit-buffer.js';
 import { runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
+import { checkTwinProjects, warnDeprecatedDeps } from './check-twins.js';
 
 export interface ExecuteInput extends Partial<RunOptions> {
   agentModule: string;
@@ -110,6 +111,8 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
   try {
     const project = await platform.getProject();
     const stages = resolveStages(manifest, project);
+    await checkTwinProjects(stages, platform);
+    warnDeprecatedDeps(stages);
     init = baseInit(agentUrl, options, project, platform);
     pool = new WorkerPool(init, options.threads);
     if (manifest.hasPreExecution) {

@@ -35,6 +35,17 @@ export interface StageManifest {
   willSetPriority: boolean;
   labelRowInclude: LabelRowIncludeArgs;
   labelRowInit: LabelRowInitArgs;
+  /** Twin projects the stage's deps.twinLabelRow() declarations read (checked before the run). */
+  twins: TwinSpec[];
+  /** Deprecated built-ins the stage uses (a warning at start). */
+  deprecatedDeps: string[];
+}
+
+/** A deps.twinLabelRow() declaration, as plain data. */
+export interface TwinSpec {
+  twinProject: string;
+  initLabels: boolean;
+  includeTask: boolean;
 }
 
 export interface AgentManifest {

@@ -80,6 +80,11 @@ export class TaskScope {
   }
 }
 
+/** Registers a teardown for when the worker stops (e.g. closing its own platform handles). */
+export function onWorkerDispose(fn: () => void | Promise<void>): void {
+  workerDisposers.push(fn);
+}
+
 /** Disposes worker-scoped values (called once per worker when the pool shuts down). */
 export async function disposeWorkerScope(): Promise<number> {
   let n = 0;

@@ -8,7 +8,7 @@ import {
 import type { LabelRowJson } from '../../shared/types.js';
 import type { LabelSave } from '../platform.js';
 import { ApiError, type RouteResult } from './api-error.js';
-import { isRelativeMedia, type ApiContext } from './api-context.js';
+import { isRelativeMedia, signMedia, type ApiContext } from './api-context.js';
 
 const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null);
 
@@ -72,7 +72,7 @@ function signLinks(ctx: ApiContext, row: LabelRowJson): LabelRowJson {
   const units = (row.data_units ?? {}) as Record<string, Record<string, unknown>>;
   const signed: Record<string, Record<string, unknown>> = {};
   for (const [k, u] of Object.entries(units)) {
-    signed[k] = isRelativeMedia(u['data_link']) ? { ...u, data_link: ctx.signer.sign(ctx.baseUrl, u['data_link']) } : u;
+    signed[k] = isRelativeMedia(u['data_link']) ? { ...u, data_link: signMedia(ctx, ctx.project, u['data_link']) } : u;
   }
   return { ...row, data_units: signed } as LabelRowJson;
 }

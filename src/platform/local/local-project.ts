@@ -137,6 +137,21 @@ export class LocalProject {
     return existsSync(join(resolve(dir), PROJECT_DB));
   }
 
+  /** The projectHash of the project in `dir`, or null when it has none (read-only peek). */
+  static readProjectHash(dir: string): string | null {
+    try {
+      const db = new Database(join(resolve(dir), PROJECT_DB), { readonly: true, fileMustExist: true });
+      try {
+        const row = db.prepare("SELECT value FROM meta WHERE key = 'projectHash'").get() as { value: string } | undefined;
+        return row?.value.toLowerCase() ?? null;
+      } finally {
+        db.close();
+      }
+    } catch {
+      return null;
+    }
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -162,6 +177,8 @@ export class LocalProject {
     const db = this.db;
     return {
       page: db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash WHERE t.stage_uuid = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`),
+      pageOfHashes: db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash
+        WHERE t.stage_uuid = ? AND t.seq > ? AND t.data_hash IN (SELECT value FROM json_each(?)) ORDER BY t.seq LIMIT ?`),
       taskStage: db.prepare('SELECT stage_uuid FROM tasks WHERE uuid = ?'),
       move: db.prepare("UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ?, last_actioned_by = 'agent' WHERE uuid = ? AND stage_uuid = ?"),
       priority: db.prepare('UPDATE tasks SET priority = ?, version = version + 1 WHERE data_hash = ?'),
@@ -242,13 +259,12 @@ export class LocalProject {
   listTasks(stageUuid: string, options: ListTasksOptions = {}): TaskPage {
     const after = options.pageToken ? Number(options.pageToken) : 0;
     const size = Math.max(1, Math.min(options.pageSize ?? 100, 10_000));
-    let rows = this.#stmts.page.all(stageUuid, after, size) as TaskRow[];
+    // With dataHashes, only those tasks are read (by index), as Encord's `dataHashes` filter does.
+    const rows = (options.dataHashes
+      ? this.#stmts.pageOfHashes.all(stageUuid, after, JSON.stringify(options.dataHashes), size)
+      : this.#stmts.page.all(stageUuid, after, size)) as TaskRow[];
     const full = rows.length === size;
     const last = rows.at(-1)?.seq;
-    if (options.dataHashes) {
-      const wanted = new Set(options.dataHashes);
-      rows = rows.filter((r) => wanted.has(r.data_hash));
-    }
     return { results: rows.map((r) => this.toTask(r)), nextPageToken: full && last !== undefined ? String(last) : null };
   }
 
