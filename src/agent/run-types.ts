@@ -33,6 +33,8 @@ export interface StageSummary {
   stayed: number;
   failed: Record<string, number>;
   skipped: number;
+  /** Writes to twin projects (deps.twinLabelRow): rows saved, twin tasks moved, and twin tasks that had already left their stage. Present when any. */
+  twins?: { saved: number; moved: number; skipped: number };
 }
 
 export interface TaskFailure {

@@ -146,10 +146,17 @@ export interface Twin {
   task: (TaskRecord & { stage: { uuid: string; title: string } }) | null;
   /** The twin project (ontology, workflow). */
   project: ProjectInfo;
-  /** Saves `labelRow` to the twin project now (one call; not bundled with the run's commits). */
+  /**
+   * Saves `labelRow` (as it is now) to the twin project. Committed with the task, bundled with
+   * other tasks' twin saves, before the task's own writes; nothing is written if the agent throws.
+   */
   save(): Promise<void>;
-  /** Moves the twin's task along a pathway of its stage (name or UUID): 'moved', or 'skipped' if it had already left. */
-  proceed(pathway: string): Promise<'moved' | 'skipped'>;
+  /**
+   * Moves the twin's task along a pathway of its stage (name or UUID; an unknown one throws
+   * TA_PATHWAY_UNKNOWN here). Committed like save(), after the twin saves; a twin task that has
+   * already left its stage is counted as skipped in the summary's `twins`.
+   */
+  proceed(pathway: string): Promise<void>;
 }
 
 export interface TwinOptions {
@@ -172,7 +179,7 @@ export interface TwinOptions {
  *   async ({ lr, twin }) => {
  *     if (!twin?.labelRow) return 'no twin';
  *     for (const c of lr.getClassifications()) twin.labelRow.addClassification({ featureHash: c.featureHash, answer: c.answer });
- *     await twin.save();
+ *     await twin.save();                    // committed with the task, bundled
  *     if (twin.task) await twin.proceed('done');
  *     return 'copied';
  *   });

@@ -3,12 +3,15 @@
  * priorities, then proceeds (per stage), flushed when a bundle is full or after `intervalMs`.
  * When the save (or priority) bundle fills first, only saves and priorities are written; their
  * proceeds wait for a full proceed bundle, so a batch of 300 saving tasks costs 3 save calls and
- * one action post (not three). A task whose save or priority failed is not moved. Writes run one
- * at a time, in order, so a task's save always lands before its proceed.
+ * one action post (not three). Twin-project writes (deps.twinLabelRow's save / proceed) are
+ * bundled the same way and land first, per twin project. A task whose twin write, save or priority
+ * failed is not moved. Writes run one at a time, in order, so a task's save always lands before
+ * its proceed.
  * Invariant: every added entry ends in exactly one callback (moved, stayed, skipped or failed).
  */
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
 import type { LabelRowJson } from '../shared/types.js';
+import type { TwinWrites } from '../shared/protocol.js';
 import type { Platform } from '../platform/platform.js';
 
 export interface CommitEntry {
@@ -18,6 +21,7 @@ export interface CommitEntry {
   pathway: { uuid: string; title: string } | null;
   labelRow?: LabelRowJson;
   priority?: number;
+  twinWrites?: TwinWrites;
 }
 
 export interface CommitListener {
@@ -25,6 +29,8 @@ export interface CommitListener {
   stayed(e: CommitEntry): void;
   skipped(e: CommitEntry): void;
   failed(e: CommitEntry, error: SerializedError): void;
+  /** Twin writes landed for this entry (counts). */
+  twins?(e: CommitEntry, counts: { saved: number; moved: number; skipped: number }): void;
 }
 
 export interface CommitLimits {
@@ -42,7 +48,27 @@ function chunks<T>(xs: T[], n: number): T[][] {
   return out;
 }
 
-/** A buffered entry; `extrasWritten` once its label save and priority are on the platform. */
+/** Twin project reference → the main thread's handle on it. */
+export type TwinPlatforms = (twinProject: string) => Platform;
+
+/** Writes before the proceed: the entry's twin writes, label save and priority. */
+function hasExtras(e: CommitEntry): boolean {
+  return e.labelRow !== undefined || e.priority !== undefined || (e.twinWrites !== undefined && (e.twinWrites.saves.length + e.twinWrites.proceeds.length) > 0);
+}
+
+/** Groups items by a key, keeping first-seen order. */
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = out.get(k);
+    if (list) list.push(it);
+    else out.set(k, [it]);
+  }
+  return out;
+}
+
+/** A buffered entry; `extrasWritten` once its twin writes, label save and priority are on the platform. */
 interface Pending {
   entry: CommitEntry;
   extrasWritten: boolean;
@@ -54,6 +80,7 @@ export class CommitBuffer {
   #saves = 0;
   #priorities = 0;
   #proceeds = 0;
+  #twinProceeds = 0;
   #chain: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
 
@@ -61,20 +88,26 @@ export class CommitBuffer {
     private readonly platform: Platform,
     private readonly listener: CommitListener,
     private readonly limits: CommitLimits = DEFAULT_COMMIT_LIMITS,
+    private readonly twinPlatforms?: TwinPlatforms,
   ) {}
 
   add(e: CommitEntry): void {
-    if (!e.pathway && e.labelRow === undefined && e.priority === undefined) {
+    const extras = hasExtras(e);
+    if (!e.pathway && !extras) {
       this.listener.stayed(e);
       return;
     }
-    this.#pending.push({ entry: e, extrasWritten: e.labelRow === undefined && e.priority === undefined, failed: false });
+    this.#pending.push({ entry: e, extrasWritten: !extras, failed: false });
     if (e.labelRow !== undefined) this.#saves++;
+    if (e.twinWrites) {
+      this.#saves += e.twinWrites.saves.length;
+      this.#twinProceeds += e.twinWrites.proceeds.length;
+    }
     if (e.priority !== undefined) this.#priorities++;
     if (e.pathway) this.#proceeds++;
     if (this.#proceeds >= this.limits.proceeds) {
       void this.flush();
-    } else if (this.#saves >= this.limits.saves || this.#priorities >= this.limits.priorities) {
+    } else if (this.#saves >= this.limits.saves || this.#priorities >= this.limits.priorities || this.#twinProceeds >= this.limits.proceeds) {
       this.#flushExtras();
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => void this.flush(), this.limits.intervalMs);
@@ -89,7 +122,7 @@ export class CommitBuffer {
     }
     const batch = this.#pending;
     this.#pending = [];
-    this.#saves = this.#priorities = this.#proceeds = 0;
+    this.#saves = this.#priorities = this.#proceeds = this.#twinProceeds = 0;
     if (batch.length > 0) this.#chain = this.#chain.then(() => this.#write(batch));
     return this.#chain;
   }
@@ -97,7 +130,7 @@ export class CommitBuffer {
   /** Writes the buffered saves and priorities now; the entries stay buffered for their proceeds. */
   #flushExtras(): void {
     const batch = this.#pending.filter((p) => !p.extrasWritten);
-    this.#saves = this.#priorities = 0;
+    this.#saves = this.#priorities = this.#twinProceeds = 0;
     // Marked now, so a later flush never writes them twice; failures are flagged by the write.
     for (const p of batch) p.extrasWritten = true;
     this.#chain = this.#chain.then(() => this.#writeExtras(batch));
@@ -113,7 +146,8 @@ export class CommitBuffer {
   }
 
   async #writeExtras(batch: Pending[]): Promise<void> {
-    for (const part of chunks(batch.filter((p) => p.entry.labelRow !== undefined), this.limits.saves)) {
+    await this.#writeTwins(batch);
+    for (const part of chunks(batch.filter((p) => p.entry.labelRow !== undefined && !p.failed), this.limits.saves)) {
       try {
         await this.platform.saveLabelRows(part.map(({ entry: e }) => ({ dataHash: e.labelRow!.data_hash, labelHash: e.labelRow!.label_hash, labelRow: e.labelRow! })));
       } catch (e) {
@@ -127,6 +161,43 @@ export class CommitBuffer {
         this.#fail(part, e, 'setting priorities');
       }
     }
+  }
+
+  /** Twin saves, then twin proceeds, per twin project, bundled to the same limits as the run's own. */
+  async #writeTwins(batch: Pending[]): Promise<void> {
+    const withTwins = batch.filter((p) => p.entry.twinWrites);
+    if (withTwins.length === 0) return;
+    const counts = new Map<Pending, { saved: number; moved: number; skipped: number }>(withTwins.map((p) => [p, { saved: 0, moved: 0, skipped: 0 }]));
+    const saves = withTwins.flatMap((owner) => owner.entry.twinWrites!.saves.map((save) => ({ owner, save })));
+    for (const [ref, list] of groupBy(saves, (x) => x.save.twinProject)) {
+      for (const part of chunks(list, this.limits.saves)) {
+        try {
+          await this.#twin(ref).saveLabelRows(part.map(({ save }) => ({ dataHash: save.dataHash, labelHash: save.labelHash, labelRow: save.labelRow })));
+          for (const { owner } of part) counts.get(owner)!.saved++;
+        } catch (e) {
+          this.#fail(part.map((x) => x.owner), e, `saving twin label rows in ${ref}`);
+        }
+      }
+    }
+    const proceeds = withTwins.flatMap((owner) => owner.entry.twinWrites!.proceeds.map((proceed) => ({ owner, proceed }))).filter((x) => !x.owner.failed);
+    for (const [key, list] of groupBy(proceeds, (x) => `${x.proceed.twinProject}\n${x.proceed.stageUuid}`)) {
+      const [ref, stageUuid] = key.split('\n') as [string, string];
+      for (const part of chunks(list, this.limits.proceeds)) {
+        try {
+          const r = await this.#twin(ref).proceedTasks(stageUuid, part.map(({ proceed }) => ({ taskUuid: proceed.taskUuid, pathwayUuid: proceed.pathwayUuid })));
+          const skipped = new Set(r.skipped);
+          for (const { owner, proceed } of part) counts.get(owner)![skipped.has(proceed.taskUuid) ? 'skipped' : 'moved']++;
+        } catch (e) {
+          this.#fail(part.map((x) => x.owner), e, `moving twin tasks in ${ref}`);
+        }
+      }
+    }
+    for (const [owner, c] of counts) if (c.saved + c.moved + c.skipped > 0) this.listener.twins?.(owner.entry, c);
+  }
+
+  #twin(ref: string): Platform {
+    if (!this.twinPlatforms) throw new TaskAgentError('TA_INTERNAL', 'twin writes without twin platforms');
+    return this.twinPlatforms(ref);
   }
 
   async #write(batch: Pending[]): Promise<void> {

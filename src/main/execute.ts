@@ -21,7 +21,7 @@ import { RunReport } from './run-report.js';
 import { createProgress } from './progress.js';
 import { CommitBuffer } from './commit-buffer.js';
 import { runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
-import { checkTwinProjects, warnDeprecatedDeps } from './check-twins.js';
+import { checkTwinProjects, warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 
 export interface ExecuteInput extends Partial<RunOptions> {
   agentModule: string;
@@ -108,6 +108,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     }
   };
   let init!: WorkerInit;
+  const twins = new TwinPlatforms(platform.descriptor);
   try {
     const project = await platform.getProject();
     const stages = resolveStages(manifest, project);
@@ -130,7 +131,10 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
         progress.tick(e.stageUuid);
         titles.delete(e.taskUuid);
       },
-    });
+      twins: (e, c) => {
+        for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) report.twins(e.stageUuid, k, c[k]);
+      },
+    }, undefined, twins.platform);
     for (const s of stages) {
       report.stage(s.stage.uuid, s.stage.title);
       progress.stage(s.stage.uuid, s.stage.title);
@@ -150,11 +154,12 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
       if (control.stopping) break;
     }
     await pool.disposeWorkers();
-    return report.summary(platform.callCounts());
+    return report.summary({ ...platform.callCounts(), ...twins.callCounts() });
   } finally {
     process.off('SIGINT', onSigint);
     progress.stop();
     await pool?.destroy();
+    await twins.close();
     await platform.close();
   }
 }

@@ -103,7 +103,10 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
 
   const record = (o: TaskOutcome) => {
     if (o.ok) {
-      commits.add({ taskUuid: o.taskUuid, dataHash: o.dataHash, stageUuid, pathway: o.pathway, ...(o.labelRow && { labelRow: o.labelRow }), ...(o.priority !== undefined && { priority: o.priority }) });
+      commits.add({
+        taskUuid: o.taskUuid, dataHash: o.dataHash, stageUuid, pathway: o.pathway, ...(o.labelRow && { labelRow: o.labelRow }),
+        ...(o.priority !== undefined && { priority: o.priority }), ...(o.twinWrites && { twinWrites: o.twinWrites }),
+      });
     } else {
       report.failed(stageUuid, { taskUuid: o.taskUuid, dataTitle: titles.get(o.taskUuid)?.dataTitle ?? '' }, o.error);
       progress.tick(stageUuid);

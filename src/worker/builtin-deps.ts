@@ -26,7 +26,7 @@ export function createBuiltinProvider(init: WorkerInit): (chunk: TaskPayload[]) 
           return createDataLookup(init.platform);
         case 'twinLabelRow':
           twins ??= new ChunkTwins(init, chunk.map((p) => p.task.dataHash));
-          return twins.twin(dep.options as TwinSpec, ctx.task.dataHash);
+          return twins.twin(dep.options as TwinSpec, ctx.task.dataHash, scope.twinWrites);
         default:
           return MEDIA.has(dep.builtin ?? '') ? provideMediaDep(init, dep, ctx, payload, scope) : provideBuiltin(dep, ctx, payload);
       }

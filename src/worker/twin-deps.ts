@@ -3,11 +3,13 @@
  * of a whole chunk of tasks are fetched together (one metadata call, bundled label-row fetches,
  * one task lookup per twin stage), then each task gets its own fresh LabelRow. Python's runner
  * instead lists every label row of the twin project at import time and keeps them forever, and
- * initialises each twin with its own call per task.
+ * initialises each twin with its own call per task. `twin.save()` and `twin.proceed()` are not
+ * sent from here: they are recorded on the attempt and committed by the main thread with the
+ * task, bundled, before the task's own writes (nothing is written if the attempt fails).
  */
 import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
 import { LabelRow } from '../shared/label-row/index.js';
-import type { TwinSpec, WorkerInit } from '../shared/protocol.js';
+import type { TwinSpec, TwinWrites, WorkerInit } from '../shared/protocol.js';
 import type { LabelRowJson, LabelRowMetadata, ProjectInfo, TaskRecord } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
 import type { Twin } from '../deps/builtins.js';
@@ -56,7 +58,7 @@ export class ChunkTwins {
     private readonly dataHashes: string[],
   ) {}
 
-  async twin(spec: TwinSpec, dataHash: string): Promise<Twin | null> {
+  async twin(spec: TwinSpec, dataHash: string, writes: TwinWrites): Promise<Twin | null> {
     const key = JSON.stringify([spec.twinProject, spec.initLabels, spec.includeTask]);
     let fetch = this.#fetches.get(key);
     if (!fetch) {
@@ -65,7 +67,7 @@ export class ChunkTwins {
       fetch.catch(() => this.#fetches.delete(key));
     }
     const record = (await fetch).get(dataHash);
-    return record ? makeTwin(await twinProject(this.init, spec.twinProject), record) : null;
+    return record ? makeTwin(await twinProject(this.init, spec.twinProject), spec.twinProject, record, writes) : null;
   }
 
   async #fetch(spec: TwinSpec): Promise<Map<string, TwinRecord>> {
@@ -105,30 +107,38 @@ async function twinTasks(platform: Platform, metas: LabelRowMetadata[]): Promise
   return out;
 }
 
-function makeTwin(project: TwinProject, record: TwinRecord): Twin {
+function makeTwin(project: TwinProject, ref: string, record: TwinRecord, writes: TwinWrites): Twin {
   const labelRow = record.labelRow ? new LabelRow(record.labelRow, project.info.ontology) : null;
   const task = record.task;
+  const title = record.metadata.dataTitle;
   return {
     labelRow,
     metadata: record.metadata,
     task,
     project: project.info,
     async save() {
-      if (!labelRow) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `the twin of ${record.metadata.dataTitle} has no initialised label row`, { hint: 'use deps.twinLabelRow({ ..., initLabels: true })' });
+      if (!labelRow) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `the twin of "${title}" has no initialised label row`, { hint: 'use deps.twinLabelRow({ ..., initLabels: true })' });
+      // A snapshot now: later edits need another save(), as with an immediate write.
       const json = labelRow.toJSON() as LabelRowJson;
-      await project.platform.saveLabelRows([{ dataHash: record.metadata.dataHash, labelHash: json.label_hash ?? record.metadata.labelHash, labelRow: json }]);
+      const save = { twinProject: ref, dataHash: record.metadata.dataHash, labelHash: json.label_hash ?? record.metadata.labelHash, labelRow: json };
+      const i = writes.saves.findIndex((s) => s.twinProject === ref && s.dataHash === save.dataHash);
+      if (i >= 0) writes.saves[i] = save;
+      else writes.saves.push(save);
     },
     async proceed(pathway: string) {
-      if (!task) throw new TaskAgentError('TA_CFG_INVALID', `the twin of ${record.metadata.dataTitle} has no task`, { hint: 'use deps.twinLabelRow({ ..., includeTask: true })' });
+      if (!task) throw new TaskAgentError('TA_CFG_INVALID', `the twin of "${title}" has no task`, { hint: 'use deps.twinLabelRow({ ..., includeTask: true })' });
       const stage = findStage(project.info.workflow.stages, task.stage.uuid);
-      const p = (stage?.pathways ?? []).find((x) => x.uuid === pathway) ?? (stage?.pathways ?? []).find((x) => x.title.toLowerCase() === pathway.toLowerCase());
+      const pathways = stage?.pathways ?? [];
+      const p = pathways.find((x) => x.uuid === pathway) ?? pathways.find((x) => x.title.toLowerCase() === pathway.toLowerCase());
       if (!p) {
         throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `twin stage "${task.stage.title}" has no pathway "${pathway}"`, {
-          hint: `valid pathways: ${(stage?.pathways ?? []).map((x) => `"${x.title}"`).join(', ') || 'none'}`,
+          hint: `valid pathways: ${pathways.map((x) => `"${x.title}"`).join(', ') || 'none'}`,
         });
       }
-      const r = await project.platform.proceedTasks(task.stage.uuid, [{ taskUuid: task.uuid, pathwayUuid: p.uuid }]);
-      return r.moved.includes(task.uuid) ? 'moved' : 'skipped';
+      if (writes.proceeds.some((w) => w.twinProject === ref && w.taskUuid === task.uuid)) {
+        throw new TaskAgentError('TA_AGENT_BAD_RETURN', `the twin task of "${title}" was already proceeded in this attempt`);
+      }
+      writes.proceeds.push({ twinProject: ref, stageUuid: task.stage.uuid, taskUuid: task.uuid, pathwayUuid: p.uuid });
     },
   };
 }

@@ -55,6 +55,10 @@ for (const how of ['directory', 'projectHash']) {
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const stage = r.json.stages[0];
     assert.deepEqual(stage.moved, { complete: 40, 'to human': 3 });
+    assert.deepEqual(stage.twins, { saved: 40, moved: 40, skipped: 0 });
+    // Twin writes are bundled: ≤ 100 saves and ≤ 1000 moves per call.
+    assert.ok(r.json.calls['twin.saveLabelRows'] <= 2, JSON.stringify(r.json.calls));
+    assert.ok(r.json.calls['twin.proceedTasks'] <= 2, JSON.stringify(r.json.calls));
     assert.equal(stageCounts(bDir).Complete, 40);
     assert.equal(stageCounts(a.dir).Complete, 40);
     assert.equal(labelledTwins(bDir), 40);
@@ -71,7 +75,11 @@ test('twinLabelRow through the emulator: two projects served at once, twins fetc
     const r = await cli(['run', agent('twin.mjs'), '--project', a.info.projectHash, '--json', '--threads', '2'], { env });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.deepEqual(r.json.stages[0].moved, { complete: 200 });
+    assert.deepEqual(r.json.stages[0].twins, { saved: 200, moved: 200, skipped: 0 });
     const stats = await emu.stats();
+    // Twin saves and moves bundled with the run's commits: 2 × ⌈200/100⌉ saves, a few action posts.
+    assert.ok(stats.requests['v1 labelrow POST'] <= 6, JSON.stringify(stats.requests));
+    assert.ok(stats.requests['POST v2 …/stages/{s}/actions'] <= 6, JSON.stringify(stats.requests));
     // 200 tasks in chunks of ≤ 128: a handful of bulk lookups, where per-task lookups would be ≥ 200.
     assert.ok(stats.requests['v1 labelrowmetadata GET'] <= 12, JSON.stringify(stats.requests));
     assert.ok(stats.requests['GET v2 …/stages/{s}/tasks'] <= 24, JSON.stringify(stats.requests));
@@ -80,6 +88,24 @@ test('twinLabelRow through the emulator: two projects served at once, twins fetc
   }
   assert.equal(stageCounts(bDir).Complete, 200);
   assert.equal(labelledTwins(bDir), 200);
+});
+
+test('twin writes of a failed attempt are never written; twin tasks that already left their stage are counted as skipped', async () => {
+  const { a, bDir } = await twinPair(30);
+  const r = await cli(['run', agent('twin.mjs'), '--project', a.dir, '--json', '--num-retries', '0'], { env: { TA_TWIN: bDir, TA_TWIN_THROW: '1' } });
+  assert.equal(r.code, 1, r.stderr);
+  const threw = r.json.failures.length;
+  assert.ok(threw >= 3, JSON.stringify(r.json.failures));
+  assert.deepEqual(r.json.stages[0].twins, { saved: 30 - threw, moved: 30 - threw, skipped: 0 });
+  assert.equal(stageCounts(bDir).Complete, 30 - threw);
+  assert.equal(labelledTwins(bDir), 30 - threw);
+  // Twin tasks moved away by someone else before the commit are skipped; the rest still move.
+  const { a: a2, bDir: b2 } = await twinPair(30);
+  const raced = await cli(['run', agent('twin.mjs'), '--project', a2.dir, '--json'], { env: { TA_TWIN: b2, TA_TWIN_RACE: '1' } });
+  assert.equal(raced.code, 0, raced.stderr);
+  assert.deepEqual(raced.json.stages[0].moved, { complete: 30 });
+  assert.deepEqual(raced.json.stages[0].twins, { saved: 30, moved: 27, skipped: 3 });
+  assert.deepEqual(stageCounts(b2), { 'Agent 1': 0, Annotate: 3, Complete: 27 });
 });
 
 test('a twin project that cannot be read stops the run before any task, with TA_TWIN_PROJECT_UNAVAILABLE (exit 3)', async () => {
