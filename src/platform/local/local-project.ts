@@ -234,7 +234,7 @@ export class LocalProject {
         insTask.run(randomUUID(), dataHash, firstStage, now, now);
         hashes.push(dataHash);
       }
-    })();
+    }).immediate();
     return hashes;
   }
 
@@ -320,7 +320,12 @@ export class LocalProject {
     return out;
   }
 
-  /** Label rows by data hash; uninitialised rows are created (Encord's labelrow PUT). */
+  /**
+   * Label rows by data hash; uninitialised rows are created (Encord's labelrow PUT).
+   * Write transactions here are IMMEDIATE: worker threads open the same file (twins, clients), and a
+   * deferred read-then-write transaction fails at once with "database is locked" when another
+   * connection committed in between, where an immediate one waits (busy_timeout).
+   */
   getLabelRows(dataHashes: string[]): Map<string, LabelRowJson> {
     const out = new Map<string, LabelRowJson>();
     this.db.transaction(() => {
@@ -338,7 +343,7 @@ export class LocalProject {
         this.#stmts.initLabel.run(JSON.stringify(lr), lr.label_hash, ts, ts, h);
         out.set(h, lr);
       }
-    })();
+    }).immediate();
     return out;
   }
 
@@ -387,13 +392,13 @@ export class LocalProject {
         const json = { ...s.labelRow, last_edited_at: now, label_status: status };
         this.#stmts.saveLabel.run(JSON.stringify(json), s.labelHash ?? json.label_hash ?? randomUUID(), now, status, s.dataHash);
       }
-    })();
+    }).immediate();
   }
 
   setPriorities(priorities: Array<[string, number]>): void {
     this.db.transaction(() => {
       for (const [h, p] of priorities) this.#stmts.priority.run(p, h);
-    })();
+    }).immediate();
   }
 
   /**
@@ -416,7 +421,7 @@ export class LocalProject {
         const r = this.#stmts.move.run(pathway.destinationUuid, now, a.taskUuid, stageUuid);
         (r.changes === 1 ? moved : skipped).push(a.taskUuid);
       }
-    })();
+    }).immediate();
     return { moved, skipped };
   }
 
