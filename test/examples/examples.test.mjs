@@ -93,3 +93,9 @@ test('examples: priority by size ranks bigger media first and leaves every task 
   for (let i = 1; i < byWork.length; i++) assert.ok(byWork[i - 1].priority >= byWork[i].priority, `${byWork[i - 1].dataTitle} before ${byWork[i].dataTitle}`);
   assert.ok(byWork[0].priority > byWork.at(-1).priority);
 });
+
+test('examples type-check against the published types (task-agents imported by name)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'examples', 'tsconfig.json')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
