@@ -89,11 +89,23 @@ export function handleV2(ctx: ApiContext, method: string, url: URL, body: unknow
   throw new ApiError(404, 'no such endpoint');
 }
 
-/** One page of a stage's tasks; `dataHashes`/`statuses` filter; the token is the last task's position. */
+/**
+ * One page of a stage's tasks; the token is the last task's position. Every filter the SDK sends
+ * (`get_tasks(assignee, data_hash, dataset_hash, data_title, status)`) applies: `dataHashes`
+ * selects by index, the others filter the page, so a filtered page may hold fewer than pageSize
+ * tasks (the SDK simply follows the token). `dataTitleContains` is a case-insensitive substring.
+ */
 function listTasks(ctx: ApiContext, stageUuid: string, q: URLSearchParams): unknown {
   const hashes = q.getAll('dataHashes');
   const statuses = new Set(q.getAll('statuses'));
-  const keep = (t: TaskRecord): boolean => statuses.size === 0 || statuses.has(t.status);
+  const emails = new Set(q.getAll('userEmails'));
+  const datasets = new Set(q.getAll('datasetHashes'));
+  const title = q.get('dataTitleContains')?.toLowerCase() ?? null;
+  const inDataset = datasets.size === 0 || datasets.has(ctx.project.datasetHash);
+  const keep = (t: TaskRecord): boolean => inDataset
+    && (statuses.size === 0 || statuses.has(t.status))
+    && (emails.size === 0 || (t.assignee !== null && emails.has(t.assignee)))
+    && (title === null || t.dataTitle.toLowerCase().includes(title));
   if (hashes.length > 0) {
     // A lookup by data hash (twin tasks, stale checks): only those tasks, one page back.
     const found: TaskRecord[] = [];
