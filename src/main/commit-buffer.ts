@@ -75,7 +75,14 @@ interface Pending {
   failed: boolean;
 }
 
-export class CommitBuffer {
+/** Where finished tasks' decisions go: the CommitBuffer, or DryRunCommits. */
+export interface Commits {
+  add(e: CommitEntry): void;
+  /** Resolves when everything added so far is written (or recorded). */
+  flush(): Promise<void>;
+}
+
+export class CommitBuffer implements Commits {
   #pending: Pending[] = [];
   #saves = 0;
   #priorities = 0;

@@ -19,7 +19,8 @@ import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
 import { WorkerPool } from './worker-pool.js';
 import { RunReport } from './run-report.js';
 import { createProgress } from './progress.js';
-import { CommitBuffer } from './commit-buffer.js';
+import { CommitBuffer, type CommitListener, type Commits } from './commit-buffer.js';
+import { DryRunCommits } from './dry-run-commits.js';
 import { runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
 import { checkTwinProjects, warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 
@@ -122,7 +123,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     }
     process.on('SIGINT', onSigint);
     const titles = new Map<string, { dataTitle: string; stageUuid: string }>();
-    const commits = new CommitBuffer(platform, {
+    const listener: CommitListener = {
       moved: (e) => { report.moved(e.stageUuid, e.pathway!.title); progress.tick(e.stageUuid); titles.delete(e.taskUuid); },
       stayed: (e) => { report.stayed(e.stageUuid); progress.tick(e.stageUuid); titles.delete(e.taskUuid); },
       skipped: (e) => { report.skipped(e.stageUuid); progress.tick(e.stageUuid); titles.delete(e.taskUuid); },
@@ -134,7 +135,9 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
       twins: (e, c) => {
         for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) report.twins(e.stageUuid, k, c[k]);
       },
-    }, undefined, twins.platform);
+    };
+    const dryRun = options.dryRun ? new DryRunCommits(listener, (uuid) => report.stages.get(uuid)?.stage ?? uuid) : undefined;
+    const commits: Commits = dryRun ?? new CommitBuffer(platform, listener, undefined, twins.platform);
     for (const s of stages) {
       report.stage(s.stage.uuid, s.stage.title);
       progress.stage(s.stage.uuid, s.stage.title);
@@ -154,7 +157,8 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
       if (control.stopping) break;
     }
     await pool.disposeWorkers();
-    return report.summary({ ...platform.callCounts(), ...twins.callCounts() });
+    const summary = report.summary({ ...platform.callCounts(), ...twins.callCounts() });
+    return dryRun ? { ...summary, dryRun: true, decisions: dryRun.decisions } : summary;
   } finally {
     process.off('SIGINT', onSigint);
     progress.stop();

@@ -78,6 +78,7 @@ export class RunReport {
 /** The human-readable summary printed at the end of a run. */
 export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
+  if (s.dryRun) lines.push('dry run: nothing was written; "moved" counts what would have moved');
   lines.push(`${s.ok ? 'done' : 'done with failures'}${s.interrupted ? ' (interrupted)' : ''} in ${(s.durationMs / 1000).toFixed(2)} s, ${s.tasksPerSecond} tasks/s`);
   for (const st of s.stages) {
     const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ') || 'none';

@@ -13,7 +13,7 @@ import type { ResolvedRunOptions } from './run-options.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { RunReport } from './run-report.js';
 import type { Progress } from './progress.js';
-import type { CommitBuffer } from './commit-buffer.js';
+import type { Commits } from './commit-buffer.js';
 
 export interface ResolvedStage {
   index: number;
@@ -33,7 +33,7 @@ export interface StagePassContext {
   options: ResolvedRunOptions;
   report: RunReport;
   progress: Progress;
-  commits: CommitBuffer;
+  commits: Commits;
   control: RunControl;
   titles: Map<string, { dataTitle: string; stageUuid: string }>;
 }

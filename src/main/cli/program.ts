@@ -61,6 +61,7 @@ export function buildProgram(): Command {
     .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
     .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none)', int('--task-timeout-ms'))
     .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
+    .option('--dry-run', 'run the agents, report their decisions, write nothing back (one pass)')
     .option('--json', 'print only a JSON summary on stdout')
     .option('--quiet', 'no progress bars or summary text')
     .action(async (agentModule: string | undefined, opts: Record<string, unknown>) => {
