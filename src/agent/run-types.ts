@@ -27,6 +27,10 @@ export interface RunOptions {
   json: boolean;
   /** Run the agents and report their decisions (`RunSummary.decisions`) without writing them back. One pass only. */
   dryRun: boolean;
+  /** Queue mode: a redis:// URL; chunks go to `task-agents worker` processes instead of local threads. */
+  queue?: string;
+  /** BullMQ queue name (default `task-agents`); workers must use the same. */
+  queueName: string;
 }
 
 export interface StageSummary {

@@ -16,7 +16,9 @@ import type { Platform } from '../platform/platform.js';
 import type { RunOptions, RunSummary } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool, type ChunkRunner } from './worker-pool.js';
+import { QueueChunkRunner } from './queue/queue-chunk-runner.js';
+import type { QueueRunContext } from './queue/queue-protocol.js';
 import { RunReport } from './run-report.js';
 import { createProgress } from './progress.js';
 import { CommitBuffer, type CommitListener, type Commits } from './commit-buffer.js';
@@ -97,6 +99,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
   const report = new RunReport();
   const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
   let pool: WorkerPool | undefined;
+  let queue: QueueChunkRunner | undefined;
   const control: RunControl = { stopping: false, aborting: false };
   const onSigint = () => {
     if (!control.stopping) {
@@ -116,11 +119,15 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     await checkTwinProjects(stages, platform);
     warnDeprecatedDeps(stages);
     init = baseInit(agentUrl, options, project, platform);
-    pool = new WorkerPool(init, options.threads);
-    if (manifest.hasPreExecution) {
-      const r = await pool.preExecution();
-      if (r.error) throw deserializeError(r.error);
+    if (options.queue) {
+      // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
+      if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
+      queue = await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, project, platform, options));
+    } else {
+      pool = new WorkerPool(init, options.threads);
+      if (manifest.hasPreExecution) await runPreExecution(pool, false);
     }
+    const chunks: ChunkRunner = queue ?? pool!;
     process.on('SIGINT', onSigint);
     const titles = new Map<string, { dataTitle: string; stageUuid: string }>();
     const listener: CommitListener = {
@@ -147,7 +154,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
       report.passes++;
       for (const s of stages) {
         if (control.stopping) break;
-        await runStagePass({ stage: s, platform, pool, options, report, progress, commits, control, titles });
+        await runStagePass({ stage: s, platform, pool: chunks, options, report, progress, commits, control, titles });
         // Commit before the next stage pages, so tasks moved into it are seen in this pass.
         await commits.flush();
       }
@@ -156,16 +163,40 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
       await sleepUntil(passStart + options.refreshEvery * 1000, control);
       if (control.stopping) break;
     }
-    await pool.disposeWorkers();
+    await pool?.disposeWorkers();
     const summary = report.summary({ ...platform.callCounts(), ...twins.callCounts() });
     return dryRun ? { ...summary, dryRun: true, decisions: dryRun.decisions } : summary;
   } finally {
     process.off('SIGINT', onSigint);
     progress.stop();
     await pool?.destroy();
+    await queue?.close();
     await twins.close();
     await platform.close();
   }
+}
+
+async function runPreExecution(pool: WorkerPool, destroy: boolean): Promise<void> {
+  try {
+    const r = await pool.preExecution();
+    if (r.error) throw deserializeError(r.error);
+  } finally {
+    if (destroy) await pool.destroy();
+  }
+}
+
+/** What queue workers need to run this run's chunks (no secrets: Encord workers use their own key). */
+function queueContext(manifest: AgentManifest, project: ProjectInfo, platform: Platform, options: ResolvedRunOptions): Omit<QueueRunContext, 'runId'> {
+  const d = platform.descriptor;
+  return {
+    stageRefs: manifest.stages.map((s) => s.ref),
+    project,
+    platform: d.kind === 'local' ? d : { kind: 'encord', projectHash: d.projectHash, domain: d.domain },
+    numRetries: options.numRetries,
+    taskTimeoutMs: options.taskTimeoutMs,
+    concurrency: options.concurrency,
+    decoder: options.decoder,
+  };
 }
 
 async function sleepUntil(t: number, control: RunControl): Promise<void> {

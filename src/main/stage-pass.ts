@@ -10,7 +10,7 @@ import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol
 import type { LabelRowMetadata, TaskRecord, WorkflowStage } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
-import type { WorkerPool } from './worker-pool.js';
+import type { ChunkRunner } from './worker-pool.js';
 import type { RunReport } from './run-report.js';
 import type { Progress } from './progress.js';
 import type { Commits } from './commit-buffer.js';
@@ -29,7 +29,7 @@ export interface RunControl {
 export interface StagePassContext {
   stage: ResolvedStage;
   platform: Platform;
-  pool: WorkerPool;
+  pool: ChunkRunner;
   options: ResolvedRunOptions;
   report: RunReport;
   progress: Progress;

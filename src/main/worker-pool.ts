@@ -10,7 +10,12 @@ import type { SerializedError } from '../shared/errors.js';
 
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker/entry.js', import.meta.url));
 
-export class WorkerPool {
+/** Runs chunks of tasks: the local WorkerPool, or the queue (QueueChunkRunner) in queue mode. */
+export interface ChunkRunner {
+  runChunk(req: RunChunkRequest): Promise<RunChunkResponse>;
+}
+
+export class WorkerPool implements ChunkRunner {
   readonly #pool: Piscina;
   readonly threads: number;
 
