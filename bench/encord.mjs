@@ -27,6 +27,19 @@ export function pythonRequestCount(tasks, batch) {
   return 2 + full * perBatch(batch) + (rest > 0 ? perBatch(rest) : 0);
 }
 
+/**
+ * Requests of the Python runner for the twin-copy agent (reference §10 and the dep_twin_label_row
+ * source): at start 2 (project + ontology) + 2 (twin project + ontology) + 1 (list every twin label
+ * row); per batch 1 task page + 1 labelrowmetadata + ⌈N/1000⌉ action posts; per task 1 twin
+ * initialise_labels + 1 twin task lookup + the agent's own twin save and twin proceed.
+ */
+export function pythonTwinRequestCount(tasks, batch) {
+  const batches = Math.ceil(tasks / batch);
+  let perBatch = 0;
+  for (let b = 0; b < batches; b++) perBatch += 2 + Math.ceil(Math.min(batch, tasks - b * batch) / 1000);
+  return 5 + perBatch + 4 * tasks;
+}
+
 function makeProject(n) {
   return import(new URL('../dist/testing.js', import.meta.url).href).then(({ createTestProject }) => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ta-bench-')), 'project');
@@ -72,6 +85,26 @@ async function throughEmulator(agent, n, batch, key, runArgs) {
   }
 }
 
+/** The twin-copy agent on a project and its twin, both served by one emulator; returns run summary and stats. */
+async function twinThroughEmulator(n, batch, key) {
+  const p = await makeProject(n);
+  const twinDir = join(p.root, 'twin');
+  try {
+    const made = await runCli(['project', 'init', twinDir, '--twin-of', p.dir, '--json']);
+    if (made.code !== 0) throw new Error(`project init --twin-of failed: ${made.stderr}`);
+    const emu = await startEmulator(p.dir, [twinDir, '--authorized-keys', `${key}.pub`, '--page-size', String(batch)]);
+    try {
+      const r = await runOk(['run', join(AGENTS, 'twin-copy.mjs'), '--project', p.info.projectHash, '--json', '--task-batch-size', String(batch), '--threads', '2'],
+        { ENCORD_SSH_KEY_FILE: key, ENCORD_DOMAIN: emu.url, BENCH_TWIN: made.json.projectHash });
+      return { ...r, stats: await (await fetch(`${emu.url}/_emulator/stats`)).json() };
+    } finally {
+      await emu.stop();
+    }
+  } finally {
+    rmSync(p.root, { recursive: true, force: true });
+  }
+}
+
 /** Rows `{case, value, unit, reference?, ratio?}`. */
 export async function runEncordBench({ quick = false } = {}) {
   const keyDir = mkdtempSync(join(tmpdir(), 'ta-bench-key-'));
@@ -87,6 +120,12 @@ export async function runEncordBench({ quick = false } = {}) {
       const python = (pythonRequestCount(tasks, batch) * 1000) / tasks;
       rows.push({ case: `requests per 1000 tasks, label row + storage item, batch ${batch}`, value: ours, unit: 'req', reference: python, ratio: ours / python });
     }
+    const twinTasks = quick ? 300 : 1200;
+    const twin = await twinThroughEmulator(twinTasks, 300, key);
+    if (twin.summary.stages[0].moved.labelled !== twinTasks) throw new Error('not every twin task was moved');
+    const twinOurs = (twin.stats.total * 1000) / twinTasks;
+    const twinPython = (pythonTwinRequestCount(twinTasks, 300) * 1000) / twinTasks;
+    rows.push({ case: 'requests per 1000 tasks, twin copy (twin save + twin proceed), batch 300', value: twinOurs, unit: 'req', reference: twinPython, ratio: twinOurs / twinPython });
     const n = quick ? 1000 : 4000;
     const enc = await throughEmulator('trivial-pre-label.mjs', n, 300, key, ['--threads', '2']);
     const local = await makeProject(n);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what task-agents needs on Debian/Ubuntu: the ffmpeg CLI (test oracle and bench
-# reference) and FFmpeg 5 development packages (so the optional beamcoder decoder can build),
-# then the npm dependencies. Without root/apt it only warns: node-av needs nothing from apt.
+# reference), FFmpeg 5 development packages (so the optional beamcoder decoder can build) and
+# redis-server (queue-mode tests start their own), then the npm dependencies. Without root/apt it
+# only warns: node-av needs nothing from apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 APT_PACKAGES=(ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
-  libavdevice-dev libpostproc-dev pkg-config build-essential python3)
+  libavdevice-dev libpostproc-dev pkg-config build-essential python3 redis-server)
 SUDO=""
 if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = "0" ] || [ -n "$SUDO" ]; }; then
@@ -16,7 +17,7 @@ if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = "0" ] || [ -n "$SUDO" 
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 else
-  echo "setup: apt-get not usable here; skipping ffmpeg/FFmpeg dev packages (beamcoder and ffmpeg-based tests need them)" >&2
+  echo "setup: apt-get not usable here; skipping ffmpeg/FFmpeg dev packages and redis-server (beamcoder, ffmpeg-based and queue tests need them)" >&2
 fi
 # node-av's postinstall only downloads an ffmpeg CLI we do not use.
 SKIP_FFMPEG=true npm ci --no-audit --no-fund

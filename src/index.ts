@@ -3,10 +3,10 @@
  * dependencies, and run them (CLI `task-agents run` or `runner.execute()`).
  */
 export { Runner, isRunner, type AgentFunction, type AgentReturn, type StageOptions, type RunnerOptions, type PreExecutionContext } from './agent/runner.js';
-export type { RunOptions, RunSummary, StageSummary, TaskFailure } from './agent/run-types.js';
+export type { RunOptions, RunSummary, StageSummary, TaskFailure, TaskDecision } from './agent/run-types.js';
 export { defineDep, isDep, type Dep, type DepScope, type TaskContext, type DefineDepOptions } from './deps/define.js';
 export * as deps from './deps/builtins.js';
-export type { Frame, FrameSampler } from './deps/builtins.js';
+export type { Frame, FrameSampler, Client, ProjectClient, Twin, TwinOptions, DataLookup } from './deps/builtins.js';
 export { TaskAgentError, isTaskAgentError, ERROR_CATALOG, type ErrorCode, type SerializedError } from './shared/errors.js';
 export { LabelRow, Ontology, OntologyDataModel, encodeRle, decodeRle, newLabelHash, coordinatesToBoundingBox, cropToBoundingBox, cropToObject, maskToBoundingBox, polygonToBoundingBox, rotatableBoxToBoundingBox, rotatableBoxToPolygon, type AddClassificationInput, type AddObjectInput, type AnswerInput, type AnswerValue, type AttributeAnswer, type BitmaskCoordinates, type BitmaskInput, type BoundingBox, type ClassificationDraft, type ClassificationInstance, type DynamicAnswer, type FrameSelector, type GeometryInput, type LabelQuery, type ObjectCoordinates, type ObjectDraft, type ObjectInstance, type OntologyAttribute, type OntologyClassification, type OntologyObject, type OntologyOption, type Point2D, type RgbFrame, type RotatableBoundingBox, type SkeletonPoint } from './shared/label-row/index.js';
 export type {

@@ -1,5 +1,7 @@
 /** Run options and the run summary: the public shapes of `task-agents run` and `runner.execute()`. */
 import type { SerializedError } from '../shared/errors.js';
+import type { LabelRowJson } from '../shared/types.js';
+import type { TwinWrites } from '../shared/protocol.js';
 
 export interface RunOptions {
   /** Local project directory, or an Encord project UUID. Default: `./demo-project` for the demo. */
@@ -23,6 +25,12 @@ export interface RunOptions {
   /** Progress bars and human output. */
   quiet: boolean;
   json: boolean;
+  /** Run the agents and report their decisions (`RunSummary.decisions`) without writing them back. One pass only. */
+  dryRun: boolean;
+  /** Queue mode: a redis:// URL; chunks go to `task-agents worker` processes instead of local threads. */
+  queue?: string;
+  /** BullMQ queue name (default `task-agents`); workers must use the same. */
+  queueName: string;
 }
 
 export interface StageSummary {
@@ -33,6 +41,8 @@ export interface StageSummary {
   stayed: number;
   failed: Record<string, number>;
   skipped: number;
+  /** Writes to twin projects (deps.twinLabelRow): rows saved, twin tasks moved, and twin tasks that had already left their stage. Present when any. */
+  twins?: { saved: number; moved: number; skipped: number };
 }
 
 export interface TaskFailure {
@@ -42,6 +52,18 @@ export interface TaskFailure {
   code: SerializedError['code'];
   message: string;
   hint?: string;
+}
+
+/** What an agent decided for one task (dry runs): what would have been written. */
+export interface TaskDecision {
+  taskUuid: string;
+  dataHash: string;
+  stage: string;
+  /** Pathway title, or null when the task would stay. */
+  pathway: string | null;
+  priority?: number;
+  labelRow?: LabelRowJson;
+  twinWrites?: TwinWrites;
 }
 
 export interface RunSummary {
@@ -54,4 +76,8 @@ export interface RunSummary {
   failures: TaskFailure[];
   /** Platform operations (requests for HTTP platforms) by name. */
   calls: Record<string, number>;
+  /** Dry runs: nothing was written; `moved` counts what would have moved. */
+  dryRun?: true;
+  /** Dry runs: every successful task's decision, in completion order. */
+  decisions?: TaskDecision[];
 }

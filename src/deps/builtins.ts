@@ -3,7 +3,9 @@
  * declaration; the worker thread provides the value (src/worker/builtin-deps.ts).
  */
 import type { LabelRow } from '../shared/label-row/index.js';
-import type { LabelRowMetadata, StorageItem } from '../shared/types.js';
+import type { LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../shared/types.js';
+import type { Platform } from '../platform/platform.js';
+import { TaskAgentError } from '../shared/errors.js';
 import { builtinDep, type AnyDep, type Dep } from './define.js';
 
 /**
@@ -103,4 +105,107 @@ export function videoSampler(): Dep<FrameSampler> {
  */
 export function asset(): Dep<string> {
   return builtinDep<string>('asset', ['labelRowMetadata', 'storageItem']);
+}
+
+/** A project on the run's platform, as agents see it through `deps.client()`: every call goes straight to the platform (not bundled). */
+export type ProjectClient = Omit<Platform, 'close'>;
+
+/** An authenticated client for the run's platform (Python `dep_client`). One per worker thread. */
+export interface Client {
+  readonly kind: 'local' | 'encord';
+  /** The run's own project. */
+  readonly project: ProjectClient;
+  /**
+   * Another project on the same platform: an Encord project hash (same key and domain); locally a
+   * project directory, or the projectHash of a project in a directory next to the run's project.
+   * Opened once per worker thread.
+   */
+  openProject(projectHashOrDir: string): ProjectClient;
+}
+
+/**
+ * An authenticated client for the run's platform: the Encord API with the run's key, or the local
+ * project. Use it for what no other dependency covers (datasets, other projects, custom writes).
+ *
+ * @example
+ * runner.stage('sync', { deps: { client: deps.client() } }, async ({ client, task }) => {
+ *   const [meta] = await client.project.listLabelRowMetadata([task.dataHash], { includeClientMetadata: true });
+ *   return meta?.clientMetadata?.['ready'] ? 'done' : null;
+ * });
+ */
+export function client(): Dep<Client> {
+  return builtinDep<Client>('client', [], undefined, 'worker');
+}
+
+/** Where a twin stands: its label row in the twin project, and (with includeTask) its workflow task there. */
+export interface Twin {
+  /** The twin's label row, initialised; null with `initLabels: false`. */
+  labelRow: LabelRow | null;
+  metadata: LabelRowMetadata;
+  /** The twin's current workflow task, with its stage; null unless `includeTask` (or when its stage lists no tasks). */
+  task: (TaskRecord & { stage: { uuid: string; title: string } }) | null;
+  /** The twin project (ontology, workflow). */
+  project: ProjectInfo;
+  /**
+   * Saves `labelRow` (as it is now) to the twin project. Committed with the task, bundled with
+   * other tasks' twin saves, before the task's own writes; nothing is written if the agent throws.
+   */
+  save(): Promise<void>;
+  /**
+   * Moves the twin's task along a pathway of its stage (name or UUID; an unknown one throws
+   * TA_PATHWAY_UNKNOWN here). Committed like save(), after the twin saves; a twin task that has
+   * already left its stage is counted as skipped in the summary's `twins`.
+   */
+  proceed(pathway: string): Promise<void>;
+}
+
+export interface TwinOptions {
+  /** The twin project: an Encord project hash; locally a directory or the projectHash of a sibling project. */
+  twinProject: string;
+  /** Initialise the twin's label row (default true). */
+  initLabels?: boolean;
+  /** Look up the twin's workflow task too (default false). */
+  includeTask?: boolean;
+}
+
+/**
+ * The task's twin in another project on the same data (looked up by data hash), or null when the
+ * twin project has no such data unit (Python `dep_twin_label_row`). The twin project is opened
+ * once per worker thread and checked before the run starts; the twins of a whole chunk of tasks
+ * are fetched in bulk calls, not one call per task.
+ *
+ * @example
+ * runner.stage('copy to twin', { deps: { lr: deps.labelRow(), twin: deps.twinLabelRow({ twinProject: TWIN, includeTask: true }) } },
+ *   async ({ lr, twin }) => {
+ *     if (!twin?.labelRow) return 'no twin';
+ *     for (const c of lr.getClassifications()) twin.labelRow.addClassification({ featureHash: c.featureHash, answer: c.answer });
+ *     await twin.save();                    // committed with the task, bundled
+ *     if (twin.task) await twin.proceed('done');
+ *     return 'copied';
+ *   });
+ */
+export function twinLabelRow(options: TwinOptions): Dep<Twin | null> {
+  if (!options || typeof options.twinProject !== 'string' || options.twinProject === '') {
+    throw new TaskAgentError('TA_CFG_INVALID', 'deps.twinLabelRow() needs { twinProject }', { hint: 'pass the twin project hash (or, locally, its directory)' });
+  }
+  const spec: Required<TwinOptions> = { twinProject: options.twinProject, initLabels: options.initLabels ?? true, includeTask: options.includeTask ?? false };
+  return builtinDep<Twin | null>('twinLabelRow', [], spec);
+}
+
+/**
+ * Deprecated (as in encord-agents, where `dep_data_lookup` is deprecated): looks up data rows and
+ * storage items by data hash. Use `deps.storageItem()` / `deps.labelRowMetadata()` (bulk-fetched
+ * per batch) or `deps.client()` instead. Using it prints a TA_DEP_DEPRECATED warning at start.
+ */
+export interface DataLookup {
+  /** The data unit's label-row metadata (title, type, frames, dataset, backing item…). */
+  getDataRow(dataHash: string): Promise<LabelRowMetadata>;
+  getStorageItem(dataHash: string): Promise<StorageItem>;
+  getStorageItems(dataHashes: string[]): Promise<StorageItem[]>;
+  backingItemUuids(dataHashes: string[]): Promise<string[]>;
+}
+
+/** @deprecated Use deps.storageItem(), deps.labelRowMetadata() or deps.client(). */
+export function dataLookup(): Dep<DataLookup> {
+  return builtinDep<DataLookup>('dataLookup', [], undefined, 'worker');
 }

@@ -20,8 +20,15 @@ export function lookupNeed(need: AnyDep | string, stageDeps: Record<string, AnyD
   return found;
 }
 
-export function checkStageDeps(stage: string, stageDeps: Record<string, unknown>): Set<DepRequirement> {
+/** What a stage's dependency tree needs: bulk prefetches, and the built-ins it uses (nested ones too). */
+export interface StageDepsInfo {
+  requirements: Set<DepRequirement>;
+  builtins: AnyDep[];
+}
+
+export function checkStageDeps(stage: string, stageDeps: Record<string, unknown>): StageDepsInfo {
   const requirements = new Set<DepRequirement>();
+  const builtins: AnyDep[] = [];
   const deps: Record<string, AnyDep> = {};
   for (const [name, d] of Object.entries(stageDeps)) {
     if ((RESERVED_DEP_NAMES as readonly string[]).includes(name)) {
@@ -41,9 +48,10 @@ export function checkStageDeps(stage: string, stageDeps: Record<string, unknown>
     }
     if (done.has(dep)) return;
     for (const r of dep.requires) requirements.add(r);
+    if (dep.builtin) builtins.push(dep);
     for (const n of Object.values(dep.needs)) visit(lookupNeed(n, deps, label, stage), [...path, label]);
     done.add(dep);
   };
   for (const d of Object.values(deps)) visit(d, []);
-  return requirements;
+  return { requirements, builtins };
 }

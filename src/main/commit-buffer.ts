@@ -1,11 +1,17 @@
 /**
  * Buffers the decisions of finished tasks and writes them back in bundles: label saves, then
  * priorities, then proceeds (per stage), flushed when a bundle is full or after `intervalMs`.
- * A task whose save or priority failed is not moved. Flushes run one at a time, in order.
+ * When the save (or priority) bundle fills first, only saves and priorities are written; their
+ * proceeds wait for a full proceed bundle, so a batch of 300 saving tasks costs 3 save calls and
+ * one action post (not three). Twin-project writes (deps.twinLabelRow's save / proceed) are
+ * bundled the same way and land first, per twin project. A task whose twin write, save or priority
+ * failed is not moved. Writes run one at a time, in order, so a task's save always lands before
+ * its proceed.
  * Invariant: every added entry ends in exactly one callback (moved, stayed, skipped or failed).
  */
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
 import type { LabelRowJson } from '../shared/types.js';
+import type { TwinWrites } from '../shared/protocol.js';
 import type { Platform } from '../platform/platform.js';
 
 export interface CommitEntry {
@@ -15,6 +21,7 @@ export interface CommitEntry {
   pathway: { uuid: string; title: string } | null;
   labelRow?: LabelRowJson;
   priority?: number;
+  twinWrites?: TwinWrites;
 }
 
 export interface CommitListener {
@@ -22,6 +29,8 @@ export interface CommitListener {
   stayed(e: CommitEntry): void;
   skipped(e: CommitEntry): void;
   failed(e: CommitEntry, error: SerializedError): void;
+  /** Twin writes landed for this entry (counts). */
+  twins?(e: CommitEntry, counts: { saved: number; moved: number; skipped: number }): void;
 }
 
 export interface CommitLimits {
@@ -39,11 +48,46 @@ function chunks<T>(xs: T[], n: number): T[][] {
   return out;
 }
 
-export class CommitBuffer {
-  #pending: CommitEntry[] = [];
+/** Twin project reference → the main thread's handle on it. */
+export type TwinPlatforms = (twinProject: string) => Platform;
+
+/** Writes before the proceed: the entry's twin writes, label save and priority. */
+function hasExtras(e: CommitEntry): boolean {
+  return e.labelRow !== undefined || e.priority !== undefined || (e.twinWrites !== undefined && (e.twinWrites.saves.length + e.twinWrites.proceeds.length) > 0);
+}
+
+/** Groups items by a key, keeping first-seen order. */
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = out.get(k);
+    if (list) list.push(it);
+    else out.set(k, [it]);
+  }
+  return out;
+}
+
+/** A buffered entry; `extrasWritten` once its twin writes, label save and priority are on the platform. */
+interface Pending {
+  entry: CommitEntry;
+  extrasWritten: boolean;
+  failed: boolean;
+}
+
+/** Where finished tasks' decisions go: the CommitBuffer, or DryRunCommits. */
+export interface Commits {
+  add(e: CommitEntry): void;
+  /** Resolves when everything added so far is written (or recorded). */
+  flush(): Promise<void>;
+}
+
+export class CommitBuffer implements Commits {
+  #pending: Pending[] = [];
   #saves = 0;
   #priorities = 0;
   #proceeds = 0;
+  #twinProceeds = 0;
   #chain: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
 
@@ -51,19 +95,27 @@ export class CommitBuffer {
     private readonly platform: Platform,
     private readonly listener: CommitListener,
     private readonly limits: CommitLimits = DEFAULT_COMMIT_LIMITS,
+    private readonly twinPlatforms?: TwinPlatforms,
   ) {}
 
   add(e: CommitEntry): void {
-    if (!e.pathway && e.labelRow === undefined && e.priority === undefined) {
+    const extras = hasExtras(e);
+    if (!e.pathway && !extras) {
       this.listener.stayed(e);
       return;
     }
-    this.#pending.push(e);
+    this.#pending.push({ entry: e, extrasWritten: !extras, failed: false });
     if (e.labelRow !== undefined) this.#saves++;
+    if (e.twinWrites) {
+      this.#saves += e.twinWrites.saves.length;
+      this.#twinProceeds += e.twinWrites.proceeds.length;
+    }
     if (e.priority !== undefined) this.#priorities++;
     if (e.pathway) this.#proceeds++;
-    if (this.#saves >= this.limits.saves || this.#priorities >= this.limits.priorities || this.#proceeds >= this.limits.proceeds) {
+    if (this.#proceeds >= this.limits.proceeds) {
       void this.flush();
+    } else if (this.#saves >= this.limits.saves || this.#priorities >= this.limits.priorities || this.#twinProceeds >= this.limits.proceeds) {
+      this.#flushExtras();
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => void this.flush(), this.limits.intervalMs);
     }
@@ -77,54 +129,105 @@ export class CommitBuffer {
     }
     const batch = this.#pending;
     this.#pending = [];
-    this.#saves = this.#priorities = this.#proceeds = 0;
+    this.#saves = this.#priorities = this.#proceeds = this.#twinProceeds = 0;
     if (batch.length > 0) this.#chain = this.#chain.then(() => this.#write(batch));
     return this.#chain;
   }
 
-  async #write(batch: CommitEntry[]): Promise<void> {
-    const failed = new Set<CommitEntry>();
-    const fail = (entries: CommitEntry[], e: unknown, what: string) => {
-      const s = serializeError(e instanceof TaskAgentError ? e : new TaskAgentError('TA_COMMIT_FAILED', `${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }), 'TA_COMMIT_FAILED');
-      for (const x of entries) {
-        if (failed.has(x)) continue;
-        failed.add(x);
-        this.listener.failed(x, { ...s, code: 'TA_COMMIT_FAILED' });
-      }
-    };
-    for (const part of chunks(batch.filter((e) => e.labelRow !== undefined), this.limits.saves)) {
+  /** Writes the buffered saves and priorities now; the entries stay buffered for their proceeds. */
+  #flushExtras(): void {
+    const batch = this.#pending.filter((p) => !p.extrasWritten);
+    this.#saves = this.#priorities = this.#twinProceeds = 0;
+    // Marked now, so a later flush never writes them twice; failures are flagged by the write.
+    for (const p of batch) p.extrasWritten = true;
+    this.#chain = this.#chain.then(() => this.#writeExtras(batch));
+  }
+
+  #fail(entries: Pending[], e: unknown, what: string): void {
+    const s = serializeError(e instanceof TaskAgentError ? e : new TaskAgentError('TA_COMMIT_FAILED', `${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }), 'TA_COMMIT_FAILED');
+    for (const x of entries) {
+      if (x.failed) continue;
+      x.failed = true;
+      this.listener.failed(x.entry, { ...s, code: 'TA_COMMIT_FAILED' });
+    }
+  }
+
+  async #writeExtras(batch: Pending[]): Promise<void> {
+    await this.#writeTwins(batch);
+    for (const part of chunks(batch.filter((p) => p.entry.labelRow !== undefined && !p.failed), this.limits.saves)) {
       try {
-        await this.platform.saveLabelRows(part.map((e) => ({ dataHash: e.labelRow!.data_hash, labelHash: e.labelRow!.label_hash, labelRow: e.labelRow! })));
+        await this.platform.saveLabelRows(part.map(({ entry: e }) => ({ dataHash: e.labelRow!.data_hash, labelHash: e.labelRow!.label_hash, labelRow: e.labelRow! })));
       } catch (e) {
-        fail(part, e, 'saving label rows');
+        this.#fail(part, e, 'saving label rows');
       }
     }
-    for (const part of chunks(batch.filter((e) => e.priority !== undefined && !failed.has(e)), this.limits.priorities)) {
+    for (const part of chunks(batch.filter((p) => p.entry.priority !== undefined && !p.failed), this.limits.priorities)) {
       try {
-        await this.platform.setPriorities(part.map((e) => [e.dataHash, e.priority!]));
+        await this.platform.setPriorities(part.map(({ entry: e }) => [e.dataHash, e.priority!]));
       } catch (e) {
-        fail(part, e, 'setting priorities');
+        this.#fail(part, e, 'setting priorities');
       }
     }
-    const byStage = new Map<string, CommitEntry[]>();
-    for (const e of batch) {
-      if (failed.has(e)) continue;
-      if (!e.pathway) {
-        this.listener.stayed(e);
+  }
+
+  /** Twin saves, then twin proceeds, per twin project, bundled to the same limits as the run's own. */
+  async #writeTwins(batch: Pending[]): Promise<void> {
+    const withTwins = batch.filter((p) => p.entry.twinWrites);
+    if (withTwins.length === 0) return;
+    const counts = new Map<Pending, { saved: number; moved: number; skipped: number }>(withTwins.map((p) => [p, { saved: 0, moved: 0, skipped: 0 }]));
+    const saves = withTwins.flatMap((owner) => owner.entry.twinWrites!.saves.map((save) => ({ owner, save })));
+    for (const [ref, list] of groupBy(saves, (x) => x.save.twinProject)) {
+      for (const part of chunks(list, this.limits.saves)) {
+        try {
+          await this.#twin(ref).saveLabelRows(part.map(({ save }) => ({ dataHash: save.dataHash, labelHash: save.labelHash, labelRow: save.labelRow })));
+          for (const { owner } of part) counts.get(owner)!.saved++;
+        } catch (e) {
+          this.#fail(part.map((x) => x.owner), e, `saving twin label rows in ${ref}`);
+        }
+      }
+    }
+    const proceeds = withTwins.flatMap((owner) => owner.entry.twinWrites!.proceeds.map((proceed) => ({ owner, proceed }))).filter((x) => !x.owner.failed);
+    for (const [key, list] of groupBy(proceeds, (x) => `${x.proceed.twinProject}\n${x.proceed.stageUuid}`)) {
+      const [ref, stageUuid] = key.split('\n') as [string, string];
+      for (const part of chunks(list, this.limits.proceeds)) {
+        try {
+          const r = await this.#twin(ref).proceedTasks(stageUuid, part.map(({ proceed }) => ({ taskUuid: proceed.taskUuid, pathwayUuid: proceed.pathwayUuid })));
+          const skipped = new Set(r.skipped);
+          for (const { owner, proceed } of part) counts.get(owner)![skipped.has(proceed.taskUuid) ? 'skipped' : 'moved']++;
+        } catch (e) {
+          this.#fail(part.map((x) => x.owner), e, `moving twin tasks in ${ref}`);
+        }
+      }
+    }
+    for (const [owner, c] of counts) if (c.saved + c.moved + c.skipped > 0) this.listener.twins?.(owner.entry, c);
+  }
+
+  #twin(ref: string): Platform {
+    if (!this.twinPlatforms) throw new TaskAgentError('TA_INTERNAL', 'twin writes without twin platforms');
+    return this.twinPlatforms(ref);
+  }
+
+  async #write(batch: Pending[]): Promise<void> {
+    await this.#writeExtras(batch.filter((p) => !p.extrasWritten));
+    const byStage = new Map<string, Pending[]>();
+    for (const p of batch) {
+      if (p.failed) continue;
+      if (!p.entry.pathway) {
+        this.listener.stayed(p.entry);
         continue;
       }
-      const list = byStage.get(e.stageUuid) ?? [];
-      list.push(e);
-      byStage.set(e.stageUuid, list);
+      const list = byStage.get(p.entry.stageUuid) ?? [];
+      list.push(p);
+      byStage.set(p.entry.stageUuid, list);
     }
     for (const [stageUuid, entries] of byStage) {
       for (const part of chunks(entries, this.limits.proceeds)) {
         try {
-          const r = await this.platform.proceedTasks(stageUuid, part.map((e) => ({ taskUuid: e.taskUuid, pathwayUuid: e.pathway!.uuid })));
+          const r = await this.platform.proceedTasks(stageUuid, part.map(({ entry: e }) => ({ taskUuid: e.taskUuid, pathwayUuid: e.pathway!.uuid })));
           const skipped = new Set(r.skipped);
-          for (const e of part) (skipped.has(e.taskUuid) ? this.listener.skipped(e) : this.listener.moved(e));
+          for (const { entry: e } of part) (skipped.has(e.taskUuid) ? this.listener.skipped(e) : this.listener.moved(e));
         } catch (e) {
-          fail(part, e, 'proceeding tasks');
+          this.#fail(part, e, 'proceeding tasks');
         }
       }
     }

@@ -12,16 +12,21 @@ import { TaskAgentError, deserializeError } from '../shared/errors.js';
 import type { AgentManifest, WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
+import type { Platform } from '../platform/platform.js';
 import type { RunOptions, RunSummary } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
 import { startWarm } from './warm-start.js';
 import { baseInit, readManifest } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool, type ChunkRunner } from './worker-pool.js';
+import { QueueChunkRunner } from './queue/queue-chunk-runner.js';
+import type { QueueRunContext } from './queue/queue-protocol.js';
 import { RunReport } from './run-report.js';
 import { createProgress } from './progress.js';
-import { CommitBuffer } from './commit-buffer.js';
+import { CommitBuffer, type CommitListener, type Commits } from './commit-buffer.js';
+import { DryRunCommits } from './dry-run-commits.js';
 import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
+import { checkTwinProjects, warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 
 export interface ExecuteInput extends Partial<RunOptions> {
   agentModule: string;
@@ -88,6 +93,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
   const report = new RunReport();
   const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
   let pool: WorkerPool | undefined;
+  let queue: QueueChunkRunner | undefined;
   const control: RunControl = { stopping: false, aborting: false };
   const onSigint = () => {
     if (!control.stopping) {
@@ -100,17 +106,24 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     }
   };
   let init!: WorkerInit;
+  const twins = new TwinPlatforms(platform.descriptor);
   try {
     const project = reuse?.init.project ?? (await platform.getProject());
     const stages = resolveStages(manifest, project);
+    await checkTwinProjects(stages, platform);
+    warnDeprecatedDeps(stages);
     init = reuse?.init ?? baseInit(agentUrl, options, project, platform);
-    pool = reuse?.pool ?? new WorkerPool(init, options.threads);
-    if (manifest.hasPreExecution) {
-      const r = await pool.preExecution();
-      if (r.error) throw deserializeError(r.error);
+    if (options.queue) {
+      // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
+      if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
+      queue = await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, project, platform, options));
+    } else {
+      pool = reuse?.pool ?? new WorkerPool(init, options.threads);
+      if (manifest.hasPreExecution) await runPreExecution(pool, false);
     }
+    const chunks: ChunkRunner = queue ?? pool!;
     process.on('SIGINT', onSigint);
-    const commits = new CommitBuffer(platform, {
+    const listener: CommitListener = {
       moved: (e) => { report.moved(e.stageUuid, e.pathway!.title); progress.tick(e.stageUuid); },
       stayed: (e) => { report.stayed(e.stageUuid); progress.tick(e.stageUuid); },
       skipped: (e) => { report.skipped(e.stageUuid); progress.tick(e.stageUuid); },
@@ -118,7 +131,12 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
         report.failed(e.stageUuid, { taskUuid: e.taskUuid, dataTitle: dataTitleOf(e) }, err);
         progress.tick(e.stageUuid);
       },
-    });
+      twins: (e, c) => {
+        for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) report.twins(e.stageUuid, k, c[k]);
+      },
+    };
+    const dryRun = options.dryRun ? new DryRunCommits(listener, (uuid) => report.stages.get(uuid)?.stage ?? uuid) : undefined;
+    const commits: Commits = dryRun ?? new CommitBuffer(platform, listener, undefined, twins.platform);
     for (const s of stages) {
       report.stage(s.stage.uuid, s.stage.title);
       progress.stage(s.stage.uuid, s.stage.title);
@@ -128,7 +146,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
       report.passes++;
       for (const s of stages) {
         if (control.stopping) break;
-        await runStagePass({ stage: s, platform, pool, options, report, progress, commits, control });
+        await runStagePass({ stage: s, platform, pool: chunks, options, report, progress, commits, control });
         // Commit before the next stage pages, so tasks moved into it are seen in this pass.
         await commits.flush();
       }
@@ -137,14 +155,40 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
       await sleepUntil(passStart + options.refreshEvery * 1000, control);
       if (control.stopping) break;
     }
-    await pool.disposeWorkers();
-    return report.summary(platform.callCounts());
+    await pool?.disposeWorkers();
+    const summary = report.summary({ ...platform.callCounts(), ...twins.callCounts() });
+    return dryRun ? { ...summary, dryRun: true, decisions: dryRun.decisions } : summary;
   } finally {
     process.off('SIGINT', onSigint);
     progress.stop();
     await pool?.destroy();
+    await queue?.close();
+    await twins.close();
     await platform.close();
   }
+}
+
+async function runPreExecution(pool: WorkerPool, destroy: boolean): Promise<void> {
+  try {
+    const r = await pool.preExecution();
+    if (r.error) throw deserializeError(r.error);
+  } finally {
+    if (destroy) await pool.destroy();
+  }
+}
+
+/** What queue workers need to run this run's chunks (no secrets: Encord workers use their own key). */
+function queueContext(manifest: AgentManifest, project: ProjectInfo, platform: Platform, options: ResolvedRunOptions): Omit<QueueRunContext, 'runId'> {
+  const d = platform.descriptor;
+  return {
+    stageRefs: manifest.stages.map((s) => s.ref),
+    project,
+    platform: d.kind === 'local' ? d : { kind: 'encord', projectHash: d.projectHash, domain: d.domain },
+    numRetries: options.numRetries,
+    taskTimeoutMs: options.taskTimeoutMs,
+    concurrency: options.concurrency,
+    decoder: options.decoder,
+  };
 }
 
 async function sleepUntil(t: number, control: RunControl): Promise<void> {

@@ -23,7 +23,10 @@ export const RunOptionsSchema = z.strictObject({
   decoder: z.enum(['auto', 'beamcoder', 'node-av']).default('auto'),
   quiet: z.boolean().default(false),
   json: z.boolean().default(false),
-});
+  dryRun: z.boolean().default(false),
+  queue: z.string().regex(/^redis:\/\//, 'queue must be a redis:// URL').optional(),
+  queueName: z.string().min(1).default('task-agents'),
+}).refine((o) => !(o.dryRun && o.refreshEvery !== undefined), { message: 'dry-run makes one pass: it cannot be combined with refresh-every', path: ['dryRun'] });
 
 export type ResolvedRunOptions = Readonly<z.output<typeof RunOptionsSchema>>;
 

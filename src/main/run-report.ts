@@ -49,6 +49,13 @@ export class RunReport {
     this.#finished++;
   }
 
+  /** Twin writes committed for tasks of this stage. */
+  twins(stageUuid: string, what: 'saved' | 'moved' | 'skipped', n: number): void {
+    const s = this.stages.get(stageUuid)!;
+    s.twins ??= { saved: 0, moved: 0, skipped: 0 };
+    s.twins[what] += n;
+  }
+
   get finished(): number {
     return this.#finished;
   }
@@ -71,11 +78,13 @@ export class RunReport {
 /** The human-readable summary printed at the end of a run. */
 export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
+  if (s.dryRun) lines.push('dry run: nothing was written; "moved" counts what would have moved');
   lines.push(`${s.ok ? 'done' : 'done with failures'}${s.interrupted ? ' (interrupted)' : ''} in ${(s.durationMs / 1000).toFixed(2)} s, ${s.tasksPerSecond} tasks/s`);
   for (const st of s.stages) {
     const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ') || 'none';
     const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
-    lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}`);
+    const twins = st.twins ? `, twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}` : '';
+    lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${twins}`);
   }
   const shown = s.failures.slice(0, 20);
   for (const f of shown) lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${f.message.split('\n')[0]}${f.hint ? `\n      hint: ${f.hint}` : ''}`);

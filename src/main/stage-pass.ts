@@ -12,10 +12,10 @@ import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol
 import type { LabelRowMetadata, TaskRecord, WorkflowStage } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
-import type { WorkerPool } from './worker-pool.js';
+import type { ChunkRunner } from './worker-pool.js';
 import type { RunReport } from './run-report.js';
 import type { Progress } from './progress.js';
-import type { CommitBuffer, CommitEntry } from './commit-buffer.js';
+import type { CommitEntry, Commits } from './commit-buffer.js';
 import { InFlightWindow } from './in-flight-window.js';
 
 export interface ResolvedStage {
@@ -32,11 +32,11 @@ export interface RunControl {
 export interface StagePassContext {
   stage: ResolvedStage;
   platform: Platform;
-  pool: WorkerPool;
+  pool: ChunkRunner;
   options: ResolvedRunOptions;
   report: RunReport;
   progress: Progress;
-  commits: CommitBuffer;
+  commits: Commits;
   control: RunControl;
 }
 
@@ -110,7 +110,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   const { stage, options, report, progress, commits, control, pool } = ctx;
   const stageUuid = stage.stage.uuid;
   const cap = options.maxTasksPerStage ?? Infinity;
-  const window = new InFlightWindow(pool.maxChunksInFlight);
+  // Two chunks per thread: one running, one waiting (the local pool's queue is sized for this).
+  const window = new InFlightWindow(options.threads * 2);
   let attempted = 0;
   let recordError: { error: unknown } | undefined;
 
@@ -119,6 +120,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       const entry: TitledCommitEntry = { taskUuid: o.taskUuid, dataHash: o.dataHash, stageUuid, pathway: o.pathway, dataTitle };
       if (o.labelRow) entry.labelRow = o.labelRow;
       if (o.priority !== undefined) entry.priority = o.priority;
+      if (o.twinWrites) entry.twinWrites = o.twinWrites;
       commits.add(entry);
     } else {
       report.failed(stageUuid, { taskUuid: o.taskUuid, dataTitle }, o.error);
@@ -136,7 +138,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   };
 
   const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
-    pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk }, stage.stage.pathways).then(
+    pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk }).then(
       (r) => recordChunk(chunk, r.outcomes),
       async (err: unknown) => {
         if (control.aborting) return;

@@ -25,7 +25,8 @@ export interface WarmStart {
 
 /** A warm start, or null when the flags do not name a local project (or it does not open: the normal path reports that, after the module). */
 export async function startWarm(agentUrl: string, flags: ResolvedRunOptions): Promise<WarmStart | null> {
-  if (!flags.project || isProjectUuid(flags.project)) return null;
+  // Queue mode runs chunks on remote workers: no local pool to warm.
+  if (!flags.project || isProjectUuid(flags.project) || flags.queue) return null;
   let platform: Platform;
   let project: ProjectInfo;
   try {
@@ -47,7 +48,7 @@ export async function startWarm(agentUrl: string, flags: ResolvedRunOptions): Pr
     init,
     pool,
     manifest: () => readManifest(pool),
-    fits: (options) => poolShape(options) === shape,
+    fits: (options) => !options.queue && poolShape(options) === shape,
     async discard() {
       await pool.destroy();
       await platform.close();

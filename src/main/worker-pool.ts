@@ -8,19 +8,25 @@ import { fileURLToPath } from 'node:url';
 import type { AgentManifest, RunChunkMessage, RunChunkReply, RunChunkRequest, RunChunkResponse, WorkerInit } from '../shared/protocol.js';
 import type { Pathway } from '../shared/types.js';
 import { packTasks, unpackOutcomes } from '../shared/chunk-wire.js';
+import { findStage } from '../shared/workflow.js';
 import type { SerializedError } from '../shared/errors.js';
 
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker/entry.js', import.meta.url));
 
-export class WorkerPool {
+/** Runs chunks of tasks: the local WorkerPool, or the queue (QueueChunkRunner) in queue mode. */
+export interface ChunkRunner {
+  runChunk(req: RunChunkRequest): Promise<RunChunkResponse>;
+}
+
+export class WorkerPool implements ChunkRunner {
   readonly #pool: Piscina;
+  readonly #init: WorkerInit;
+  readonly #pathways = new Map<string, readonly Pathway[]>();
   readonly threads: number;
-  /** Chunks the pool takes at once: one running and one queued per thread. */
-  readonly maxChunksInFlight: number;
 
   constructor(init: WorkerInit, threads: number) {
+    this.#init = init;
     this.threads = threads;
-    this.maxChunksInFlight = threads * 2;
     this.#pool = new Piscina({
       filename: WORKER_ENTRY,
       workerData: init,
@@ -31,7 +37,7 @@ export class WorkerPool {
       // an innocent task die with the culprit).
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
-      // The stage pass never has more than maxChunksInFlight chunks out (plus the barrier calls).
+      // The stage pass (and a queue worker) keeps at most two chunks per thread out: one running, one queued.
       maxQueue: threads * 2,
     });
   }
@@ -44,11 +50,21 @@ export class WorkerPool {
     return this.#pool.run(null, { name: 'preExecution' });
   }
 
-  /** Runs a chunk of one stage's tasks; `pathways` are that stage's (outcomes travel as indexes into them). */
-  async runChunk(req: RunChunkRequest, pathways: readonly Pathway[]): Promise<RunChunkResponse> {
+  /** Runs a chunk of one stage's tasks, packed both ways (see chunk-wire.ts). */
+  async runChunk(req: RunChunkRequest): Promise<RunChunkResponse> {
     const message: RunChunkMessage = { stageIndex: req.stageIndex, stageUuid: req.stageUuid, packed: packTasks(req.tasks) };
     const reply = (await this.#pool.run(message, { name: 'runChunk' })) as RunChunkReply;
-    return { outcomes: unpackOutcomes(reply.packed, req.tasks, pathways) };
+    return { outcomes: unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(req.stageUuid)) };
+  }
+
+  /** The stage's pathways as the workers see them (the same workflow, from the same WorkerInit): outcomes name them by index. */
+  #pathwaysOf(stageUuid: string): readonly Pathway[] {
+    let pathways = this.#pathways.get(stageUuid);
+    if (!pathways) {
+      pathways = findStage(this.#init.project?.workflow.stages ?? [], stageUuid)?.pathways ?? [];
+      this.#pathways.set(stageUuid, pathways);
+    }
+    return pathways;
   }
 
   /** Runs every worker's worker-scoped teardown exactly once (see entry.ts `disposeWorker`). */

@@ -109,8 +109,8 @@ export function unpackOutcomes(packed: PackedOutcomes, tasks: readonly TaskPaylo
 function plainDecision(o: TaskOutcome, task: TaskRecord | undefined, pathways: readonly Pathway[]): number {
   if (!o.ok || !task || o.taskUuid !== task.uuid || o.dataHash !== task.dataHash) return FULL;
   let keys = 0;
-  for (const _ in o) keys++;
-  // ok, taskUuid, dataHash, attempts, pathway: a label row or a priority (or any new field) travels in full.
+  for (const k in o) if ((o as unknown as Record<string, unknown>)[k] !== undefined) keys++;
+  // ok, taskUuid, dataHash, attempts, pathway: a label row, a priority, twin writes (any other field) travel in full.
   if (keys !== 5) return FULL;
   if (o.pathway === null) return STAYED;
   const k = pathways.findIndex((p) => p.uuid === o.pathway!.uuid);

@@ -27,6 +27,8 @@ export const ERROR_CATALOG = {
   TA_DEP_MISSING: { when: 'An agent or dependency needs a dependency that is not declared.', fix: 'Declare it in the stage `deps`, or fix the `needs` name.' },
   TA_DEP_CYCLE: { when: 'Dependencies need each other in a cycle.', fix: 'Break the cycle listed in the message.' },
   TA_DEP_RESERVED_NAME: { when: 'A dependency uses a reserved name (task, project, stage).', fix: 'Rename the dependency.' },
+  TA_DEP_DEPRECATED: { when: 'Warning: a stage uses a deprecated dependency (deps.dataLookup()).', fix: 'Use deps.storageItem(), deps.labelRowMetadata() or deps.client().' },
+  TA_TWIN_PROJECT_UNAVAILABLE: { when: 'A twin project named in deps.twinLabelRow() cannot be read (no such project, or no access); checked before any task runs.', fix: 'Check the project hash (locally: the directory) and that your key has access to it.' },
   TA_DEP_FAILED: { when: 'Creating a dependency threw on every attempt.', fix: 'See the cause; the task stays in its stage and is retried on the next run.' },
   TA_WORKER_CRASHED: { when: 'The worker thread running the task died (native crash, process.exit, out of memory).', fix: 'The task is retried on the next run; look for native crashes or `process.exit` in the agent.' },
   TA_COMMIT_FAILED: { when: 'Writing a decision back to the platform failed after retries.', fix: 'The task stays in its stage and is picked up again on the next run.' },

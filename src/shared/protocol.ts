@@ -36,6 +36,23 @@ export interface StageManifest {
   willSetPriority: boolean;
   labelRowInclude: LabelRowIncludeArgs;
   labelRowInit: LabelRowInitArgs;
+  /** Twin projects the stage's deps.twinLabelRow() declarations read (checked before the run). */
+  twins: TwinSpec[];
+  /** Deprecated built-ins the stage uses (a warning at start). */
+  deprecatedDeps: string[];
+}
+
+/** Twin-project writes of one task attempt, in the order the agent made them (per kind). */
+export interface TwinWrites {
+  saves: Array<{ twinProject: string; dataHash: string; labelHash: string | null; labelRow: LabelRowJson }>;
+  proceeds: Array<{ twinProject: string; stageUuid: string; taskUuid: string; pathwayUuid: string }>;
+}
+
+/** A deps.twinLabelRow() declaration, as plain data. */
+export interface TwinSpec {
+  twinProject: string;
+  initLabels: boolean;
+  includeTask: boolean;
 }
 
 export interface AgentManifest {
@@ -72,6 +89,8 @@ export type TaskOutcome =
       pathway: { uuid: string; title: string } | null;
       labelRow?: LabelRowJson;
       priority?: number;
+      /** Writes to twin projects the agent asked for (twin.save() / twin.proceed()), committed with the task. */
+      twinWrites?: TwinWrites;
     }
   | { ok: false; taskUuid: string; dataHash: string; attempts: number; error: SerializedError };
 

@@ -1,19 +1,37 @@
 /**
- * Worker-side values of the built-in dependencies (declared in src/deps/builtins.ts). The data
- * they wrap was fetched in bulk by the main thread and arrived with the task.
+ * Worker-side values of the built-in dependencies (declared in src/deps/builtins.ts). Most wrap
+ * data the main thread fetched in bulk and sent with the task; twins are fetched per chunk here,
+ * client and dataLookup live once per worker.
  */
 import { TaskAgentError } from '../shared/errors.js';
 import { LabelRow } from '../shared/label-row/index.js';
 import type { AnyDep, TaskContext } from '../deps/define.js';
-import type { TaskPayload, WorkerInit } from '../shared/protocol.js';
-import type { TaskScope } from './task-scope.js';
+import type { TaskPayload, TwinSpec, WorkerInit } from '../shared/protocol.js';
+import type { BuiltinProvider, TaskScope } from './task-scope.js';
 import { provideMediaDep } from './media-deps.js';
+import { ChunkTwins } from './twin-deps.js';
+import { createClient, createDataLookup } from './client-deps.js';
 
 const MEDIA = new Set(['asset', 'singleFrame', 'videoFrames', 'videoSampler']);
 
-export function createBuiltinProvider(init: WorkerInit) {
-  return (dep: AnyDep, ctx: TaskContext, payload: TaskPayload, scope: TaskScope): unknown =>
-    MEDIA.has(dep.builtin ?? '') ? provideMediaDep(init, dep, ctx, payload, scope) : provideBuiltin(dep, ctx, payload);
+/** The provider for one chunk of tasks (twins are fetched for the whole chunk at once). */
+export function createBuiltinProvider(init: WorkerInit): (chunk: TaskPayload[]) => BuiltinProvider {
+  return (chunk) => {
+    let twins: ChunkTwins | undefined;
+    return (dep: AnyDep, ctx: TaskContext, payload: TaskPayload, scope: TaskScope): unknown => {
+      switch (dep.builtin) {
+        case 'client':
+          return createClient(init.platform);
+        case 'dataLookup':
+          return createDataLookup(init.platform);
+        case 'twinLabelRow':
+          twins ??= new ChunkTwins(init, chunk.map((p) => p.task.dataHash));
+          return twins.twin(dep.options as TwinSpec, ctx.task.dataHash, scope.twinWrites);
+        default:
+          return MEDIA.has(dep.builtin ?? '') ? provideMediaDep(init, dep, ctx, payload, scope) : provideBuiltin(dep, ctx, payload);
+      }
+    };
+  };
 }
 
 function provideBuiltin(dep: AnyDep, ctx: TaskContext, payload: TaskPayload): unknown {

@@ -5,7 +5,7 @@
  */
 import { workerData, threadId } from 'node:worker_threads';
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type WorkerInit } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, type TwinSpec, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type WorkerInit } from '../shared/protocol.js';
 import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
 import type { AnyDep } from '../deps/define.js';
@@ -19,7 +19,7 @@ import { createBuiltinProvider } from './builtin-deps.js';
 const init = workerData as WorkerInit;
 const abortFlag = new Int32Array(init.abortFlag);
 const runAborted = () => Atomics.load(abortFlag, 0) === 1;
-const builtin = createBuiltinProvider(init);
+const builtinsForChunk = createBuiltinProvider(init);
 
 
 let runner: Runner | undefined;
@@ -31,7 +31,7 @@ try {
   runner = await loadRunner(init.agentModuleUrl);
   const stages = runner.registrations.map((reg) => {
     const deps = (reg.options.deps ?? {}) as Record<string, AnyDep>;
-    const req = checkStageDeps(reg.stage, deps);
+    const { requirements: req, builtins } = checkStageDeps(reg.stage, deps);
     // The preflight worker has no project yet: it only reports the manifest.
     const stage = findStage(init.project?.workflow.stages ?? [], reg.stage);
     runtimes.push(stage ? { registration: reg, deps, stage: { ...stage, pathways: stage.pathways ?? [] } } : undefined);
@@ -44,6 +44,8 @@ try {
       willSetPriority,
       labelRowInclude: reg.options.labelRowInclude ?? {},
       labelRowInit: reg.options.labelRowInit ?? {},
+      twins: builtins.filter((d) => d.builtin === 'twinLabelRow').map((d) => d.options as TwinSpec),
+      deprecatedDeps: [...new Set(builtins.filter((d) => d.builtin === 'dataLookup').map((d) => d.label))],
     };
   });
   const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)));
@@ -82,7 +84,7 @@ async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
     const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex}`));
     return { outcomes: req.tasks.map((p) => ({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 0, error })) };
   }
-  const settings = { project: init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin };
+  const settings = { project: init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: builtinsForChunk(req.tasks) };
   const outcomes: TaskOutcome[] = new Array(req.tasks.length);
   let next = 0;
   const lane = async () => {

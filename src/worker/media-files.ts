@@ -1,7 +1,7 @@
 /**
  * Where a storage item's bytes are, for the worker: a path inside the local project's media
  * folder, or (Encord) a download of its signed URL streamed to a temporary file that the task
- * scope removes afterwards. Never read whole into memory.
+ * scope removes afterwards. Never read whole into memory; an expired URL is refreshed once.
  */
 import { mkdtempSync, rmSync, existsSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import type { PlatformDescriptor } from '../platform/platform.js';
 import { MEDIA_DIR, suffixForMime } from '../platform/local/media-types.js';
 import { downloadMedia } from '../platform/encord/media-download.js';
 import type { TaskScope } from './task-scope.js';
+import { platformFor } from './worker-platforms.js';
 
 let tempRoot: string | undefined;
 function tempDir(): string {
@@ -37,9 +38,14 @@ export async function mediaFile(platform: PlatformDescriptor, item: StorageItem,
   scope.onDispose(() => rmSync(dir, { recursive: true, force: true }));
   const dest = join(dir, `asset${suffixOf(item)}`);
   try {
-    await downloadMedia(item.signedUrl, dest);
+    // The URL was signed when the batch was fetched; a long queue can outlive it, so an expired
+    // one is re-signed once through this worker's own platform handle.
+    const refresh = async () => (await platformFor(platform).getStorageItems([item.uuid], { signUrls: true }))[0]?.signedUrl ?? null;
+    await downloadMedia(item.signedUrl, dest, { refresh });
   } catch (cause) {
-    throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `downloading the media of "${title}" failed`, { cause });
+    // The cause's message names the URL without its query (the signature never leaves).
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `downloading the media of "${title}" failed${why}`, { cause, hint: 'check connectivity; the task is retried on the next run' });
   }
   return dest;
 }

@@ -52,7 +52,8 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
         : await rt.registration.fn(input as never);
       const decision = interpretReturn(result, rt.stage);
       failed = false;
-      return { ok: true, taskUuid: task.uuid, dataHash: task.dataHash, attempts, ...decision };
+      const twins = scope?.twinWrites;
+      return { ok: true, taskUuid: task.uuid, dataHash: task.dataHash, attempts, ...decision, ...(twins && twins.saves.length + twins.proceeds.length > 0 && { twinWrites: twins }) };
     } catch (e) {
       lastError = e;
       if (isTaskAgentError(e) && NOT_RETRIED.has(e.code)) break;

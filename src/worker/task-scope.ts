@@ -7,7 +7,7 @@ import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
 import type { AnyDep, TaskContext } from '../deps/define.js';
 import { lookupNeed } from '../deps/graph.js';
 import type { AttemptContext } from './task-context.js';
-import type { TaskPayload } from '../shared/protocol.js';
+import type { TaskPayload, TwinWrites } from '../shared/protocol.js';
 
 export type BuiltinProvider = (dep: AnyDep, ctx: TaskContext, payload: TaskPayload, scope: TaskScope) => unknown;
 
@@ -17,6 +17,8 @@ const workerDisposers: Array<() => void | Promise<void>> = [];
 export class TaskScope {
   readonly #values = new Map<AnyDep, Promise<unknown>>();
   readonly #disposers: Array<() => void | Promise<void>> = [];
+  /** Twin writes this attempt asked for; committed with the task only if the attempt succeeds. */
+  readonly twinWrites: TwinWrites = { saves: [], proceeds: [] };
 
   constructor(
     readonly ctx: AttemptContext,
@@ -79,6 +81,11 @@ export class TaskScope {
       }
     }
   }
+}
+
+/** Registers a teardown for when the worker stops (e.g. closing its own platform handles). */
+export function onWorkerDispose(fn: () => void | Promise<void>): void {
+  workerDisposers.push(fn);
 }
 
 /** Disposes worker-scoped values (called once per worker when the pool shuts down). */

@@ -165,3 +165,17 @@ test("the README's first command runs the demo in a fresh directory and exits 0"
   assert.equal(again.code, 0);
   assert.equal(again.json.stages[0].attempted, 0);
 });
+
+test('print system-info --json: versions, machine and both decoders probed in a worker', async () => {
+  const r = await cli(['print', 'system-info', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  assert.equal(r.json.taskAgents, pkg.version);
+  assert.equal(r.json.node, process.version);
+  assert.ok(r.json.cores >= 1);
+  // node-av ships inside npm packages, so it loads on every machine that ran npm ci.
+  assert.deepEqual(r.json.decoders['node-av'], { ok: true });
+  assert.equal(typeof r.json.decoders.beamcoder.ok, 'boolean');
+  const text = await cli(['print', 'system-info']);
+  assert.match(text.stdout, /^task-agents \d+\.\d+\.\d+\nnode v\d+/);
+});

@@ -199,3 +199,23 @@ test('auth failure and unreachable platform exit 3; no key text or URL token in 
   }
   check(emu.output());
 });
+
+test('print agent-nodes --project UUID reads the stages from the platform at ENCORD_DOMAIN, same as the local project', async () => {
+  const p = makeProject(2, { workflow: singleAgentWorkflow().workflow });
+  const local = await cli(['print', 'agent-nodes', '--project', p.dir, '--json']);
+  assert.equal(local.code, 0, local.stderr);
+  const key = makeKey();
+  const emu = await startEmulator(p.dir, ['--authorized-keys', key.pubFile]);
+  try {
+    const env = { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url };
+    const remote = await cli(['print', 'agent-nodes', '--project', p.info.projectHash, '--json'], { env });
+    assert.equal(remote.code, 0, remote.stderr);
+    assert.deepEqual(remote.json, local.json);
+    assert.equal((await emu.stats()).requests['GET v2 projects/{p}'], 1);
+    const unknown = await cli(['print', 'agent-nodes', '--project', '00000000-0000-4000-8000-000000000000', '--json'], { env });
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.json.error.code, /^TA_PLATFORM_/);
+  } finally {
+    await emu.stop();
+  }
+});

@@ -220,7 +220,7 @@ test('downloadMedia streams to a file; an expired URL is refreshed once; errors 
   try {
     let refreshes = 0;
     const r = await p.downloadMedia(`${media.url}/v.mp4?sig=old`, join(dir, 'v.mp4'), { refresh: async () => { refreshes++; return `${media.url}/v.mp4?sig=new`; } });
-    assert.deepEqual({ ...r, path: undefined }, { path: undefined, bytes: payload.length, contentType: 'video/mp4', refreshed: true });
+    assert.deepEqual({ ...r, path: undefined }, { path: undefined, bytes: payload.length, contentType: 'video/mp4', refreshed: true, retries: 0 });
     assert.equal(refreshes, 1);
     assert.ok(readFileSync(join(dir, 'v.mp4')).equals(payload));
     const e = await p.downloadMedia(`${media.url}/v.mp4?sig=old`, join(dir, 'w.mp4'), { refresh: async () => `${media.url}/v.mp4?sig=gone` }).catch((x) => x);

@@ -30,3 +30,18 @@ test('a returned label row is saved with ≤ N/100+1 save calls, then the task m
   assert.equal(p.filter((t) => t.priority === 0).length, 15);
   assert.equal(p.filter((t) => t.priority === 0.5).length, 135);
 });
+
+test('a full save bundle writes only saves and priorities: 300 saving tasks cost 3 save calls and 1 proceed call', async () => {
+  const { dir } = makeProject(300, { workflow: singleAgentWorkflow().workflow });
+  const r = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--threads', '1', '--task-batch-size', '300']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.json.calls.saveLabelRows, 3);
+  assert.equal(r.json.calls.setPriorities, 3);
+  // 1 unless the 500 ms time flush fires mid-run on a loaded machine; flushing proceeds with every
+  // full save bundle would make it 3.
+  assert.ok(r.json.calls.proceedTasks <= 2, JSON.stringify(r.json.calls));
+  assert.equal(stageCounts(dir).Complete, 300);
+  const out = join(tmp(), 'export.json');
+  await cli(['project', 'export', dir, '--out', out]);
+  assert.equal(JSON.parse(readFileSync(out, 'utf8')).filter((row) => row.label_status === 'LABELLED').length, 300);
+});

@@ -43,7 +43,7 @@ export function registerEmulatorCommand(program: Command): void {
   program
     .command('emulator')
     .description('serve a local project over the Encord API protocol (for EncordPlatform and the Python SDK)')
-    .argument('<DIR>', 'local project directory')
+    .argument('<DIR...>', 'local project directories (several: twin projects, each served under its projectHash)')
     .option('--host <HOST>', 'interface to bind', '127.0.0.1')
     .option('--port <N>', 'port (0 = any free port)', int('--port'), 0)
     .option('--authorized-keys <FILE>', 'OpenSSH ed25519 public keys allowed to call (default: any correctly signed request)')
@@ -53,7 +53,7 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--url-ttl-ms <MS>', 'signed media URL lifetime (default 3600000)', int('--url-ttl-ms'))
     .option('--max-body-bytes <N>', 'request body limit (default 32 MiB)', int('--max-body-bytes'))
     .option('--page-size <N>', 'tasks per page (default 100)', int('--page-size'))
-    .action(async (dir: string, opts: EmulatorCliOptions) => {
+    .action(async (dir: string[], opts: EmulatorCliOptions) => {
       try {
         const emulator = await startEmulator({
           dir, host: opts.host, port: opts.port,

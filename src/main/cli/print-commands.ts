@@ -1,9 +1,10 @@
-/** `task-agents print agent-nodes`: the project's agent stages and their pathways. */
+/** `task-agents print agent-nodes | system-info`: the project's agent stages; facts for bug reports. */
 import type { Command } from 'commander';
 import { openPlatform } from '../open-platform.js';
 import { reportError } from './program.js';
 import { writeJson } from './output.js';
 import { DEMO_PROJECT_DIR } from './demo.js';
+import { formatSystemInfo, systemInfo } from './system-info.js';
 
 export function registerPrintCommands(program: Command): void {
   const print = program.command('print').description('print project information');
@@ -28,6 +29,19 @@ export function registerPrintCommands(program: Command): void {
         } finally {
           await platform.close();
         }
+      } catch (e) {
+        await reportError(e, o.json === true);
+      }
+    });
+
+  print.command('system-info')
+    .description('versions, machine and available frame decoders (for bug reports)')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      try {
+        const info = await systemInfo(program.version() ?? '0.0.0');
+        if (o.json) await writeJson(info);
+        else process.stdout.write(`${formatSystemInfo(info)}\n`);
       } catch (e) {
         await reportError(e, o.json === true);
       }

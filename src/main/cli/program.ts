@@ -11,12 +11,13 @@ import { executeRun } from '../execute.js';
 import { formatSummary } from '../run-report.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerPrintCommands } from './print-commands.js';
+import { registerWorkerCommand } from './worker-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
 import { integerArg as int, numberArg as num } from './arg-parsers.js';
 
-const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID']);
+const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID', 'TA_TWIN_PROJECT_UNAVAILABLE']);
 
 export function exitCodeFor(code: string): number {
   return PLATFORM_CODES.has(code) ? 3 : 2;
@@ -61,6 +62,9 @@ export function buildProgram(): Command {
     .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
     .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none)', int('--task-timeout-ms'))
     .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
+    .option('--queue <URL>', 'queue mode: send chunks to `task-agents worker` processes through Redis (redis://host:port)')
+    .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
+    .option('--dry-run', 'run the agents, report their decisions, write nothing back (one pass)')
     .option('--json', 'print only a JSON summary on stdout')
     .option('--quiet', 'no progress bars or summary text')
     .action(async (agentModule: string | undefined, opts: Record<string, unknown>) => {
@@ -87,6 +91,7 @@ export function buildProgram(): Command {
   registerProjectCommands(program);
   registerPrintCommands(program);
   registerEmulatorCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

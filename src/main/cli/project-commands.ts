@@ -6,6 +6,7 @@ import { findStage } from '../../shared/workflow.js';
 import { LocalProject } from '../../platform/local/local-project.js';
 import { defaultOntology, defaultWorkflow } from '../../platform/local/default-project.js';
 import { createDemoProject } from '../../platform/local/demo-project.js';
+import { createTwinProject } from '../../platform/local/twin-project.js';
 import { importPaths, type ImportAs } from '../../platform/local/import-files.js';
 import { defaultProber } from './media-prober.js';
 import { demoMedia } from './demo-media.js';
@@ -49,11 +50,23 @@ export function registerProjectCommands(program: Command): void {
     .option('--workflow <FILE>', 'workflow JSON in Encord\'s shape {"stages":[...]}')
     .option('--ontology <FILE>', 'ontology JSON in Encord\'s editor shape {"objects":[],"classifications":[]}')
     .option('--title <TITLE>', 'project title')
+    .option('--twin-of <SRC>', 'a twin of project SRC: the same data units (hashes, media), its own tasks and labels')
     .option('--json', 'print the project as JSON')
-    .action(async (dir: string, o: { demo?: boolean; workflow?: string; ontology?: string; title?: string; json?: boolean }) => {
+    .action(async (dir: string, o: { demo?: boolean; workflow?: string; ontology?: string; title?: string; twinOf?: string; json?: boolean }) => {
       try {
         let p: LocalProject;
-        if (o.demo && !o.workflow && !o.ontology) {
+        if (o.twinOf !== undefined) {
+          const source = LocalProject.open(o.twinOf);
+          try {
+            p = createTwinProject(dir, source, {
+              ...(o.workflow && { workflow: readJsonFile(o.workflow, 'workflow') as never }),
+              ...(o.ontology && { ontology: readJsonFile(o.ontology, 'ontology') as never }),
+              ...(o.title !== undefined && { title: o.title }),
+            });
+          } finally {
+            source.close();
+          }
+        } else if (o.demo && !o.workflow && !o.ontology) {
           p = await createDemoProject(dir, { probe: defaultProber, extraMedia: demoMedia });
         } else {
           p = LocalProject.create(dir, {

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalProject } from '../local/local-project.js';
+import { TaskAgentError } from '../../shared/errors.js';
 import { verifyV1Request, verifyV2Request, type KeyLookup } from '../encord/signing.js';
 import { v1Failure, v2ErrorBody } from '../encord/wire.js';
 import type { AuthorizedKey } from '../encord/ssh-key.js';
@@ -24,8 +25,8 @@ import { handleV1 } from './v1-routes.js';
 import { handleV2 } from './v2-routes.js';
 
 export interface EmulatorOptions {
-  /** Local project directory to serve. */
-  dir: string;
+  /** Local project directory to serve, or several (twin projects); each under its projectHash. */
+  dir: string | string[];
   host?: string;
   /** 0 (default) = any free port. */
   port?: number;
@@ -53,7 +54,9 @@ export interface RunningEmulator {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The first served project's hash. */
   readonly projectHash: string;
+  readonly projectHashes: string[];
   stats(): EmulatorStats;
   close(): Promise<void>;
 }
@@ -65,7 +68,19 @@ const MIME: Record<string, string> = {
 
 /** Starts an emulator for a project directory. */
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
-  const project = LocalProject.open(options.dir);
+  const opened: LocalProject[] = [];
+  try {
+    for (const dir of Array.isArray(options.dir) ? options.dir : [options.dir]) opened.push(LocalProject.open(dir));
+  } catch (e) {
+    for (const p of opened) p.close();
+    throw e;
+  }
+  const projects = new Map(opened.map((p) => [p.info.projectHash, p]));
+  if (projects.size !== opened.length) {
+    for (const p of opened) p.close();
+    throw new TaskAgentError('TA_CFG_INVALID', 'the same project was given twice');
+  }
+  const project = opened[0]!;
   const stats = new RequestStats();
   const signer = new UrlSigner(options.urlTtlMs ?? 3_600_000);
   const faults = options.faults === undefined ? null
@@ -80,7 +95,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const url = new URL(target, 'http://emulator');
     const method = req.method ?? 'GET';
     if (url.pathname === '/_emulator/stats' && method === 'GET') return sendJson(res, 200, stats.snapshot());
-    if (url.pathname.startsWith(MEDIA_PREFIX) && (method === 'GET' || method === 'HEAD')) return serveMedia(req, res, target);
 
     const isV1 = url.pathname === '/public' || url.pathname === '/public/user';
     const isV2 = url.pathname.startsWith('/v2/public/');
@@ -91,9 +105,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       }
       return sendJson(res, status, v2ErrorBody(message), headers);
     };
-    if (!isV1 && !isV2) return fail(404, 'no such endpoint');
-    stats.arrived();
+    const isMedia = url.pathname.startsWith(MEDIA_PREFIX) && (method === 'GET' || method === 'HEAD');
+    if (!isV1 && !isV2 && !isMedia) return fail(404, 'no such endpoint');
+    if (!isMedia) stats.arrived();
 
+    // Media hosts fail too (503s, resets), so faults hit media downloads as well as API calls.
     if (faults) {
       if (faults.spec.latencyMs > 0) await sleep(faults.spec.latencyMs);
       const f = faults.roll();
@@ -104,9 +120,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       }
       if (f?.kind === 'status') {
         stats.fault(String(f.status));
-        return fail(f.status, `injected fault ${f.status}`, undefined, f.status === 429 || f.status === 503 ? { 'Retry-After': retryAfter } : {});
+        const headers: Record<string, string> = f.status === 429 || f.status === 503 ? { 'Retry-After': retryAfter } : {};
+        if (isMedia) return sendJson(res, f.status, { message: `injected fault ${f.status}` }, headers);
+        return fail(f.status, `injected fault ${f.status}`, undefined, headers);
       }
     }
+    if (isMedia) return serveMedia(req, res, target);
 
     let body: Buffer;
     try {
@@ -130,11 +149,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       if (!parsed.ok) return fail(400, 'the request body is not valid JSON');
       json = parsed.value;
     }
-    const ctx: ApiContext = { project, signer, baseUrl: `http://${req.headers.host ?? 'localhost'}`, pageSize: options.pageSize ?? 100 };
+    const resourceId = req.headers['resourceid'];
+    const v1Resource = Array.isArray(resourceId) ? resourceId[0] : resourceId;
+    const ctx: ApiContext = { project: (isV1 && projects.get(v1Resource ?? '')) || project, projects, signer, baseUrl: `http://${req.headers.host ?? 'localhost'}`, pageSize: options.pageSize ?? 100 };
     let result: RouteResult;
     try {
-      const resourceId = req.headers['resourceid'];
-      result = isV1 ? handleV1(ctx, Array.isArray(resourceId) ? resourceId[0] : resourceId, json) : handleV2(ctx, method, url, json);
+      result = isV1 ? handleV1(ctx, v1Resource, json) : handleV2(ctx, method, url, json);
     } catch (e) {
       if (e instanceof ApiError) {
         stats.handled(`${e.status} ${isV1 ? 'v1' : method + ' v2'}`);
@@ -154,9 +174,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const serveMedia = (req: IncomingMessage, res: ServerResponse, target: string): void => {
     const check = signer.check(target);
     if (!check.ok) return sendJson(res, 403, { message: check.reason === 'expired' ? 'the signed URL has expired' : 'invalid signature' });
+    // Signed paths are `<projectHash>/<path inside that project's media folder>`.
+    const slash = check.relPath.indexOf('/');
+    const owner = projects.get(check.relPath.slice(0, slash));
     let file: string;
     try {
-      file = project.mediaPath(check.relPath);
+      if (!owner) throw new Error('unknown project');
+      file = owner.mediaPath(check.relPath.slice(slash + 1));
     } catch {
       return sendJson(res, 403, { message: 'invalid path' });
     }
@@ -188,13 +212,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     host,
     port,
     projectHash: project.info.projectHash,
+    projectHashes: [...projects.keys()],
     stats: () => stats.snapshot(),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      project.close();
+      for (const p of opened) p.close();
     },
   };
 }

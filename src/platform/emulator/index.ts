@@ -6,3 +6,4 @@ export * from './emulator-server.js';
 export * from './fault-injector.js';
 export * from './signed-urls.js';
 export * from './request-stats.js';
+export { sqlLike, parseTime } from './label-row-filters.js';

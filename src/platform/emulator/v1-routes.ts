@@ -1,6 +1,7 @@
 /**
  * The v1 `/public` RPC calls EncordPlatform makes (protocol reference §3, §7): `labelrowmetadata`
- * GET, `labelrow` GET / PUT (create) / POST (save). Envelopes and payloads come from wire.ts.
+ * GET (with every filter the SDK's `list_label_rows_v2` sends, label-row-filters.ts), `labelrow`
+ * GET / PUT (create) / POST (save). Envelopes and payloads come from wire.ts.
  */
 import {
   labelRowGetPayloadFromWire, labelRowMetadataPayloadFromWire, labelRowMetadataToWire, v1RequestFromWire, v1Success,
@@ -8,7 +9,8 @@ import {
 import type { LabelRowJson } from '../../shared/types.js';
 import type { LabelSave } from '../platform.js';
 import { ApiError, type RouteResult } from './api-error.js';
-import { isRelativeMedia, type ApiContext } from './api-context.js';
+import { isRelativeMedia, signMedia, type ApiContext } from './api-context.js';
+import { hasFilters, labelRowFiltersFromPayload, matchesLabelRowFilters } from './label-row-filters.js';
 
 const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null);
 
@@ -32,7 +34,19 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
       hashes = args.labelHashes.map((h) => ctx.project.labelRowByHash(h)?.data_hash).filter((h): h is string => typeof h === 'string');
     }
     if (hashes === null) hashes = (ctx.project.db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').all() as Array<{ data_hash: string }>).map((r) => r.data_hash);
-    return ok(ctx.project.listLabelRowMetadata(hashes, args.include).map(labelRowMetadataToWire));
+    const filters = labelRowFiltersFromPayload(payload);
+    if (!hasFilters(filters)) return ok(ctx.project.listLabelRowMetadata(hashes, args.include).map(labelRowMetadataToWire));
+    // Filters look at the workflow node, so list with it and drop it again when it was not asked for.
+    const stages = new Map(ctx.project.info.workflow.stages.map((s) => [s.uuid, s]));
+    const assigned = ctx.project.db.prepare('SELECT 1 FROM tasks WHERE data_hash = ? AND assignee IS NOT NULL');
+    const rows = ctx.project.listLabelRowMetadata(hashes, { ...args.include, includeWorkflowGraphNode: true })
+      .filter((m) => matchesLabelRowFilters(filters, m, stages, filters.labelStatuses !== null && assigned.get(m.dataHash) !== undefined))
+      .map((m) => {
+        if (args.include.includeWorkflowGraphNode !== false) return m;
+        const { workflowGraphNode: _drop, ...rest } = m;
+        return rest;
+      });
+    return ok(rows.map(labelRowMetadataToWire));
   }
   if (env.query_type === 'labelrow' && env.query_method === 'GET') {
     const labelHashes = strings(uid);
@@ -72,7 +86,7 @@ function signLinks(ctx: ApiContext, row: LabelRowJson): LabelRowJson {
   const units = (row.data_units ?? {}) as Record<string, Record<string, unknown>>;
   const signed: Record<string, Record<string, unknown>> = {};
   for (const [k, u] of Object.entries(units)) {
-    signed[k] = isRelativeMedia(u['data_link']) ? { ...u, data_link: ctx.signer.sign(ctx.baseUrl, u['data_link']) } : u;
+    signed[k] = isRelativeMedia(u['data_link']) ? { ...u, data_link: signMedia(ctx, ctx.project, u['data_link']) } : u;
   }
   return { ...row, data_units: signed } as LabelRowJson;
 }

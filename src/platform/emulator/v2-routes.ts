@@ -10,7 +10,7 @@ import {
 } from '../encord/wire.js';
 import type { TaskRecord } from '../../shared/types.js';
 import { ApiError, type RouteResult } from './api-error.js';
-import { withSignedUrl, type ApiContext } from './api-context.js';
+import { findStorageItems, withSignedUrl, type ApiContext } from './api-context.js';
 import { queryBool } from './http-io.js';
 
 const V2 = '/v2/public/';
@@ -32,24 +32,25 @@ function parse<T>(fn: () => T): T {
 export function handleV2(ctx: ApiContext, method: string, url: URL, body: unknown): RouteResult {
   const path = url.pathname.slice(V2.length).replace(/\/+$/, '');
   const seg = path.split('/');
+  if (seg[0] === 'projects') {
+    const addressed = ctx.projects.get(seg[1] ?? '');
+    if (!addressed) throw new ApiError(404, 'project not found');
+    ctx = { ...ctx, project: addressed };
+  }
   const info = ctx.project.info;
-  const checkProject = (p: string | undefined): void => {
-    if (p !== info.projectHash) throw new ApiError(404, 'project not found');
-  };
 
   // GET projects/{p}
   if (method === 'GET' && seg.length === 2 && seg[0] === 'projects') {
-    checkProject(seg[1]);
     return { endpoint: 'GET v2 projects/{p}', status: 200, body: projectToWire(info) };
   }
   // GET ontologies/{o}
   if (method === 'GET' && seg.length === 2 && seg[0] === 'ontologies') {
-    if (seg[1] !== info.ontologyHash) throw new ApiError(404, 'ontology not found');
-    return { endpoint: 'GET v2 ontologies/{o}', status: 200, body: ontologyToWire({ ...info, title: info.title }) };
+    const owner = [...ctx.projects.values()].find((p) => p.info.ontologyHash === seg[1]);
+    if (!owner) throw new ApiError(404, 'ontology not found');
+    return { endpoint: 'GET v2 ontologies/{o}', status: 200, body: ontologyToWire({ ...owner.info, title: owner.info.title }) };
   }
   // projects/{p}/workflow/stages/{s}/tasks|actions
   if (seg.length === 6 && seg[0] === 'projects' && seg[2] === 'workflow' && seg[3] === 'stages') {
-    checkProject(seg[1]);
     const stage = info.workflow.stages.find((s) => s.uuid === seg[4]);
     if (!stage) throw new ApiError(404, 'stage not found');
     if (method === 'GET' && seg[5] === 'tasks') return { endpoint: 'GET v2 …/stages/{s}/tasks', status: 200, body: listTasks(ctx, stage.uuid, url.searchParams) };
@@ -60,7 +61,6 @@ export function handleV2(ctx: ApiContext, method: string, url: URL, body: unknow
   }
   // POST projects/{p}/priorities
   if (method === 'POST' && seg.length === 3 && seg[0] === 'projects' && seg[2] === 'priorities') {
-    checkProject(seg[1]);
     const pairs = parse(() => prioritiesFromWire(body));
     if (pairs.some(([, p]) => p < 0 || p > 1)) throw new ApiError(400, 'priorities must be in [0, 1]');
     ctx.project.setPriorities(pairs);
@@ -69,39 +69,50 @@ export function handleV2(ctx: ApiContext, method: string, url: URL, body: unknow
   // POST storage/items/get-bulk
   if (method === 'POST' && path === 'storage/items/get-bulk') {
     const req = parse(() => storageGetBulkFromWire(body));
-    const items = ctx.project.getStorageItems(req.itemUuids).map((it) => storageItemToWire(withSignedUrl(ctx, it, req.signUrls)));
+    const items = findStorageItems(ctx, req.itemUuids).map(({ item, project }) => storageItemToWire(withSignedUrl(ctx, project, item, req.signUrls)));
     return { endpoint: 'POST v2 storage/items/get-bulk', status: 200, body: pageToWire(items, null) };
   }
   // GET storage/items/{i}
   if (method === 'GET' && seg.length === 3 && seg[0] === 'storage' && seg[1] === 'items') {
-    const [item] = ctx.project.getStorageItems([seg[2] ?? '']);
-    if (!item) throw new ApiError(404, 'storage item not found');
-    return { endpoint: 'GET v2 storage/items/{i}', status: 200, body: storageItemToWire(withSignedUrl(ctx, item, queryBool(url.searchParams.get('signUrl')))) };
+    const [found] = findStorageItems(ctx, [seg[2] ?? '']);
+    if (!found) throw new ApiError(404, 'storage item not found');
+    return { endpoint: 'GET v2 storage/items/{i}', status: 200, body: storageItemToWire(withSignedUrl(ctx, found.project, found.item, queryBool(url.searchParams.get('signUrl')))) };
   }
   // GET storage/folders/{f}/items/{i}/child-items
   if (method === 'GET' && seg.length === 6 && seg[0] === 'storage' && seg[1] === 'folders' && seg[3] === 'items' && seg[5] === 'child-items') {
-    const [item] = ctx.project.getStorageItems([seg[4] ?? '']);
-    if (!item || item.parent !== seg[2]) throw new ApiError(404, 'storage item not found');
+    const [found] = findStorageItems(ctx, [seg[4] ?? '']);
+    if (!found || found.item.parent !== seg[2]) throw new ApiError(404, 'storage item not found');
     const sign = queryBool(url.searchParams.get('signUrls'));
-    const children = ctx.project.getChildItems(item.uuid).map((c) => storageItemToWire(withSignedUrl(ctx, c, sign)));
+    const children = found.project.getChildItems(found.item.uuid).map((c) => storageItemToWire(withSignedUrl(ctx, found.project, c, sign)));
     return { endpoint: 'GET v2 storage/…/child-items', status: 200, body: pageToWire(children, null) };
   }
   throw new ApiError(404, 'no such endpoint');
 }
 
-/** One page of a stage's tasks; `dataHashes`/`statuses` filter; the token is the last task's position. */
+/**
+ * One page of a stage's tasks; the token is the last task's position. Every filter the SDK sends
+ * (`get_tasks(assignee, data_hash, dataset_hash, data_title, status)`) applies: `dataHashes`
+ * selects by index, the others filter the page, so a filtered page may hold fewer than pageSize
+ * tasks (the SDK simply follows the token). `dataTitleContains` is a case-insensitive substring.
+ */
 function listTasks(ctx: ApiContext, stageUuid: string, q: URLSearchParams): unknown {
   const hashes = q.getAll('dataHashes');
   const statuses = new Set(q.getAll('statuses'));
-  const keep = (t: TaskRecord): boolean => statuses.size === 0 || statuses.has(t.status);
+  const emails = new Set(q.getAll('userEmails'));
+  const datasets = new Set(q.getAll('datasetHashes'));
+  const title = q.get('dataTitleContains')?.toLowerCase() ?? null;
+  const inDataset = datasets.size === 0 || datasets.has(ctx.project.datasetHash);
+  const keep = (t: TaskRecord): boolean => inDataset
+    && (statuses.size === 0 || statuses.has(t.status))
+    && (emails.size === 0 || (t.assignee !== null && emails.has(t.assignee)))
+    && (title === null || t.dataTitle.toLowerCase().includes(title));
   if (hashes.length > 0) {
-    // A lookup by data hash (queue runners, stale checks): scan the stage, one page back.
-    const wanted = new Set(hashes);
+    // A lookup by data hash (twin tasks, stale checks): only those tasks, one page back.
     const found: TaskRecord[] = [];
     let token: string | null = null;
     do {
-      const page = ctx.project.listTasks(stageUuid, { pageToken: token, pageSize: 5000 });
-      found.push(...page.results.filter((t) => wanted.has(t.dataHash) && keep(t)));
+      const page = ctx.project.listTasks(stageUuid, { pageToken: token, pageSize: 5000, dataHashes: hashes });
+      found.push(...page.results.filter(keep));
       token = page.nextPageToken;
     } while (token !== null);
     return pageToWire(found.map(agentTaskToWire), null);

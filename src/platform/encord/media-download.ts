@@ -3,13 +3,20 @@
  * SDK), streamed to a temp file next to the destination and renamed into place, so a file is
  * never read whole into memory and a half-written file never appears under its final name.
  * An expired URL (403/410/400 from the media host) is refreshed once through a callback.
+ * Transient failures (429, 5xx, resets, also mid-body) are retried with the SDK's backoff and
+ * Retry-After, like every API call.
  */
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { TaskAgentError } from '../../shared/errors.js';
-import { connectionErrorCode, redactUrl, SDK_TIMEOUT_MS } from './http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelayMs, connectionErrorCode, parseRetryAfterMs, redactUrl, SDK_RETRY_POLICY, SDK_TIMEOUT_MS, type RetryPolicy } from './http.js';
+import { retryOverrides } from './retry-overrides.js';
+
+/** Media-host statuses worth another try (the SDK's retried statuses and 504). */
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
 /** Statuses a media host answers for an expired or invalid signature (GCS 400/403, S3 403, 410 Gone). */
 export const EXPIRED_URL_STATUSES: ReadonlySet<number> = new Set([400, 403, 410]);
@@ -20,6 +27,8 @@ export interface DownloadMediaOptions {
   /** Idle timeout for headers and body (default 180 s). */
   timeoutMs?: number;
   dispatcher?: Dispatcher;
+  /** Retry policy for transient failures (default: the SDK's, with the test knobs). */
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface DownloadResult {
@@ -28,6 +37,8 @@ export interface DownloadResult {
   contentType: string | null;
   /** True when the URL had to be refreshed. */
   refreshed: boolean;
+  /** Transient failures retried. */
+  retries: number;
 }
 
 let sharedAgent: Agent | undefined;
@@ -47,14 +58,26 @@ function failed(url: string, problem: string, details: Record<string, unknown> =
 export async function downloadMedia(signedUrl: string, destPath: string, options: DownloadMediaOptions = {}): Promise<DownloadResult> {
   const dispatcher = options.dispatcher ?? defaultDispatcher();
   const timeout = options.timeoutMs ?? SDK_TIMEOUT_MS;
+  const policy: RetryPolicy = { ...SDK_RETRY_POLICY, ...retryOverrides(), ...options.retry };
   let url = signedUrl;
   let refreshed = false;
+  let retries = 0;
+  /** Waits before the next try, or throws when the retries are used up. */
+  const retryOrFail = async (problem: string, details: Record<string, unknown>, retryAfter?: string | string[]): Promise<void> => {
+    if (retries >= policy.maxRetries) throw failed(url, `${problem} (after ${retries + 1} attempts)`, details);
+    retries++;
+    const after = parseRetryAfterMs(retryAfter, policy.retryAfterUnitMs);
+    await sleep(after !== null ? Math.min(after, policy.retryAfterMaxMs) : backoffDelayMs(policy, retries));
+  };
   for (;;) {
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, { method: 'GET', dispatcher, headersTimeout: timeout, bodyTimeout: timeout });
     } catch (e) {
-      throw failed(url, connectionErrorCode(e) ?? (e instanceof Error ? e.name : 'network error'));
+      const code = connectionErrorCode(e);
+      if (code === undefined) throw failed(url, e instanceof Error ? e.name : 'network error');
+      await retryOrFail(code, {});
+      continue;
     }
     if (EXPIRED_URL_STATUSES.has(res.statusCode) && options.refresh && !refreshed) {
       await res.body.dump();
@@ -62,6 +85,11 @@ export async function downloadMedia(signedUrl: string, destPath: string, options
       if (!next) throw failed(url, `HTTP ${res.statusCode} and no fresh signed URL could be obtained`, { status: res.statusCode });
       url = next;
       refreshed = true;
+      continue;
+    }
+    if (TRANSIENT_STATUSES.has(res.statusCode)) {
+      await res.body.dump().catch(() => undefined);
+      await retryOrFail(`HTTP ${res.statusCode}`, { status: res.statusCode }, res.headers['retry-after']);
       continue;
     }
     if (res.statusCode < 200 || res.statusCode >= 300) {
@@ -78,9 +106,15 @@ export async function downloadMedia(signedUrl: string, destPath: string, options
       await rename(tmp, destPath);
     } catch (e) {
       await rm(tmp, { force: true }).catch(() => undefined);
-      throw failed(url, connectionErrorCode(e) ?? (e instanceof Error ? e.message.replace(/https?:\/\/\S+/g, (u) => redactUrl(u)) : 'stream error'));
+      const code = connectionErrorCode(e);
+      // A reset mid-body: the whole file again (signed URLs have no resumable sessions).
+      if (code !== undefined) {
+        await retryOrFail(code, {});
+        continue;
+      }
+      throw failed(url, e instanceof Error ? e.message.replace(/https?:\/\/\S+/g, (u) => redactUrl(u)) : 'stream error');
     }
     const ct = res.headers['content-type'];
-    return { path: destPath, bytes, contentType: typeof ct === 'string' ? ct : null, refreshed };
+    return { path: destPath, bytes, contentType: typeof ct === 'string' ? ct : null, refreshed, retries };
   }
 }

@@ -157,6 +157,21 @@ export class LocalProject {
     return existsSync(join(resolve(dir), PROJECT_DB));
   }
 
+  /** The projectHash of the project in `dir`, or null when it has none (read-only peek). */
+  static readProjectHash(dir: string): string | null {
+    try {
+      const db = new Database(join(resolve(dir), PROJECT_DB), { readonly: true, fileMustExist: true });
+      try {
+        const row = db.prepare("SELECT value FROM meta WHERE key = 'projectHash'").get() as { value: string } | undefined;
+        return row?.value.toLowerCase() ?? null;
+      } finally {
+        db.close();
+      }
+    } catch {
+      return null;
+    }
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -182,6 +197,8 @@ export class LocalProject {
     const db = this.db;
     return {
       page: db.prepare(`SELECT ${PAGE_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash WHERE t.stage_uuid = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`).raw(),
+      pageOfHashes: db.prepare(`SELECT ${PAGE_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash
+        WHERE t.stage_uuid = ? AND t.seq > ? AND t.data_hash IN (SELECT value FROM json_each(?)) ORDER BY t.seq LIMIT ?`).raw(),
       taskStage: db.prepare('SELECT stage_uuid FROM tasks WHERE uuid = ?'),
       move: db.prepare("UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ?, last_actioned_by = 'agent' WHERE uuid = ? AND stage_uuid = ?"),
       // The same move for a task whose seq is known; uuid is still checked, so a wrong seq moves nothing.
@@ -239,7 +256,7 @@ export class LocalProject {
         insTask.run(randomUUID(), dataHash, firstStage, now, now);
         hashes.push(dataHash);
       }
-    })();
+    }).immediate();
     return hashes;
   }
 
@@ -264,13 +281,12 @@ export class LocalProject {
   listTasks(stageUuid: string, options: ListTasksOptions = {}): TaskPage {
     const after = options.pageToken ? Number(options.pageToken) : 0;
     const size = Math.max(1, Math.min(options.pageSize ?? 100, 10_000));
-    let rows = this.#stmts.page.all(stageUuid, after, size) as PageRow[];
+    // With dataHashes, only those tasks are read (by index), as Encord's `dataHashes` filter does.
+    const rows = (options.dataHashes
+      ? this.#stmts.pageOfHashes.all(stageUuid, after, JSON.stringify(options.dataHashes), size)
+      : this.#stmts.page.all(stageUuid, after, size)) as PageRow[];
     const full = rows.length === size;
     const last = rows.at(-1)?.[0];
-    if (options.dataHashes) {
-      const wanted = new Set(options.dataHashes);
-      rows = rows.filter((r) => wanted.has(r[2]));
-    }
     const results = new Array<TaskRecord>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const [seq, uuid, dataHash, status, assignee, lastActionedBy, createdAt, updatedAt, dataTitle] = rows[i]!;
@@ -332,7 +348,12 @@ export class LocalProject {
     return out;
   }
 
-  /** Label rows by data hash; uninitialised rows are created (Encord's labelrow PUT). */
+  /**
+   * Label rows by data hash; uninitialised rows are created (Encord's labelrow PUT).
+   * Write transactions here are IMMEDIATE: worker threads open the same file (twins, clients), and a
+   * deferred read-then-write transaction fails at once with "database is locked" when another
+   * connection committed in between, where an immediate one waits (busy_timeout).
+   */
   getLabelRows(dataHashes: string[]): Map<string, LabelRowJson> {
     const out = new Map<string, LabelRowJson>();
     this.db.transaction(() => {
@@ -350,7 +371,7 @@ export class LocalProject {
         this.#stmts.initLabel.run(JSON.stringify(lr), lr.label_hash, ts, ts, h);
         out.set(h, lr);
       }
-    })();
+    }).immediate();
     return out;
   }
 
@@ -399,13 +420,13 @@ export class LocalProject {
         const json = { ...s.labelRow, last_edited_at: now, label_status: status };
         this.#stmts.saveLabel.run(JSON.stringify(json), s.labelHash ?? json.label_hash ?? randomUUID(), now, status, s.dataHash);
       }
-    })();
+    }).immediate();
   }
 
   setPriorities(priorities: Array<[string, number]>): void {
     this.db.transaction(() => {
       for (const [h, p] of priorities) this.#stmts.priority.run(p, h);
-    })();
+    }).immediate();
   }
 
   /**
@@ -433,7 +454,7 @@ export class LocalProject {
         if (changes === 0) changes = move.run(destination, now, a.taskUuid, stageUuid).changes;
         (changes === 1 ? moved : skipped).push(a.taskUuid);
       }
-    })();
+    }).immediate();
     return { moved, skipped };
   }
 

@@ -1,0 +1,50 @@
+/**
+ * `task-agents worker AGENT --queue URL`: a queue-mode worker process (see main/queue). Prints
+ * `worker ready …` first, then a line per run it joins and leaves (with the chunks and tasks it ran);
+ * SIGINT/SIGTERM finish the chunks in hand, dispose worker-scoped dependencies and exit 0.
+ */
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { TaskAgentError } from '../../shared/errors.js';
+import { QueueWorker } from '../queue/queue-worker.js';
+import { parseRedisUrl, redactRedisUrl } from '../queue/redis-connection.js';
+import { DEFAULT_QUEUE_NAME } from '../queue/queue-protocol.js';
+import { reportError } from './program.js';
+import { integerArg } from './arg-parsers.js';
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('queue mode: run chunks of `task-agents run --queue` on this machine\'s cores')
+    .argument('<AGENT_MODULE>', 'the same agent module the run uses')
+    .requiredOption('--queue <URL>', 'Redis URL (redis://host:port)')
+    .option('--queue-name <NAME>', 'BullMQ queue name', DEFAULT_QUEUE_NAME)
+    .option('--threads <N>', 'worker threads (default: number of cores)', integerArg('--threads'))
+    .action(async (agentModule: string, o: { queue: string; queueName: string; threads?: number }) => {
+      try {
+        if (!existsSync(resolve(agentModule))) throw new TaskAgentError('TA_AGENT_MODULE_NOT_FOUND', `agent module ${resolve(agentModule)} does not exist`);
+        parseRedisUrl(o.queue); // a bad URL is a usage error before connecting
+        if (o.threads !== undefined && o.threads < 1) throw new TaskAgentError('TA_CFG_INVALID', '--threads must be at least 1');
+        const worker = await QueueWorker.start({
+          agentModule, url: o.queue, queueName: o.queueName, ...(o.threads !== undefined && { threads: o.threads }),
+          onRun: (ctx) => process.stdout.write(`joined run ${ctx.runId} (project ${ctx.project.title})\n`),
+          onRunDone: (d) => process.stdout.write(`left run ${d.runId}: ${d.chunks} chunks, ${d.tasks} tasks\n`),
+        });
+        const stopped = new Promise<void>((done) => {
+          const stop = (): void => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            done();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        process.stdout.write(`worker ready on ${redactRedisUrl(o.queue)} queue ${o.queueName}\n`);
+        await stopped;
+        await worker.close();
+      } catch (e) {
+        await reportError(e, false);
+      }
+    });
+}

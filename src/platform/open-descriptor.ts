@@ -1,0 +1,44 @@
+/**
+ * Platforms from plain data: a worker thread opens its own handle from the run's descriptor (it
+ * cannot share the main thread's sockets or SQLite handle), and agents reach other projects on
+ * the same platform (twin projects, `deps.client().openProject`): on Encord by project hash with
+ * the same key and domain; locally by directory, or by the projectHash of a project that lives
+ * in a sibling directory of the run's project.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { TaskAgentError } from '../shared/errors.js';
+import type { Platform, PlatformDescriptor } from './platform.js';
+import { LocalPlatform } from './local/local-platform.js';
+import { LocalProject } from './local/local-project.js';
+import { EncordPlatform } from './encord/encord-platform.js';
+import { retryOverrides } from './encord/retry-overrides.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function openDescriptor(d: PlatformDescriptor): Platform {
+  return d.kind === 'local' ? new LocalPlatform(d.dir) : new EncordPlatform(d, { http: { retry: retryOverrides() } });
+}
+
+/**
+ * The descriptor of another project on the platform of `base`.
+ * @throws TaskAgentError TA_CFG_PROJECT_NOT_FOUND (local: no such directory or sibling project)
+ */
+export function otherProject(base: PlatformDescriptor, ref: string): PlatformDescriptor {
+  if (base.kind === 'encord') {
+    if (!UUID_RE.test(ref)) throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `"${ref}" is not an Encord project hash`, { hint: 'pass the project UUID shown in the Encord app' });
+    return { ...base, projectHash: ref.toLowerCase() };
+  }
+  if (!UUID_RE.test(ref) || LocalProject.exists(ref)) {
+    if (!LocalProject.exists(ref)) throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${resolve(ref)}`, { hint: 'pass a project directory, or the projectHash of a project next to the run\'s project' });
+    return { kind: 'local', dir: resolve(ref) };
+  }
+  const parent = dirname(base.dir);
+  for (const entry of readdirSync(parent, { withFileTypes: true })) {
+    const dir = join(parent, entry.name);
+    if (entry.isDirectory() && existsSync(join(dir, 'project.db')) && LocalProject.readProjectHash(dir) === ref.toLowerCase()) return { kind: 'local', dir };
+  }
+  throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project with projectHash ${ref} next to ${base.dir}`, {
+    hint: `local projects are found by directory, or by projectHash among the directories of ${parent}`,
+  });
+}

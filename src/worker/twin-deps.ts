@@ -1,0 +1,144 @@
+/**
+ * deps.twinLabelRow() in the worker. The twin project is opened once per worker thread; the twins
+ * of a whole chunk of tasks are fetched together (one metadata call, bundled label-row fetches,
+ * one task lookup per twin stage), then each task gets its own fresh LabelRow. Python's runner
+ * instead lists every label row of the twin project at import time and keeps them forever, and
+ * initialises each twin with its own call per task. `twin.save()` and `twin.proceed()` are not
+ * sent from here: they are recorded on the attempt and committed by the main thread with the
+ * task, bundled, before the task's own writes (nothing is written if the attempt fails).
+ */
+import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
+import { LabelRow } from '../shared/label-row/index.js';
+import type { TwinSpec, TwinWrites, WorkerInit } from '../shared/protocol.js';
+import type { LabelRowJson, LabelRowMetadata, ProjectInfo, TaskRecord } from '../shared/types.js';
+import type { Platform } from '../platform/platform.js';
+import type { Twin } from '../deps/builtins.js';
+import { findStage } from '../shared/workflow.js';
+import { otherPlatform } from './worker-platforms.js';
+
+interface TwinProject {
+  platform: Platform;
+  info: ProjectInfo;
+}
+
+interface TwinRecord {
+  metadata: LabelRowMetadata;
+  labelRow: LabelRowJson | null;
+  task: (TaskRecord & { stage: { uuid: string; title: string } }) | null;
+}
+
+const projects = new Map<string, Promise<TwinProject>>();
+
+/** The twin project, opened and read once per worker (a failure is not cached: the next task tries again). */
+function twinProject(init: WorkerInit, ref: string): Promise<TwinProject> {
+  let p = projects.get(ref);
+  if (!p) {
+    p = (async () => {
+      const platform = otherPlatform(init.platform, ref);
+      try {
+        return { platform, info: await platform.getProject() };
+      } catch (e) {
+        throw new TaskAgentError('TA_TWIN_PROJECT_UNAVAILABLE', `twin project ${ref} cannot be read: ${e instanceof Error ? e.message : String(e)}`, {
+          hint: 'check the project hash and that your key has access to it', cause: e,
+        });
+      }
+    })();
+    projects.set(ref, p);
+    p.catch(() => projects.delete(ref));
+  }
+  return p;
+}
+
+/** Twins for the tasks of one chunk, fetched on first use per twin declaration. */
+export class ChunkTwins {
+  readonly #fetches = new Map<string, Promise<Map<string, TwinRecord>>>();
+
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly dataHashes: string[],
+  ) {}
+
+  async twin(spec: TwinSpec, dataHash: string, writes: TwinWrites): Promise<Twin | null> {
+    const key = JSON.stringify([spec.twinProject, spec.initLabels, spec.includeTask]);
+    let fetch = this.#fetches.get(key);
+    if (!fetch) {
+      fetch = this.#fetch(spec);
+      this.#fetches.set(key, fetch);
+      fetch.catch(() => this.#fetches.delete(key));
+    }
+    const record = (await fetch).get(dataHash);
+    return record ? makeTwin(await twinProject(this.init, spec.twinProject), spec.twinProject, record, writes) : null;
+  }
+
+  async #fetch(spec: TwinSpec): Promise<Map<string, TwinRecord>> {
+    const { platform } = await twinProject(this.init, spec.twinProject);
+    const metas = await platform.listLabelRowMetadata(this.dataHashes, { includeWorkflowGraphNode: true });
+    const rows = spec.initLabels ? await platform.getLabelRows(metas) : new Map<string, LabelRowJson>();
+    const tasks = spec.includeTask ? await twinTasks(platform, metas) : new Map<string, TwinRecord['task']>();
+    return new Map(metas.map((m) => [m.dataHash, { metadata: m, labelRow: rows.get(m.dataHash) ?? null, task: tasks.get(m.dataHash) ?? null }]));
+  }
+}
+
+/** The twins' current tasks: one lookup by data hashes per stage they sit in. */
+async function twinTasks(platform: Platform, metas: LabelRowMetadata[]): Promise<Map<string, TwinRecord['task']>> {
+  const byStage = new Map<string, { title: string; hashes: string[] }>();
+  for (const m of metas) {
+    const node = m.workflowGraphNode;
+    if (!node) continue;
+    const entry = byStage.get(node.uuid) ?? { title: node.title, hashes: [] };
+    entry.hashes.push(m.dataHash);
+    byStage.set(node.uuid, entry);
+  }
+  const out = new Map<string, TwinRecord['task']>();
+  for (const [uuid, { title, hashes }] of byStage) {
+    let token: string | null = null;
+    try {
+      do {
+        const page = await platform.listTasks(uuid, { pageToken: token, dataHashes: hashes, pageSize: 1000 });
+        for (const t of page.results) out.set(t.dataHash, { ...t, stage: { uuid, title } });
+        token = page.nextPageToken;
+      } while (token !== null);
+    } catch (e) {
+      // Stages that list no tasks (as on projects without a workflow) leave the twin without one, as in Python.
+      const status = isTaskAgentError(e) ? e.details?.['status'] : undefined;
+      if (status !== 400 && status !== 404) throw e;
+    }
+  }
+  return out;
+}
+
+function makeTwin(project: TwinProject, ref: string, record: TwinRecord, writes: TwinWrites): Twin {
+  const labelRow = record.labelRow ? new LabelRow(record.labelRow, project.info.ontology) : null;
+  const task = record.task;
+  const title = record.metadata.dataTitle;
+  return {
+    labelRow,
+    metadata: record.metadata,
+    task,
+    project: project.info,
+    async save() {
+      if (!labelRow) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `the twin of "${title}" has no initialised label row`, { hint: 'use deps.twinLabelRow({ ..., initLabels: true })' });
+      // A snapshot now: later edits need another save(), as with an immediate write.
+      const json = labelRow.toJSON() as LabelRowJson;
+      const save = { twinProject: ref, dataHash: record.metadata.dataHash, labelHash: json.label_hash ?? record.metadata.labelHash, labelRow: json };
+      const i = writes.saves.findIndex((s) => s.twinProject === ref && s.dataHash === save.dataHash);
+      if (i >= 0) writes.saves[i] = save;
+      else writes.saves.push(save);
+    },
+    async proceed(pathway: string) {
+      if (!task) throw new TaskAgentError('TA_CFG_INVALID', `the twin of "${title}" has no task`, { hint: 'use deps.twinLabelRow({ ..., includeTask: true })' });
+      const stage = findStage(project.info.workflow.stages, task.stage.uuid);
+      const pathways = stage?.pathways ?? [];
+      const p = pathways.find((x) => x.uuid === pathway) ?? pathways.find((x) => x.title.toLowerCase() === pathway.toLowerCase());
+      if (!p) {
+        throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `twin stage "${task.stage.title}" has no pathway "${pathway}"`, {
+          hint: `valid pathways: ${pathways.map((x) => `"${x.title}"`).join(', ') || 'none'}`,
+        });
+      }
+      if (writes.proceeds.some((w) => w.twinProject === ref && w.taskUuid === task.uuid)) {
+        throw new TaskAgentError('TA_AGENT_BAD_RETURN', `the twin task of "${title}" was already proceeded in this attempt`);
+      }
+      writes.proceeds.push({ twinProject: ref, stageUuid: task.stage.uuid, taskUuid: task.uuid, pathwayUuid: p.uuid });
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// A throw-away redis-server (apt package redis-server; scripts/setup.sh installs it) on a free port.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { tmp } from './cli.mjs';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts redis-server without persistence; resolves with { url, stop } once it accepts connections. */
+export async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp('ta-redis-')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise((resolve, reject) => {
+    child.once('error', (e) => reject(new Error(`redis-server could not start (${e.message}); run scripts/setup.sh`)));
+    child.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (/Ready to accept connections/.test(out)) resolve();
+    });
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => new Promise((res) => {
+      if (child.exitCode !== null) return res();
+      child.once('exit', () => res());
+      child.kill('SIGTERM');
+    }),
+  };
+}

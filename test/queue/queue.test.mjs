@@ -1,0 +1,97 @@
+// Queue mode: `task-agents run --queue` pages, prefetches and commits; `task-agents worker`
+// processes (real processes, real worker threads) run the chunks they take from Redis.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { LocalProject } from '../../dist/testing.js';
+import { MAIN, ROOT, agent, cli } from '../helpers/cli.mjs';
+import { startRedis } from '../helpers/redis.mjs';
+import { makeProject, singleAgentWorkflow, stageCounts, tasksOf } from '../helpers/projects.mjs';
+
+/** A `task-agents worker` process; resolves once it printed its ready line. */
+function startWorker(module, url, args = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, 'worker', module, '--queue', url, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (/^worker ready on /m.test(stdout)) resolve({ child, output: () => ({ stdout, stderr }), stop });
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${stderr}`)));
+    const stop = () => new Promise((res) => {
+      if (child.exitCode !== null) return res(child.exitCode);
+      child.removeAllListeners('exit');
+      child.once('exit', (code) => res(code));
+      child.kill('SIGTERM');
+    });
+  });
+}
+
+function labelled(dir) {
+  const p = LocalProject.open(dir);
+  try {
+    return p.exportLabelRows().filter((r) => Object.keys(r.classification_answers).length > 0).length;
+  } finally {
+    p.close();
+  }
+}
+
+test('two worker processes share a run: every task labelled and moved exactly once, both did work', async () => {
+  const redis = await startRedis();
+  const { dir } = makeProject(400, { workflow: singleAgentWorkflow().workflow });
+  const workers = [];
+  try {
+    for (let i = 0; i < 2; i++) workers.push(await startWorker(agent('slow-labels.mjs'), redis.url, ['--threads', '1']));
+    const r = await cli(['run', agent('slow-labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '100'], { env: { TA_DELAY_MS: '3' } });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.deepEqual(r.json.stages[0].moved, { complete: 400 });
+    assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 0, Complete: 400 });
+    assert.equal(labelled(dir), 400);
+    assert.ok(tasksOf(dir).every((t) => t.priority === 0.25));
+    const ran = [];
+    for (const w of workers) {
+      assert.equal(await w.stop(), 0);
+      const { stdout } = w.output();
+      assert.match(stdout, /^joined run [0-9a-f-]{36} \(project test project\)$/m);
+      ran.push(Number(/^left run [0-9a-f-]{36}: \d+ chunks, (\d+) tasks$/m.exec(stdout)?.[1] ?? 0));
+    }
+    assert.equal(ran[0] + ran[1], 400, `tasks per worker: ${ran}`);
+    assert.ok(ran.every((n) => n > 0), `both workers ran chunks: ${ran}`);
+  } finally {
+    for (const w of workers) await w.stop();
+    await redis.stop();
+  }
+});
+
+test('a worker started with another agent module refuses the run\'s chunks; they fail with a code, nothing moves', async () => {
+  const redis = await startRedis();
+  const { dir } = makeProject(6, { workflow: singleAgentWorkflow().workflow });
+  const w = await startWorker(agent('chain.mjs'), redis.url, ['--threads', '1']);
+  try {
+    const r = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '1']);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.equal(r.json.failures.length, 6);
+    assert.match(r.json.failures[0].message, /registers stages/);
+    assert.equal(stageCounts(dir)['Agent 1'], 6);
+  } finally {
+    await w.stop();
+    await redis.stop();
+  }
+});
+
+test('an unreachable queue is exit 3 (TA_PLATFORM_UNREACHABLE) for the run and for a worker; a bad URL is exit 2', async () => {
+  const { dir } = makeProject(2, { workflow: singleAgentWorkflow().workflow });
+  const r = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', 'redis://127.0.0.1:1']);
+  assert.equal(r.code, 3, r.stdout + r.stderr);
+  assert.equal(r.json.error.code, 'TA_PLATFORM_UNREACHABLE');
+  assert.equal(stageCounts(dir)['Agent 1'], 2);
+  const w = await cli(['worker', agent('labels.mjs'), '--queue', 'redis://127.0.0.1:1'], { timeoutMs: 30_000 });
+  assert.equal(w.code, 3, w.stdout + w.stderr);
+  assert.match(w.stderr, /TA_PLATFORM_UNREACHABLE/);
+  const bad = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', 'http://x']);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.json.error.code, 'TA_CFG_INVALID');
+});
