@@ -19,7 +19,7 @@ import { startWarm } from './warm-start.js';
 import { baseInit, readManifest } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
 import { WorkerPool, type ChunkRunner } from './worker-pool.js';
-import { QueueChunkRunner } from './queue/queue-chunk-runner.js';
+import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
 import type { QueueRunContext } from './queue/queue-protocol.js';
 import { RunReport } from './run-report.js';
 import { createProgress } from './progress.js';
@@ -116,6 +116,8 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     if (options.queue) {
       // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
       if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
+      // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
+      const { QueueChunkRunner } = await import('./queue/queue-chunk-runner.js');
       queue = await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, project, platform, options));
     } else {
       pool = reuse?.pool ?? new WorkerPool(init, options.threads);

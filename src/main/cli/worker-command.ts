@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TaskAgentError } from '../../shared/errors.js';
-import { QueueWorker } from '../queue/queue-worker.js';
 import { parseRedisUrl, redactRedisUrl } from '../queue/redis-connection.js';
 import { DEFAULT_QUEUE_NAME } from '../queue/queue-protocol.js';
 import { reportError } from './program.js';
@@ -26,6 +25,8 @@ export function registerWorkerCommand(program: Command): void {
         if (!existsSync(resolve(agentModule))) throw new TaskAgentError('TA_AGENT_MODULE_NOT_FOUND', `agent module ${resolve(agentModule)} does not exist`);
         parseRedisUrl(o.queue); // a bad URL is a usage error before connecting
         if (o.threads !== undefined && o.threads < 1) throw new TaskAgentError('TA_CFG_INVALID', '--threads must be at least 1');
+        // Loaded by this command only: BullMQ and its Redis client would cost every other command start-up time and memory.
+        const { QueueWorker } = await import('../queue/queue-worker.js');
         const worker = await QueueWorker.start({
           agentModule, url: o.queue, queueName: o.queueName, ...(o.threads !== undefined && { threads: o.threads }),
           onRun: (ctx) => process.stdout.write(`joined run ${ctx.runId} (project ${ctx.project.title})\n`),

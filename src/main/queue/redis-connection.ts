@@ -2,7 +2,7 @@
  * Redis for queue mode: `--queue redis://[:password@]host[:port][/db]` → ioredis options (BullMQ
  * needs maxRetriesPerRequest: null), and a first connection that fails fast when Redis is down.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { TaskAgentError } from '../../shared/errors.js';
 
 export interface RedisOptions {
@@ -51,6 +51,8 @@ export function redactRedisUrl(url: string): string {
  * ready for commands, or TA_PLATFORM_UNREACHABLE within `timeoutMs`.
  */
 export async function connectOnce(url: string, timeoutMs = 10_000): Promise<Redis> {
+  // Imported here: the CLI parses --queue URLs for every command, but connects only in queue mode.
+  const { Redis } = await import('ioredis');
   const redis = new Redis({ ...parseRedisUrl(url), lazyConnect: true, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   try {
