@@ -1,6 +1,8 @@
 /**
  * task-agents public API: register agents per workflow stage on a Runner, declare their
- * dependencies, and run them (CLI `task-agents run` or `runner.execute()`).
+ * dependencies, and run them (CLI `task-agents run` or `runner.execute()`). The Encord client
+ * (EncordPlatform, signing, credentials) is `task-agents/encord`: kept out of this entry, which
+ * every worker thread loads with the agent module, so workers start without the HTTP stack.
  */
 export { Runner, isRunner, type AgentFunction, type AgentReturn, type StageOptions, type RunnerOptions, type PreExecutionContext } from './agent/runner.js';
 export type { RunOptions, RunSummary, StageSummary, TaskFailure, TaskDecision } from './agent/run-types.js';
@@ -16,5 +18,3 @@ export type {
 export type {
   Platform, PlatformDescriptor, PlatformCallCounts, TaskPage, ListTasksOptions, ProceedAction, ProceedResult, LabelSave,
 } from './platform/platform.js';
-export { createEncordPlatform, EncordPlatform, type EncordPlatformOptions } from './platform/encord/encord-platform.js';
-export { readEncordCredentials, DEFAULT_ENCORD_DOMAIN, type EncordCredentials } from './platform/encord/credentials.js';

@@ -9,24 +9,26 @@ import type { AnyDep, TaskContext } from '../deps/define.js';
 import type { TaskPayload, TwinSpec, WorkerInit } from '../shared/protocol.js';
 import type { BuiltinProvider, TaskScope } from './task-scope.js';
 import { provideMediaDep } from './media-deps.js';
-import { ChunkTwins } from './twin-deps.js';
-import { createClient, createDataLookup } from './client-deps.js';
+import type { ChunkTwins } from './twin-deps.js';
+
+// Platform handles (and with them the HTTP stack) load on first use, not at worker start.
+const clientDeps = () => import('./client-deps.js');
 
 const MEDIA = new Set(['asset', 'singleFrame', 'videoFrames', 'videoSampler']);
 
 /** The provider for one chunk of tasks (twins are fetched for the whole chunk at once). */
 export function createBuiltinProvider(init: WorkerInit): (chunk: TaskPayload[]) => BuiltinProvider {
   return (chunk) => {
-    let twins: ChunkTwins | undefined;
+    let twins: Promise<ChunkTwins> | undefined;
     return (dep: AnyDep, ctx: TaskContext, payload: TaskPayload, scope: TaskScope): unknown => {
       switch (dep.builtin) {
         case 'client':
-          return createClient(init.platform);
+          return clientDeps().then((m) => m.createClient(init.platform));
         case 'dataLookup':
-          return createDataLookup(init.platform);
+          return clientDeps().then((m) => m.createDataLookup(init.platform));
         case 'twinLabelRow':
-          twins ??= new ChunkTwins(init, chunk.map((p) => p.task.dataHash));
-          return twins.twin(dep.options as TwinSpec, ctx.task.dataHash, scope.twinWrites);
+          twins ??= import('./twin-deps.js').then((m) => new m.ChunkTwins(init, chunk.map((p) => p.task.dataHash)));
+          return twins.then((t) => t.twin(dep.options as TwinSpec, ctx.task.dataHash, scope.twinWrites));
         default:
           return MEDIA.has(dep.builtin ?? '') ? provideMediaDep(init, dep, ctx, payload, scope) : provideBuiltin(dep, ctx, payload);
       }

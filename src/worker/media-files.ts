@@ -11,9 +11,7 @@ import { confinedMediaPath } from '../shared/confined-path.js';
 import type { StorageItem } from '../shared/types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
 import { MEDIA_DIR, suffixForMime } from '../platform/local/media-types.js';
-import { downloadMedia } from '../platform/encord/media-download.js';
 import type { TaskScope } from './task-scope.js';
-import { platformFor } from './worker-platforms.js';
 
 let tempRoot: string | undefined;
 function tempDir(): string {
@@ -40,6 +38,8 @@ export async function mediaFile(platform: PlatformDescriptor, item: StorageItem,
   try {
     // The URL was signed when the batch was fetched; a long queue can outlive it, so an expired
     // one is re-signed once through this worker's own platform handle.
+    // Loaded on first download: local runs never load the HTTP stack into their workers.
+    const [{ downloadMedia }, { platformFor }] = await Promise.all([import('../platform/encord/media-download.js'), import('./worker-platforms.js')]);
     const refresh = async () => (await platformFor(platform).getStorageItems([item.uuid], { signUrls: true }))[0]?.signedUrl ?? null;
     await downloadMedia(item.signedUrl, dest, { refresh });
   } catch (cause) {
