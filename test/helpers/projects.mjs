@@ -52,3 +52,18 @@ export function tasksOf(dir) {
     p.close();
   }
 }
+
+/** Exported label rows of a local project (uninitialised ones as their empty template). */
+export function labelRowsOf(dir) {
+  const p = LocalProject.open(dir);
+  try {
+    return p.exportLabelRows();
+  } finally {
+    p.close();
+  }
+}
+
+/** How many label rows carry at least one classification. */
+export function labelledCount(dir) {
+  return labelRowsOf(dir).filter((r) => Object.keys(r.classification_answers).length > 0).length;
+}

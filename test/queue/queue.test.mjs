@@ -4,10 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { LocalProject } from '../../dist/testing.js';
 import { MAIN, ROOT, agent, cli } from '../helpers/cli.mjs';
 import { startRedis } from '../helpers/redis.mjs';
-import { makeProject, singleAgentWorkflow, stageCounts, tasksOf } from '../helpers/projects.mjs';
+import { makeProject, singleAgentWorkflow, stageCounts, tasksOf, labelledCount } from '../helpers/projects.mjs';
 
 /** A `task-agents worker` process; resolves once it printed its ready line. */
 function startWorker(module, url, args = []) {
@@ -30,15 +29,6 @@ function startWorker(module, url, args = []) {
   });
 }
 
-function labelled(dir) {
-  const p = LocalProject.open(dir);
-  try {
-    return p.exportLabelRows().filter((r) => Object.keys(r.classification_answers).length > 0).length;
-  } finally {
-    p.close();
-  }
-}
-
 test('two worker processes share a run: every task labelled and moved exactly once, both did work', async () => {
   const redis = await startRedis();
   const { dir } = makeProject(400, { workflow: singleAgentWorkflow().workflow });
@@ -49,7 +39,7 @@ test('two worker processes share a run: every task labelled and moved exactly on
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.deepEqual(r.json.stages[0].moved, { complete: 400 });
     assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 0, Complete: 400 });
-    assert.equal(labelled(dir), 400);
+    assert.equal(labelledCount(dir), 400);
     assert.ok(tasksOf(dir).every((t) => t.priority === 0.25));
     const ran = [];
     for (const w of workers) {

@@ -1,18 +1,9 @@
 // --dry-run and runAgentOnce(): agents run for real, their decisions are reported, nothing is written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runAgentOnce, LocalProject } from '../../dist/testing.js';
+import { runAgentOnce } from '../../dist/testing.js';
 import { agent, cli } from '../helpers/cli.mjs';
-import { makeProject, singleAgentWorkflow, stageCounts, tasksOf } from '../helpers/projects.mjs';
-
-function labelled(dir) {
-  const p = LocalProject.open(dir);
-  try {
-    return p.exportLabelRows().filter((r) => Object.keys(r.classification_answers).length > 0).length;
-  } finally {
-    p.close();
-  }
-}
+import { makeProject, singleAgentWorkflow, stageCounts, tasksOf, labelledCount } from '../helpers/projects.mjs';
 
 test('--dry-run reports every decision (pathway, priority, label row) and writes nothing back', async () => {
   const { dir } = makeProject(60, { workflow: singleAgentWorkflow().workflow });
@@ -31,7 +22,7 @@ test('--dry-run reports every decision (pathway, priority, label row) and writes
   assert.equal(r.json.calls.proceedTasks, undefined);
   assert.equal(r.json.calls.setPriorities, undefined);
   assert.equal(stageCounts(dir)['Agent 1'], 60);
-  assert.equal(labelled(dir), 0);
+  assert.equal(labelledCount(dir), 0);
   assert.ok(tasksOf(dir).every((t) => t.priority === null));
   const text = await cli(['run', agent('labels.mjs'), '--project', dir, '--dry-run', '--quiet']);
   assert.equal(text.code, 0);

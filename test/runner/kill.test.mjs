@@ -4,21 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalProject } from '../../dist/testing.js';
 import { agent, cli, lines, tmp } from '../helpers/cli.mjs';
 import { makeKey, startEmulator } from '../helpers/emulator.mjs';
-import { makeProject, singleAgentWorkflow, stageCounts, tasksOf } from '../helpers/projects.mjs';
+import { makeProject, singleAgentWorkflow, stageCounts, tasksOf, labelledCount } from '../helpers/projects.mjs';
 
 const N = 400;
-
-function labelledCount(dir) {
-  const p = LocalProject.open(dir);
-  try {
-    return p.exportLabelRows().filter((r) => Object.keys(r.classification_answers).length > 0).length;
-  } finally {
-    p.close();
-  }
-}
 
 /** Starts a run, SIGKILLs it once `after` tasks have finished in the agent, and returns how it ended. */
 async function killMidway(args, env, log, after) {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { LocalProject } from '../../dist/testing.js';
 import { agent, cli, tmp } from '../helpers/cli.mjs';
 import { makeKey, startEmulator } from '../helpers/emulator.mjs';
-import { makeProject, singleAgentWorkflow, stageCounts } from '../helpers/projects.mjs';
+import { makeProject, singleAgentWorkflow, stageCounts, labelRowsOf } from '../helpers/projects.mjs';
 
 /** Project A with `n` tasks, its twin B (made by the CLI), then `extra` data units added to A only. */
 async function twinPair(n, extra = 0) {
@@ -24,12 +24,7 @@ async function twinPair(n, extra = 0) {
 }
 
 function labelledTwins(dir) {
-  const p = LocalProject.open(dir);
-  try {
-    return p.exportLabelRows().filter((row) => Object.values(row.classification_answers).some((c) => c.classifications[0].answers[0].name === 'Bright')).length;
-  } finally {
-    p.close();
-  }
+  return labelRowsOf(dir).filter((row) => Object.values(row.classification_answers).some((c) => c.classifications[0].answers[0].name === 'Bright')).length;
 }
 
 test('a twin project made with --twin-of shares the data hashes and has its own tasks and labels', async () => {

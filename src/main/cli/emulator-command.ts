@@ -10,6 +10,7 @@ import { parseAuthorizedKeys } from '../../platform/encord/ssh-key.js';
 import { parseFaultSpec } from '../../platform/emulator/fault-injector.js';
 import { startEmulator } from '../../platform/emulator/emulator-server.js';
 import { reportError } from './program.js';
+import { untilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 
 const int = (name: string) => integerArg(name, { min: 0 });
@@ -65,16 +66,7 @@ export function registerEmulatorCommand(program: Command): void {
           ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }),
           ...(opts.pageSize !== undefined && opts.pageSize > 0 && { pageSize: opts.pageSize }),
         });
-        // Handlers first, then the announcement: a signal right after the line must close cleanly.
-        const stopped = new Promise<void>((resolve) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        const stopped = untilSignal();
         process.stdout.write(`listening on ${emulator.url}\n`);
         await stopped;
         await emulator.close();

@@ -10,6 +10,7 @@ import { TaskAgentError } from '../../shared/errors.js';
 import { parseRedisUrl, redactRedisUrl } from '../queue/redis-connection.js';
 import { DEFAULT_QUEUE_NAME } from '../queue/queue-protocol.js';
 import { reportError } from './program.js';
+import { untilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 
 export function registerWorkerCommand(program: Command): void {
@@ -32,15 +33,7 @@ export function registerWorkerCommand(program: Command): void {
           onRun: (ctx) => process.stdout.write(`joined run ${ctx.runId} (project ${ctx.project.title})\n`),
           onRunDone: (d) => process.stdout.write(`left run ${d.runId}: ${d.chunks} chunks, ${d.tasks} tasks\n`),
         });
-        const stopped = new Promise<void>((done) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            done();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        const stopped = untilSignal();
         process.stdout.write(`worker ready on ${redactRedisUrl(o.queue)} queue ${o.queueName}\n`);
         await stopped;
         await worker.close();
