@@ -4,14 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { MAIN, ROOT, agent, cli } from '../helpers/cli.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MAIN, ROOT, agent, cli, lines, tmp } from '../helpers/cli.mjs';
 import { startRedis } from '../helpers/redis.mjs';
 import { makeProject, singleAgentWorkflow, stageCounts, tasksOf, labelledCount } from '../helpers/projects.mjs';
 
 /** A `task-agents worker` process; resolves once it printed its ready line. */
-function startWorker(module, url, args = []) {
+function startWorker(module, url, args = [], env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, 'worker', module, '--queue', url, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'worker', module, '--queue', url, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -52,6 +53,30 @@ test('two worker processes share a run: every task labelled and moved exactly on
     assert.ok(ran.every((n) => n > 0), `both workers ran chunks: ${ran}`);
   } finally {
     for (const w of workers) await w.stop();
+    await redis.stop();
+  }
+});
+
+test('a worker killed with SIGKILL mid-chunk: its chunk returns to the queue and another worker finishes it; every task moves once', async () => {
+  const redis = await startRedis();
+  const { dir } = makeProject(200, { workflow: singleAgentWorkflow().workflow });
+  const logA = join(tmp(), 'a.log');
+  const env = { TA_DELAY_MS: '20' };
+  const a = await startWorker(agent('slow-labels.mjs'), redis.url, ['--threads', '1', '--stall-ms', '1500'], { ...env, TA_LOG: logA });
+  const b = await startWorker(agent('slow-labels.mjs'), redis.url, ['--threads', '1', '--stall-ms', '1500'], env);
+  try {
+    const run = cli(['run', agent('slow-labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '100']);
+    for (let i = 0; i < 500 && lines(logA).length < 10; i++) await sleep(20);
+    a.child.kill('SIGKILL');
+    const r = await run;
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.deepEqual(r.json.stages[0].moved, { complete: 200 });
+    assert.equal(r.json.stages[0].skipped, 0);
+    assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 0, Complete: 200 });
+    assert.equal(labelledCount(dir), 200);
+    assert.ok(lines(logA).length >= 10, 'worker A ran tasks before it was killed');
+  } finally {
+    await b.stop();
     await redis.stop();
   }
 });

@@ -21,7 +21,8 @@ export function registerWorkerCommand(program: Command): void {
     .requiredOption('--queue <URL>', 'Redis URL (redis://host:port)')
     .option('--queue-name <NAME>', 'BullMQ queue name', DEFAULT_QUEUE_NAME)
     .option('--threads <N>', 'worker threads (default: number of cores)', integerArg('--threads'))
-    .action(async (agentModule: string, o: { queue: string; queueName: string; threads?: number }) => {
+    .option('--stall-ms <MS>', 'a dead worker\'s chunks return to the queue after this long (default 30000)', integerArg('--stall-ms'))
+    .action(async (agentModule: string, o: { queue: string; queueName: string; threads?: number; stallMs?: number }) => {
       try {
         if (!existsSync(resolve(agentModule))) throw new TaskAgentError('TA_AGENT_MODULE_NOT_FOUND', `agent module ${resolve(agentModule)} does not exist`);
         parseRedisUrl(o.queue); // a bad URL is a usage error before connecting
@@ -30,6 +31,7 @@ export function registerWorkerCommand(program: Command): void {
         const { QueueWorker } = await import('../queue/queue-worker.js');
         const worker = await QueueWorker.start({
           agentModule, url: o.queue, queueName: o.queueName, ...(o.threads !== undefined && { threads: o.threads }),
+          ...(o.stallMs !== undefined && { stallMs: Math.max(1000, o.stallMs) }),
           onRun: (ctx) => process.stdout.write(`joined run ${ctx.runId} (project ${ctx.project.title})\n`),
           onRunDone: (d) => process.stdout.write(`left run ${d.runId}: ${d.chunks} chunks, ${d.tasks} tasks\n`),
         });

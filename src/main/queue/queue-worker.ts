@@ -21,6 +21,11 @@ export interface QueueWorkerOptions {
   url: string;
   queueName: string;
   threads?: number;
+  /**
+   * How long a chunk stays locked to this process without a heartbeat (BullMQ lockDuration; default
+   * 30 s). If this process dies, its chunks go back to the queue after that long for another worker.
+   */
+  stallMs?: number;
   /** Called once per run this process joins. */
   onRun?: (ctx: QueueRunContext) => void;
   /** Called when this process leaves a run (idle, or closing), with what it ran of it. */
@@ -61,7 +66,10 @@ export class QueueWorker {
     this.#redis = new Redis(connection);
     this.#redis.on('error', () => undefined);
     // Two chunks per thread in flight, as the local run keeps (one running, one queued).
-    this.#worker = new Worker(options.queueName, (job) => this.#run(job), { connection, concurrency: this.#threads * 2 });
+    this.#worker = new Worker(options.queueName, (job) => this.#run(job), {
+      connection, concurrency: this.#threads * 2,
+      ...(options.stallMs !== undefined && { lockDuration: options.stallMs, stalledInterval: options.stallMs }),
+    });
     this.#worker.on('error', () => undefined);
     // Pools of runs that stopped sending work are closed after a minute.
     this.#sweep = setInterval(() => void this.#closeIdle(60_000), 15_000).unref();
