@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the benchmark cases against dist/ (build first: `npm run bench` does), prints one table,
 // writes bench/results/<iso-date>-<gitsha>.json and bench/results/decode-scaling.svg.
-// Usage: node bench/index.mjs [--quick] [--only runner,decode,e2e,encord]
+// Usage: node bench/index.mjs [--quick] [--only runner,decode,e2e,encord,queue]
 // Installs nothing. Exits 0 whether or not a goal is met; non-zero only when a case crashed.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, ffmpegAvailable, formatTable } from './common.mjs';
 
-const CASES = ['runner', 'decode', 'e2e', 'encord'];
+const CASES = ['runner', 'decode', 'e2e', 'encord', 'queue'];
 
 function parseArgs(argv) {
   const flags = { quick: false, only: CASES };
@@ -132,6 +132,10 @@ if (flags.only.includes('e2e')) {
 
 if (flags.only.includes('encord')) {
   await runCase('encord', async () => ({ rows: await (await import('./encord.mjs')).runEncordBench({ quick: flags.quick }) }));
+}
+
+if (flags.only.includes('queue')) {
+  await runCase('queue', async () => (await import('./queue.mjs')).runQueueBench({ quick: flags.quick }));
 }
 
 console.log(formatTable(rows));
