@@ -600,9 +600,7 @@ def main() -> int:
             return f"{len(children)} children, frame 1 = {children[1].name} ({len(r.content)} bytes)"
 
         @step("image sequence: storage item has a signed URL that downloads (agents download_asset)",
-              needs=("image group: list_label_rows_v2(include_images_data), initialise, label frame 1, save",),
-              known_gap="a local image sequence is stored as its frames, with no encoded video to sign; "
-                        "Encord signs the sequence's video, which encord-agents' download_asset fetches")
+              needs=("image group: list_label_rows_v2(include_images_data), initialise, label frame 1, save",))
         def _() -> str:
             seq = next((lr for lr in STATE["group_rows"] if lr.backing_item_uuid and lr.data_type.value == "video"), None)
             expect(seq is not None, "no image sequence row")

@@ -78,7 +78,8 @@ export async function provideMediaDep(init: WorkerInit, dep: AnyDep, ctx: TaskCo
   const isSequence = item.itemType === 'imageSequence';
   switch (dep.builtin) {
     case 'asset':
-      if (item.itemType === 'imageGroup' || item.itemType === 'group' || isSequence) throw unsupported('deps.asset()', item, title, 'single-file');
+      // A sequence's file is its encoded video (when it has one), as on Encord.
+      if (item.itemType === 'imageGroup' || item.itemType === 'group' || (isSequence && !item.url && !item.signedUrl)) throw unsupported('deps.asset()', item, title, 'single-file');
       return assetCopy(init.platform, item, title, scope);
     case 'singleFrame': {
       const dec = await getDecoder(init);

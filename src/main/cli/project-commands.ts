@@ -9,6 +9,7 @@ import { createDemoProject } from '../../platform/local/demo-project.js';
 import { createTwinProject } from '../../platform/local/twin-project.js';
 import { importPaths, type ImportAs } from '../../platform/local/import-files.js';
 import { defaultProber } from './media-prober.js';
+import { writeImageSequenceVideo } from '../../worker/decode/encode-sequence.js';
 import { demoMedia } from './demo-media.js';
 import { reportError } from './program.js';
 import { writeJson } from './output.js';
@@ -95,7 +96,7 @@ export function registerProjectCommands(program: Command): void {
         if (!['files', 'image-group', 'image-sequence'].includes(o.as)) {
           throw new TaskAgentError('TA_CFG_INVALID', `--as must be files, image-group or image-sequence, got "${o.as}"`);
         }
-        const r = await importPaths(p, paths, { as: o.as as ImportAs, probe: defaultProber });
+        const r = await importPaths(p, paths, { as: o.as as ImportAs, probe: defaultProber, encodeSequence: writeImageSequenceVideo });
         if (o.json) await writeJson(r);
         else {
           process.stdout.write(`imported ${r.imported.length} data unit(s)\n`);

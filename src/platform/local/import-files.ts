@@ -19,6 +19,9 @@ export type ImportAs = 'files' | 'image-group' | 'image-sequence';
 /** Reads media properties; throws for unreadable/corrupt files (the import records a warning). */
 export type MediaProber = (path: string, kind: 'image' | 'video' | 'audio') => Promise<ProbedMedia>;
 
+/** Encodes an image sequence's images into one video at `dest` (as Encord stores sequences). */
+export type SequenceEncoder = (images: string[], dest: string, opts: { width: number; height: number; fps: number }) => { codec: string; width: number; height: number };
+
 export interface ImportResult {
   imported: Array<{ title: string; dataHash: string; dataType: string }>;
   warnings: Array<{ path: string; warning: string }>;
@@ -35,7 +38,7 @@ function walk(dir: string): string[] {
   return out;
 }
 
-export async function importPaths(project: LocalProject, paths: string[], options: { as?: ImportAs; probe: MediaProber }): Promise<ImportResult> {
+export async function importPaths(project: LocalProject, paths: string[], options: { as?: ImportAs; probe: MediaProber; encodeSequence?: SequenceEncoder }): Promise<ImportResult> {
   const as = options.as ?? 'files';
   const result: ImportResult = { imported: [], warnings: [] };
   const units: NewDataUnit[] = [];
@@ -92,16 +95,25 @@ export async function importPaths(project: LocalProject, paths: string[], option
       }
       const first = children[0]!;
       const isGroup = as === 'image-group';
-      units.push({
-        title: basename(p),
-        dataType: isGroup ? 'IMG_GROUP' : 'VIDEO',
-        item: {
-          itemType: isGroup ? 'imageGroup' : 'imageSequence', name: basename(p), relPath: null,
-          mimeType: isGroup ? null : 'video/mp4', width: first.width ?? null, height: first.height ?? null,
-          frameCount: children.length, fps: isGroup ? null : 1, duration: isGroup ? null : children.length,
-        },
-        children,
-      });
+      const item: NewStorageItem = {
+        itemType: isGroup ? 'imageGroup' : 'imageSequence', name: basename(p), relPath: null,
+        mimeType: isGroup ? null : 'video/mp4', width: first.width ?? null, height: first.height ?? null,
+        frameCount: children.length, fps: isGroup ? null : 1, duration: isGroup ? null : children.length,
+      };
+      // A sequence is also one video, as Encord stores it (its file is what a signed URL and
+      // deps.asset() give); the frames stay as children, decoded exactly by deps.videoFrames().
+      if (!isGroup && options.encodeSequence && first.width && first.height) {
+        const dest = join(project.mediaDir, batchDir, `${basename(p)}.mp4`);
+        try {
+          const v = options.encodeSequence(images.filter((_, i) => children[i]?.width), dest, { width: first.width, height: first.height, fps: 1 });
+          Object.assign(item, { relPath: relativeMediaPath(project.mediaDir, dest), codec: v.codec, fileSize: statSync(dest).size });
+        } catch (e) {
+          const warning = `could not encode the sequence's video: ${e instanceof Error ? e.message : String(e)}`;
+          item.importWarning = warning;
+          result.warnings.push({ path: p, warning });
+        }
+      }
+      units.push({ title: basename(p), dataType: isGroup ? 'IMG_GROUP' : 'VIDEO', item, children });
       continue;
     }
     for (const f of st.isDirectory() ? walk(p) : [p]) {

@@ -50,14 +50,15 @@ export function drawDemoFrame(width: number, height: number, t: number, seed = 0
 }
 
 /**
- * Encodes a synthetic clip (`frames` pictures at `fps`) to `path` (mp4 unless the extension says
- * otherwise) with the first available encoder (see `demoVideoEncoder`). Returns the encoder used.
+ * Encodes `frames` RGB24 pictures (`frameAt(i)`, width × height × 3 bytes each) at `fps` to `path`
+ * (mp4 unless the extension says otherwise) with the first available encoder (see
+ * `demoVideoEncoder`). Sizes are rounded down to even numbers (4:2:0); `frameAt` must produce
+ * pictures of the rounded size. Returns the encoder used.
  */
-export function writeDemoVideo(path: string, opts: { width: number; height: number; frames: number; fps: number; seed?: number; encoder?: string }): string {
+export function writeVideo(path: string, opts: { width: number; height: number; frames: number; fps: number; encoder?: string; frameAt: (i: number, width: number, height: number) => Buffer }): string {
   const { lib, api, C } = loadNodeAvSync();
   const codec = opts.encoder ?? demoVideoEncoder();
   if (!codec) throw new Error('node-av has no video encoder');
-  // Encoders need even sizes for 4:2:0.
   const width = opts.width & ~1;
   const height = opts.height & ~1;
   const tb = new lib.Rational(1, Math.round(opts.fps));
@@ -72,7 +73,7 @@ export function writeDemoVideo(path: string, opts: { width: number; height: numb
     for (let i = 0; i <= opts.frames; i++) {
       let frame: import('node-av/lib').Frame | null = null;
       if (i < opts.frames) {
-        frame = lib.Frame.fromVideoBuffer(drawDemoFrame(width, height, i, opts.seed ?? 0), { width, height, format: C.AV_PIX_FMT_RGB24, timeBase: tb });
+        frame = lib.Frame.fromVideoBuffer(opts.frameAt(i, width, height), { width, height, format: C.AV_PIX_FMT_RGB24, timeBase: tb });
         frame.pts = BigInt(i);
       }
       for (const p of enc.encodeAllSync(frame)) mux.writePacketSync(p, si);
@@ -83,6 +84,11 @@ export function writeDemoVideo(path: string, opts: { width: number; height: numb
     enc.close();
   }
   return codec;
+}
+
+/** Encodes a synthetic clip (`frames` pictures of the demo scene at `fps`) to `path`. Returns the encoder used. */
+export function writeDemoVideo(path: string, opts: { width: number; height: number; frames: number; fps: number; seed?: number; encoder?: string }): string {
+  return writeVideo(path, { ...opts, frameAt: (i, w, h) => drawDemoFrame(w, h, i, opts.seed ?? 0) });
 }
 
 /** Writes a synthetic still (JPEG or PNG by extension, default JPEG). */
