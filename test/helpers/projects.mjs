@@ -1,8 +1,9 @@
 // Builds local test projects through the public testing helpers (dist/testing.js).
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { createTestProject, LocalProject } from '../../dist/testing.js';
-import { tmp } from './cli.mjs';
+import { cli, tmp } from './cli.mjs';
 
 /** START-less Encord-style workflow: AGENT "Agent 1" --complete--> DONE "Complete" (+ a human stage). */
 export function singleAgentWorkflow() {
@@ -66,4 +67,19 @@ export function labelRowsOf(dir) {
 /** How many label rows carry at least one classification. */
 export function labelledCount(dir) {
   return labelRowsOf(dir).filter((r) => Object.keys(r.classification_answers).length > 0).length;
+}
+
+/**
+ * A project with the single-agent workflow made through the CLI, then `project import` of `paths`
+ * (extra import flags in `importArgs`): { dir, projectHash, imported } (the import's JSON result).
+ */
+export async function importedProject(paths, importArgs = []) {
+  const dir = join(tmp(), 'p');
+  const wf = join(tmp(), 'wf.json');
+  writeFileSync(wf, JSON.stringify(singleAgentWorkflow().workflow));
+  const init = await cli(['project', 'init', dir, '--workflow', wf, '--json']);
+  if (init.code !== 0) throw new Error(`project init failed: ${init.stderr}`);
+  const imp = await cli(['project', 'import', dir, ...paths, ...importArgs, '--json']);
+  if (imp.code !== 0) throw new Error(`project import failed: ${imp.stderr}`);
+  return { dir, projectHash: init.json.projectHash, imported: imp.json };
 }

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agent, cli, lines, tmp } from '../helpers/cli.mjs';
 import { makeKey, startEmulator } from '../helpers/emulator.mjs';
-import { singleAgentWorkflow, stageCounts } from '../helpers/projects.mjs';
+import { importedProject, stageCounts } from '../helpers/projects.mjs';
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 const FILES = ['a.mp4', 'b.png', 'c.txt', 'd.mp4', 'e.png', 'f.txt'];
@@ -25,18 +25,6 @@ before(() => {
   writeFileSync(join(src, 'c.txt'), 'some text');
   writeFileSync(join(src, 'f.txt'), 'x'.repeat(200_000));
 });
-
-async function importedProject() {
-  const dir = join(tmp(), 'p');
-  const wf = join(tmp(), 'wf.json');
-  writeFileSync(wf, JSON.stringify(singleAgentWorkflow().workflow));
-  let r = await cli(['project', 'init', dir, '--workflow', wf, '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  const projectHash = r.json.projectHash;
-  r = await cli(['project', 'import', dir, ...FILES.map((f) => join(src, f)), '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  return { dir, projectHash };
-}
 
 /** Runs the asset-sha agent against an emulator with `emuArgs`; returns the run, the emulator stats and the agent's sha lines. */
 async function runThroughEmulator(p, emuArgs, env = {}) {
@@ -54,7 +42,7 @@ async function runThroughEmulator(p, emuArgs, env = {}) {
 }
 
 test('a signed URL that expired while the task waited is re-signed once by the worker, and the bytes are the file\'s', async () => {
-  const p = await importedProject();
+  const p = await importedProject(FILES.map((f) => join(src, f)));
   const { r, stats, shas } = await runThroughEmulator(p, ['--url-ttl-ms', '1500'], { TA_SLEEP_MS: '2500' });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.deepEqual(r.json.stages[0].moved, { complete: FILES.length });
@@ -65,7 +53,7 @@ test('a signed URL that expired while the task waited is re-signed once by the w
 });
 
 test('media-host faults (5xx, resets) are retried: every task downloads its exact bytes and moves once', async () => {
-  const p = await importedProject();
+  const p = await importedProject(FILES.map((f) => join(src, f)));
   const { r, stats, shas } = await runThroughEmulator(p, ['--faults', '500:0.15,503:0.1,reset:0.1', '--fault-seed', '11']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.deepEqual(r.json.stages[0].moved, { complete: FILES.length });
@@ -76,7 +64,7 @@ test('media-host faults (5xx, resets) are retried: every task downloads its exac
 });
 
 test('a download that keeps failing fails only its task, with TA_MEDIA_DOWNLOAD_FAILED; no URL token or key in the output', async () => {
-  const p = await importedProject();
+  const p = await importedProject(FILES.map((f) => join(src, f)));
   const gone = readdirSync(join(p.dir, 'media'), { recursive: true }).find((f) => String(f).endsWith('c.txt'));
   unlinkSync(join(p.dir, 'media', String(gone)));
   const { r, key } = await runThroughEmulator(p, []);

@@ -5,12 +5,12 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalProject } from '../../dist/testing.js';
 import { agent, cli, lines, tmp } from '../helpers/cli.mjs';
 import { makeKey, startEmulator } from '../helpers/emulator.mjs';
-import { singleAgentWorkflow } from '../helpers/projects.mjs';
+import { importedProject } from '../helpers/projects.mjs';
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 let seq;
@@ -25,18 +25,11 @@ before(() => {
 });
 
 async function sequenceProject() {
-  const dir = join(tmp(), 'p');
-  const wf = join(tmp(), 'wf.json');
-  writeFileSync(wf, JSON.stringify(singleAgentWorkflow().workflow));
-  let r = await cli(['project', 'init', dir, '--workflow', wf, '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  const projectHash = r.json.projectHash;
-  r = await cli(['project', 'import', dir, seq, '--as', 'image-sequence', '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.json.warnings, []);
+  const { dir, projectHash, imported } = await importedProject([seq], ['--as', 'image-sequence']);
+  assert.deepEqual(imported.warnings, []);
   const p = LocalProject.open(dir);
   try {
-    const [meta] = p.listLabelRowMetadata([r.json.imported[0].dataHash]);
+    const [meta] = p.listLabelRowMetadata([imported.imported[0].dataHash]);
     const [item] = p.getStorageItems([meta.backingItemUuid]);
     return { dir, projectHash, item, video: join(dir, 'media', item.url) };
   } finally {
