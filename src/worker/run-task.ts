@@ -8,6 +8,7 @@ import type { TaskOutcome, TaskPayload } from '../shared/protocol.js';
 import type { ProjectInfo, WorkflowStage } from '../shared/types.js';
 import type { AnyDep } from '../deps/define.js';
 import type { StageRegistration } from '../agent/runner.js';
+import { resolvePathway } from '../shared/workflow.js';
 import { TaskScope } from './task-scope.js';
 import { AttemptContext, TaskAbort } from './task-context.js';
 import type { BuiltinProvider } from './task-scope.js';
@@ -119,17 +120,4 @@ export function interpretReturn(result: unknown, stage: StageRuntime['stage']): 
     decision.labelRow = lr.toJSON() as Decision['labelRow'];
   }
   return decision;
-}
-
-function resolvePathway(value: string, stage: StageRuntime['stage']): { uuid: string; title: string } {
-  const p = stage.pathways;
-  const byUuid = p.find((x) => x.uuid === value);
-  if (byUuid) return { uuid: byUuid.uuid, title: byUuid.title };
-  const exact = p.find((x) => x.title === value);
-  if (exact) return { uuid: exact.uuid, title: exact.title };
-  const loose = p.filter((x) => x.title.toLowerCase() === value.toLowerCase());
-  if (loose.length === 1) return { uuid: loose[0]!.uuid, title: loose[0]!.title };
-  throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway "${value}"`, {
-    hint: `valid pathways: ${p.map((x) => `"${x.title}" (${x.uuid})`).join(', ')}`,
-  });
 }

@@ -13,7 +13,7 @@ import type { TwinSpec, TwinWrites, WorkerInit } from '../shared/protocol.js';
 import type { LabelRowJson, LabelRowMetadata, ProjectInfo, TaskRecord } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
 import type { Twin } from '../deps/builtins.js';
-import { findStage } from '../shared/workflow.js';
+import { findStage, resolvePathway } from '../shared/workflow.js';
 import { otherPlatform } from './worker-platforms.js';
 
 interface TwinProject {
@@ -127,14 +127,8 @@ function makeTwin(project: TwinProject, ref: string, record: TwinRecord, writes:
     },
     async proceed(pathway: string) {
       if (!task) throw new TaskAgentError('TA_CFG_INVALID', `the twin of "${title}" has no task`, { hint: 'use deps.twinLabelRow({ ..., includeTask: true })' });
-      const stage = findStage(project.info.workflow.stages, task.stage.uuid);
-      const pathways = stage?.pathways ?? [];
-      const p = pathways.find((x) => x.uuid === pathway) ?? pathways.find((x) => x.title.toLowerCase() === pathway.toLowerCase());
-      if (!p) {
-        throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `twin stage "${task.stage.title}" has no pathway "${pathway}"`, {
-          hint: `valid pathways: ${pathways.map((x) => `"${x.title}"`).join(', ') || 'none'}`,
-        });
-      }
+      // Named as the run's own pathways are (UUID, exact title, unique case-insensitive title).
+      const p = resolvePathway(pathway, findStage(project.info.workflow.stages, task.stage.uuid) ?? { title: task.stage.title, pathways: [] });
       if (writes.proceeds.some((w) => w.twinProject === ref && w.taskUuid === task.uuid)) {
         throw new TaskAgentError('TA_AGENT_BAD_RETURN', `the twin task of "${title}" was already proceeded in this attempt`);
       }
