@@ -2,11 +2,11 @@
 import { existsSync } from 'node:fs';
 import type { Platform } from '../platform/platform.js';
 import { LocalPlatform } from '../platform/local/local-platform.js';
+import { isProjectHash } from '../shared/project-hash.js';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
+/** An Encord project UUID, unless a directory of that name exists (then it is a local project). */
 export function isProjectUuid(project: string): boolean {
-  return UUID_RE.test(project) && !existsSync(project);
+  return isProjectHash(project) && !existsSync(project);
 }
 
 export async function openPlatform(project: string): Promise<Platform> {

@@ -8,13 +8,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TaskAgentError } from '../shared/errors.js';
+import { isProjectHash } from '../shared/project-hash.js';
 import type { Platform, PlatformDescriptor } from './platform.js';
 import { LocalPlatform } from './local/local-platform.js';
 import { LocalProject } from './local/local-project.js';
 import { EncordPlatform } from './encord/encord-platform.js';
 import { retryOverrides } from './encord/retry-overrides.js';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function openDescriptor(d: PlatformDescriptor): Platform {
   return d.kind === 'local' ? new LocalPlatform(d.dir) : new EncordPlatform(d, { http: { retry: retryOverrides() } });
@@ -26,10 +25,10 @@ export function openDescriptor(d: PlatformDescriptor): Platform {
  */
 export function otherProject(base: PlatformDescriptor, ref: string): PlatformDescriptor {
   if (base.kind === 'encord') {
-    if (!UUID_RE.test(ref)) throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `"${ref}" is not an Encord project hash`, { hint: 'pass the project UUID shown in the Encord app' });
+    if (!isProjectHash(ref)) throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `"${ref}" is not an Encord project hash`, { hint: 'pass the project UUID shown in the Encord app' });
     return { ...base, projectHash: ref.toLowerCase() };
   }
-  if (!UUID_RE.test(ref) || LocalProject.exists(ref)) {
+  if (!isProjectHash(ref) || LocalProject.exists(ref)) {
     if (!LocalProject.exists(ref)) throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${resolve(ref)}`, { hint: 'pass a project directory, or the projectHash of a project next to the run\'s project' });
     return { kind: 'local', dir: resolve(ref) };
   }
