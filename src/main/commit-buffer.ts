@@ -186,17 +186,10 @@ export class CommitBuffer implements Commits {
         }
       }
     }
-    const proceeds = withTwins.flatMap((owner) => owner.entry.twinWrites!.proceeds.map((proceed) => ({ owner, proceed }))).filter((x) => !x.owner.failed);
-    for (const [key, list] of groupBy(proceeds, (x) => `${x.proceed.twinProject}\n${x.proceed.stageUuid}`)) {
-      const [ref, stageUuid] = key.split('\n') as [string, string];
-      for (const part of chunks(list, this.limits.proceeds)) {
-        try {
-          const r = await this.#twin(ref).proceedTasks(stageUuid, part.map(({ proceed }) => ({ taskUuid: proceed.taskUuid, pathwayUuid: proceed.pathwayUuid })));
-          const skipped = new Set(r.skipped);
-          for (const { owner, proceed } of part) counts.get(owner)![skipped.has(proceed.taskUuid) ? 'skipped' : 'moved']++;
-        } catch (e) {
-          this.#fail(part.map((x) => x.owner), e, `moving twin tasks in ${ref}`);
-        }
+    const proceeds = withTwins.flatMap((owner) => owner.entry.twinWrites!.proceeds.map((proceed) => ({ owner, ...proceed }))).filter((x) => !x.owner.failed);
+    for (const [ref, ofProject] of groupBy(proceeds, (x) => x.twinProject)) {
+      for (const [stageUuid, moves] of groupBy(ofProject, (x) => x.stageUuid)) {
+        await this.#proceedInBundles(this.#twin(ref), stageUuid, moves, (x, skipped) => counts.get(x.owner)![skipped ? 'skipped' : 'moved']++, `moving twin tasks in ${ref}`);
       }
     }
     for (const [owner, c] of counts) if (c.saved + c.moved + c.skipped > 0) this.listener.twins?.(owner.entry, c);
@@ -209,26 +202,28 @@ export class CommitBuffer implements Commits {
 
   async #write(batch: Pending[]): Promise<void> {
     await this.#writeExtras(batch.filter((p) => !p.extrasWritten));
-    const byStage = new Map<string, Pending[]>();
+    const moves: Array<{ owner: Pending; taskUuid: string; pathwayUuid: string }> = [];
     for (const p of batch) {
       if (p.failed) continue;
-      if (!p.entry.pathway) {
-        this.listener.stayed(p.entry);
-        continue;
-      }
-      const list = byStage.get(p.entry.stageUuid) ?? [];
-      list.push(p);
-      byStage.set(p.entry.stageUuid, list);
+      if (p.entry.pathway) moves.push({ owner: p, taskUuid: p.entry.taskUuid, pathwayUuid: p.entry.pathway.uuid });
+      else this.listener.stayed(p.entry);
     }
-    for (const [stageUuid, entries] of byStage) {
-      for (const part of chunks(entries, this.limits.proceeds)) {
-        try {
-          const r = await this.platform.proceedTasks(stageUuid, part.map(({ entry: e }) => ({ taskUuid: e.taskUuid, pathwayUuid: e.pathway!.uuid })));
-          const skipped = new Set(r.skipped);
-          for (const { entry: e } of part) (skipped.has(e.taskUuid) ? this.listener.skipped(e) : this.listener.moved(e));
-        } catch (e) {
-          this.#fail(part, e, 'proceeding tasks');
-        }
+    for (const [stageUuid, ofStage] of groupBy(moves, (x) => x.owner.entry.stageUuid)) {
+      await this.#proceedInBundles(this.platform, stageUuid, ofStage, (x, skipped) => (skipped ? this.listener.skipped(x.owner.entry) : this.listener.moved(x.owner.entry)), 'proceeding tasks');
+    }
+  }
+
+  /** Proceeds out of one stage in bundles of `limits.proceeds`; a failed bundle fails its owners. */
+  async #proceedInBundles<T extends { owner: Pending; taskUuid: string; pathwayUuid: string }>(
+    platform: Platform, stageUuid: string, moves: T[], done: (move: T, skipped: boolean) => void, what: string,
+  ): Promise<void> {
+    for (const part of chunks(moves, this.limits.proceeds)) {
+      try {
+        const r = await platform.proceedTasks(stageUuid, part.map((m) => ({ taskUuid: m.taskUuid, pathwayUuid: m.pathwayUuid })));
+        const skipped = new Set(r.skipped);
+        for (const m of part) done(m, skipped.has(m.taskUuid));
+      } catch (e) {
+        this.#fail(part.map((m) => m.owner), e, what);
       }
     }
   }
