@@ -40,7 +40,7 @@ export async function startWarm(agentUrl: string, flags: ResolvedRunOptions): Pr
     await platform.close();
     return null;
   }
-  const init = baseInit(agentUrl, flags, project, platform);
+  const init = baseInit(agentUrl, flags, project, platform.descriptor);
   const pool = new WorkerPool(init, flags.threads);
   const shape = poolShape(flags);
   return {

@@ -6,16 +6,20 @@ import { availableParallelism } from 'node:os';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
 import { PROTOCOL_VERSION, type AgentManifest, type WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
-import type { Platform } from '../platform/platform.js';
+import type { PlatformDescriptor } from '../platform/platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
 import type { WorkerPool } from './worker-pool.js';
 
-export function baseInit(agentUrl: string, options: ResolvedRunOptions, project: ProjectInfo | null, platform: Platform | null): WorkerInit {
+/** The run settings a pool is built from: run options, or a queue run's context. */
+export type PoolSettings = Pick<ResolvedRunOptions, 'threads' | 'numRetries' | 'taskTimeoutMs' | 'concurrency' | 'decoder'>;
+
+/** A pool's WorkerInit; without project and platform for the preflight worker, which only reports the manifest. */
+export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo | null, platform: PlatformDescriptor | null): WorkerInit {
   return {
     protocol: PROTOCOL_VERSION,
     agentModuleUrl: agentUrl,
     project: project as ProjectInfo,
-    platform: platform ? platform.descriptor : { kind: 'local', dir: '' },
+    platform: platform ?? { kind: 'local', dir: '' },
     numRetries: options.numRetries,
     taskTimeoutMs: options.taskTimeoutMs,
     concurrency: options.concurrency,

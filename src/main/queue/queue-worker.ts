@@ -9,10 +9,11 @@ import { Redis } from 'ioredis';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { TaskAgentError, deserializeError } from '../../shared/errors.js';
-import { PROTOCOL_VERSION, type RunChunkResponse, type WorkerInit } from '../../shared/protocol.js';
+import { TaskAgentError } from '../../shared/errors.js';
+import type { RunChunkResponse } from '../../shared/protocol.js';
 import { loadEncordKey } from '../../platform/encord/credentials.js';
 import { WorkerPool } from '../worker-pool.js';
+import { baseInit, readManifest } from '../worker-init.js';
 import { connectOnce, parseRedisUrl } from './redis-connection.js';
 import { runContextKey, workerDescriptor, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
 
@@ -97,18 +98,7 @@ export class QueueWorker {
     const ctx = JSON.parse(raw) as QueueRunContext;
     const again = this.#pools.get(runId);
     if (again) return again;
-    const init: WorkerInit = {
-      protocol: PROTOCOL_VERSION,
-      agentModuleUrl: this.#moduleUrl,
-      project: ctx.project,
-      platform: workerDescriptor(ctx.platform, () => loadEncordKey().keyText),
-      numRetries: ctx.numRetries,
-      taskTimeoutMs: ctx.taskTimeoutMs,
-      concurrency: ctx.concurrency,
-      decoder: ctx.decoder,
-      decoderThreads: Math.max(1, Math.floor(availableParallelism() / this.#threads)),
-      abortFlag: new SharedArrayBuffer(4),
-    };
+    const init = baseInit(this.#moduleUrl, { ...ctx, threads: this.#threads }, ctx.project, workerDescriptor(ctx.platform, () => loadEncordKey().keyText));
     const pool = new WorkerPool(init, this.#threads);
     const rp: RunPool = { runId, pool, lastUsed: Date.now(), ready: this.#checkModule(pool, ctx), chunks: 0, tasks: 0 };
     this.#pools.set(runId, rp);
@@ -122,9 +112,7 @@ export class QueueWorker {
 
   /** The module this worker runs must register the run's stages, in the same order. */
   async #checkModule(pool: WorkerPool, ctx: QueueRunContext): Promise<void> {
-    const r = await pool.manifest();
-    if (r.error) throw deserializeError(r.error);
-    const refs = r.manifest!.stages.map((s) => s.ref);
+    const refs = (await readManifest(pool)).stages.map((s) => s.ref);
     if (JSON.stringify(refs) !== JSON.stringify(ctx.stageRefs)) {
       throw new TaskAgentError('TA_CFG_INVALID', `this worker's agent module registers stages ${JSON.stringify(refs)}, the run's registers ${JSON.stringify(ctx.stageRefs)}`, {
         hint: 'start `task-agents worker` with the same agent module as the run',
