@@ -26,7 +26,7 @@ import { createProgress } from './progress.js';
 import { CommitBuffer, type CommitListener, type Commits } from './commit-buffer.js';
 import { DryRunCommits } from './dry-run-commits.js';
 import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
-import { checkTwinProjects, warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
+import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 
 export interface ExecuteInput extends Partial<RunOptions> {
   agentModule: string;
@@ -110,9 +110,9 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
   try {
     const project = reuse?.init.project ?? (await platform.getProject());
     const stages = resolveStages(manifest, project);
-    await checkTwinProjects(stages, platform);
+    await twins.check(stages);
     warnDeprecatedDeps(stages);
-    init = reuse?.init ?? baseInit(agentUrl, options, project, platform);
+    init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor);
     if (options.queue) {
       // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
       if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);

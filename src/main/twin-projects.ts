@@ -6,27 +6,7 @@
  */
 import { TaskAgentError } from '../shared/errors.js';
 import type { Platform, PlatformCallCounts, PlatformDescriptor } from '../platform/platform.js';
-import { openDescriptor, otherProject } from '../platform/open-descriptor.js';
 import type { ResolvedStage } from './stage-pass.js';
-
-/** @throws TaskAgentError TA_TWIN_PROJECT_UNAVAILABLE */
-export async function checkTwinProjects(stages: ResolvedStage[], platform: Platform): Promise<void> {
-  const firstUse = new Map<string, string>();
-  for (const s of stages) for (const t of s.manifest.twins) if (!firstUse.has(t.twinProject)) firstUse.set(t.twinProject, s.stage.title);
-  for (const [ref, stage] of firstUse) {
-    let twin: Platform | undefined;
-    try {
-      twin = openDescriptor(otherProject(platform.descriptor, ref));
-      await twin.getProject();
-    } catch (e) {
-      throw new TaskAgentError('TA_TWIN_PROJECT_UNAVAILABLE', `stage "${stage}": twin project ${ref} cannot be read: ${e instanceof Error ? e.message : String(e)}`, {
-        hint: 'check the project hash (locally: the directory) and that your key has access to it', cause: e,
-      });
-    } finally {
-      await twin?.close();
-    }
-  }
-}
 
 /** One stderr line per stage that uses a deprecated dependency. */
 export function warnDeprecatedDeps(stages: ResolvedStage[]): void {
@@ -37,9 +17,11 @@ export function warnDeprecatedDeps(stages: ResolvedStage[]): void {
   }
 }
 
-/** The main thread's handles on twin projects, opened on first write and closed after the run. */
+/** The main thread's handles on twin projects: opened by the check before the run, used by the commit buffer, closed after the run. */
 export class TwinPlatforms {
   readonly #open = new Map<string, Platform>();
+  /** Loaded by check() when a stage reads twins: runs without twins never load the platform clients. */
+  #opener: ((ref: string) => Platform) | undefined;
 
   constructor(private readonly base: PlatformDescriptor) {}
 
@@ -47,11 +29,34 @@ export class TwinPlatforms {
   readonly platform = (ref: string): Platform => {
     let p = this.#open.get(ref);
     if (!p) {
-      p = openDescriptor(otherProject(this.base, ref));
+      if (!this.#opener) throw new TaskAgentError('TA_INTERNAL', `twin project ${ref} was not checked before the run`);
+      p = this.#opener(ref);
       this.#open.set(ref, p);
     }
     return p;
   };
+
+  /**
+   * Opens every twin project the stages read and reads it once; the handles stay open for the
+   * run's twin writes.
+   * @throws TaskAgentError TA_TWIN_PROJECT_UNAVAILABLE
+   */
+  async check(stages: ResolvedStage[]): Promise<void> {
+    const firstUse = new Map<string, string>();
+    for (const s of stages) for (const t of s.manifest.twins) if (!firstUse.has(t.twinProject)) firstUse.set(t.twinProject, s.stage.title);
+    if (firstUse.size === 0) return;
+    const { openDescriptor, otherProject } = await import('../platform/open-descriptor.js');
+    this.#opener = (ref) => openDescriptor(otherProject(this.base, ref));
+    for (const [ref, stage] of firstUse) {
+      try {
+        await this.platform(ref).getProject();
+      } catch (e) {
+        throw new TaskAgentError('TA_TWIN_PROJECT_UNAVAILABLE', `stage "${stage}": twin project ${ref} cannot be read: ${e instanceof Error ? e.message : String(e)}`, {
+          hint: 'check the project hash (locally: the directory) and that your key has access to it', cause: e,
+        });
+      }
+    }
+  }
 
   /** Operation counts on twin projects, as `twin.<operation>`. */
   callCounts(): PlatformCallCounts {
