@@ -12,6 +12,7 @@ import type { StorageItem } from '../shared/types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
 import { MEDIA_DIR, suffixForMime } from '../platform/local/media-types.js';
 import type { TaskScope } from './task-scope.js';
+import type { EncordPlatform } from '../platform/encord/encord-platform.js';
 
 let tempRoot: string | undefined;
 function tempDir(): string {
@@ -37,11 +38,11 @@ export async function mediaFile(platform: PlatformDescriptor, item: StorageItem,
   const dest = join(dir, `asset${suffixOf(item)}`);
   try {
     // The URL was signed when the batch was fetched; a long queue can outlive it, so an expired
-    // one is re-signed once through this worker's own platform handle.
-    // Loaded on first download: local runs never load the HTTP stack into their workers.
-    const [{ downloadMedia }, { platformFor }] = await Promise.all([import('../platform/encord/media-download.js'), import('./worker-platforms.js')]);
-    const refresh = async () => (await platformFor(platform).getStorageItems([item.uuid], { signUrls: true }))[0]?.signedUrl ?? null;
-    await downloadMedia(item.signedUrl, dest, { refresh });
+    // one is re-signed once through this worker's own platform handle. Loaded on first download:
+    // local runs never load the HTTP stack into their workers.
+    const { platformFor } = await import('./worker-platforms.js');
+    const encord = platformFor(platform) as EncordPlatform; // this branch is for Encord descriptors only
+    await encord.downloadMedia(item.signedUrl, dest, { refresh: encord.signedUrlRefresher(item) });
   } catch (cause) {
     // The cause's message names the URL without its query (the signature never leaves).
     const why = cause instanceof Error ? `: ${cause.message}` : '';
