@@ -69,12 +69,21 @@ export class WorkerPool implements ChunkRunner {
 
   /** Runs every worker's worker-scoped teardown exactly once (see entry.ts `disposeWorker`). */
   async disposeWorkers(): Promise<void> {
+    await this.#onEachThread('disposeWorker');
+  }
+
+  /** Calls entry.ts `name` once on every thread (a barrier in the worker spreads the calls). */
+  async #onEachThread(name: 'disposeWorker' | 'loaded'): Promise<void> {
     const counter = new SharedArrayBuffer(4);
     const threads = this.#pool.threads.length;
-    await Promise.allSettled(Array.from({ length: threads }, () => this.#pool.run({ counter, threads }, { name: 'disposeWorker' })));
+    await Promise.allSettled(Array.from({ length: threads }, () => this.#pool.run({ counter, threads }, { name })));
   }
 
   async destroy(): Promise<void> {
+    // A worker terminated while its module graph still instantiates aborts the whole process on
+    // Node 20 (v8 "IsGraphAsync" fatal), e.g. a broken agent module failing fast in one thread
+    // while the others still load it: let every thread finish loading first.
+    await this.#onEachThread('loaded');
     await this.#pool.destroy();
   }
 }

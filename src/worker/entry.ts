@@ -97,16 +97,31 @@ async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
   return { outcomes };
 }
 
+export interface Barrier {
+  counter: SharedArrayBuffer;
+  threads: number;
+}
+
 /**
- * Disposes this worker's worker-scoped dependencies. The pool calls it once per thread through a
- * barrier (every call waits until all threads hold one), so each thread gets exactly one call.
+ * Resolves once every thread holds a call of the same barrier (or after 5 s), so a pool that sends
+ * one call per thread reaches each thread exactly once.
  */
-export async function disposeWorker(barrier: { counter: SharedArrayBuffer; threads: number }): Promise<number> {
+async function meet(barrier: Barrier): Promise<void> {
   const c = new Int32Array(barrier.counter);
   Atomics.add(c, 0, 1);
   const deadline = Date.now() + 5000;
   while (Atomics.load(c, 0) < barrier.threads && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+/** Disposes this worker's worker-scoped dependencies (once per thread, through a barrier). */
+export async function disposeWorker(barrier: Barrier): Promise<number> {
+  await meet(barrier);
   return disposeWorkerScope();
+}
+
+/** Answers once this thread has finished loading (the pool waits for every thread before it terminates them). */
+export async function loaded(barrier: Barrier): Promise<void> {
+  await meet(barrier);
 }
