@@ -20,6 +20,12 @@ export interface RunOptions {
   maxTasksPerStage?: number;
   /** Per-attempt timeout of an agent, in ms; 0 = none. @default 0 */
   taskTimeoutMs: number;
+  /**
+   * Platform retries in reserve for the run (transient faults of its page, prefetch and commit
+   * requests: 429, 5xx, resets); each answered request earns half a retry back, up to this many.
+   * 0 = no retries. @default 100
+   */
+  retryBudget: number;
   /** Frame decoder backend. @default 'auto' */
   decoder: 'auto' | 'beamcoder' | 'node-av';
   /** Progress bars and human output. */
@@ -54,6 +60,17 @@ export interface TaskFailure {
   hint?: string;
 }
 
+/** A failure not tied to one task: a stage's task listing (or a pass) failed, so its remaining tasks were not reached. */
+export interface RunError {
+  /** Stage title. */
+  stage: string;
+  /** Pass number (1-based; > 1 with --refresh-every). */
+  pass: number;
+  code: SerializedError['code'];
+  message: string;
+  hint?: string;
+}
+
 /** What an agent decided for one task (dry runs): what would have been written. */
 export interface TaskDecision {
   taskUuid: string;
@@ -74,6 +91,8 @@ export interface RunSummary {
   interrupted: boolean;
   stages: StageSummary[];
   failures: TaskFailure[];
+  /** Failures not tied to one task (a stage's listing failed after the retry budget); the tasks not reached stay for the next run or pass. */
+  errors: RunError[];
   /** Platform operations (requests for HTTP platforms) by name. */
   calls: Record<string, number>;
   /** Dry runs: nothing was written; `moved` counts what would have moved. */

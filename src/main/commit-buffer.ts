@@ -6,13 +6,16 @@
  * one action post (not three). Twin-project writes (deps.twinLabelRow's save / proceed) are
  * bundled the same way and land first, per twin project. A task whose twin write, save or priority
  * failed is not moved. Writes run one at a time, in order, so a task's save always lands before
- * its proceed.
+ * its proceed. A bundle the platform rejects as a whole (a 4xx such as 413 or 400: one bad row
+ * among 100) is split in halves and each half re-sent, down to the one entry at fault, so only
+ * that task fails and the others are written in the same run.
  * Invariant: every added entry ends in exactly one callback (moved, stayed, skipped or failed).
  */
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
 import type { LabelRowJson } from '../shared/types.js';
 import type { TwinWrites } from '../shared/protocol.js';
 import type { Platform } from '../platform/platform.js';
+import { isRejectedRequest } from '../platform/rejected-request.js';
 
 export interface CommitEntry {
   taskUuid: string;
@@ -145,28 +148,39 @@ export class CommitBuffer implements Commits {
 
   #fail(entries: Pending[], e: unknown, what: string): void {
     const s = serializeError(e instanceof TaskAgentError ? e : new TaskAgentError('TA_COMMIT_FAILED', `${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }), 'TA_COMMIT_FAILED');
+    // A full or failing local disk keeps its own code: its hint says what to do.
+    const code = s.code === 'TA_PLATFORM_STORAGE_FULL' || s.code === 'TA_PLATFORM_STORAGE_FAILED' ? s.code : 'TA_COMMIT_FAILED';
     for (const x of entries) {
       if (x.failed) continue;
       x.failed = true;
-      this.listener.failed(x.entry, { ...s, code: 'TA_COMMIT_FAILED' });
+      this.listener.failed(x.entry, { ...s, code });
+    }
+  }
+
+  /**
+   * Writes `items` as one bundle; a bundle rejected as a whole is split in halves, recursively,
+   * so `fail` gets only the entry at fault (or a bundle that failed for another reason).
+   */
+  async #splitting<T>(items: T[], write: (part: T[]) => Promise<void>, fail: (part: T[], e: unknown) => void): Promise<void> {
+    try {
+      await write(items);
+    } catch (e) {
+      if (items.length < 2 || !isRejectedRequest(e)) return fail(items, e);
+      const half = Math.ceil(items.length / 2);
+      await this.#splitting(items.slice(0, half), write, fail);
+      await this.#splitting(items.slice(half), write, fail);
     }
   }
 
   async #writeExtras(batch: Pending[]): Promise<void> {
     await this.#writeTwins(batch);
     for (const part of chunks(batch.filter((p) => p.entry.labelRow !== undefined && !p.failed), this.limits.saves)) {
-      try {
-        await this.platform.saveLabelRows(part.map(({ entry: e }) => ({ dataHash: e.labelRow!.data_hash, labelHash: e.labelRow!.label_hash, labelRow: e.labelRow! })));
-      } catch (e) {
-        this.#fail(part, e, 'saving label rows');
-      }
+      await this.#splitting(part,
+        (xs) => this.platform.saveLabelRows(xs.map(({ entry: e }) => ({ dataHash: e.labelRow!.data_hash, labelHash: e.labelRow!.label_hash, labelRow: e.labelRow! }))),
+        (xs, e) => this.#fail(xs, e, 'saving label rows'));
     }
     for (const part of chunks(batch.filter((p) => p.entry.priority !== undefined && !p.failed), this.limits.priorities)) {
-      try {
-        await this.platform.setPriorities(part.map(({ entry: e }) => [e.dataHash, e.priority!]));
-      } catch (e) {
-        this.#fail(part, e, 'setting priorities');
-      }
+      await this.#splitting(part, (xs) => this.platform.setPriorities(xs.map(({ entry: e }) => [e.dataHash, e.priority!])), (xs, e) => this.#fail(xs, e, 'setting priorities'));
     }
   }
 
@@ -178,12 +192,10 @@ export class CommitBuffer implements Commits {
     const saves = withTwins.flatMap((owner) => owner.entry.twinWrites!.saves.map((save) => ({ owner, save })));
     for (const [ref, list] of groupBy(saves, (x) => x.save.twinProject)) {
       for (const part of chunks(list, this.limits.saves)) {
-        try {
-          await this.#twin(ref).saveLabelRows(part.map(({ save }) => ({ dataHash: save.dataHash, labelHash: save.labelHash, labelRow: save.labelRow })));
-          for (const { owner } of part) counts.get(owner)!.saved++;
-        } catch (e) {
-          this.#fail(part.map((x) => x.owner), e, `saving twin label rows in ${ref}`);
-        }
+        await this.#splitting(part, async (xs) => {
+          await this.#twin(ref).saveLabelRows(xs.map(({ save }) => ({ dataHash: save.dataHash, labelHash: save.labelHash, labelRow: save.labelRow })));
+          for (const { owner } of xs) counts.get(owner)!.saved++;
+        }, (xs, e) => this.#fail(xs.map((x) => x.owner), e, `saving twin label rows in ${ref}`));
       }
     }
     const proceeds = withTwins.flatMap((owner) => owner.entry.twinWrites!.proceeds.map((proceed) => ({ owner, ...proceed }))).filter((x) => !x.owner.failed);
@@ -202,10 +214,10 @@ export class CommitBuffer implements Commits {
 
   async #write(batch: Pending[]): Promise<void> {
     await this.#writeExtras(batch.filter((p) => !p.extrasWritten));
-    const moves: Array<{ owner: Pending; taskUuid: string; pathwayUuid: string }> = [];
+    const moves: Array<{ owner: Pending; taskUuid: string; pathwayUuid: string; dataHash: string }> = [];
     for (const p of batch) {
       if (p.failed) continue;
-      if (p.entry.pathway) moves.push({ owner: p, taskUuid: p.entry.taskUuid, pathwayUuid: p.entry.pathway.uuid });
+      if (p.entry.pathway) moves.push({ owner: p, taskUuid: p.entry.taskUuid, pathwayUuid: p.entry.pathway.uuid, dataHash: p.entry.dataHash });
       else this.listener.stayed(p.entry);
     }
     for (const [stageUuid, ofStage] of groupBy(moves, (x) => x.owner.entry.stageUuid)) {
@@ -214,17 +226,15 @@ export class CommitBuffer implements Commits {
   }
 
   /** Proceeds out of one stage in bundles of `limits.proceeds`; a failed bundle fails its owners. */
-  async #proceedInBundles<T extends { owner: Pending; taskUuid: string; pathwayUuid: string }>(
+  async #proceedInBundles<T extends { owner: Pending; taskUuid: string; pathwayUuid: string; dataHash?: string }>(
     platform: Platform, stageUuid: string, moves: T[], done: (move: T, skipped: boolean) => void, what: string,
   ): Promise<void> {
     for (const part of chunks(moves, this.limits.proceeds)) {
-      try {
-        const r = await platform.proceedTasks(stageUuid, part.map((m) => ({ taskUuid: m.taskUuid, pathwayUuid: m.pathwayUuid })));
+      await this.#splitting(part, async (xs) => {
+        const r = await platform.proceedTasks(stageUuid, xs.map((m) => ({ taskUuid: m.taskUuid, pathwayUuid: m.pathwayUuid, ...(m.dataHash !== undefined && { dataHash: m.dataHash }) })));
         const skipped = new Set(r.skipped);
-        for (const m of part) done(m, skipped.has(m.taskUuid));
-      } catch (e) {
-        this.#fail(part.map((m) => m.owner), e, what);
-      }
+        for (const m of xs) done(m, skipped.has(m.taskUuid));
+      }, (xs, e) => this.#fail(xs.map((m) => m.owner), e, what));
     }
   }
 }

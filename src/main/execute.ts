@@ -3,7 +3,9 @@
  * stages against the project, preExecution hook), then passes over the registered stages in
  * order, then the summary. With a local --project the preflight asks the run's own pool, started
  * at once (see warm-start.ts). SIGINT stops dispatching, lets in-flight tasks finish and flushes; a
- * second SIGINT raises the cooperative abort flag.
+ * second SIGINT raises the cooperative abort flag. Once the passes have started nothing is thrown:
+ * a failure that ends a stage's pass early is recorded in the summary's `errors` (and logged by a
+ * poller, which polls again), so the run always ends with its summary.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,6 +29,8 @@ import { CommitBuffer, type CommitListener, type Commits } from './commit-buffer
 import { DryRunCommits } from './dry-run-commits.js';
 import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
 import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
+import { RetryBudget } from '../platform/encord/retry-budget.js';
+import { formatError, serializeError } from '../shared/errors.js';
 
 export interface ExecuteInput extends Partial<RunOptions> {
   agentModule: string;
@@ -89,7 +93,9 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
   const reuse = warm?.fits(options) ? warm : undefined;
   if (warm && !reuse) await warm.discard();
 
-  const platform = reuse?.platform ?? (await openPlatform(options.project));
+  // One budget for every request the run sends from here: its project and its twin projects.
+  const budget = new RetryBudget(options.retryBudget);
+  const platform = reuse?.platform ?? (await openPlatform(options.project, budget));
   const report = new RunReport();
   const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
   let pool: WorkerPool | undefined;
@@ -106,7 +112,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     }
   };
   let init!: WorkerInit;
-  const twins = new TwinPlatforms(platform.descriptor);
+  const twins = new TwinPlatforms(platform.descriptor, budget);
   try {
     const project = reuse?.init.project ?? (await platform.getProject());
     const stages = resolveStages(manifest, project);
@@ -146,14 +152,26 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     for (;;) {
       const passStart = Date.now();
       report.passes++;
+      const errorsBefore = report.errors.length;
       for (const s of stages) {
         if (control.stopping) break;
-        await runStagePass({ stage: s, platform, pool: chunks, options, report, progress, commits, control });
-        // Commit before the next stage pages, so tasks moved into it are seen in this pass.
-        await commits.flush();
+        try {
+          await runStagePass({ stage: s, platform, pool: chunks, options, report, progress, commits, control });
+          // Commit before the next stage pages, so tasks moved into it are seen in this pass.
+          await commits.flush();
+        } catch (e) {
+          report.error(s.stage.uuid, e);
+        }
       }
-      await commits.flush();
+      try {
+        await commits.flush();
+      } catch (e) {
+        report.error(stages[stages.length - 1]!.stage.uuid, e);
+      }
       if (options.refreshEvery === undefined || control.stopping) break;
+      for (const e of report.errors.slice(errorsBefore)) {
+        process.stderr.write(`pass ${e.pass} failed at stage "${e.stage}": ${formatError(e)}\n  polling again in ${options.refreshEvery} s\n`);
+      }
       await sleepUntil(passStart + options.refreshEvery * 1000, control);
       if (control.stopping) break;
     }
@@ -166,7 +184,8 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     await pool?.destroy();
     await queue?.close();
     await twins.close();
-    await platform.close();
+    // Closing cannot lose what was committed; a failure here (a full disk at the last checkpoint) must not hide the summary.
+    await platform.close().catch((e: unknown) => process.stderr.write(`warning: closing the project failed: ${formatError(serializeError(e))}\n`));
   }
 }
 

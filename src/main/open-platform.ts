@@ -1,6 +1,7 @@
 /** `--project` → a Platform: a local project directory, or an Encord project UUID. */
 import { existsSync } from 'node:fs';
 import type { Platform } from '../platform/platform.js';
+import type { RetryBudget } from '../platform/encord/retry-budget.js';
 import { LocalPlatform } from '../platform/local/local-platform.js';
 import { isProjectHash } from '../shared/project-hash.js';
 
@@ -9,10 +10,11 @@ export function isProjectUuid(project: string): boolean {
   return isProjectHash(project) && !existsSync(project);
 }
 
-export async function openPlatform(project: string): Promise<Platform> {
+/** With a budget (a run), Encord requests get the run's retry policy; without one, the SDK's. */
+export async function openPlatform(project: string, budget?: RetryBudget): Promise<Platform> {
   if (isProjectUuid(project)) {
     const { openEncordPlatform } = await import('./open-encord.js');
-    return openEncordPlatform(project);
+    return openEncordPlatform(project, budget);
   }
   return new LocalPlatform(project);
 }

@@ -20,6 +20,7 @@ export const RunOptionsSchema = z.strictObject({
   taskBatchSize: count(1).max(100_000).default(300),
   maxTasksPerStage: z.coerce.number().int().min(1, { message: 'max-tasks-per-stage must be >= 1' }).optional(),
   taskTimeoutMs: count(0).default(0),
+  retryBudget: count(0).max(1_000_000).default(100),
   decoder: z.enum(['auto', 'beamcoder', 'node-av']).default('auto'),
   quiet: z.boolean().default(false),
   json: z.boolean().default(false),

@@ -2,12 +2,13 @@
  * Tallies a run as outcomes and commits arrive: per stage moved (by pathway), stayed, failed (by
  * code), skipped; the failure list; and the tasks/s figure. Produces the RunSummary.
  */
-import type { SerializedError } from '../shared/errors.js';
-import type { RunSummary, StageSummary, TaskFailure } from '../agent/run-types.js';
+import { serializeError, type SerializedError } from '../shared/errors.js';
+import type { RunError, RunSummary, StageSummary, TaskFailure } from '../agent/run-types.js';
 
 export class RunReport {
   readonly stages = new Map<string, StageSummary>();
   readonly failures: TaskFailure[] = [];
+  readonly errors: RunError[] = [];
   readonly #start = performance.now();
   passes = 0;
   interrupted = false;
@@ -49,6 +50,14 @@ export class RunReport {
     this.#finished++;
   }
 
+  /** A stage's pass failed beyond its tasks (listing its tasks failed); returns the record. */
+  error(stageUuid: string, e: unknown): RunError {
+    const s = serializeError(e, 'TA_INTERNAL');
+    const r: RunError = { stage: this.stages.get(stageUuid)?.stage ?? stageUuid, pass: this.passes, code: s.code, message: s.message, ...(s.hint && { hint: s.hint }) };
+    this.errors.push(r);
+    return r;
+  }
+
   /** Twin writes committed for tasks of this stage. */
   twins(stageUuid: string, what: 'saved' | 'moved' | 'skipped', n: number): void {
     const s = this.stages.get(stageUuid)!;
@@ -63,13 +72,14 @@ export class RunReport {
   summary(calls: Record<string, number>): RunSummary {
     const durationMs = Math.round(performance.now() - this.#start);
     return {
-      ok: this.failures.length === 0,
+      ok: this.failures.length === 0 && this.errors.length === 0,
       durationMs,
       tasksPerSecond: durationMs > 0 ? Math.round((this.#finished / durationMs) * 1000) : this.#finished,
       passes: this.passes,
       interrupted: this.interrupted,
       stages: [...this.stages.values()],
       failures: this.failures,
+      errors: this.errors,
       calls,
     };
   }
@@ -86,6 +96,7 @@ export function formatSummary(s: RunSummary): string {
     const twins = st.twins ? `, twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}` : '';
     lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${twins}`);
   }
+  for (const e of s.errors) lines.push(`  ✗ ${e.stage} (pass ${e.pass}): ${e.code}: ${e.message.split('\n')[0]}${e.hint ? `\n      hint: ${e.hint}` : ''}`);
   const shown = s.failures.slice(0, 20);
   for (const f of shown) lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${f.message.split('\n')[0]}${f.hint ? `\n      hint: ${f.hint}` : ''}`);
   if (s.failures.length > shown.length) lines.push(`  … and ${s.failures.length - shown.length} more failures (use --json for all)`);

@@ -6,8 +6,11 @@
  * worker is re-run one task per message, so only the task that crashes fails.
  * Chunks are as large as a batch allows (one per thread, so per-message costs are amortised), and
  * the pool takes two per thread, so the next chunk is waiting the moment a worker finishes one.
+ * Platform failures never escape (the platform has already retried within the run's budget): a
+ * batch whose prefetch failed fails its tasks with the platform's code and paging goes on; a page
+ * that cannot be listed ends this stage's pass with a run-level error (report.error).
  */
-import { TaskAgentError, serializeError } from '../shared/errors.js';
+import { TaskAgentError, isTaskAgentError, serializeError } from '../shared/errors.js';
 import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol.js';
 import type { LabelRowMetadata, TaskRecord, WorkflowStage } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
@@ -55,16 +58,37 @@ interface Batch {
   /** Tasks that failed during prefetch (e.g. no label row), with their error. */
   failed: Array<{ task: TaskRecord; error: TaskAgentError }>;
   nextPageToken: string | null;
+  /** Listing the page failed: nothing more of this stage can be reached in this pass. */
+  pageError?: unknown;
 }
 
 /** Tasks per message at most: enough to amortise a message (piscina moves ~22k messages/s). */
 const MAX_CHUNK = 1024;
 
+/** A page of tasks with what they need; never rejects (see Batch.pageError and Batch.failed). */
 async function fetchBatch(ctx: StagePassContext, pageToken: string | null, size: number): Promise<Batch> {
+  let page: Awaited<ReturnType<Platform['listTasks']>>;
+  try {
+    page = await ctx.platform.listTasks(ctx.stage.stage.uuid, { pageToken, pageSize: size });
+  } catch (e) {
+    return { payloads: [], failed: [], nextPageToken: null, pageError: e };
+  }
+  const tasks = page.results.slice(0, size);
+  try {
+    return await prefetch(ctx, tasks, page.nextPageToken);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    const error = isTaskAgentError(e)
+      ? new TaskAgentError(e.code, `fetching this batch's data failed: ${why}`, { ...(e.hint !== undefined && { hint: e.hint }), ...(e.details !== undefined && { details: e.details }) })
+      : new TaskAgentError('TA_INTERNAL', `fetching this batch's data failed: ${why}`, { cause: e });
+    return { payloads: [], failed: tasks.map((task) => ({ task, error })), nextPageToken: page.nextPageToken };
+  }
+}
+
+/** Label-row metadata, label rows, storage items and child items for a page's tasks, as the stage needs. */
+async function prefetch(ctx: StagePassContext, tasks: TaskRecord[], nextPageToken: string | null): Promise<Batch> {
   const { platform, stage } = ctx;
   const m = stage.manifest;
-  const page = await platform.listTasks(stage.stage.uuid, { pageToken, pageSize: size });
-  const tasks = page.results.slice(0, size);
   const payloads: TaskPayload[] = tasks.map((task) => ({ task }));
   const failed: Batch['failed'] = [];
   if (tasks.length > 0 && m.needsMetadata) {
@@ -103,7 +127,7 @@ async function fetchBatch(ctx: StagePassContext, pageToken: string | null, size:
     if (m.needsMetadata && !p.metadata) failed.push({ task: p.task, error: new TaskAgentError('TA_LABEL_ROW_MISSING', `no label-row metadata for "${p.task.dataTitle}"`) });
     else ready.push(p);
   }
-  return { payloads: ready, failed, nextPageToken: page.nextPageToken };
+  return { payloads: ready, failed, nextPageToken };
 }
 
 export async function runStagePass(ctx: StagePassContext): Promise<void> {
@@ -158,6 +182,10 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   while (next && !control.stopping) {
     const batch = await next;
     next = null;
+    if (batch.pageError !== undefined) {
+      report.error(stageUuid, batch.pageError);
+      break;
+    }
     const take = batch.payloads.length + batch.failed.length;
     attempted += take;
     if (batch.nextPageToken && attempted < cap && take > 0) next = fetchBatch(ctx, batch.nextPageToken, batchSize());

@@ -6,6 +6,7 @@
  */
 import { TaskAgentError } from '../shared/errors.js';
 import type { Platform, PlatformCallCounts, PlatformDescriptor } from '../platform/platform.js';
+import type { RetryBudget } from '../platform/encord/retry-budget.js';
 import type { ResolvedStage } from './stage-pass.js';
 
 /** One stderr line per stage that uses a deprecated dependency. */
@@ -23,7 +24,7 @@ export class TwinPlatforms {
   /** Loaded by check() when a stage reads twins: runs without twins never load the platform clients. */
   #opener: ((ref: string) => Platform) | undefined;
 
-  constructor(private readonly base: PlatformDescriptor) {}
+  constructor(private readonly base: PlatformDescriptor, private readonly budget?: RetryBudget) {}
 
   /** Bound, so it can be handed to the commit buffer as a function. */
   readonly platform = (ref: string): Platform => {
@@ -46,7 +47,7 @@ export class TwinPlatforms {
     for (const s of stages) for (const t of s.manifest.twins) if (!firstUse.has(t.twinProject)) firstUse.set(t.twinProject, s.stage.title);
     if (firstUse.size === 0) return;
     const { openDescriptor, otherProject } = await import('../platform/open-descriptor.js');
-    this.#opener = (ref) => openDescriptor(otherProject(this.base, ref));
+    this.#opener = (ref) => openDescriptor(otherProject(this.base, ref), this.budget);
     for (const [ref, stage] of firstUse) {
       try {
         await this.platform(ref).getProject();

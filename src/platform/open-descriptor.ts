@@ -13,10 +13,13 @@ import type { Platform, PlatformDescriptor } from './platform.js';
 import { LocalPlatform } from './local/local-platform.js';
 import { LocalProject } from './local/local-project.js';
 import { EncordPlatform } from './encord/encord-platform.js';
-import { retryOverrides } from './encord/retry-overrides.js';
+import type { RetryBudget } from './encord/retry-budget.js';
+import { retryOverrides, runRetryPolicy } from './encord/retry-overrides.js';
 
-export function openDescriptor(d: PlatformDescriptor): Platform {
-  return d.kind === 'local' ? new LocalPlatform(d.dir) : new EncordPlatform(d, { http: { retry: retryOverrides() } });
+/** A handle on `d`; with the run's retry budget (the main thread's twin handles), the run's retry policy. */
+export function openDescriptor(d: PlatformDescriptor, budget?: RetryBudget): Platform {
+  if (d.kind === 'local') return new LocalPlatform(d.dir);
+  return new EncordPlatform(d, { http: budget ? { retry: runRetryPolicy(), budget } : { retry: retryOverrides() } });
 }
 
 /**

@@ -23,6 +23,8 @@ export interface ProceedAction {
   taskUuid: string;
   pathwayUuid?: string;
   pathwayName?: string;
+  /** The task's data hash when known: lets a platform look the task up after a lost response. */
+  dataHash?: string;
 }
 
 export interface LabelSave {

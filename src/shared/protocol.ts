@@ -45,7 +45,7 @@ export interface StageManifest {
 /** Twin-project writes of one task attempt, in the order the agent made them (per kind). */
 export interface TwinWrites {
   saves: Array<{ twinProject: string; dataHash: string; labelHash: string | null; labelRow: LabelRowJson }>;
-  proceeds: Array<{ twinProject: string; stageUuid: string; taskUuid: string; pathwayUuid: string }>;
+  proceeds: Array<{ twinProject: string; stageUuid: string; taskUuid: string; pathwayUuid: string; dataHash?: string }>;
 }
 
 /** A deps.twinLabelRow() declaration, as plain data. */

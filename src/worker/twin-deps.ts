@@ -132,7 +132,7 @@ function makeTwin(project: TwinProject, ref: string, record: TwinRecord, writes:
       if (writes.proceeds.some((w) => w.twinProject === ref && w.taskUuid === task.uuid)) {
         throw new TaskAgentError('TA_AGENT_BAD_RETURN', `the twin task of "${title}" was already proceeded in this attempt`);
       }
-      writes.proceeds.push({ twinProject: ref, stageUuid: task.stage.uuid, taskUuid: task.uuid, pathwayUuid: p.uuid });
+      writes.proceeds.push({ twinProject: ref, stageUuid: task.stage.uuid, taskUuid: task.uuid, pathwayUuid: p.uuid, dataHash: task.dataHash });
     },
   };
 }

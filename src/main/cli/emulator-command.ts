@@ -48,7 +48,7 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--host <HOST>', 'interface to bind', '127.0.0.1')
     .option('--port <N>', 'port (0 = any free port)', int('--port'), 0)
     .option('--authorized-keys <FILE>', 'OpenSSH ed25519 public keys allowed to call (default: any correctly signed request)')
-    .option('--faults <SPEC>', 'inject faults, e.g. 429:0.1,500:0.05,503:0.05,reset:0.02,latency:50ms')
+    .option('--faults <SPEC>', 'inject faults, e.g. 429:0.1,500:0.05,503:0.05,reset:0.02,lost:0.02,latency:50ms (lost: applied, answer dropped)')
     .option('--fault-seed <N>', 'seed for reproducible faults', int('--fault-seed'))
     .option('--retry-after <S>', 'Retry-After seconds on injected 429/503 (default 1)', int('--retry-after'))
     .option('--url-ttl-ms <MS>', 'signed media URL lifetime (default 3600000)', int('--url-ttl-ms'))

@@ -1,13 +1,15 @@
 /**
  * The `task-agents` command line (commander). `run` is the default command; with no agent module
  * and no project it runs the bundled demo agents on ./demo-project (created on first use).
- * Exit codes: 0 all done, 1 some tasks failed, 2 usage/config/agent module, 3 platform/auth.
+ * Exit codes: 0 all done, 1 some tasks failed (or a stage's listing failed mid-run), 2 usage/config/
+ * agent module (nothing touched), 3 platform unreachable, unauthorised or failing before any task.
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatError, serializeError, TaskAgentError, type SerializedError } from '../../shared/errors.js';
 import { executeRun } from '../execute.js';
+import type { RunSummary } from '../../agent/run-types.js';
 import { formatSummary } from '../run-report.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerPrintCommands } from './print-commands.js';
@@ -17,10 +19,20 @@ import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
 import { integerArg as int, numberArg as num } from './arg-parsers.js';
 
-const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID', 'TA_TWIN_PROJECT_UNAVAILABLE']);
+const PLATFORM_CODES = new Set([
+  'TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_PLATFORM_REQUEST_FAILED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID',
+  'TA_TWIN_PROJECT_UNAVAILABLE',
+]);
 
 export function exitCodeFor(code: string): number {
   return PLATFORM_CODES.has(code) ? 3 : 2;
+}
+
+/** 0 all done; 3 when the platform failed before any task was attempted; else 1. */
+export function exitCodeForSummary(s: RunSummary): number {
+  if (s.ok) return 0;
+  const untouched = s.stages.every((st) => st.attempted === 0);
+  return untouched && s.errors.length > 0 && s.errors.every((e) => PLATFORM_CODES.has(e.code)) ? 3 : 1;
 }
 
 function version(): string {
@@ -61,6 +73,7 @@ export function buildProgram(): Command {
     .option('--task-batch-size <N>', 'tasks per page and prefetch batch (default 300)', int('--task-batch-size'))
     .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
     .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none)', int('--task-timeout-ms'))
+    .option('--retry-budget <N>', 'platform retries the run keeps in reserve for transient faults (default 100; 0 = none)', int('--retry-budget'))
     .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
     .option('--queue <URL>', 'queue mode: send chunks to `task-agents worker` processes through Redis (redis://host:port)')
     .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
@@ -82,7 +95,7 @@ export function buildProgram(): Command {
         const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), json, quiet: opts.quiet === true });
         if (json) await writeJson(summary);
         else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary)}\n`);
-        process.exitCode = summary.ok ? 0 : 1;
+        process.exitCode = exitCodeForSummary(summary);
       } catch (e) {
         await reportError(e, json);
       }

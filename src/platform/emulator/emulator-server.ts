@@ -98,7 +98,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
     const isV1 = url.pathname === '/public' || url.pathname === '/public/user';
     const isV2 = url.pathname.startsWith('/v2/public/');
+    // A `lost` fault: the request was handled; its answer never leaves.
+    const dropAnswer = (): boolean => {
+      if (!lost) return false;
+      stats.fault('lost');
+      req.socket.destroy();
+      return true;
+    };
     const fail = (status: number, message: string, v1Code?: string, headers: Record<string, string> = {}): void => {
+      if (dropAnswer()) return;
       if (isV1) {
         const f = v1Failure(v1Code ?? (status >= 500 || status === 429 ? 'UNKNOWN_ERROR' : status === 404 ? 'RESOURCE_NOT_FOUND_ERROR' : 'INVALID_ARGUMENTS_ERROR'), message);
         return sendJson(res, status, { ...f.body, status }, headers);
@@ -110,14 +118,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (!isMedia) stats.arrived();
 
     // Media hosts fail too (503s, resets), so faults hit media downloads as well as API calls.
+    let lost = false;
     if (faults) {
       if (faults.spec.latencyMs > 0) await sleep(faults.spec.latencyMs);
       const f = faults.roll();
-      if (f?.kind === 'reset') {
-        stats.fault('reset');
+      if (f?.kind === 'reset' || (f?.kind === 'lost' && isMedia)) {
+        stats.fault(f.kind);
         req.socket.destroy();
         return;
       }
+      lost = f?.kind === 'lost';
       if (f?.kind === 'status') {
         stats.fault(String(f.status));
         const headers: Record<string, string> = f.status === 429 || f.status === 503 ? { 'Retry-After': retryAfter } : {};
@@ -163,6 +173,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       throw e;
     }
     stats.handled(result.endpoint);
+    if (dropAnswer()) return;
     if (result.body === undefined) {
       res.writeHead(result.status);
       res.end();

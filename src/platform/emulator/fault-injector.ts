@@ -1,17 +1,19 @@
 /**
- * Fault injection for the emulator: `429:0.1,500:0.05,503:0.05,reset:0.02,latency:50ms`.
+ * Fault injection for the emulator: `429:0.1,500:0.05,503:0.05,reset:0.02,lost:0.02,latency:50ms`.
  * Each API request rolls once against the cumulative probabilities (so the rates add up), before
- * it is handled: an injected fault never has side effects, which keeps "moved exactly once"
- * checkable. A seed makes the sequence reproducible in tests.
+ * it is handled. Statuses and `reset` are injected before handling, so they never have side
+ * effects; `lost` is the one that does: the request is applied, then the connection is reset
+ * instead of answering (a response lost on the way back), which a client can only tell from a
+ * reset before handling by looking at the platform. A seed makes the sequence reproducible.
  */
 import { TaskAgentError } from '../../shared/errors.js';
 
-/** One injected outcome: an HTTP status, a dropped connection, or nothing. */
-export type Fault = { kind: 'status'; status: number } | { kind: 'reset' } | null;
+/** One injected outcome: an HTTP status, a dropped connection (before or after handling), or nothing. */
+export type Fault = { kind: 'status'; status: number } | { kind: 'reset' } | { kind: 'lost' } | null;
 
 export interface FaultSpec {
   /** `[outcome, probability]` in spec order. */
-  rates: Array<[number | 'reset', number]>;
+  rates: Array<[number | 'reset' | 'lost', number]>;
   /** Added latency per request, ms. */
   latencyMs: number;
 }
@@ -22,7 +24,7 @@ export interface FaultSpec {
  */
 export function parseFaultSpec(spec: string): FaultSpec {
   const out: FaultSpec = { rates: [], latencyMs: 0 };
-  const invalid = (why: string) => new TaskAgentError('TA_CFG_INVALID', `--faults "${spec}": ${why}`, { hint: 'e.g. --faults 429:0.1,500:0.05,reset:0.02,latency:50ms' });
+  const invalid = (why: string) => new TaskAgentError('TA_CFG_INVALID', `--faults "${spec}": ${why}`, { hint: 'e.g. --faults 429:0.1,500:0.05,reset:0.02,lost:0.02,latency:50ms' });
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [name = '', value = ''] = part.split(':');
     if (name === 'latency') {
@@ -33,7 +35,7 @@ export function parseFaultSpec(spec: string): FaultSpec {
     }
     const p = Number(value);
     if (!Number.isFinite(p) || p < 0 || p > 1) throw invalid(`bad probability "${value}"`);
-    if (name === 'reset') out.rates.push(['reset', p]);
+    if (name === 'reset' || name === 'lost') out.rates.push([name, p]);
     else if (/^[45]\d\d$/.test(name)) out.rates.push([Number(name), p]);
     else throw invalid(`unknown fault "${name}"`);
   }
@@ -68,7 +70,7 @@ export class FaultInjector {
     if (this.spec.rates.length === 0) return null;
     let r = this.random();
     for (const [what, p] of this.spec.rates) {
-      if (r < p) return what === 'reset' ? { kind: 'reset' } : { kind: 'status', status: what };
+      if (r < p) return typeof what === 'number' ? { kind: 'status', status: what } : { kind: what };
       r -= p;
     }
     return null;

@@ -3,10 +3,14 @@
  * same calls the Python runner makes (protocol reference §10) and splitting bulk operations into
  * the SDK's request limits (§6). Where the Python runner loses a whole batch — the backend rejects
  * an entire actions request with 400 when one task already left the stage — this re-checks which
- * tasks are still in the stage, re-sends only those, and reports the others as skipped.
+ * tasks are still in the stage, re-sends only those, and reports the others as skipped; when the
+ * request had been re-sent after a lost response, a task that left is counted as moved if it is
+ * where its pathway leads (our first attempt moved it). Label-row creation is not idempotent on
+ * Encord, so after an ambiguous fault it re-reads which rows now exist before creating the rest.
  */
 import { isTaskAgentError, TaskAgentError } from '../../shared/errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem } from '../../shared/types.js';
+import { findStage } from '../../shared/workflow.js';
 import type {
   LabelSave, ListTasksOptions, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPage,
 } from '../platform.js';
@@ -76,6 +80,8 @@ export class EncordPlatform implements Platform {
   private readonly taskDataHash = new Map<string, string>();
   private readonly taskCacheSize: number;
   private downloads = 0;
+  /** From getProject(): the workflow tells where a pathway leads. */
+  private project: ProjectInfo | undefined;
 
   constructor(descriptor: Extract<PlatformDescriptor, { kind: 'encord' }>, options: Pick<EncordPlatformOptions, 'http' | 'limits' | 'taskCacheSize'> = {}) {
     this.descriptor = descriptor;
@@ -95,7 +101,8 @@ export class EncordPlatform implements Platform {
     const project = await this.http.v2('GET', this.p, { op: 'getProject' });
     const ontologyHash = (project as { ontologyHash?: unknown } | undefined)?.ontologyHash;
     const ontology = typeof ontologyHash === 'string' ? await this.http.v2('GET', `ontologies/${ontologyHash}`, { op: 'getOntology' }) : undefined;
-    return projectFromWire(project, ontology);
+    this.project = projectFromWire(project, ontology);
+    return this.project;
   }
 
   async listTasks(stageUuid: string, options: ListTasksOptions = {}): Promise<TaskPage> {
@@ -134,17 +141,32 @@ export class EncordPlatform implements Platform {
     return out;
   }
 
-  /** v1 labelrow PUT for rows without a label hash, per branch, ≤ labelGets per request; keyed by data hash. */
+  /**
+   * v1 labelrow PUT for rows without a label hash, per branch, ≤ labelGets per request; keyed by
+   * data hash. Creating is not idempotent (the SDK never retries it): after an ambiguous fault the
+   * rows the server did create are read back, and only the others are created again.
+   */
   private async createLabelRows(rows: Array<{ dataHash: string; branchName: string }>, init?: LabelRowInitArgs): Promise<Map<string, LabelRowJson>> {
     const out = new Map<string, LabelRowJson>();
     const byBranch = new Map<string, string[]>();
     for (const r of rows) byBranch.set(r.branchName, [...(byBranch.get(r.branchName) ?? []), r.dataHash]);
     for (const [branch, hashes] of byBranch) {
       for (const part of chunks([...new Set(hashes)], this.limits.labelGets)) {
-        // Not retried on status: the SDK's create_label_rows is a non-retryable setter.
-        const made = await this.http.v1<unknown>('labelrow', 'PUT', { uid: part, payload: labelRowCreatePayload(init, branch), resource: this.resource, retryable: false, op: 'createLabelRows' });
-        if (!Array.isArray(made)) throw malformed('labelrow PUT response', 'expected a list');
-        for (const r of made.map(labelRowFromWire)) out.set(r.data_hash, r);
+        let todo = part;
+        for (let round = 1; todo.length > 0; round++) {
+          try {
+            const made = await this.http.v1<unknown>('labelrow', 'PUT', { uid: todo, payload: labelRowCreatePayload(init, branch), resource: this.resource, idempotent: false, op: 'createLabelRows' });
+            if (!Array.isArray(made)) throw malformed('labelrow PUT response', 'expected a list');
+            for (const r of made.map(labelRowFromWire)) out.set(r.data_hash, r);
+            todo = [];
+          } catch (e) {
+            if (!isTaskAgentError(e) || e.details?.['ambiguous'] !== true || !this.http.allowRetry(round)) throw e;
+            const existing = (await this.listLabelRowMetadata(todo, { branchName: branch })).filter((m) => m.labelHash !== null);
+            for (const [h, r] of await this.getLabelRows(existing, init)) out.set(h, r);
+            const done = new Set(existing.map((m) => m.dataHash));
+            todo = todo.filter((h) => !done.has(h));
+          }
+        }
       }
     }
     return out;
@@ -197,6 +219,7 @@ export class EncordPlatform implements Platform {
     const result: ProceedResult = { moved: [], skipped: [] };
     // One action per task: a duplicate would make the backend reject the whole request.
     const unique = [...new Map(actions.map((a) => [a.taskUuid, a])).values()];
+    for (const a of unique) if (a.dataHash !== undefined) this.rememberTask(a.taskUuid, a.dataHash);
     for (const part of chunks(unique, this.limits.actions)) await this.proceedChunk(stageUuid, part, result, 0);
     for (const u of result.moved) this.taskDataHash.delete(u);
     for (const u of result.skipped) this.taskDataHash.delete(u);
@@ -214,7 +237,10 @@ export class EncordPlatform implements Platform {
       const present = await this.tasksInStage(stageUuid, part.map((a) => a.taskUuid));
       const still = part.filter((a) => present.has(a.taskUuid));
       if (still.length === part.length) throw e; // every task is still there: the 400 is about something else
-      result.skipped.push(...part.filter((a) => !present.has(a.taskUuid)).map((a) => a.taskUuid));
+      const gone = part.filter((a) => !present.has(a.taskUuid));
+      // Re-sent after a lost response: the first attempt may have moved them itself.
+      const ours = (e as TaskAgentError).details?.['resent'] === true ? await this.atDestination(stageUuid, gone) : new Set<string>();
+      for (const a of gone) (ours.has(a.taskUuid) ? result.moved : result.skipped).push(a.taskUuid);
       if (still.length > 0) await this.proceedChunk(stageUuid, still, result, round + 1);
     }
   }
@@ -234,6 +260,27 @@ export class EncordPlatform implements Platform {
       await collect([]);
     }
     return present;
+  }
+
+  /**
+   * Which of these tasks (gone from `stageUuid`) are now in the stage their action's pathway leads
+   * to, by their label rows' workflow node. Tasks whose data hash is unknown are not claimed.
+   */
+  private async atDestination(stageUuid: string, actions: ProceedAction[]): Promise<Set<string>> {
+    const stage = findStage((this.project ?? (await this.getProject())).workflow.stages, stageUuid);
+    const byHash = new Map<string, { taskUuid: string; destination: string }>();
+    for (const a of actions) {
+      const pathway = stage?.pathways?.find((p) => p.uuid === a.pathwayUuid || (a.pathwayUuid === undefined && p.title === a.pathwayName));
+      const dataHash = this.taskDataHash.get(a.taskUuid);
+      if (pathway && dataHash !== undefined) byHash.set(dataHash, { taskUuid: a.taskUuid, destination: pathway.destinationUuid });
+    }
+    const ours = new Set<string>();
+    if (byHash.size === 0) return ours;
+    for (const m of await this.listLabelRowMetadata([...byHash.keys()], { includeWorkflowGraphNode: true })) {
+      const want = byHash.get(m.dataHash);
+      if (want && m.workflowGraphNode?.uuid === want.destination) ours.add(want.taskUuid);
+    }
+    return ours;
   }
 
   private rememberTask(uuid: string, dataHash: string): void {

@@ -1,9 +1,17 @@
 /**
  * The Encord HTTP client on undici: signed v1 RPC and v2 REST calls with the SDK's transport
- * behaviour (protocol reference §1, §3, §9): 180 s timeouts; 413/429/500/502/503 retried up to
+ * behaviour (protocol reference §1, §3, §9): 180 s timeouts; 429/500/502/503 retried up to
  * 3 times for GET/POST/PUT with 0/3/6 s backoff (base configurable) and Retry-After honoured;
  * PATCH/DELETE never retried on a status; connection errors and resets retried 3 times for every
- * method; v1 envelopes unwrapped; v2 statuses mapped to coded errors.
+ * method; v1 envelopes unwrapped; v2 statuses mapped to coded errors. Headers are signed afresh
+ * for every attempt. One deviation: a 413 is retried only when it carries Retry-After (a body too
+ * large stays too large; callers split the bundle instead).
+ *
+ * A run adds two things (see RetryBudget): more retries per request, limited by a run-level
+ * budget, and `idempotent: false` calls, which are re-sent only after faults that prove the
+ * server did not act (429, a connection that never opened); after an ambiguous fault (5xx, a
+ * reset mid-request) they fail with `details.ambiguous`, so the caller can check what was applied.
+ * A request re-sent after an ambiguous fault reports `details.resent` when it then fails.
  *
  * No secret reaches an error: URLs are printed without their query string, server messages are
  * scrubbed of query strings too, and headers are never echoed.
@@ -13,6 +21,7 @@ import { gunzipSync } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 import { TaskAgentError } from '../../shared/errors.js';
 import { pythonJsonDumps } from './python-json.js';
+import type { RetryBudget } from './retry-budget.js';
 import { sdkUserAgent, v1Headers, v2Headers, type V1Resource } from './signing.js';
 import type { Ed25519SigningKey } from './ssh-key.js';
 import { pageFromWire, v1RequestEnvelope, type V1QueryMethod } from './wire.js';
@@ -29,7 +38,7 @@ export interface RetryPolicy {
   retryAfterUnitMs: number;
   /** Upper bound on one Retry-After wait (the SDK has none; this guards against absurd values). */
   retryAfterMaxMs: number;
-  /** Statuses retried (SDK: 413, 429, 500, 502, 503). */
+  /** Statuses retried (SDK: 413, 429, 500, 502, 503; 413 here only with Retry-After). */
   statuses: readonly number[];
   /** Methods retried on a status (SDK: GET, POST, PUT — never PATCH/DELETE). */
   methods: readonly string[];
@@ -51,6 +60,9 @@ export const SDK_TIMEOUT_MS = 180_000;
 
 /** Statuses whose Retry-After urllib3 honours. */
 const RETRY_AFTER_STATUSES = new Set([413, 429, 503]);
+
+/** Statuses that prove the server did not act on the request (rate limited before handling). */
+const UNAPPLIED_STATUSES = new Set([429]);
 
 /** urllib3 backoff before retry number `n` (1-based): 0, then base × 2^(n-1), capped. */
 export function backoffDelayMs(policy: Pick<RetryPolicy, 'backoffBaseMs' | 'backoffMaxMs'>, n: number): number {
@@ -119,6 +131,9 @@ const CONNECTION_ERROR_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
 ]);
 
+/** Network failures before the request reached the server: a re-send cannot apply it twice. */
+const CONNECT_ERROR_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /** The error code of a network failure (own or cause's), or undefined for anything else. */
 export function connectionErrorCode(e: unknown): string | undefined {
   for (let cur: unknown = e, depth = 0; cur && depth < 4; cur = (cur as { cause?: unknown }).cause, depth++) {
@@ -135,6 +150,24 @@ export interface RawResponse {
   body: Buffer;
 }
 
+/** A response and how it was obtained (for the details of the error it may become). */
+export interface SentResponse extends RawResponse {
+  /** Attempts sent, the first included. */
+  attempts: number;
+  /** An earlier attempt failed ambiguously (the server may have acted on it) and the request was sent again. */
+  resent: boolean;
+  /** Retrying stopped because the run's retry budget was empty. */
+  budgetSpent: boolean;
+}
+
+/** How a call may be retried. */
+export interface SendOptions {
+  /** Whether statuses are retried (the SDK's `allow_retries`). */
+  retryable: boolean;
+  /** False: re-sent only after faults that prove the server did not act (see the module comment). */
+  idempotent: boolean;
+}
+
 export interface EncordHttpOptions {
   /** API domain, e.g. `https://api.encord.com` (no trailing slash needed). */
   domain: string;
@@ -146,6 +179,8 @@ export interface EncordHttpOptions {
   userAgentSuffix?: string;
   /** Use this dispatcher instead of an own Agent (not closed by close()). */
   dispatcher?: Dispatcher;
+  /** The run's retry budget, shared with its other clients; without one only `maxRetries` limits retries. */
+  budget?: RetryBudget;
 }
 
 export interface V2CallOptions {
@@ -154,6 +189,8 @@ export interface V2CallOptions {
   body?: unknown;
   /** Whether statuses are retried (the SDK's `allow_retries`, default true). */
   retryable?: boolean;
+  /** Whether sending it twice is harmless (default true); see SendOptions. */
+  idempotent?: boolean;
   /** Operation name for callCounts(). */
   op?: string;
 }
@@ -165,6 +202,7 @@ export interface V1CallOptions {
   /** `/public/user` instead of `/public`. */
   userScoped?: boolean;
   retryable?: boolean;
+  idempotent?: boolean;
   op?: string;
 }
 
@@ -172,6 +210,7 @@ export interface V1CallOptions {
 export class EncordHttpClient {
   readonly domain: string;
   readonly retry: RetryPolicy;
+  readonly budget: RetryBudget | undefined;
   private readonly key: Ed25519SigningKey;
   private readonly userAgent: string;
   private readonly timeoutMs: number;
@@ -184,6 +223,7 @@ export class EncordHttpClient {
     this.domain = options.domain.replace(/\/+$/, '');
     this.key = options.key;
     this.retry = { ...SDK_RETRY_POLICY, ...options.retry };
+    this.budget = options.budget;
     this.userAgent = sdkUserAgent(options.userAgentSuffix);
     this.timeoutMs = options.timeoutMs ?? SDK_TIMEOUT_MS;
     this.ownsDispatcher = options.dispatcher === undefined;
@@ -193,6 +233,14 @@ export class EncordHttpClient {
   /** Logical requests per operation name (retries not counted). */
   callCounts(): Record<string, number> {
     return Object.fromEntries(this.counts);
+  }
+
+  /**
+   * Whether a caller's own re-send number `n` (1-based, e.g. after checking what an ambiguous
+   * failure applied) may go ahead: within `maxRetries` and paid from the budget, as retries here are.
+   */
+  allowRetry(n: number): boolean {
+    return n <= this.retry.maxRetries && (this.budget?.take() ?? true);
   }
 
   /** HTTP attempts sent, retries included. */
@@ -223,7 +271,7 @@ export class EncordHttpClient {
     const { url, requestTarget } = this.v2Target(path, options.query);
     const body = options.body === undefined ? undefined : Buffer.from(pythonJsonDumps(options.body), 'utf8');
     this.count(options.op);
-    const res = await this.send(m, url, () => v2Headers(this.key, { method: m, requestTarget, body }, this.userAgent), body, options.retryable ?? true);
+    const res = await this.send(m, url, () => v2Headers(this.key, { method: m, requestTarget, body }, this.userAgent), body, sendOptions(options));
     if (res.status === 204) return undefined;
     const where = `${m} ${redactUrl(url)}`;
     if (res.status === 200) {
@@ -231,7 +279,7 @@ export class EncordHttpClient {
       try {
         return JSON.parse(text) as T;
       } catch {
-        throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${where}: error parsing JSON response (status 200).`, { details: { status: 200, method: m, url: redactUrl(url) } });
+        throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${where}: error parsing JSON response (status 200).`, { details: { status: 200, method: m, url: redactUrl(url), ...sendDetails(res) } });
       }
     }
     throw v2StatusError(res, m, url);
@@ -262,42 +310,48 @@ export class EncordHttpClient {
     const url = `${this.domain}/public${options.userScoped ? '/user' : ''}`;
     const body = Buffer.from(pythonJsonDumps(v1RequestEnvelope(queryType, queryMethod, options.uid ?? null, options.payload ?? null)), 'utf8');
     this.count(options.op);
-    const res = await this.send('POST', url, () => v1Headers(this.key, body, options.resource, this.userAgent), body, options.retryable ?? true);
+    const res = await this.send('POST', url, () => v1Headers(this.key, body, options.resource, this.userAgent), body, sendOptions(options));
     const what = `${queryType} ${queryMethod} (${redactUrl(url)})`;
     let env: { status?: unknown; response?: unknown; payload?: unknown };
     try {
       env = JSON.parse(decodeBody(res).toString('utf8')) as typeof env;
     } catch {
       if (res.status === 401 || res.status === 403) throw unauthorized(`${what}: HTTP ${res.status}.`, { status: res.status });
-      throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${what}: error parsing JSON response (HTTP ${res.status}).`, { details: { status: res.status } });
+      throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${what}: error parsing JSON response (HTTP ${res.status})${attemptsNote(res)}.`, { details: { status: res.status, ...sendDetails(res) } });
     }
     if (typeof env !== 'object' || env === null) {
-      throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${what}: the response is not a v1 envelope (HTTP ${res.status}).`, { details: { status: res.status } });
+      throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${what}: the response is not a v1 envelope (HTTP ${res.status})${attemptsNote(res)}.`, { details: { status: res.status, ...sendDetails(res) } });
     }
     if (env.status === 200) return env.response as T;
     const code = Array.isArray(env.response) && typeof env.response[0] === 'string' ? env.response[0] : 'UNKNOWN_ERROR';
     const extra = typeof env.payload === 'string' ? `: ${redactText(env.payload)}` : env.payload != null ? `: ${redactText(JSON.stringify(env.payload)).slice(0, 500)}` : '';
-    const details = { status: typeof env.status === 'number' ? env.status : res.status, v1Code: code };
+    const details = { status: typeof env.status === 'number' ? env.status : res.status, v1Code: code, ...sendDetails(res) };
     if (code === 'AUTHENTICATION_ERROR' || code === 'AUTHORISATION_ERROR' || code === 'SSH_KEY_NOT_FOUND_ERROR') {
       throw unauthorized(`${what} was rejected: ${code}${extra}.`, details);
     }
-    throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${what} failed: ${code}${extra}.`, { details });
+    throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${what} failed: ${code}${extra}${attemptsNote(res)}.`, { details });
   }
 
   /**
    * Sends with the retry policy. Headers are rebuilt per attempt (fresh trace id and `created`,
-   * so a long Retry-After never makes a signature stale).
+   * so a long Retry-After never makes a signature stale). Resolves with the last response (the
+   * caller maps error statuses); network failures that are not retried throw.
+   * @throws TaskAgentError TA_PLATFORM_UNREACHABLE (`details.ambiguous` when the request may have been applied)
    */
-  async send(method: string, url: string, makeHeaders: () => Record<string, string>, body: Buffer | undefined, retryable: boolean): Promise<RawResponse> {
+  async send(method: string, url: string, makeHeaders: () => Record<string, string>, body: Buffer | undefined, options: SendOptions): Promise<SentResponse> {
     const p = this.retry;
-    const statusRetriable = retryable && p.methods.includes(method);
+    const statusRetriable = options.retryable && p.methods.includes(method);
     let statusRetries = 0;
     let errorRetries = 0;
     let history = 0;
+    let attempts = 0;
+    let ambiguousBefore = false;
     for (;;) {
       let res: RawResponse;
+      const resent = ambiguousBefore;
       try {
         this.attemptCount++;
+        attempts++;
         const r = await request(url, {
           method: method as Dispatcher.HttpMethod, headers: makeHeaders(), ...(body !== undefined && { body }),
           dispatcher: this.dispatcher, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs,
@@ -305,23 +359,36 @@ export class EncordHttpClient {
         res = { status: r.statusCode, headers: r.headers, body: Buffer.from(await r.body.arrayBuffer()) };
       } catch (e) {
         const code = connectionErrorCode(e);
-        if (code === undefined) throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `${method} ${redactUrl(url)} failed: ${e instanceof Error ? redactText(e.message) : 'unknown error'}.`, { details: { method, url: redactUrl(url) } });
-        if (errorRetries >= p.maxRetries) {
-          throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `${method} ${redactUrl(url)} failed after ${errorRetries + 1} attempts: ${code}.`, { details: { method, url: redactUrl(url), code } });
+        const where = `${method} ${redactUrl(url)}`;
+        if (code === undefined) throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `${where} failed: ${e instanceof Error ? redactText(e.message) : 'unknown error'}.`, { details: { method, url: redactUrl(url), attempts, resent } });
+        const ambiguous = !CONNECT_ERROR_CODES.has(code);
+        const stop = errorRetries >= p.maxRetries ? 'limit' : ambiguous && !options.idempotent ? 'ambiguous' : this.budget && !this.budget.take() ? 'budget' : null;
+        if (stop !== null) {
+          const why = stop === 'budget' ? ' (the run\'s retry budget is spent)' : stop === 'ambiguous' ? ' (not re-sent: the server may have applied it)' : '';
+          throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `${where} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${code}${why}.`, {
+            details: { method, url: redactUrl(url), code, attempts, resent, ...(ambiguous && { ambiguous: true }), ...(stop === 'budget' && { budgetSpent: true }) },
+          });
         }
+        ambiguousBefore ||= ambiguous;
         errorRetries++;
         history++;
         await sleep(backoffDelayMs(p, history));
         continue;
       }
-      if (statusRetriable && p.statuses.includes(res.status) && statusRetries < p.maxRetries) {
-        statusRetries++;
-        history++;
-        const ra = RETRY_AFTER_STATUSES.has(res.status) ? parseRetryAfterMs(res.headers['retry-after'], p.retryAfterUnitMs) : null;
-        await sleep(ra !== null ? Math.min(ra, p.retryAfterMaxMs) : backoffDelayMs(p, history));
-        continue;
+      const ra = RETRY_AFTER_STATUSES.has(res.status) ? parseRetryAfterMs(res.headers['retry-after'], p.retryAfterUnitMs) : null;
+      // A 413 without Retry-After is about the body, which a re-send does not change.
+      const transient = statusRetriable && p.statuses.includes(res.status) && (res.status !== 413 || ra !== null);
+      if (!transient) {
+        this.budget?.answered();
+        return { ...res, attempts, resent, budgetSpent: false };
       }
-      return res;
+      const ambiguous = !UNAPPLIED_STATUSES.has(res.status);
+      if (statusRetries >= p.maxRetries || (ambiguous && !options.idempotent)) return { ...res, attempts, resent, budgetSpent: false };
+      if (this.budget && !this.budget.take()) return { ...res, attempts, resent, budgetSpent: true };
+      ambiguousBefore ||= ambiguous;
+      statusRetries++;
+      history++;
+      await sleep(ra !== null ? Math.min(ra, p.retryAfterMaxMs) : backoffDelayMs(p, history));
     }
   }
 
@@ -337,12 +404,30 @@ function decodeBody(res: RawResponse): Buffer {
   return res.body;
 }
 
+function sendOptions(o: { retryable?: boolean; idempotent?: boolean }): SendOptions {
+  return { retryable: o.retryable ?? true, idempotent: o.idempotent ?? true };
+}
+
+/** What an error built from this response should carry about its attempts. */
+function sendDetails(res: SentResponse): Record<string, unknown> {
+  return {
+    attempts: res.attempts, resent: res.resent,
+    ...(res.status >= 500 && { ambiguous: true }), ...(res.budgetSpent && { budgetSpent: true }),
+  };
+}
+
+/** ` (after N attempts…)` for messages of failed requests that were retried. */
+function attemptsNote(res: SentResponse): string {
+  if (res.attempts <= 1 && !res.budgetSpent) return '';
+  return ` (after ${res.attempts} attempt${res.attempts === 1 ? '' : 's'}${res.budgetSpent ? '; the run\'s retry budget is spent' : ''})`;
+}
+
 function unauthorized(message: string, details: Record<string, unknown>): TaskAgentError {
   return new TaskAgentError('TA_PLATFORM_UNAUTHORIZED', message, { details });
 }
 
 /** The coded error for a non-200/204 v2 response (message from body `message` or `detail`). */
-export function v2StatusError(res: RawResponse, method: string, url: string): TaskAgentError {
+export function v2StatusError(res: RawResponse | SentResponse, method: string, url: string): TaskAgentError {
   const kind = v2ErrorKind(res.status);
   let message = '';
   if (res.status === 404) message = 'the requested resource was not found';
@@ -358,8 +443,9 @@ export function v2StatusError(res: RawResponse, method: string, url: string): Ta
   }
   const retryAfter = res.headers['retry-after'];
   const ra = typeof retryAfter === 'string' && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
-  const text = `${method} ${redactUrl(url)} → ${res.status} ${kind}${message ? `: ${redactText(message).slice(0, 1000)}` : ''}.`;
-  const details = { status: res.status, kind, method, url: redactUrl(url), ...(ra !== undefined && { retryAfterSeconds: ra }) };
+  const sent = 'attempts' in res ? res : undefined;
+  const text = `${method} ${redactUrl(url)} → ${res.status} ${kind}${message ? `: ${redactText(message).slice(0, 1000)}` : ''}${sent ? attemptsNote(sent) : ''}.`;
+  const details = { status: res.status, kind, method, url: redactUrl(url), ...(ra !== undefined && { retryAfterSeconds: ra }), ...(sent && sendDetails(sent)) };
   if (res.status === 401 || res.status === 403) return unauthorized(text, details);
   return new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', text, { details });
 }
