@@ -25,21 +25,38 @@ const item = (u) => ({ uuid: u, parent: 'folder', itemType: 'image', name: u, de
 const meta = (i, labelHash) => ({ labelHash, branchName: 'main', dataHash: `data-${i}`, dataTitle: `img${i}.jpg`, dataType: 'IMAGE', datasetHash: 'ds', datasetTitle: 'DS', dataLink: null, labelStatus: 'NOT_LABELLED', numberOfFrames: 1, backingItemUuid: `item-${i}`, priority: 0.5, workflowGraphNode: { uuid: AGENT, title: 'Agent 1' } });
 const labelRow = (i, labelHash) => ({ label_hash: labelHash, data_hash: `data-${i}`, data_type: 'image', data_units: {}, object_answers: {}, classification_answers: {}, object_actions: {} });
 
-/** A miniature Encord API built from the wire helpers, verifying every signature. */
+/**
+ * A miniature Encord API built from the wire helpers, verifying every signature. `state.lose`
+ * holds request kinds ('actions', 'PUT') whose next answer is lost after the request was applied;
+ * `state.fail` kinds whose next attempt gets a 500 before anything is applied. Label rows are
+ * created once (a second PUT for the same data is refused, as a strict server would).
+ */
 async function fakeEncord(state) {
   const log = [];
+  const once = (set, kind) => (set?.delete(kind) ?? false);
   const s = await startServer((req, res, body) => {
     const u = new URL(req.url, 'http://x');
+    const applied = (kind, answer) => (once(state.lose, kind) ? req.socket.destroy() : answer());
     if (u.pathname === '/public') {
       if (!verifyV1Request({ headers: req.headers, body, keys }).ok) return json(res, 401, v1Failure('AUTHENTICATION_ERROR').body);
       const env = v1RequestFromWire(JSON.parse(body.toString()));
       log.push(`v1 ${env.query_type} ${env.query_method}`);
       if (env.query_type === 'labelrowmetadata') {
         const { dataHashes } = labelRowMetadataPayloadFromWire(env.values.payload);
-        return json(res, 200, v1Success(dataHashes.map((h) => labelRowMetadataToWire(meta(Number(h.split('-')[1]), null)))));
+        return json(res, 200, v1Success(dataHashes.map((h) => {
+          const i = Number(h.split('-')[1]);
+          const node = state.elsewhere?.[h] ?? (state.movedBy?.has(h) ? { uuid: '44', title: 'Annotate' } : { uuid: AGENT, title: 'Agent 1' });
+          return labelRowMetadataToWire({ ...meta(i, state.created?.has(h) ? `lh-${i}` : null), workflowGraphNode: node });
+        })));
       }
       if (env.query_type === 'labelrow' && env.query_method === 'GET') return json(res, 200, v1Success(env.values.uid.map((h) => labelRow(Number(h.split('-')[1]), h))));
-      if (env.query_type === 'labelrow' && env.query_method === 'PUT') return json(res, 200, v1Success(env.values.uid.map((h) => labelRow(Number(h.split('-')[1]), `lh-${h.split('-')[1]}`))));
+      if (env.query_type === 'labelrow' && env.query_method === 'PUT') {
+        if (once(state.fail, 'PUT')) return json(res, 500, v1Failure('UNKNOWN_ERROR', 'try again').body);
+        state.created ??= new Set();
+        if (env.values.uid.some((h) => state.created.has(h))) return json(res, 400, v1Failure('RESOURCE_EXISTS_ERROR', 'label row exists').body);
+        for (const h of env.values.uid) state.created.add(h);
+        return applied('PUT', () => json(res, 200, v1Success(env.values.uid.map((h) => labelRow(Number(h.split('-')[1]), `lh-${h.split('-')[1]}`)))));
+      }
       if (env.query_type === 'labelrow' && env.query_method === 'POST') {
         state.saved.push(...env.values.uid);
         assert.deepEqual(env.values.payload.labels.map((l) => l.label_hash), env.values.uid);
@@ -65,9 +82,12 @@ async function fakeEncord(state) {
       // The real backend: one task no longer in the stage → the whole request is rejected.
       if (actions.some((a) => !state.stage.some((t) => t.uuid === a.taskUuid))) return json(res, 400, { message: 'Task not found in stage' });
       if (actions.some((a) => a.pathwayName === 'bogus')) return json(res, 400, { message: 'Unknown pathway' });
+      for (const t of state.stage) if (actions.some((a) => a.taskUuid === t.uuid)) (state.movedBy ??= new Set()).add(t.dataHash);
       state.stage = state.stage.filter((t) => !actions.some((a) => a.taskUuid === t.uuid));
-      res.writeHead(204);
-      return res.end();
+      return applied('actions', () => {
+        res.writeHead(204);
+        res.end();
+      });
     }
     if (path === `projects/${P}/priorities`) {
       state.priorities.push(prioritiesFromWire(JSON.parse(body.toString())));
@@ -155,6 +175,59 @@ test('proceedTasks: unknown tasks are checked by listing the stage; a 400 with e
     assert.equal(bogus.code, 'TA_PLATFORM_REQUEST_FAILED');
     assert.match(bogus.message, /Unknown pathway/);
     assert.equal(state.stage.length, 1);
+  } finally {
+    await p.close();
+    await s.close();
+  }
+});
+
+test('proceedTasks: a re-send after a lost answer counts tasks found at their pathway\'s destination as moved; tasks someone else moved stay skipped', async () => {
+  const state = newState(6);
+  const { s, p } = await setup(state);
+  try {
+    for (let page = await p.listTasks(AGENT); page.nextPageToken; page = await p.listTasks(AGENT, { pageToken: page.nextPageToken }));
+    // Our request is applied, its answer lost; meanwhile a reviewer moved task-2 on to another stage.
+    state.lose = new Set(['actions']);
+    state.elsewhere = { 'data-2': { uuid: '55', title: 'Review' } };
+    const r = await p.proceedTasks(AGENT, [0, 1, 2].map((i) => ({ taskUuid: `task-${i}`, pathwayUuid: '66666666-6666-6666-6666-666666666666' })));
+    assert.deepEqual(r, { moved: ['task-0', 'task-1'], skipped: ['task-2'] });
+    assert.equal(state.actionRequests.length, 2, 'sent, then re-sent once');
+    // Without a lost answer, a task found at the destination was moved by someone else: skipped.
+    state.stage = state.stage.filter((t) => t.uuid !== 'task-3');
+    state.elsewhere['data-3'] = { uuid: '44', title: 'Annotate' };
+    const other = await p.proceedTasks(AGENT, [{ taskUuid: 'task-3', pathwayUuid: '66666666-6666-6666-6666-666666666666' }]);
+    assert.deepEqual(other, { moved: [], skipped: ['task-3'] });
+    // Data hashes given with the actions (as twin proceeds give them) are enough: no listing needed.
+    const fresh = await setup(Object.assign(newState(6), { lose: new Set(['actions']) }));
+    try {
+      const moved = await fresh.p.proceedTasks(AGENT, [4, 5].map((i) => ({ taskUuid: `task-${i}`, pathwayUuid: '66666666-6666-6666-6666-666666666666', dataHash: `data-${i}` })));
+      assert.deepEqual(moved, { moved: ['task-4', 'task-5'], skipped: [] });
+      assert.ok(fresh.s.requests.some((q) => q.url.includes('/tasks?dataHashes=data-4&dataHashes=data-5')), 'looked up by data hash');
+    } finally {
+      await fresh.p.close();
+      await fresh.s.close();
+    }
+  } finally {
+    await p.close();
+    await s.close();
+  }
+});
+
+test('label-row creation is never sent twice for the same row: after a lost answer the rows are read back; after a 500 they are created again', async () => {
+  const state = newState(0);
+  const { s, p } = await setup(state);
+  try {
+    state.lose = new Set(['PUT']);
+    const rows = await p.getLabelRows([meta(7, null), meta(8, null)]);
+    assert.deepEqual([...rows.keys()].sort(), ['data-7', 'data-8']);
+    assert.equal(rows.get('data-7').label_hash, 'lh-7');
+    assert.deepEqual(s.log.filter((l) => l.startsWith('v1')), ['v1 labelrow PUT', 'v1 labelrowmetadata GET', 'v1 labelrow GET']);
+    s.log.length = 0;
+    state.fail = new Set(['PUT']);
+    const again = await p.getLabelRows([meta(9, null)]);
+    assert.equal(again.get('data-9').label_hash, 'lh-9');
+    assert.deepEqual(s.log.filter((l) => l.startsWith('v1')), ['v1 labelrow PUT', 'v1 labelrowmetadata GET', 'v1 labelrow PUT']);
+    assert.deepEqual([...state.created].sort(), ['data-7', 'data-8', 'data-9']);
   } finally {
     await p.close();
     await s.close();

@@ -10,3 +10,5 @@ export * from './http.js';
 export * from './wire.js';
 export * from './media-download.js';
 export * from './encord-platform.js';
+export * from './retry-budget.js';
+export { RUN_MAX_RETRIES, runRetryPolicy } from './retry-overrides.js';
