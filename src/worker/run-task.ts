@@ -9,6 +9,7 @@ import type { ProjectInfo, WorkflowStage } from '../shared/types.js';
 import type { AnyDep } from '../deps/define.js';
 import type { StageRegistration } from '../agent/runner.js';
 import { resolvePathway } from '../shared/workflow.js';
+import { validateLabelRowJson } from '../shared/label-row/validate.js';
 import { TaskScope } from './task-scope.js';
 import { AttemptContext, TaskAbort } from './task-context.js';
 import type { BuiltinProvider } from './task-scope.js';
@@ -17,7 +18,7 @@ import type { BuiltinProvider } from './task-scope.js';
 const NOT_RETRIED = new Set<ErrorCode>([
   'TA_PATHWAY_UNKNOWN', 'TA_AGENT_BAD_RETURN', 'TA_PRIORITY_INVALID', 'TA_DEP_MISSING', 'TA_DEP_CYCLE', 'TA_MEDIA_UNSUPPORTED',
   'TA_MEDIA_SAMPLE_RATE', 'TA_AGENT_TIMEOUT', 'TA_LABEL_ROW_MISSING', 'TA_STORAGE_ITEM_MISSING', 'TA_MEDIA_MISSING',
-  'TA_MEDIA_OUTSIDE_PROJECT', 'TA_ONTOLOGY_MISMATCH', 'TA_MEDIA_DECODE_FAILED',
+  'TA_MEDIA_OUTSIDE_PROJECT', 'TA_ONTOLOGY_MISMATCH', 'TA_MEDIA_DECODE_FAILED', 'TA_LABEL_ROW_INVALID',
 ]);
 
 export interface StageRuntime {
@@ -51,7 +52,7 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
       const result = settings.taskTimeoutMs
         ? await withTimeout(Promise.resolve().then(() => rt.registration.fn(input as never)), settings.taskTimeoutMs, abort, task.dataTitle)
         : await rt.registration.fn(input as never);
-      const decision = interpretReturn(result, rt.stage);
+      const decision = interpretReturn(result, rt.stage, task.dataHash);
       failed = false;
       const twins = scope?.twinWrites;
       return { ok: true, taskUuid: task.uuid, dataHash: task.dataHash, attempts, ...decision, ...(twins && twins.saves.length + twins.proceeds.length > 0 && { twinWrites: twins }) };
@@ -89,10 +90,22 @@ async function withTimeout<T>(p: Promise<T>, ms: number, abort: TaskAbort, title
   }
 }
 
+/** What a label row's toJSON() gives; a toJSON() that throws is the row's fault, not the agent's. */
+export function labelRowJson(lr: { toJSON: () => unknown }): unknown {
+  try {
+    return lr.toJSON();
+  } catch (e) {
+    throw new TaskAgentError('TA_LABEL_ROW_INVALID', `labelRow.toJSON() threw: ${e instanceof Error ? e.message : String(e)}`, { details: { path: '' } });
+  }
+}
+
 type Decision = Pick<Extract<TaskOutcome, { ok: true }>, 'pathway' | 'labelRow' | 'priority'>;
 
-/** Agent return → decision. Pathways match by UUID, then exact title, then a unique case-insensitive title. */
-export function interpretReturn(result: unknown, stage: StageRuntime['stage']): Decision {
+/**
+ * Agent return → decision. Pathways match by UUID, then exact title, then a unique case-insensitive
+ * title. A label row must be valid label-row JSON of the task's own data unit (`dataHash`).
+ */
+export function interpretReturn(result: unknown, stage: StageRuntime['stage'], dataHash: string): Decision {
   if (result === null || result === undefined) return { pathway: null };
   if (typeof result === 'string') return { pathway: resolvePathway(result, stage) };
   if (typeof result !== 'object' || Array.isArray(result)) {
@@ -117,7 +130,7 @@ export function interpretReturn(result: unknown, stage: StageRuntime['stage']): 
   if (r.labelRow !== undefined && r.labelRow !== null) {
     const lr = r.labelRow as { toJSON?: () => unknown };
     if (typeof lr.toJSON !== 'function') throw new TaskAgentError('TA_AGENT_BAD_RETURN', 'labelRow must be the LabelRow from deps.labelRow()');
-    decision.labelRow = lr.toJSON() as Decision['labelRow'];
+    decision.labelRow = validateLabelRowJson(labelRowJson(lr as { toJSON: () => unknown }), dataHash);
   }
   return decision;
 }

@@ -9,6 +9,7 @@
  */
 import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
 import { LabelRow } from '../shared/label-row/index.js';
+import { validateLabelRowJson } from '../shared/label-row/validate.js';
 import type { TwinSpec, TwinWrites, WorkerInit } from '../shared/protocol.js';
 import type { LabelRowJson, LabelRowMetadata, ProjectInfo, TaskRecord } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
@@ -119,7 +120,7 @@ function makeTwin(project: TwinProject, ref: string, record: TwinRecord, writes:
     async save() {
       if (!labelRow) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `the twin of "${title}" has no initialised label row`, { hint: 'use deps.twinLabelRow({ ..., initLabels: true })' });
       // A snapshot now: later edits need another save(), as with an immediate write.
-      const json = labelRow.toJSON() as LabelRowJson;
+      const json = validateLabelRowJson(labelRow.toJSON(), record.metadata.dataHash);
       const save = { twinProject: ref, dataHash: record.metadata.dataHash, labelHash: json.label_hash ?? record.metadata.labelHash, labelRow: json };
       const i = writes.saves.findIndex((s) => s.twinProject === ref && s.dataHash === save.dataHash);
       if (i >= 0) writes.saves[i] = save;

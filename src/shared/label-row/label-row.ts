@@ -169,16 +169,10 @@ export class LabelRow {
   #index: Map<string, IndexedObject> | undefined;
 
   constructor(json: LabelRowJson, ontology: OntologyStructure | Ontology) {
-    if (!isObj(json)) invalid('', 'expected an object');
-    for (const k of ['data_hash', 'data_type'] as const) if (typeof json[k] !== 'string') invalid(k, 'expected a string');
-    if (!('label_hash' in json)) invalid('label_hash', 'missing');
-    for (const k of ['data_units', 'object_answers', 'classification_answers', 'object_actions'] as const) {
-      if (!isObj(json[k])) invalid(k, 'expected an object');
-    }
+    checkLabelRowJson(json);
     this.#json = structuredClone(json);
     this.#ontology = ontology instanceof Ontology ? ontology : new Ontology(ontology);
-    this.#layout = this.#detectLayout();
-    this.#validate();
+    this.#layout = detectLayout(this.#json);
   }
 
   /** Encord label-row JSON ready to save (a copy). */
@@ -461,67 +455,8 @@ export class LabelRow {
     this.#index = undefined;
   }
 
-  #detectLayout(): 'frames' | 'single' | 'none' {
-    const t = this.#json.data_type.toLowerCase();
-    if (FRAME_LAYOUT.has(t)) return 'frames';
-    if (SINGLE_LAYOUT.has(t)) return 'single';
-    if (NO_LAYOUT.has(t)) return 'none';
-    // Unknown type: infer from the first data unit's labels.
-    const du = Object.values(this.#json.data_units)[0];
-    const labels = du?.['labels'];
-    if (isObj(labels) && (Array.isArray(labels['objects']) || Array.isArray(labels['classifications']))) return 'single';
-    return isObj(labels) && Object.keys(labels).length > 0 ? 'frames' : 'none';
-  }
-
-  #validate(): void {
-    for (const [duHash, du] of Object.entries(this.#json.data_units)) {
-      if (!isObj(du)) invalid(`data_units.${duHash}`, 'expected an object');
-      if (du['labels'] !== undefined && !isObj(du['labels'])) invalid(`data_units.${duHash}.labels`, 'expected an object');
-      if (this.#layout === 'frames') {
-        for (const k of Object.keys((du['labels'] as Json | undefined) ?? {})) {
-          if (!/^\d+$/.test(k)) invalid(`data_units.${duHash}.labels.${k}`, 'frame keys must be frame numbers');
-        }
-      }
-    }
-    for (const slot of this.#slots()) {
-      const base = `frame ${slot.frame}`;
-      const objs = slot.labels['objects'] ?? [];
-      const clss = slot.labels['classifications'] ?? [];
-      if (!Array.isArray(objs)) invalid(`${base}.objects`, 'expected a list');
-      if (!Array.isArray(clss)) invalid(`${base}.classifications`, 'expected a list');
-      objs.forEach((fo, i) => {
-        const p = `${base}.objects[${i}]`;
-        if (!isObj(fo)) invalid(p, 'expected an object');
-        for (const k of ['objectHash', 'featureHash', 'shape']) if (typeof fo[k] !== 'string') invalid(`${p}.${k}`, 'expected a string');
-        coordinatesFromWire(fo, p);
-      });
-      clss.forEach((c, i) => {
-        const p = `${base}.classifications[${i}]`;
-        if (!isObj(c)) invalid(p, 'expected an object');
-        for (const k of ['classificationHash', 'featureHash']) if (typeof c[k] !== 'string') invalid(`${p}.${k}`, 'expected a string');
-      });
-    }
-    for (const [k, v] of Object.entries(this.#json.object_answers)) {
-      if (!isObj(v) || !Array.isArray(v['classifications'])) invalid(`object_answers.${k}.classifications`, 'expected a list');
-    }
-    for (const [k, v] of Object.entries(this.#json.classification_answers)) {
-      if (!isObj(v) || !Array.isArray(v['classifications'])) invalid(`classification_answers.${k}.classifications`, 'expected a list');
-    }
-    for (const [k, v] of Object.entries(this.#json.object_actions)) {
-      if (!isObj(v) || !Array.isArray(v['actions'])) invalid(`object_actions.${k}.actions`, 'expected a list');
-    }
-  }
-
   #slots(): Slot[] {
-    const out: Slot[] = [];
-    if (this.#layout === 'none') return out;
-    for (const du of Object.values(this.#json.data_units)) {
-      const labels = du['labels'];
-      if (!isObj(labels)) continue;
-      if (this.#layout === 'single') out.push({ frame: seqOf(du), dataUnit: du, labels });
-      else for (const [k, v] of Object.entries(labels)) if (isObj(v)) out.push({ frame: Number(k), dataUnit: du, labels: v });
-    }
-    return out;
+    return slotsOf(this.#json, this.#layout);
   }
 
   /** The labels holder of a frame; `create` makes it (and its lists) exist. `check` only validates the frame. */
@@ -817,6 +752,100 @@ function refOf(input: { name?: string; featureHash?: string }, what: string): st
     throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `Give the ${what}'s \`name\` or \`featureHash\`.`);
   }
   return ref;
+}
+
+type Layout = 'frames' | 'single' | 'none';
+
+/** How a row's data units hold their labels: per frame (videos), one holder per unit (images), none (audio, text). */
+function detectLayout(json: LabelRowJson): Layout {
+  const t = json.data_type.toLowerCase();
+  if (FRAME_LAYOUT.has(t)) return 'frames';
+  if (SINGLE_LAYOUT.has(t)) return 'single';
+  if (NO_LAYOUT.has(t)) return 'none';
+  // Unknown type: infer from the first data unit's labels.
+  const du = Object.values(json.data_units)[0];
+  const labels = du?.['labels'];
+  if (isObj(labels) && (Array.isArray(labels['objects']) || Array.isArray(labels['classifications']))) return 'single';
+  return isObj(labels) && Object.keys(labels).length > 0 ? 'frames' : 'none';
+}
+
+function slotsOf(json: LabelRowJson, layout: Layout): Slot[] {
+  const out: Slot[] = [];
+  if (layout === 'none') return out;
+  for (const du of Object.values(json.data_units)) {
+    const labels = du['labels'];
+    if (!isObj(labels)) continue;
+    if (layout === 'single') out.push({ frame: seqOf(du), dataUnit: du, labels });
+    else for (const [k, v] of Object.entries(labels)) if (isObj(v)) out.push({ frame: Number(k), dataUnit: du, labels: v });
+  }
+  return out;
+}
+
+/**
+ * Every labels holder (`{objects, classifications}`) of a row with its JSON path: one per data unit
+ * for images, one per labelled frame for videos (`data_units.<hash>.labels[.<frame>]`).
+ */
+export function labelHolders(row: LabelRowJson, layout: Layout = detectLayout(row)): Array<[string, Json]> {
+  const out: Array<[string, Json]> = [];
+  if (layout === 'none') return out;
+  for (const [duHash, du] of Object.entries(row.data_units)) {
+    const labels = du['labels'];
+    if (!isObj(labels)) continue;
+    if (layout === 'single') out.push([`data_units.${duHash}.labels`, labels]);
+    else for (const [k, v] of Object.entries(labels)) if (isObj(v)) out.push([`data_units.${duHash}.labels.${k}`, v]);
+  }
+  return out;
+}
+
+/**
+ * Checks that `json` has the label-row structure the LabelRow API (and Encord's parser) reads:
+ * the top-level maps, frame keys, object and classification entries, every object's geometry.
+ * @throws TaskAgentError TA_LABEL_ROW_INVALID with `details.path` of the first bad field
+ */
+export function checkLabelRowJson(json: unknown): asserts json is LabelRowJson {
+  if (!isObj(json)) invalid('', 'expected an object');
+  for (const k of ['data_hash', 'data_type'] as const) if (typeof json[k] !== 'string') invalid(k, 'expected a string');
+  if (!('label_hash' in json)) invalid('label_hash', 'missing');
+  for (const k of ['data_units', 'object_answers', 'classification_answers', 'object_actions'] as const) {
+    if (!isObj(json[k])) invalid(k, 'expected an object');
+  }
+  const row = json as LabelRowJson;
+  const layout = detectLayout(row);
+  for (const [duHash, du] of Object.entries(row.data_units)) {
+    if (!isObj(du)) invalid(`data_units.${duHash}`, 'expected an object');
+    if (du['labels'] !== undefined && !isObj(du['labels'])) invalid(`data_units.${duHash}.labels`, 'expected an object');
+    if (layout === 'frames') {
+      for (const k of Object.keys((du['labels'] as Json | undefined) ?? {})) {
+        if (!/^\d+$/.test(k)) invalid(`data_units.${duHash}.labels.${k}`, 'frame keys must be frame numbers');
+      }
+    }
+  }
+  for (const [base, holder] of labelHolders(row, layout)) {
+    const objs = holder['objects'] ?? [];
+    const clss = holder['classifications'] ?? [];
+    if (!Array.isArray(objs)) invalid(`${base}.objects`, 'expected a list');
+    if (!Array.isArray(clss)) invalid(`${base}.classifications`, 'expected a list');
+    objs.forEach((fo, i) => {
+      const p = `${base}.objects[${i}]`;
+      if (!isObj(fo)) invalid(p, 'expected an object');
+      for (const k of ['objectHash', 'featureHash', 'shape']) if (typeof fo[k] !== 'string') invalid(`${p}.${k}`, 'expected a string');
+      coordinatesFromWire(fo, p);
+    });
+    clss.forEach((c, i) => {
+      const p = `${base}.classifications[${i}]`;
+      if (!isObj(c)) invalid(p, 'expected an object');
+      for (const k of ['classificationHash', 'featureHash']) if (typeof c[k] !== 'string') invalid(`${p}.${k}`, 'expected a string');
+    });
+  }
+  for (const [k, v] of Object.entries(row.object_answers)) {
+    if (!isObj(v) || !Array.isArray(v['classifications'])) invalid(`object_answers.${k}.classifications`, 'expected a list');
+  }
+  for (const [k, v] of Object.entries(row.classification_answers)) {
+    if (!isObj(v) || !Array.isArray(v['classifications'])) invalid(`classification_answers.${k}.classifications`, 'expected a list');
+  }
+  for (const [k, v] of Object.entries(row.object_actions)) {
+    if (!isObj(v) || !Array.isArray(v['actions'])) invalid(`object_actions.${k}.actions`, 'expected a list');
+  }
 }
 
 function seqOf(du: Json): number {
