@@ -52,7 +52,7 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
       const result = settings.taskTimeoutMs
         ? await withTimeout(Promise.resolve().then(() => rt.registration.fn(input as never)), settings.taskTimeoutMs, abort, task.dataTitle)
         : await rt.registration.fn(input as never);
-      const decision = interpretReturn(result, rt.stage, task.dataHash);
+      const decision = interpretReturn(result, rt.stage, { dataHash: task.dataHash, labelHash: payload.labelRow?.label_hash ?? payload.metadata?.labelHash ?? null });
       failed = false;
       const twins = scope?.twinWrites;
       return { ok: true, taskUuid: task.uuid, dataHash: task.dataHash, attempts, ...decision, ...(twins && twins.saves.length + twins.proceeds.length > 0 && { twinWrites: twins }) };
@@ -103,9 +103,9 @@ type Decision = Pick<Extract<TaskOutcome, { ok: true }>, 'pathway' | 'labelRow' 
 
 /**
  * Agent return → decision. Pathways match by UUID, then exact title, then a unique case-insensitive
- * title. A label row must be valid label-row JSON of the task's own data unit (`dataHash`).
+ * title. A label row must be valid label-row JSON of the task's own row (`own`).
  */
-export function interpretReturn(result: unknown, stage: StageRuntime['stage'], dataHash: string): Decision {
+export function interpretReturn(result: unknown, stage: StageRuntime['stage'], own: { dataHash: string; labelHash: string | null }): Decision {
   if (result === null || result === undefined) return { pathway: null };
   if (typeof result === 'string') return { pathway: resolvePathway(result, stage) };
   if (typeof result !== 'object' || Array.isArray(result)) {
@@ -130,7 +130,7 @@ export function interpretReturn(result: unknown, stage: StageRuntime['stage'], d
   if (r.labelRow !== undefined && r.labelRow !== null) {
     const lr = r.labelRow as { toJSON?: () => unknown };
     if (typeof lr.toJSON !== 'function') throw new TaskAgentError('TA_AGENT_BAD_RETURN', 'labelRow must be the LabelRow from deps.labelRow()');
-    decision.labelRow = validateLabelRowJson(labelRowJson(lr as { toJSON: () => unknown }), dataHash);
+    decision.labelRow = validateLabelRowJson(labelRowJson(lr as { toJSON: () => unknown }), own);
   }
   return decision;
 }

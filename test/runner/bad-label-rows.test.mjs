@@ -11,6 +11,7 @@ const KINDS = {
   'not-object': /Label row \(root\)|Label row : expected an object/,
   'no-data-hash': /data_hash: expected a string/,
   'other-data-hash': /data_hash: is "00000000-0000-4000-8000-000000000000", but the task's data unit is /,
+  'other-label-hash': /label_hash: is "ffffffff-ffff-4fff-8fff-ffffffffffff", but the task's label row is /,
   'units-string': /data_units: expected an object/,
   'nan-box': /data_units\.[\w-]+\.labels\.objects\[0\]\.boundingBox\.x: NaN is not a JSON number/,
   'no-feature-hash': /data_units\.[\w-]+\.labels\.objects\[0\]\.featureHash: expected a string/,

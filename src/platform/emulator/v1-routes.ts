@@ -11,6 +11,7 @@ import type { LabelSave } from '../platform.js';
 import { ApiError, type RouteResult } from './api-error.js';
 import { isRelativeMedia, signMedia, type ApiContext } from './api-context.js';
 import { hasFilters, labelRowFiltersFromPayload, matchesLabelRowFilters } from './label-row-filters.js';
+import { labelHolders } from '../../shared/label-row/label-row.js';
 
 const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null);
 
@@ -73,12 +74,40 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
       if (typeof row !== 'object' || row === null || typeof row.data_hash !== 'string') throw new ApiError(400, 'each label row needs a data_hash', 'CORRUPTED_LABEL_ERROR');
       const stored = ctx.project.labelRowByHash(labelHashes[i] as string);
       if (!stored || stored.data_hash !== row.data_hash) throw new ApiError(404, 'label row not found');
+      checkFeatures(ctx, row, i);
       return { dataHash: row.data_hash, labelHash: labelHashes[i] as string, labelRow: row };
     });
     ctx.project.saveLabelRows(saves);
     return ok(true);
   }
   throw new ApiError(405, `${env.query_type} ${env.query_method} is not supported by the emulator`, 'METHOD_NOT_ALLOWED_ERROR');
+}
+
+/**
+ * Labels must use the project ontology's features, as on Encord: one row that does not fails the
+ * whole request (400 FEATURE_DOES_NOT_EXIST_ERROR), which is what bundle splitting is for.
+ */
+function checkFeatures(ctx: ApiContext, row: LabelRowJson, index: number): void {
+  const { objects, classifications } = ctx.project.info.ontology;
+  const known = { objects: new Set(objects.map((o) => o.featureNodeHash)), classifications: new Set(classifications.map((c) => c.featureNodeHash)) };
+  let holders: Array<[string, Record<string, unknown>]>;
+  try {
+    holders = labelHolders(row);
+  } catch {
+    throw new ApiError(400, `labels[${index}] is not a label row`, 'CORRUPTED_LABEL_ERROR');
+  }
+  for (const [path, holder] of holders) {
+    for (const list of ['objects', 'classifications'] as const) {
+      const items = holder[list];
+      if (!Array.isArray(items)) continue;
+      items.forEach((it: unknown, j) => {
+        const fh = (it as { featureHash?: unknown } | null)?.featureHash;
+        if (typeof fh !== 'string' || !known[list].has(fh)) {
+          throw new ApiError(400, `labels[${index}].${path}.${list}[${j}]: feature ${JSON.stringify(fh)} is not in the project's ontology`, 'FEATURE_DOES_NOT_EXIST_ERROR');
+        }
+      });
+    }
+  }
 }
 
 /** Data-unit links as signed URLs (`get_signed_url`). */

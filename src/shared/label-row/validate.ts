@@ -70,15 +70,19 @@ function checkSdkKeys(row: LabelRowJson): void {
 
 /**
  * Checks a label row at the save boundary and returns it typed.
- * @param expectedDataHash the task's data hash: a row of another data unit is refused
+ * @param own the task's data hash and, when known, its label row's hash: a row of another data
+ *   unit, or one that would overwrite another label row, is refused
  * @throws TaskAgentError TA_LABEL_ROW_INVALID, `details.path` = the first bad field
  */
-export function validateLabelRowJson(value: unknown, expectedDataHash?: string): LabelRowJson {
+export function validateLabelRowJson(value: unknown, own: { dataHash?: string; labelHash?: string | null } = {}): LabelRowJson {
   checkJsonValue(value, '', new Set());
   checkLabelRowJson(value);
   checkSdkKeys(value);
-  if (expectedDataHash !== undefined && value.data_hash !== expectedDataHash) {
-    invalid('data_hash', `is ${JSON.stringify(value.data_hash)}, but the task's data unit is ${expectedDataHash}`);
+  if (own.dataHash !== undefined && value.data_hash !== own.dataHash) {
+    invalid('data_hash', `is ${JSON.stringify(value.data_hash)}, but the task's data unit is ${own.dataHash}`);
+  }
+  if (typeof own.labelHash === 'string' && value.label_hash !== null && value.label_hash !== own.labelHash) {
+    invalid('label_hash', `is ${JSON.stringify(value.label_hash)}, but the task's label row is ${own.labelHash}`);
   }
   return value;
 }
