@@ -18,10 +18,11 @@ import { registerEmulatorCommand } from './emulator-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
 import { integerArg as int, numberArg as num } from './arg-parsers.js';
+import { asStorageError } from '../../platform/local/storage-errors.js';
 
 const PLATFORM_CODES = new Set([
   'TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_PLATFORM_REQUEST_FAILED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID',
-  'TA_TWIN_PROJECT_UNAVAILABLE',
+  'TA_TWIN_PROJECT_UNAVAILABLE', 'TA_PLATFORM_STORAGE_FULL', 'TA_PLATFORM_STORAGE_FAILED',
 ]);
 
 export function exitCodeFor(code: string): number {
@@ -47,7 +48,8 @@ function version(): string {
 
 /** Prints a coded error (JSON on stdout with --json) and sets the exit code. */
 export async function reportError(e: unknown, json: boolean): Promise<void> {
-  const s: SerializedError = serializeError(e, 'TA_INTERNAL');
+  // A full disk under `project import` / `init` is a storage error, not a bug.
+  const s: SerializedError = serializeError(asStorageError(e, 'writing the project'), 'TA_INTERNAL');
   if (json) await writeJson({ ok: false, error: { code: s.code, message: s.message, hint: s.hint } });
   process.stderr.write(`${formatError(s)}\n`);
   if (s.code === 'TA_INTERNAL' && s.stack) process.stderr.write(`${s.stack}\n`);

@@ -20,6 +20,7 @@ import { emptyLabelRow, labelTimestamp, type DataUnitInfo } from './label-row-te
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { MEDIA_DIR } from './media-types.js';
 import { TaskSeqCache } from './task-seq-cache.js';
+import { asStorageError } from './storage-errors.js';
 
 export const PROJECT_DB = 'project.db';
 
@@ -142,6 +143,8 @@ export class LocalProject {
       // larger one only grew memory with the size of the project.
       db.pragma('cache_size = -8000');
     } catch (cause) {
+      const storage = asStorageError(cause, 'opening the project', abs);
+      if (storage !== cause) throw storage;
       throw new TaskAgentError('TA_CFG_PROJECT_INVALID', `cannot open ${join(abs, PROJECT_DB)}`, { cause });
     }
     try {
