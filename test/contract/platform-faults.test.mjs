@@ -52,7 +52,7 @@ for (const c of SWEEP) {
   });
 }
 
-test('answers lost after the platform applied the request (lost:0.15): re-sent proceeds count as moved, label rows are created once', async () => {
+test('answers lost after the platform applied the request (lost:0.15): re-sent proceeds count as moved, label rows are created once', async (t) => {
   const n = 200;
   const batch = 20;
   const p = makeProject(n);
@@ -70,7 +70,7 @@ test('answers lost after the platform applied the request (lost:0.15): re-sent p
   assert.equal(stats.requests['v1 labelrow PUT'], n / batch, JSON.stringify(stats.requests));
   // (Which requests lose their answer depends on timing; test/encord/platform.test.mjs pins the
   // re-sent proceed that finds its tasks gone. Here: how often it happened.)
-  process.stdout.write(`# re-sent proceeds refused as stale: ${stats.requests['400 POST v2'] ?? 0}\n`);
+  t.diagnostic(`re-sent proceeds refused as stale: ${stats.requests['400 POST v2'] ?? 0}`);
 });
 
 test('--retry-budget 0 under 10 % faults: failed batches fail their tasks with a code, the run goes on, exits 1 with its JSON; re-runs finish with nothing moved twice', async () => {
