@@ -16,5 +16,5 @@ export type {
   LabelRowIncludeArgs, LabelRowInitArgs,
 } from './shared/types.js';
 export type {
-  Platform, PlatformDescriptor, PlatformCallCounts, TaskPage, ListTasksOptions, ProceedAction, ProceedResult, LabelSave,
+  Platform, PlatformDescriptor, PlatformCallCounts, TaskPagesOptions, ProceedAction, ProceedResult, LabelSave,
 } from './platform/platform.js';

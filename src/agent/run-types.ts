@@ -14,7 +14,7 @@ export interface RunOptions {
   refreshEvery?: number;
   /** Extra attempts per task after a failure (agent or dependency). @default 3 */
   numRetries: number;
-  /** Tasks per page / prefetch batch. @default 300 */
+  /** Tasks per prefetch batch, cut from the platform's pages (whose size is the platform's). @default 300 */
   taskBatchSize: number;
   /** Cap on tasks attempted per stage per pass. */
   maxTasksPerStage?: number;

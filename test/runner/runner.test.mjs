@@ -21,7 +21,8 @@ test('520 tasks with batch size 11: each processed exactly once and moved', asyn
   assert.equal(new Set(seen).size, 520);
   assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 0, Complete: 520 });
   assert.equal(r.json.stages[0].moved.complete, 520);
-  assert.equal(r.json.calls.listTasks >= Math.ceil(520 / 11), true);
+  // One local page (1000 tasks) feeds all 48 batches of 11.
+  assert.equal(r.json.calls.listTasks, 1);
 });
 
 test('--max-tasks-per-stage 2 moves exactly 2', async () => {
