@@ -12,6 +12,7 @@ export default defineConfig({
     'worker/decode/index': 'src/worker/decode/index.ts',
     'platform/encord/index': 'src/platform/encord/index.ts',
     'platform/emulator/index': 'src/platform/emulator/index.ts',
+    'main/task-batches': 'src/main/task-batches.ts',
   },
   format: ['esm'],
   platform: 'node',
