@@ -13,6 +13,7 @@ export default defineConfig({
     'platform/encord/index': 'src/platform/encord/index.ts',
     'platform/emulator/index': 'src/platform/emulator/index.ts',
     'main/task-batches': 'src/main/task-batches.ts',
+    'main/run-report': 'src/main/run-report.ts',
   },
   format: ['esm'],
   platform: 'node',

@@ -151,6 +151,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
         await runStagePass({ stage: s, platform, pool: chunks, options, report, progress, commits, control });
         // Commit before the next stage pages, so tasks moved into it are seen in this pass.
         await commits.flush();
+        report.reconcile(s.stage.uuid);
       }
       await commits.flush();
       if (options.refreshEvery === undefined || control.stopping) break;

@@ -112,6 +112,10 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   // Two chunks per thread: one running, one waiting (the local pool's queue is sized for this).
   const window = new InFlightWindow(options.threads * 2);
   let recordError: { error: unknown } | undefined;
+  /** Tasks dispatched, or failed before dispatch (both count as attempted). */
+  let attempted = 0;
+  /** Tasks of chunks dropped by an abort (second Ctrl-C): attempted, never reported. */
+  let abandoned = 0;
 
   const record = (o: TaskOutcome, dataTitle: string) => {
     if (o.ok) {
@@ -139,7 +143,10 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
     pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk }).then(
       (r) => recordChunk(chunk, r.outcomes),
       async (err: unknown) => {
-        if (control.aborting) return;
+        if (control.aborting) {
+          abandoned += chunk.length;
+          return;
+        }
         if (!isolated && chunk.length > 1) {
           // Which task killed the worker is unknown: run each alone; only the culprit fails.
           for (const p of chunk) await dispatch([p], true);
@@ -161,6 +168,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       pending = batch ? nextBatch() : null;
       if (!batch) break;
       progress.addTotal(stageUuid, batch.payloads.length + batch.failed.length);
+      attempted += batch.failed.length;
       report.attempted(stageUuid, batch.failed.length);
       for (const f of batch.failed) {
         record({ ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) }, f.task.dataTitle);
@@ -173,6 +181,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
           break;
         }
         const chunk = batch.payloads.slice(i, i + chunkSize);
+        attempted += chunk.length;
         report.attempted(stageUuid, chunk.length);
         dispatch(chunk)
           .catch((error: unknown) => { recordError ??= { error }; })
@@ -180,10 +189,17 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       }
     }
   } finally {
-    // A batch prefetched before a stop is dropped: nothing of it was dispatched.
+    // A batch prefetched before a stop is dropped: nothing of it was dispatched (counted below).
     if (pending) await pending.catch(() => undefined);
     await window.drain();
     await batches.close();
   }
+  // Every listed task must end attempted and reported, or be counted here with its cause: listed
+  // past the cap (still buffered once it was reached), or left by a stop. Anything else is a bug.
+  report.listed(stageUuid, batches.listed);
+  const pastCap = batches.capped ? batches.buffered : 0;
+  if (pastCap > 0) report.unfinished(stageUuid, 'max-tasks-per-stage', pastCap);
+  const left = batches.listed - attempted - pastCap + abandoned;
+  if (left > 0) report.unfinished(stageUuid, control.stopping || control.aborting ? 'interrupted' : 'lost', left);
   if (recordError) throw recordError.error;
 }

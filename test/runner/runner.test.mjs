@@ -241,7 +241,11 @@ test('SIGINT stops dispatching, finishes in-flight tasks, commits them; a re-run
   });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.json.interrupted, true);
+  assert.equal(r.json.ok, true);
   const started = new Set(lines(log));
+  // The pass says what it left: every listed task (one local page: all 200) attempted or interrupted.
+  assert.equal(r.json.stages[0].attempted, started.size);
+  assert.deepEqual(r.json.stages[0].unfinished, { interrupted: 200 - started.size });
   const counts = stageCounts(dir);
   assert.ok(counts.Complete >= 20 && counts.Complete < 200, JSON.stringify(counts));
   // Every task that was started was committed (nothing lost); nothing else moved.
