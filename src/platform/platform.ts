@@ -2,7 +2,8 @@
  * The seam between the runner and where projects live. LocalPlatform (SQLite + media folder) and
  * EncordPlatform (the Encord HTTP API, or our emulator of it) implement it; the runner only ever
  * talks to this interface, so both behave the same (the contract suite runs against each).
- * Every method is a bulk operation: the runner bundles, the platform splits to its own limits.
+ * Every method is a bulk operation: the runner bundles to `bundleLimits`, the platform splits to
+ * its own request limits.
  * The platform owns paging: the runner never sizes a page, it re-batches whatever pages
  * `taskPages` yields.
  */
@@ -33,6 +34,16 @@ export interface ProceedResult {
   skipped: string[];
 }
 
+/**
+ * The largest write bundles the platform takes per call: the commit buffer flushes at these sizes
+ * (on Encord a bundle of proceeds is one actions request; locally, one transaction).
+ */
+export interface BundleLimits {
+  saves: number;
+  priorities: number;
+  proceeds: number;
+}
+
 /** Counts of platform operations (requests for HTTP platforms), by operation name. */
 export type PlatformCallCounts = Record<string, number>;
 
@@ -47,6 +58,7 @@ export type PlatformDescriptor =
 export interface Platform {
   readonly kind: 'local' | 'encord';
   readonly descriptor: PlatformDescriptor;
+  readonly bundleLimits: BundleLimits;
   /** Project, ontology and workflow (stages with pathways). */
   getProject(): Promise<ProjectInfo>;
   /**

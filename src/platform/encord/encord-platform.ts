@@ -8,7 +8,7 @@
 import { isTaskAgentError, TaskAgentError } from '../../shared/errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
 import type {
-  LabelSave, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
+  BundleLimits, LabelSave, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
 } from '../platform.js';
 import { DEFAULT_ENCORD_DOMAIN, loadEncordKey, normalizeDomain } from './credentials.js';
 import { EncordHttpClient, type EncordHttpOptions } from './http.js';
@@ -68,6 +68,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export class EncordPlatform implements Platform {
   readonly kind = 'encord' as const;
   readonly descriptor: PlatformDescriptor;
+  readonly bundleLimits: BundleLimits;
   readonly http: EncordHttpClient;
   private readonly projectHash: string;
   private readonly limits: EncordLimits;
@@ -81,6 +82,8 @@ export class EncordPlatform implements Platform {
     this.descriptor = descriptor;
     this.projectHash = descriptor.projectHash;
     this.limits = { ...ENCORD_LIMITS, ...options.limits };
+    // A bundle the runner hands over is exactly one request.
+    this.bundleLimits = Object.freeze({ saves: this.limits.labelSaves, priorities: this.limits.priorities, proceeds: this.limits.actions });
     this.taskCacheSize = options.taskCacheSize ?? 200_000;
     this.resource = { type: 'project', id: descriptor.projectHash };
     const key = parseOpenSshPrivateKey(descriptor.keyText, 'the platform descriptor');
