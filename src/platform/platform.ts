@@ -44,6 +44,13 @@ export interface BundleLimits {
   proceeds: number;
 }
 
+/** A readable file with an item's media, for a worker thread. */
+export interface MediaFile {
+  path: string;
+  /** True for a download made by this call (removed with the caller's temporary directory); false for the platform's own file, which must not be modified. */
+  temporary: boolean;
+}
+
 /** Counts of platform operations (requests for HTTP platforms), by operation name. */
 export type PlatformCallCounts = Record<string, number>;
 
@@ -75,6 +82,13 @@ export interface Platform {
   getStorageItems(uuids: string[], options?: { signUrls?: boolean }): Promise<StorageItem[]>;
   /** Child items (image groups, image sequences) in frame order. */
   getChildItems(item: StorageItem, options?: { signUrls?: boolean }): Promise<StorageItem[]>;
+  /**
+   * A readable file with the item's media (an item as getStorageItems / getChildItems return it,
+   * signed on remote platforms): the platform's own file, or a download to `tempPath()` (an
+   * expired signed URL is re-signed once). Never read whole into memory.
+   * @throws TaskAgentError TA_MEDIA_MISSING, TA_MEDIA_OUTSIDE_PROJECT, TA_MEDIA_DOWNLOAD_FAILED
+   */
+  mediaFile(item: StorageItem, tempPath: () => string): Promise<MediaFile>;
   saveLabelRows(saves: LabelSave[]): Promise<void>;
   /** `[dataHash, priority]` pairs; priority in [0, 1] (0 is a priority). */
   setPriorities(priorities: Array<[string, number]>): Promise<void>;

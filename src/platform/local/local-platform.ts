@@ -3,10 +3,11 @@
  * statement or transaction; `callCounts()` counts them per operation the way the emulator
  * counts HTTP requests, so tests can assert bundling on either platform.
  */
+import { existsSync } from 'node:fs';
 import { TaskAgentError } from '../../shared/errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
 import type {
-  BundleLimits, LabelSave, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
+  BundleLimits, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
 } from '../platform.js';
 import { LocalProject } from './local-project.js';
 
@@ -96,6 +97,14 @@ export class LocalPlatform implements Platform {
   async getChildItems(item: StorageItem, options?: { signUrls?: boolean }): Promise<StorageItem[]> {
     this.#count('getChildItems');
     return this.project.getChildItems(item.uuid, options?.signUrls ?? false);
+  }
+
+  /** The file inside the project's media folder itself (confined to it): no copy, no download. */
+  async mediaFile(item: StorageItem, _tempPath: () => string): Promise<MediaFile> {
+    if (!item.url) throw new TaskAgentError('TA_MEDIA_MISSING', `storage item "${item.name}" has no media file`);
+    const path = this.project.mediaPath(item.url);
+    if (!existsSync(path)) throw new TaskAgentError('TA_MEDIA_MISSING', `the media file of "${item.name}" is missing`, { hint: 'restore it in the project media folder or re-import it' });
+    return { path, temporary: false };
   }
 
   async saveLabelRows(saves: LabelSave[]): Promise<void> {
