@@ -36,9 +36,11 @@ test('the books: listed tasks neither reported nor counted are lost, and a lost 
   const report = new RunReport();
   report.stage('s1', 'Agent 1');
   report.listed('s1', 10);
-  for (let i = 0; i < 6; i++) report.moved('s1', 'complete');
-  report.stayed('s1');
-  report.failed('s1', { taskUuid: 't', dataTitle: 'img.jpg' }, { code: 'TA_AGENT_THREW', message: 'boom' });
+  const task = (i) => ({ taskUuid: `t${i}`, dataHash: `d${i}`, dataTitle: `img${i}.jpg` });
+  const complete = { uuid: 'p1', title: 'complete' };
+  for (let i = 0; i < 6; i++) report.moved('s1', task(i), complete);
+  report.stayed('s1', task(6));
+  report.failed('s1', task(7), { code: 'TA_AGENT_THREW', message: 'boom' });
   report.reconcile('s1');
   let s = report.summary({});
   assert.deepEqual(s.stages[0].unfinished, { lost: 2 });
@@ -53,7 +55,7 @@ test('the books: listed tasks neither reported nor counted are lost, and a lost 
   capped.listed('s1', 10);
   capped.unfinished('s1', 'max-tasks-per-stage', 3);
   capped.unfinished('s1', 'interrupted', 2);
-  for (let i = 0; i < 5; i++) capped.moved('s1', 'complete');
+  for (let i = 0; i < 5; i++) capped.moved('s1', task(i), complete);
   capped.reconcile('s1');
   s = capped.summary({});
   assert.deepEqual(s.stages[0].unfinished, { 'max-tasks-per-stage': 3, interrupted: 2 });
