@@ -206,6 +206,42 @@ test('project view: a missing project and a busy port are coded errors (exit 2)'
   }
 });
 
+test('project view: image groups and image sequences page through their own images; a TIFF is sent as JPEG', { skip: ffmpegMissing ?? false }, async () => {
+  const root = tmp('ta-view-media-');
+  const colour = (file, c, size = '64x48') => execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=${c}:s=${size}`, '-frames:v', '1', file]);
+  for (const d of ['group', 'sequence']) execFileSync('mkdir', ['-p', join(root, d)]);
+  colour(join(root, 'group', 'a-red.png'), 'red');
+  colour(join(root, 'group', 'b-blue.png'), 'blue');
+  for (const [i, c] of ['black', 'white', 'green'].entries()) colour(join(root, 'sequence', `f${i}.png`), c);
+  colour(join(root, 'scan.tif'), 'yellow', '80x60');
+  const dir = join(root, 'project');
+  assert.equal((await cli(['project', 'init', dir, '--json'])).code, 0);
+  const imported = {};
+  for (const [path, as] of [[join(root, 'group'), 'image-group'], [join(root, 'sequence'), 'image-sequence'], [join(root, 'scan.tif'), 'files']]) {
+    const r = await cli(['project', 'import', dir, path, '--as', as, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    imported[r.json.imported[0].title] = r.json.imported[0].dataHash;
+  }
+  const view = await startListening(['project', 'view', dir]);
+  try {
+    const get = (h, n) => fetch(`${view.url}/api/units/${h}/frames/${n}`);
+    const bytes = async (r) => Buffer.from(await r.arrayBuffer());
+    assert.deepEqual(await bytes(await get(imported.group, 1)), readFileSync(join(root, 'group', 'b-blue.png')));
+    assert.deepEqual(await bytes(await get(imported.group, 0)), readFileSync(join(root, 'group', 'a-red.png')));
+    assert.equal((await get(imported.group, 2)).status, 404);
+    assert.equal((await (await fetch(`${view.url}/api/units/${imported.group}`)).json()).frames, 2);
+    assert.deepEqual(await bytes(await get(imported.sequence, 2)), readFileSync(join(root, 'sequence', 'f2.png')));
+    const tif = await get(imported['scan.tif'], 0);
+    assert.equal(tif.headers.get('content-type'), 'image/jpeg');
+    const rgb = execFileSync('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { input: await bytes(tif) });
+    assert.equal(rgb.length, 80 * 60 * 3);
+    const centre = (30 * 80 + 40) * 3;
+    assert.ok(near([rgb[centre], rgb[centre + 1], rgb[centre + 2]], [255, 255, 0], 30), `TIFF centre pixel ${[...rgb.subarray(centre, centre + 3)]}`);
+  } finally {
+    assert.equal(await view.stop(), 0, view.output().stderr);
+  }
+});
+
 /** RGB of canvas pixels around (x, y) in canvas pixels: the 3×3 neighbourhood. */
 async function pixelsAround(page, x, y) {
   return page.evaluate(([px, py]) => {
