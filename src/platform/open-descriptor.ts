@@ -10,16 +10,29 @@ import { dirname, join, resolve } from 'node:path';
 import { TaskAgentError } from '../shared/errors.js';
 import { isProjectHash } from '../shared/project-hash.js';
 import type { Platform, PlatformDescriptor } from './platform.js';
-import { LocalPlatform } from './local/local-platform.js';
-import { LocalProject } from './local/local-project.js';
-import { EncordPlatform } from './encord/encord-platform.js';
 import type { RetryBudget } from './encord/retry-budget.js';
-import { retryOverrides, runRetryPolicy } from './encord/retry-overrides.js';
+import { LocalProject } from './local/local-project.js';
 
-/** A handle on `d`; with the run's retry budget (the main thread's twin handles), the run's retry policy. */
-export function openDescriptor(d: PlatformDescriptor, budget?: RetryBudget): Platform {
-  if (d.kind === 'local') return new LocalPlatform(d.dir);
-  return new EncordPlatform(d, { http: budget ? { retry: runRetryPolicy(), budget } : { retry: retryOverrides() } });
+/** Opens a platform handle from its descriptor (of the kind the opener was loaded for). */
+export type PlatformOpener = (d: PlatformDescriptor) => Platform;
+
+/**
+ * Loads the code of one platform kind, only that kind's (a local worker never loads the HTTP
+ * stack), and returns its opener. With the run's retry budget (the main thread's twin handles),
+ * Encord handles get the run's retry policy and share the budget.
+ */
+export async function platformOpener(kind: PlatformDescriptor['kind'], budget?: RetryBudget): Promise<PlatformOpener> {
+  if (kind === 'local') {
+    const { LocalPlatform } = await import('./local/local-platform.js');
+    return (d) => new LocalPlatform(expectKind(d, 'local').dir);
+  }
+  const [{ EncordPlatform }, { retryOverrides, runRetryPolicy }] = await Promise.all([import('./encord/encord-platform.js'), import('./encord/retry-overrides.js')]);
+  return (d) => new EncordPlatform(expectKind(d, 'encord'), { http: budget ? { retry: runRetryPolicy(), budget } : { retry: retryOverrides() } });
+}
+
+function expectKind<K extends PlatformDescriptor['kind']>(d: PlatformDescriptor, kind: K): Extract<PlatformDescriptor, { kind: K }> {
+  if (d.kind !== kind) throw new TaskAgentError('TA_INTERNAL', `a ${d.kind} descriptor given to the ${kind} platform opener`);
+  return d as Extract<PlatformDescriptor, { kind: K }>;
 }
 
 /**

@@ -18,7 +18,7 @@ const KINDS = {
   function: /object_actions\.x: a function is not JSON/,
   cycle: /data_units\.[\w-]+\.self: refers back to itself/,
   date: /created_at: expected plain JSON data, got a Date/,
-  'no-spaces': /classification_answers\.\w+\.spaces: missing/,
+  'no-spaces': /classification_answers\.[^.\s]+\.spaces: missing/,
   throws: /labelRow\.toJSON\(\) threw: toJSON exploded/,
 };
 
