@@ -10,6 +10,7 @@ import type { RunSummary } from '../agent/run-types.js';
 import { formatError } from '../shared/errors.js';
 import { RunSession, type ExecuteInput } from './run-session.js';
 import type { RunControl } from './stage-pass.js';
+import type { RunReport } from './run-report.js';
 
 export { resolveStages, type ExecuteInput } from './run-session.js';
 
@@ -32,11 +33,10 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
       const passStart = Date.now();
       session.report.passes++;
       const errorsBefore = session.report.errors.length;
+      const failuresBefore = session.report.failures.length;
       await session.pass();
       if (options.refreshEvery === undefined || control.stopping) break;
-      for (const e of session.report.errors.slice(errorsBefore)) {
-        process.stderr.write(`pass ${e.pass} failed at stage "${e.stage}": ${formatError(e)}\n  polling again in ${options.refreshEvery} s\n`);
-      }
+      logFailedPass(session.report, errorsBefore, failuresBefore, options.refreshEvery);
       await sleepUntil(passStart + options.refreshEvery * 1000, control);
       if (control.stopping) break;
     }
@@ -46,6 +46,21 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     await session.close();
   }
 }
+
+/** A poller's stderr lines for a pass that failed beyond its agents: listings, then platform failures of tasks. */
+function logFailedPass(report: RunReport, errorsBefore: number, failuresBefore: number, every: number): void {
+  for (const e of report.errors.slice(errorsBefore)) {
+    process.stderr.write(`pass ${e.pass} failed at stage "${e.stage}": ${formatError(e)}\n  polling again in ${every} s\n`);
+  }
+  const byCode = new Map<string, number>();
+  for (const f of report.failures.slice(failuresBefore)) if (PLATFORM_FAILURE.test(f.code)) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
+  if (byCode.size === 0) return;
+  const counts = [...byCode].map(([c, n]) => `${c}: ${n}`).join(', ');
+  process.stderr.write(`pass ${report.passes}: tasks failed on platform errors (${counts}); they stay in their stage, polling again in ${every} s\n`);
+}
+
+/** Failure codes that come from the platform, not from the agents. */
+const PLATFORM_FAILURE = /^TA_(PLATFORM_|COMMIT_FAILED$)/;
 
 async function sleepUntil(t: number, control: RunControl): Promise<void> {
   while (Date.now() < t && !control.stopping) await new Promise((r) => setTimeout(r, Math.min(200, t - Date.now())));
