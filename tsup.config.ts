@@ -7,6 +7,8 @@ export default defineConfig({
     testing: 'src/testing.ts',
     // Its own file: piscina loads it by path, never through an import.
     'worker/entry': 'src/worker/entry.ts',
+    // The frame thread of `project view` (also loaded by path).
+    'worker/view-frames': 'src/worker/view-frames.ts',
     'demo/agents': 'src/demo/agents.ts',
     // Internals loaded directly by tests and the bench.
     'worker/decode/index': 'src/worker/decode/index.ts',

@@ -95,7 +95,10 @@ export async function provideMediaDep(init: WorkerInit, dep: AnyDep, ctx: TaskCo
       return framesOf(dec.frames(path, { ...(o.start !== undefined && { start: o.start }), ...(o.end !== undefined && { end: o.end }), ...(o.step !== undefined && { step: o.step }) }, opts), title);
     }
     case 'videoSampler': {
-      if (item.itemType !== 'video' && !isSequence) throw unsupported('deps.videoSampler()', item, title, 'video');
+      if (item.itemType !== 'video' && !isSequence) {
+        if ((dep.options as { whenNotVideo?: string } | undefined)?.whenNotVideo === 'null') return null;
+        throw unsupported('deps.videoSampler()', item, title, 'video');
+      }
       const path = isSequence ? '' : await mediaFile(init.platform, item, title, scope);
       const sampler: FrameSampler = (rateOrIndices) => {
         if (typeof rateOrIndices === 'number') {

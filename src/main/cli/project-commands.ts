@@ -1,4 +1,4 @@
-/** `task-agents project init|import|status|tasks|export`: manage a local project directory. */
+/** `task-agents project init|import|status|tasks|export|view`: manage a local project directory. */
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { TaskAgentError } from '../../shared/errors.js';
@@ -13,6 +13,7 @@ import { writeImageSequenceVideo } from '../../worker/decode/encode-sequence.js'
 import { demoMedia } from './demo-media.js';
 import { reportError } from './program.js';
 import { writeJson } from './output.js';
+import { registerViewCommand } from './view-command.js';
 
 function readJsonFile(path: string, what: string): unknown {
   let text: string;
@@ -155,4 +156,6 @@ export function registerProjectCommands(program: Command): void {
         else await writeJson(rows);
       });
     });
+
+  registerViewCommand(project);
 }

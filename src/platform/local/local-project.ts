@@ -137,8 +137,8 @@ export class LocalProject {
     return new LocalProject(abs, db);
   }
 
-  /** Open an existing project directory. */
-  static open(dir: string): LocalProject {
+  /** Open an existing project directory; `readOnly` opens a connection that cannot write (`project view`). */
+  static open(dir: string, { readOnly = false }: { readOnly?: boolean } = {}): LocalProject {
     const abs = resolve(dir);
     if (!existsSync(join(abs, PROJECT_DB))) {
       throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${abs} (missing ${PROJECT_DB})`,
@@ -146,9 +146,11 @@ export class LocalProject {
     }
     let db: Database.Database;
     try {
-      db = new Database(join(abs, PROJECT_DB), { fileMustExist: true });
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      db = new Database(join(abs, PROJECT_DB), { fileMustExist: true, readonly: readOnly });
+      if (!readOnly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
       db.pragma('busy_timeout = 5000');
       // Checkpoint every ~40 MB of WAL instead of every 4 MB: a run's proceeds rewrite the same
       // index pages bundle after bundle, and each checkpoint writes them back (and syncs) again.
