@@ -13,7 +13,8 @@ import { LocalProject } from '../../dist/testing.js';
 import { ROOT, cli, tmp } from '../helpers/cli.mjs';
 import { stageCounts } from '../helpers/projects.mjs';
 import { scaffoldTemplate } from '../helpers/template-app.mjs';
-import { inkBox, iou, prng, randomWords, renderImage, renderVideo, textRenderingMissing } from '../helpers/text-images.mjs';
+import { seededRandom as prng } from '../../dist/platform/emulator/index.js';
+import { inkBox, iou, randomWords, renderImage, renderVideo, textRenderingMissing } from '../helpers/text-images.mjs';
 
 const missing = textRenderingMissing();
 const SEED = Number(process.env.TA_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
