@@ -150,6 +150,17 @@ test('ocr template on a project whose ontology has no Text object: every task fa
   assert.deepEqual(stageCounts(project), { 'pre-label': 2, 'Review text': 0, 'No text': 0 });
 });
 
+test('ocr template with a bad OCR_MIN_CONFIDENCE stops before any task (exit 2, nothing moved)', { skip: missing ?? false }, async () => {
+  const media = tmp('ta-ocr-env-');
+  renderImage(join(media, 'blank.png'), { width: 64, height: 64, words: [] });
+  const { app, project } = await ocrProject([media]);
+  const r = await runAgent(app, [], { OCR_MIN_CONFIDENCE: 'high' });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.json.error.code, 'TA_AGENT_MODULE_LOAD_FAILED');
+  assert.match(r.json.error.message + r.stderr, /OCR_MIN_CONFIDENCE must be a number/);
+  assert.deepEqual(stageCounts(project), { 'pre-label': 1, 'Review text': 0, 'No text': 0 });
+});
+
 test('ocr template type-checks in its own folder; its heavy packages stay out of the runtime dependencies, and their install script is denied', async () => {
   const { spawnSync } = await import('node:child_process');
   const app = scaffoldTemplate('ocr', join(tmp('ta-ocr-tsc-'), 'app'));
