@@ -16,6 +16,7 @@ export default defineConfig({
     'platform/emulator/index': 'src/platform/emulator/index.ts',
     'main/task-batches': 'src/main/task-batches.ts',
     'main/run-report': 'src/main/run-report.ts',
+    'main/commit-buffer': 'src/main/commit-buffer.ts',
   },
   format: ['esm'],
   platform: 'node',

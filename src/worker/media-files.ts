@@ -1,63 +1,66 @@
 /**
- * Where a storage item's bytes are, for the worker: a path inside the local project's media
- * folder, or (Encord) a download of its signed URL streamed to a temporary file that the task
- * scope removes afterwards. Never read whole into memory; an expired URL is refreshed once.
+ * Where a storage item's bytes are, for the worker: whatever the run's platform gives
+ * (Platform.mediaFile: the local project's own file, or an Encord download of its signed URL),
+ * through this worker's own handle on it. Downloads and copies go to a temporary directory the
+ * task scope removes afterwards. Errors name the task's data title.
  */
-import { mkdtempSync, rmSync, existsSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, extname } from 'node:path';
-import { TaskAgentError } from '../shared/errors.js';
-import { confinedMediaPath } from '../shared/confined-path.js';
+import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
 import type { StorageItem } from '../shared/types.js';
-import type { PlatformDescriptor } from '../platform/platform.js';
-import { MEDIA_DIR, suffixForMime } from '../platform/local/media-types.js';
+import type { MediaFile, PlatformDescriptor } from '../platform/platform.js';
+import { suffixForMime } from '../platform/local/media-types.js';
 import type { TaskScope } from './task-scope.js';
-import type { EncordPlatform } from '../platform/encord/encord-platform.js';
 
 let tempRoot: string | undefined;
-function tempDir(): string {
+
+/** A fresh temporary path `DIR/asset<suffix>` whose directory goes with the task scope. */
+function tempAsset(item: StorageItem, scope: TaskScope): string {
   tempRoot ??= mkdtempSync(join(tmpdir(), 'ta-media-'));
-  return mkdtempSync(join(tempRoot, 't-'));
+  const dir = mkdtempSync(join(tempRoot, 't-'));
+  scope.onDispose(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, `asset${suffixOf(item)}`);
 }
 
 export function suffixOf(item: StorageItem): string {
   return suffixForMime(item.mimeType) || extname(item.url ?? item.name) || extname(item.name);
 }
 
-/** A readable local path for the item's media; temporary copies are removed with the task scope. */
-export async function mediaFile(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<string> {
-  if (platform.kind === 'local') {
-    if (!item.url) throw new TaskAgentError('TA_MEDIA_MISSING', `"${title}" has no media file`);
-    const path = confinedMediaPath(join(platform.dir, MEDIA_DIR), item.url);
-    if (!existsSync(path)) throw new TaskAgentError('TA_MEDIA_MISSING', `the media file of "${title}" is missing (${item.name})`, { hint: 'restore it in the project media folder or re-import it' });
-    return path;
+/** Media errors name the data title the user knows the task by (the platform knows only the item). */
+export function titled(e: unknown, title: string): unknown {
+  if (isTaskAgentError(e) && e.code.startsWith('TA_MEDIA_') && !e.message.includes(`"${title}"`)) {
+    const t = new TaskAgentError(e.code, `"${title}": ${e.message}`, { ...(e.hint !== undefined && { hint: e.hint }), ...(e.details !== undefined && { details: e.details }) });
+    t.stack = e.stack;
+    return t;
   }
-  if (!item.signedUrl) throw new TaskAgentError('TA_MEDIA_MISSING', `"${title}" has no signed URL`);
-  const dir = tempDir();
-  scope.onDispose(() => rmSync(dir, { recursive: true, force: true }));
-  const dest = join(dir, `asset${suffixOf(item)}`);
+  return e;
+}
+
+async function fileOf(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<MediaFile> {
+  // Loaded on first use, with only the run's platform code (a local run never loads the HTTP stack).
+  const { platformFor } = await import('./worker-platforms.js');
   try {
-    // The URL was signed when the batch was fetched; a long queue can outlive it, so an expired
-    // one is re-signed once through this worker's own platform handle. Loaded on first download:
-    // local runs never load the HTTP stack into their workers.
-    const { platformFor } = await import('./worker-platforms.js');
-    const encord = platformFor(platform) as EncordPlatform; // this branch is for Encord descriptors only
-    await encord.downloadMedia(item.signedUrl, dest, { refresh: encord.signedUrlRefresher(item) });
-  } catch (cause) {
-    // The cause's message names the URL without its query (the signature never leaves).
-    const why = cause instanceof Error ? `: ${cause.message}` : '';
-    throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `downloading the media of "${title}" failed${why}`, { cause, hint: 'check connectivity; the task is retried on the next run' });
+    return await (await platformFor(platform)).mediaFile(item, () => tempAsset(item, scope));
+  } catch (e) {
+    if (isTaskAgentError(e) && e.code === 'TA_MEDIA_DOWNLOAD_FAILED') {
+      // The cause's message names the URL without its query (the signature never leaves).
+      throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `downloading the media of "${title}" failed: ${e.message}`, { cause: e, hint: 'check connectivity; the task is retried on the next run' });
+    }
+    throw titled(e, title);
   }
-  return dest;
+}
+
+/** A readable local path for the item's media; temporary downloads are removed with the task scope. */
+export async function mediaFile(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<string> {
+  return (await fileOf(platform, item, title, scope)).path;
 }
 
 /** A private copy of the media with the right suffix, removed after the task (Python dep_asset). */
 export async function assetCopy(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<string> {
-  const src = await mediaFile(platform, item, title, scope);
-  if (platform.kind !== 'local') return src; // already a temporary download
-  const dir = tempDir();
-  scope.onDispose(() => rmSync(dir, { recursive: true, force: true }));
-  const dest = join(dir, `asset${suffixOf(item)}`);
-  copyFileSync(src, dest);
+  const file = await fileOf(platform, item, title, scope);
+  if (file.temporary) return file.path; // already the task's own download
+  const dest = tempAsset(item, scope);
+  copyFileSync(file.path, dest);
   return dest;
 }

@@ -87,6 +87,7 @@ interface PathwayLookup {
 export class LocalProject {
   readonly dir: string;
   readonly mediaDir: string;
+  /** The SQLite handle, for this folder's own modules (twin-project.ts) and tests; everything else uses the methods. */
   readonly db: Database.Database;
   #info: ProjectInfo;
   readonly #datasetHash: string;
@@ -227,7 +228,8 @@ export class LocalProject {
       unit: db.prepare('SELECT * FROM data_units WHERE data_hash = ?'),
       label: db.prepare('SELECT * FROM label_rows WHERE data_hash = ?'),
       labelByHash: db.prepare('SELECT * FROM label_rows WHERE label_hash = ?'),
-      currentTask: db.prepare("SELECT uuid, stage_uuid, priority FROM tasks WHERE data_hash = ? ORDER BY seq DESC LIMIT 1"),
+      currentTask: db.prepare("SELECT uuid, stage_uuid, priority, assignee FROM tasks WHERE data_hash = ? ORDER BY seq DESC LIMIT 1"),
+      dataHashes: db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').pluck(),
     };
   }
 
@@ -317,6 +319,23 @@ export class LocalProject {
     const sql = `SELECT ${TASK_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash ${stageUuid ? 'WHERE t.stage_uuid = ?' : ''} ORDER BY t.seq`;
     const rows = (stageUuid ? this.db.prepare(sql).all(stageUuid) : this.db.prepare(sql).all()) as TaskRow[];
     return rows.map((r) => ({ ...this.toTask(r), stageUuid: r.stage_uuid, priority: r.priority }));
+  }
+
+  /** The stage a task is in, or null when there is no such task. */
+  stageOfTask(taskUuid: string): string | null {
+    const row = this.#stmts.taskStage.get(taskUuid) as { stage_uuid: string } | undefined;
+    return row?.stage_uuid ?? null;
+  }
+
+  /** The assignee of a data unit's current task (null when unassigned or without a task). */
+  assigneeOf(dataHash: string): string | null {
+    const row = this.#stmts.currentTask.get(dataHash) as { assignee: string | null } | undefined;
+    return row?.assignee ?? null;
+  }
+
+  /** Every data unit's hash, in import order. */
+  dataHashes(): string[] {
+    return this.#stmts.dataHashes.all() as string[];
   }
 
   countsByStage(): Map<string, number> {
@@ -494,8 +513,7 @@ export class LocalProject {
 
   /** All label rows in Encord's label-row JSON, uninitialised ones as their empty template. */
   exportLabelRows(): LabelRowJson[] {
-    const hashes = (this.db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').all() as Array<{ data_hash: string }>).map((r) => r.data_hash);
-    return hashes.map((h) => this.peekLabelRow(h)).filter((r): r is LabelRowJson => r !== null);
+    return this.dataHashes().map((h) => this.peekLabelRow(h)).filter((r): r is LabelRowJson => r !== null);
   }
 }
 
