@@ -140,7 +140,7 @@ export class Runner {
       return;
     }
     if (entry !== self) return;
-    void import('../main/cli/program.js').then(({ runCli }) => runCli(['run', self, ...process.argv.slice(2)]));
+    void import('../main/cli/program.js').then(({ runCli }) => runCli(['run', ...process.argv.slice(2)], { agentModule: self }));
   }
 }
 

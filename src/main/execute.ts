@@ -6,23 +6,25 @@
  * second SIGINT raises the cooperative abort flag.
  */
 import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import type { AgentManifest, WorkerInit } from '../shared/protocol.js';
+import type { AgentManifest, WorkerEvent, WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
 import type { Platform } from '../platform/platform.js';
 import type { RunOptions, RunSummary } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
 import { startWarm } from './warm-start.js';
-import { baseInit, readManifest } from './worker-init.js';
+import { baseInit, readManifest, showsProgress, workerIo, type WorkerIo } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
 import { WorkerPool, type ChunkRunner } from './worker-pool.js';
 import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
 import type { QueueRunContext } from './queue/queue-protocol.js';
 import { RunReport } from './run-report.js';
-import { createProgress } from './progress.js';
+import { createProgress, type Progress } from './progress.js';
 import { CommitBuffer, type CommitListener, type Commits } from './commit-buffer.js';
 import { DryRunCommits } from './dry-run-commits.js';
 import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
@@ -40,8 +42,8 @@ function agentModuleUrl(path: string): string {
 }
 
 /** Loads the agent module in a throw-away worker: its manifest (what each stage needs) or its load error. */
-async function loadManifest(agentUrl: string, options: ResolvedRunOptions): Promise<AgentManifest> {
-  const pool = new WorkerPool(baseInit(agentUrl, options, null, null), 1);
+async function loadManifest(agentUrl: string, options: ResolvedRunOptions, io: WorkerIo): Promise<AgentManifest> {
+  const pool = new WorkerPool(baseInit(agentUrl, options, null, null, { output: io.output === 'stderr' ? 'stderr' : 'inherit' }), 1);
   try {
     return await readManifest(pool);
   } finally {
@@ -75,15 +77,19 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
   // Validate the flags first (a bad flag must not even load the module), then again with the
   // module's own Runner options as a lower-priority source.
   const preliminary = resolveRunOptions(input);
-  const warm = await startWarm(agentUrl, preliminary);
+  // Workers report finished tasks and (when stdout or the terminal is ours) agent output here.
+  const channelName = `task-agents-run-${randomUUID()}`;
+  const events = listenToWorkers(channelName);
+  const warm = await startWarm(agentUrl, preliminary, workerIo(preliminary, channelName));
   let manifest: AgentManifest;
   let options: ResolvedRunOptions;
   try {
-    manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary);
+    manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary, workerIo(preliminary, channelName));
     options = resolveRunOptions(input, manifest.runnerOptions ?? {});
     if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
   } catch (e) {
     await warm?.discard();
+    events.close();
     throw e;
   }
   const reuse = warm?.fits(options) ? warm : undefined;
@@ -91,7 +97,8 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
 
   const platform = reuse?.platform ?? (await openPlatform(options.project));
   const report = new RunReport();
-  const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
+  const progress = createProgress(showsProgress(options));
+  events.attach(progress);
   let pool: WorkerPool | undefined;
   let queue: QueueChunkRunner | undefined;
   const control: RunControl = { stopping: false, aborting: false };
@@ -112,7 +119,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     const stages = resolveStages(manifest, project);
     await twins.check(stages);
     warnDeprecatedDeps(stages);
-    init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor);
+    init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor, workerIo(options, channelName));
     if (options.queue) {
       // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
       if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
@@ -126,12 +133,12 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     const chunks: ChunkRunner = queue ?? pool!;
     process.on('SIGINT', onSigint);
     const listener: CommitListener = {
-      moved: (e) => { report.moved(e.stageUuid, e.pathway!.title); progress.tick(e.stageUuid); },
-      stayed: (e) => { report.stayed(e.stageUuid); progress.tick(e.stageUuid); },
-      skipped: (e) => { report.skipped(e.stageUuid); progress.tick(e.stageUuid); },
+      moved: (e) => report.moved(e.stageUuid, e.pathway!.title),
+      stayed: (e) => report.stayed(e.stageUuid),
+      skipped: (e) => report.skipped(e.stageUuid),
       failed: (e, err) => {
         report.failed(e.stageUuid, { taskUuid: e.taskUuid, dataTitle: dataTitleOf(e) }, err);
-        progress.tick(e.stageUuid);
+        progress.failure(e.stageUuid); // finished in its worker (counted), then its commit failed
       },
       twins: (e, c) => {
         for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) report.twins(e.stageUuid, k, c[k]);
@@ -146,6 +153,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     for (;;) {
       const passStart = Date.now();
       report.passes++;
+      if (options.refreshEvery !== undefined) progress.pass(report.passes, passStart + options.refreshEvery * 1000);
       for (const s of stages) {
         if (control.stopping) break;
         await runStagePass({ stage: s, platform, pool: chunks, options, report, progress, commits, control });
@@ -162,12 +170,40 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     return dryRun ? { ...summary, dryRun: true, decisions: dryRun.decisions } : summary;
   } finally {
     process.off('SIGINT', onSigint);
+    events.close();
     progress.stop();
     await pool?.destroy();
     await queue?.close();
     await twins.close();
     await platform.close();
   }
+}
+
+/**
+ * Applies the workers' events: finished tasks to the progress lines, agent output above them.
+ * Listening starts with the workers (output at module import arrives before the display exists).
+ */
+function listenToWorkers(name: string): { attach(progress: Progress): void; close(): void } {
+  const channel = new BroadcastChannel(name);
+  channel.unref();
+  const early: WorkerEvent[] = [];
+  let progress: Progress | undefined;
+  const apply = (e: WorkerEvent, p: Progress) => {
+    if (e.type === 'progress') p.tick(e.stageUuid, { n: e.done, failed: e.failed, frames: e.frames });
+    else p.log(e.text);
+  };
+  channel.onmessage = (m) => {
+    const e = (m as { data: WorkerEvent }).data;
+    if (progress) apply(e, progress);
+    else early.push(e);
+  };
+  return {
+    attach(p) {
+      progress = p;
+      for (const e of early.splice(0)) apply(e, p);
+    },
+    close: () => channel.close(),
+  };
 }
 
 async function runPreExecution(pool: WorkerPool, destroy: boolean): Promise<void> {

@@ -96,7 +96,8 @@ export function serializeError(e: unknown, fallback: ErrorCode = 'TA_INTERNAL'):
       message: t.message + (causeText && !t.message.includes(causeText.slice(2)) ? causeText : ''),
       ...(t.hint !== undefined && { hint: t.hint }),
       name: t.name,
-      ...(t.stack !== undefined && { stack: t.stack }),
+      // A wrapped throw (a dependency's create, an import) is best located by the cause's stack.
+      ...(((t.cause instanceof Error && t.cause.stack) || t.stack) !== undefined && { stack: (t.cause instanceof Error && t.cause.stack) || t.stack }),
       ...(t.details !== undefined && { details: t.details }),
     };
   }
