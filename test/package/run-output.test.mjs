@@ -40,8 +40,8 @@ before(async () => {
 });
 
 test('--json: stdout is one JSON document whatever the agent prints; its output goes to stderr under the task title; every failure has its stack', async () => {
-  const project = await testProject(pkg, join(work, 'p-json'), 8);
   for (const threads of ['1', '2']) {
+    const project = await testProject(pkg, join(work, `p-json-${threads}`), 8);
     const r = await run(pkg.bin, ['run', 'noisy.mjs', '--project', project, '--json', '--threads', threads, '--num-retries', '0'], { cwd: work });
     assert.ok(r.json, `stdout is not one JSON document:\n${r.stdout.slice(0, 500)}`);
     assert.equal(r.code, 1);
