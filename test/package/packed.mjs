@@ -98,7 +98,9 @@ function install(prefix, tarball) {
 /** Runs a command (no shell) and collects its output; never throws on a non-zero exit. */
 export function run(cmd, args, { cwd, env = {}, timeoutMs = 180_000, input } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...NPM_ENV, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    // NODE_TEST_CONTEXT would make a user's `node --test` inside skip its files (it thinks it is nested in ours).
+    const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
+    const child = spawn(cmd, args, { cwd, env: { ...inherited, ...NPM_ENV, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

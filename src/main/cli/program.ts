@@ -13,6 +13,7 @@ import { registerProjectCommands } from './project-commands.js';
 import { registerPrintCommands } from './print-commands.js';
 import { registerWorkerCommand } from './worker-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
+import { registerInitCommand } from './init-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
 import { integerArg as int, numberArg as num } from './arg-parsers.js';
@@ -97,6 +98,7 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
       }
     });
 
+  registerInitCommand(program);
   registerProjectCommands(program);
   registerPrintCommands(program);
   registerEmulatorCommand(program);
