@@ -1,232 +1,44 @@
 /**
- * A run, start to end (main thread): preflight (load the agent module in a worker, validate its
- * stages against the project, preExecution hook), then passes over the registered stages in
- * order, then the summary. With a local --project the preflight asks the run's own pool, started
- * at once (see warm-start.ts). SIGINT stops dispatching, lets in-flight tasks finish and flushes; a
- * second SIGINT raises the cooperative abort flag.
+ * A run, start to end (main thread): open the run (preflight in run-session.ts: agent module,
+ * stages validated against the project, preExecution hook), then passes over the registered
+ * stages in order, then the summary. SIGINT stops dispatching, lets in-flight tasks finish and
+ * flushes; a second SIGINT raises the cooperative abort flag.
  */
-import { existsSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { BroadcastChannel } from 'node:worker_threads';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import type { AgentManifest, WorkerEvent, WorkerInit } from '../shared/protocol.js';
-import type { ProjectInfo } from '../shared/types.js';
-import { findStage } from '../shared/workflow.js';
-import type { Platform } from '../platform/platform.js';
-import type { RunOptions, RunSummary } from '../agent/run-types.js';
-import { openPlatform } from './open-platform.js';
-import { startWarm } from './warm-start.js';
-import { baseInit, readManifest, showsProgress, workerIo, type WorkerIo } from './worker-init.js';
-import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
-import { WorkerPool, type ChunkRunner } from './worker-pool.js';
-import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
-import type { QueueRunContext } from './queue/queue-protocol.js';
-import { RunReport } from './run-report.js';
-import { createProgress, type Progress } from './progress.js';
-import { CommitBuffer, type CommitListener, type Commits } from './commit-buffer.js';
-import { DryRunCommits } from './dry-run-commits.js';
-import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
-import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
+import type { RunSummary } from '../agent/run-types.js';
+import { RunSession, type ExecuteInput } from './run-session.js';
+import type { RunControl } from './stage-pass.js';
 
-export interface ExecuteInput extends Partial<RunOptions> {
-  agentModule: string;
-}
-
-function agentModuleUrl(path: string): string {
-  if (path.startsWith('file://')) return path;
-  const abs = resolve(path);
-  if (!existsSync(abs)) throw new TaskAgentError('TA_AGENT_MODULE_NOT_FOUND', `agent module ${abs} does not exist`, { hint: 'pass the path of a .js, .mjs or .ts file' });
-  return pathToFileURL(abs).href;
-}
-
-/** Loads the agent module in a throw-away worker: its manifest (what each stage needs) or its load error. */
-async function loadManifest(agentUrl: string, options: ResolvedRunOptions, io: WorkerIo): Promise<AgentManifest> {
-  const pool = new WorkerPool(baseInit(agentUrl, options, null, null, { output: io.output === 'stderr' ? 'stderr' : 'inherit' }), 1);
-  try {
-    return await readManifest(pool);
-  } finally {
-    await pool.destroy();
-  }
-}
-
-/** Every registered stage must be a distinct AGENT stage of the project. */
-export function resolveStages(manifest: AgentManifest, project: ProjectInfo): ResolvedStage[] {
-  const stages = project.workflow.stages;
-  const agentStages = stages.filter((s) => s.stageType === 'AGENT');
-  const listing = agentStages.map((s) => `"${s.title}" (${s.uuid})`).join(', ') || 'none';
-  const seen = new Map<string, string>();
-  return manifest.stages.map((m, index) => {
-    const stage = findStage(stages, m.ref);
-    if (!stage) throw new TaskAgentError('TA_STAGE_UNKNOWN', `the project has no stage "${m.ref}"`, { hint: `agent stages: ${listing}` });
-    if (stage.stageType !== 'AGENT') {
-      throw new TaskAgentError('TA_STAGE_NOT_AGENT', `stage "${m.ref}" is a ${stage.stageType} stage, not an AGENT stage`, { hint: `agent stages: ${listing}` });
-    }
-    const prior = seen.get(stage.uuid);
-    if (prior !== undefined) {
-      throw new TaskAgentError('TA_STAGE_DUPLICATE', `stage "${stage.title}" is registered twice ("${prior}" and "${m.ref}")`, { hint: 'keep one registration per stage' });
-    }
-    seen.set(stage.uuid, m.ref);
-    return { index, manifest: m, stage: { ...stage, pathways: stage.pathways ?? [] } };
-  });
-}
+export { resolveStages, type ExecuteInput } from './run-session.js';
 
 export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
-  const agentUrl = agentModuleUrl(input.agentModule);
-  // Validate the flags first (a bad flag must not even load the module), then again with the
-  // module's own Runner options as a lower-priority source.
-  const preliminary = resolveRunOptions(input);
-  // Workers report finished tasks and (when stdout or the terminal is ours) agent output here.
-  const channelName = `task-agents-run-${randomUUID()}`;
-  const events = listenToWorkers(channelName);
-  const warm = await startWarm(agentUrl, preliminary, workerIo(preliminary, channelName));
-  let manifest: AgentManifest;
-  let options: ResolvedRunOptions;
-  try {
-    manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary, workerIo(preliminary, channelName));
-    options = resolveRunOptions(input, manifest.runnerOptions ?? {});
-    if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
-  } catch (e) {
-    await warm?.discard();
-    events.close();
-    throw e;
-  }
-  const reuse = warm?.fits(options) ? warm : undefined;
-  if (warm && !reuse) await warm.discard();
-
-  const platform = reuse?.platform ?? (await openPlatform(options.project));
-  const report = new RunReport();
-  const progress = createProgress(showsProgress(options));
-  events.attach(progress);
-  let pool: WorkerPool | undefined;
-  let queue: QueueChunkRunner | undefined;
-  const control: RunControl = { stopping: false, aborting: false };
+  const session = await RunSession.open(input);
+  const { control, options } = session;
   const onSigint = () => {
     if (!control.stopping) {
       control.stopping = true;
-      report.interrupted = true;
+      session.report.interrupted = true;
       process.stderr.write('\ninterrupted: finishing tasks in flight and committing (Ctrl-C again to abort them)\n');
     } else if (!control.aborting) {
       control.aborting = true;
-      Atomics.store(new Int32Array(init.abortFlag), 0, 1);
+      session.raiseAbortFlag();
     }
   };
-  let init!: WorkerInit;
-  const twins = new TwinPlatforms(platform.descriptor);
   try {
-    const project = reuse?.init.project ?? (await platform.getProject());
-    const stages = resolveStages(manifest, project);
-    await twins.check(stages);
-    warnDeprecatedDeps(stages);
-    init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor, workerIo(options, channelName));
-    if (options.queue) {
-      // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
-      if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
-      // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
-      const { QueueChunkRunner } = await import('./queue/queue-chunk-runner.js');
-      queue = await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, project, platform, options));
-    } else {
-      pool = reuse?.pool ?? new WorkerPool(init, options.threads);
-      if (manifest.hasPreExecution) await runPreExecution(pool, false);
-    }
-    const chunks: ChunkRunner = queue ?? pool!;
     process.on('SIGINT', onSigint);
-    const listener: CommitListener = {
-      moved: (e) => report.moved(e.stageUuid, e.pathway!.title),
-      stayed: (e) => report.stayed(e.stageUuid),
-      skipped: (e) => report.skipped(e.stageUuid),
-      failed: (e, err) => {
-        report.failed(e.stageUuid, { taskUuid: e.taskUuid, dataTitle: dataTitleOf(e) }, err);
-        progress.failure(e.stageUuid); // finished in its worker (counted), then its commit failed
-      },
-      twins: (e, c) => {
-        for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) report.twins(e.stageUuid, k, c[k]);
-      },
-    };
-    const dryRun = options.dryRun ? new DryRunCommits(listener, (uuid) => report.stages.get(uuid)?.stage ?? uuid) : undefined;
-    const commits: Commits = dryRun ?? new CommitBuffer(platform, listener, undefined, twins.platform);
-    for (const s of stages) {
-      report.stage(s.stage.uuid, s.stage.title);
-      progress.stage(s.stage.uuid, s.stage.title);
-    }
     for (;;) {
       const passStart = Date.now();
-      report.passes++;
-      if (options.refreshEvery !== undefined) progress.pass(report.passes, passStart + options.refreshEvery * 1000);
-      for (const s of stages) {
-        if (control.stopping) break;
-        await runStagePass({ stage: s, platform, pool: chunks, options, report, progress, commits, control });
-        // Commit before the next stage pages, so tasks moved into it are seen in this pass.
-        await commits.flush();
-      }
-      await commits.flush();
+      session.report.passes++;
+      if (options.refreshEvery !== undefined) session.progress.pass(session.report.passes, passStart + options.refreshEvery * 1000);
+      await session.pass();
       if (options.refreshEvery === undefined || control.stopping) break;
       await sleepUntil(passStart + options.refreshEvery * 1000, control);
       if (control.stopping) break;
     }
-    await pool?.disposeWorkers();
-    const summary = report.summary({ ...platform.callCounts(), ...twins.callCounts() });
-    return dryRun ? { ...summary, dryRun: true, decisions: dryRun.decisions } : summary;
+    return await session.finish();
   } finally {
     process.off('SIGINT', onSigint);
-    events.close();
-    progress.stop();
-    await pool?.destroy();
-    await queue?.close();
-    await twins.close();
-    await platform.close();
+    await session.close();
   }
-}
-
-/**
- * Applies the workers' events: finished tasks to the progress lines, agent output above them.
- * Listening starts with the workers (output at module import arrives before the display exists).
- */
-function listenToWorkers(name: string): { attach(progress: Progress): void; close(): void } {
-  const channel = new BroadcastChannel(name);
-  channel.unref();
-  const early: WorkerEvent[] = [];
-  let progress: Progress | undefined;
-  const apply = (e: WorkerEvent, p: Progress) => {
-    if (e.type === 'progress') p.tick(e.stageUuid, { n: e.done, failed: e.failed, frames: e.frames });
-    else p.log(e.text);
-  };
-  channel.onmessage = (m) => {
-    const e = (m as { data: WorkerEvent }).data;
-    if (progress) apply(e, progress);
-    else early.push(e);
-  };
-  return {
-    attach(p) {
-      progress = p;
-      for (const e of early.splice(0)) apply(e, p);
-    },
-    close: () => channel.close(),
-  };
-}
-
-async function runPreExecution(pool: WorkerPool, destroy: boolean): Promise<void> {
-  try {
-    const r = await pool.preExecution();
-    if (r.error) throw deserializeError(r.error);
-  } finally {
-    if (destroy) await pool.destroy();
-  }
-}
-
-/** What queue workers need to run this run's chunks (no secrets: Encord workers use their own key). */
-function queueContext(manifest: AgentManifest, project: ProjectInfo, platform: Platform, options: ResolvedRunOptions): Omit<QueueRunContext, 'runId'> {
-  const d = platform.descriptor;
-  return {
-    stageRefs: manifest.stages.map((s) => s.ref),
-    project,
-    platform: d.kind === 'local' ? d : { kind: 'encord', projectHash: d.projectHash, domain: d.domain },
-    numRetries: options.numRetries,
-    taskTimeoutMs: options.taskTimeoutMs,
-    concurrency: options.concurrency,
-    decoder: options.decoder,
-  };
 }
 
 async function sleepUntil(t: number, control: RunControl): Promise<void> {

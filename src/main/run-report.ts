@@ -6,6 +6,20 @@ import type { SerializedError } from '../shared/errors.js';
 import { trimStack } from '../shared/stack.js';
 import type { RunSummary, StageSummary, TaskFailure } from '../agent/run-types.js';
 
+/** The task an outcome is about. */
+export interface TaskRef {
+  taskUuid: string;
+  dataHash: string;
+  dataTitle: string;
+}
+
+/** One task's final outcome in a pass (every attempted task ends in exactly one). */
+export type TaskEvent = TaskRef & { stageUuid: string; stage: string } & (
+  | { outcome: 'moved'; pathway: { uuid: string; title: string } }
+  | { outcome: 'stayed' | 'skipped' }
+  | { outcome: 'failed'; error: SerializedError }
+);
+
 export class RunReport {
   readonly stages = new Map<string, StageSummary>();
   readonly failures: TaskFailure[] = [];
@@ -13,6 +27,8 @@ export class RunReport {
   passes = 0;
   interrupted = false;
   #finished = 0;
+  /** Called once per finished task (runStage callbacks, handle results, failure memory, metrics). */
+  onTask: ((e: TaskEvent) => void) | undefined;
 
   stage(stageUuid: string, title: string): StageSummary {
     let s = this.stages.get(stageUuid);
@@ -27,28 +43,34 @@ export class RunReport {
     this.stages.get(stageUuid)!.attempted += n;
   }
 
-  moved(stageUuid: string, pathway: string): void {
+  moved(stageUuid: string, task: TaskRef, pathway: { uuid: string; title: string }): void {
     const s = this.stages.get(stageUuid)!;
-    s.moved[pathway] = (s.moved[pathway] ?? 0) + 1;
+    s.moved[pathway.title] = (s.moved[pathway.title] ?? 0) + 1;
     this.#finished++;
+    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'moved', pathway });
   }
 
-  stayed(stageUuid: string): void {
-    this.stages.get(stageUuid)!.stayed++;
+  stayed(stageUuid: string, task: TaskRef): void {
+    const s = this.stages.get(stageUuid)!;
+    s.stayed++;
     this.#finished++;
+    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'stayed' });
   }
 
-  skipped(stageUuid: string): void {
-    this.stages.get(stageUuid)!.skipped++;
+  skipped(stageUuid: string, task: TaskRef): void {
+    const s = this.stages.get(stageUuid)!;
+    s.skipped++;
     this.#finished++;
+    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'skipped' });
   }
 
-  failed(stageUuid: string, task: { taskUuid: string; dataTitle: string }, error: SerializedError): void {
+  failed(stageUuid: string, task: TaskRef, error: SerializedError): void {
     const s = this.stages.get(stageUuid)!;
     s.failed[error.code] = (s.failed[error.code] ?? 0) + 1;
     const stack = trimStack(error.stack);
     this.failures.push({ taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: error.message, ...(error.hint && { hint: error.hint }), ...(stack && { stack }) });
     this.#finished++;
+    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'failed', error });
   }
 
   /** Twin writes committed for tasks of this stage. */

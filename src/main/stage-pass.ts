@@ -123,7 +123,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       if (o.twinWrites) entry.twinWrites = o.twinWrites;
       commits.add(entry);
     } else {
-      report.failed(stageUuid, { taskUuid: o.taskUuid, dataTitle }, o.error);
+      report.failed(stageUuid, { taskUuid: o.taskUuid, dataHash: o.dataHash, dataTitle }, o.error);
     }
   };
   // The local pool's workers report finished tasks themselves (per task, see worker-events.ts);
