@@ -19,6 +19,7 @@ import type { Platform } from '../platform/platform.js';
 import type { RunOptions, RunSummary } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
 import { startWarm } from './warm-start.js';
+import { mediaTempRoot, removeMediaTemp, sweepStaleMediaTemp } from './media-temp-sweep.js';
 import { baseInit, readManifest, showsProgress, workerIo, type WorkerIo } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
 import { WorkerPool, type ChunkRunner } from './worker-pool.js';
@@ -150,13 +151,18 @@ export class RunSession {
     // module's own Runner options as a lower-priority source.
     const preliminary = resolveRunOptions(input);
     // Workers report finished tasks and (when stdout or the terminal is ours) agent output here.
-    const channelName = `task-agents-run-${randomUUID()}`;
-    const events = listenToWorkers(channelName);
-    const warm = await startWarm(agentUrl, preliminary, workerIo(preliminary, channelName));
+    const runId = randomUUID();
+    const channelName = `task-agents-run-${runId}`;
+    const mediaTemp = mediaTempRoot(process.pid, runId.slice(0, 8));
+    // Killed runs leave their media downloads behind: remove those of processes that are gone.
+    sweepStaleMediaTemp();
+    const events = listenToWorkers(channelName, mediaTemp);
+    const io = (o: ResolvedRunOptions) => workerIo(o, channelName, mediaTemp);
+    const warm = await startWarm(agentUrl, preliminary, io(preliminary));
     let manifest: AgentManifest;
     let options: ResolvedRunOptions;
     try {
-      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary, workerIo(preliminary, channelName));
+      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary, io(preliminary));
       options = resolveRunOptions(input, manifest.runnerOptions ?? {});
       if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
     } catch (e) {
@@ -178,7 +184,7 @@ export class RunSession {
       const stages = resolveStages(manifest, project);
       await twins.check(stages);
       warnDeprecatedDeps(stages);
-      const init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor, workerIo(options, channelName));
+      const init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor, io(options));
       if (options.queue) {
         // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
         if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
@@ -191,12 +197,12 @@ export class RunSession {
       }
       return new RunSession({ options, manifest, platform, project, stages, init, pool, queue, twins, progress, events });
     } catch (e) {
-      events.close();
       progress.stop();
       await pool?.destroy();
       await queue?.close();
       await twins.close();
       await platform.close();
+      events.close();
       throw e;
     }
   }
@@ -245,12 +251,12 @@ export class RunSession {
   }
 
   async close(): Promise<void> {
-    this.#events.close();
     this.progress.stop();
     await this.#pool?.destroy();
     await this.#queue?.close();
     await this.#twins.close();
     await this.platform.close();
+    this.#events.close(); // after the pool: also removes the run's media temp folder
   }
 }
 
@@ -263,7 +269,7 @@ interface WorkerEvents {
  * Applies the workers' events: finished tasks to the progress lines, agent output above them.
  * Listening starts with the workers (output at module import arrives before the display exists).
  */
-function listenToWorkers(name: string): WorkerEvents {
+function listenToWorkers(name: string, mediaTemp: string): WorkerEvents {
   const channel = new BroadcastChannel(name);
   channel.unref();
   const early: WorkerEvent[] = [];
@@ -282,7 +288,10 @@ function listenToWorkers(name: string): WorkerEvents {
       progress = p;
       for (const e of early.splice(0)) apply(e, p);
     },
-    close: () => channel.close(),
+    close: () => {
+      channel.close();
+      removeMediaTemp(mediaTemp);
+    },
   };
 }
 

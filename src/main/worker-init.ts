@@ -14,7 +14,7 @@ import type { WorkerPool } from './worker-pool.js';
 export type PoolSettings = Pick<ResolvedRunOptions, 'threads' | 'numRetries' | 'taskTimeoutMs' | 'concurrency' | 'decoder'>;
 
 /** How a run's workers report to it: the events channel and where agent output goes (see WorkerInit). */
-export type WorkerIo = Pick<WorkerInit, 'events' | 'output'>;
+export type WorkerIo = Pick<WorkerInit, 'events' | 'output' | 'mediaTemp'>;
 
 /** A pool's WorkerInit; without project and platform for the preflight worker, which only reports the manifest. */
 export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo | null, platform: PlatformDescriptor | null, io: WorkerIo = {}): WorkerInit {
@@ -52,6 +52,6 @@ export function showsProgress(options: Pick<ResolvedRunOptions, 'quiet' | 'json'
 }
 
 /** Where the run's workers send events (`channel`) and their agents' output: stderr when stdout carries JSON, the progress display when it is drawn. */
-export function workerIo(options: Pick<ResolvedRunOptions, 'quiet' | 'json'>, channel: string): WorkerIo {
-  return { events: channel, output: options.json ? 'stderr' : showsProgress(options) ? 'events' : 'inherit' };
+export function workerIo(options: Pick<ResolvedRunOptions, 'quiet' | 'json'>, channel: string, mediaTemp: string): WorkerIo {
+  return { events: channel, output: options.json ? 'stderr' : showsProgress(options) ? 'events' : 'inherit', mediaTemp };
 }

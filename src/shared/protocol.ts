@@ -32,6 +32,8 @@ export interface WorkerInit {
    * prints them above the progress bars).
    */
   output?: 'inherit' | 'stderr' | 'events';
+  /** The run's media temp folder (see shared/media-temp.ts); removed by the main thread when the run closes. */
+  mediaTemp?: string;
 }
 
 /** Worker → main, on the run's BroadcastChannel (see worker/worker-events.ts). */

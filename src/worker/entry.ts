@@ -15,10 +15,12 @@ import { loadRunner } from './load-agent.js';
 import { runTask, type StageRuntime } from './run-task.js';
 import { disposeWorkerScope } from './task-scope.js';
 import { createBuiltinProvider } from './builtin-deps.js';
+import { useMediaTempRoot } from './media-files.js';
 import { flushProgress, startWorkerEvents, taskFinished, withTask } from './worker-events.js';
 
 const init = workerData as WorkerInit;
 startWorkerEvents(init);
+useMediaTempRoot(init.mediaTemp);
 const abortFlag = new Int32Array(init.abortFlag);
 const runAborted = () => Atomics.load(abortFlag, 0) === 1;
 const builtinsForChunk = createBuiltinProvider(init);
