@@ -111,7 +111,7 @@ test('TTY: a media stage shows frames/s (the demo agents on the demo project)', 
 
 test('TTY: --refresh-every shows the pass number and the next poll', async () => {
   const project = await testProject(pkg, join(work, 'p-refresh'), 2);
-  const r = await underTty(['run', 'noisy.mjs', '--project', project, '--threads', '1', '--refresh-every', '1'], { wrap: (c) => `timeout -s INT 4 ${c}` });
+  const r = await underTty(['run', 'noisy.mjs', '--project', project, '--threads', '1', '--refresh-every', '1'], { wrap: (c) => `timeout -s INT 10 ${c}` });
   assert.ok(r.lines.some((l) => /^ pass 1 · next poll at \d\d:\d\d:\d\d/.test(l)), r.lines.join('\n').slice(-1500));
   assert.ok(r.lines.some((l) => /^ pass [23] · next poll at/.test(l)), 'a later pass is shown');
 });
