@@ -19,6 +19,7 @@ import type { Platform } from '../platform/platform.js';
 import type { RunOptions, RunSummary } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
 import { startWarm } from './warm-start.js';
+import { loadQueueModule } from './queue/load-queue.js';
 import { mediaTempRoot, removeMediaTemp, sweepStaleMediaTemp } from './media-temp-sweep.js';
 import { baseInit, readManifest, showsProgress, workerIo, type WorkerIo } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
@@ -189,7 +190,7 @@ export class RunSession {
         // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
         if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
         // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
-        const { QueueChunkRunner } = await import('./queue/queue-chunk-runner.js');
+        const { QueueChunkRunner } = await loadQueueModule(() => import('./queue/queue-chunk-runner.js'));
         queue = await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, project, platform, options));
       } else {
         pool = reuse?.pool ?? new WorkerPool(init, options.threads);

@@ -12,6 +12,7 @@ export const ERROR_CATALOG = {
   TA_CFG_PROJECT_INVALID: { when: 'The project database, workflow or ontology is malformed.', fix: 'Fix the workflow/ontology JSON (Encord shapes) and re-create the project.' },
   TA_CFG_TEMPLATE_UNKNOWN: { when: '`task-agents init --template NAME` names no shipped template.', fix: 'Use one of the templates listed in the message.' },
   TA_CFG_DIR_NOT_EMPTY: { when: '`task-agents init DIR` was given a folder that is not empty.', fix: 'Pass a new or empty folder.' },
+  TA_CFG_QUEUE_DEPS_MISSING: { when: 'Queue mode (`run --queue`, `worker`) was used without its optional dependencies bullmq and ioredis installed.', fix: 'Run `npm install bullmq@^6.7.0 ioredis@^6.0.0` in your project.' },
   TA_CFG_INSTALL_FAILED: { when: '`npm install` in the folder `task-agents init` created failed.', fix: 'See npm\'s output, then run `npm install` there yourself.' },
   TA_AGENT_MODULE_NOT_FOUND: { when: 'The agent module path does not exist.', fix: 'Pass the path of a .js, .mjs or .ts file.' },
   TA_AGENT_MODULE_LOAD_FAILED: { when: 'Importing the agent module threw (syntax error, missing import, top-level throw).', fix: 'Run `node <file>` (TypeScript: `npx tsx <file>`) to see the error outside the runner.' },

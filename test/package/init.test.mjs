@@ -16,16 +16,25 @@ before(async () => {
   pkg = await installedPackage();
 });
 
+test('the shipped README opens with the npm quickstart this test runs', () => {
+  const readme = readFileSync(join(pkg.prefix, 'node_modules', 'task-agents', 'README.md'), 'utf8');
+  const first = /```bash\n([^`]+?)\n```/.exec(readme)[1].trim().split('\n');
+  assert.deepEqual(first, ['npx task-agents init my-agents', 'cd my-agents', 'npm start', 'npm test']);
+  assert.ok(readme.indexOf('## Quickstart (npm)') < readme.indexOf('## From this repository'));
+});
+
 test('init DIR, npm start, npm test and tsc --noEmit work in the scaffolded project', async () => {
   const work = pkg.work('init');
-  const init = await run(pkg.bin, ['init', 'demo', '--no-install', '--dependency', `file:${pkg.tarball}`], { cwd: work });
+  // The quickstart's `npx task-agents init my-agents`, with the tarball as the dependency and npm install done offline below.
+  const init = await run(pkg.bin, ['init', 'my-agents', '--no-install', '--dependency', `file:${pkg.tarball}`], { cwd: work });
   assert.equal(init.code, 0, init.stderr);
-  const demo = join(work, 'demo');
+  assert.match(init.stdout, /next: cd my-agents && npm install && npm start && npm test/);
+  const demo = join(work, 'my-agents');
   for (const f of ['agent.ts', 'agent.test.mjs', 'tsconfig.json', 'package.json', '.gitignore', 'README.md', 'demo-project/project.db']) {
     assert.ok(existsSync(join(demo, f)), `${f} is scaffolded`);
   }
   const manifest = JSON.parse(readFileSync(join(demo, 'package.json'), 'utf8'));
-  assert.equal(manifest.name, 'demo');
+  assert.equal(manifest.name, 'my-agents');
   assert.equal(manifest.dependencies['task-agents'], `file:${pkg.tarball}`);
   assert.ok(manifest.devDependencies.typescript);
   assert.doesNotMatch(readFileSync(join(demo, 'README.md'), 'utf8'), /\{\{/);

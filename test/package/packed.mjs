@@ -6,13 +6,13 @@
 // node_modules is hard-linked in (0.7 s) and `npm install --offline` then adds the tarball and
 // prunes what the package does not need (2 s). `TA_TEST_REGISTRY_INSTALL=1` installs from the
 // registry instead.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT } from '../helpers/cli.mjs';
+import { ROOT, exec } from '../helpers/cli.mjs';
 
 const NPM_ENV = { SKIP_FFMPEG: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
 
@@ -97,24 +97,9 @@ function install(prefix, tarball) {
 
 /** Runs a command (no shell) and collects its output; never throws on a non-zero exit. */
 export function run(cmd, args, { cwd, env = {}, timeoutMs = 180_000, input } = {}) {
-  return new Promise((resolve, reject) => {
-    // NODE_TEST_CONTEXT would make a user's `node --test` inside skip its files (it thinks it is nested in ours).
-    const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
-    const child = spawn(cmd, args, { cwd, env: { ...inherited, ...NPM_ENV, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    if (input !== undefined) child.stdin.end(input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      let json;
-      try { json = JSON.parse(stdout); } catch { json = undefined; }
-      resolve({ code, signal, stdout, stderr, json });
-    });
-  });
+  // NODE_TEST_CONTEXT would make a user's `node --test` inside skip its files (it thinks it is nested in ours).
+  const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
+  return exec(cmd, args, { cwd, env: { ...inherited, ...NPM_ENV, ...env }, timeoutMs, input });
 }
 
 /** A local test project (the default workflow: agent stages "pre-label" and "triage") made by the installed package. */
