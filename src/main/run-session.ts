@@ -224,6 +224,7 @@ export class RunSession {
     const chunks: ChunkRunner = this.#queue ?? this.#pool!;
     await runStagePass({ stage, platform: this.platform, pool: chunks, options: this.options, report: this.report, progress: this.progress, commits: this.#commits, control: this.control });
     await this.#commits.flush();
+    this.report.reconcile(stage.stage.uuid);
   }
 
   /** One pass over every registered stage, in registration order. */

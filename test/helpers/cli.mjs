@@ -42,3 +42,36 @@ export function exec(cmd, args, { cwd, env = process.env, timeoutMs = 120_000, o
 export function lines(file) {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
+
+/**
+ * Spawns `dist/main.js ...args` for a long-running command (emulator, project view); resolves once
+ * it prints its first line `listening on URL`: { url, child, firstLine, output(), stop() → exit code }.
+ */
+export function startListening(args, { cwd = ROOT } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let done = false;
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = /^listening on (http:\/\/\S+)\n/.exec(stdout);
+      if (m && !done) {
+        done = true;
+        resolve({
+          url: m[1], child, firstLine: stdout.split('\n')[0],
+          output: () => ({ stdout, stderr }),
+          stop: () => new Promise((res) => {
+            if (child.exitCode !== null) return res(child.exitCode);
+            child.once('exit', (code) => res(code));
+            child.kill('SIGTERM');
+          }),
+        });
+      }
+    });
+    child.once('exit', (code) => {
+      if (!done) reject(new Error(`${args[0]} exited ${code}: ${stderr}`));
+    });
+  });
+}

@@ -4,7 +4,7 @@
  * package name, from DIR), `{{version}}` (this task-agents version) and `{{dependency}}` (what
  * package.json depends on: `^VERSION`, or `--dependency SPEC`) filled in; `gitignore` becomes
  * `.gitignore` (npm never packs a `.gitignore`). A template's optional `template.json` (not copied)
- * gives its description and whether it wants the demo project. Then `npm install`, unless
+ * gives its description (else its package.json's) and whether it wants the demo project. Then `npm install`, unless
  * `--no-install`.
  */
 import type { Command } from 'commander';
@@ -28,9 +28,18 @@ interface TemplateMeta {
 
 const TEXT = /\.(ts|mts|cts|js|mjs|cjs|json|md|txt|yml|yaml)$|^gitignore$|^\.env/;
 
+/** template.json, else the template package.json's description. */
 function templateMeta(dir: string): TemplateMeta {
   const file = join(dir, 'template.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as TemplateMeta) : {};
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as TemplateMeta;
+  const pkg = join(dir, 'package.json');
+  if (!existsSync(pkg)) return {};
+  try {
+    const description = (JSON.parse(readFileSync(pkg, 'utf8')) as { description?: unknown }).description;
+    return typeof description === 'string' ? { description } : {};
+  } catch {
+    return {}; // a template's package.json may hold placeholders that are not JSON yet
+  }
 }
 
 /** The shipped templates with their descriptions. */

@@ -1,4 +1,4 @@
-/** `task-agents project init|import|status|tasks|export`: manage a local project directory. */
+/** `task-agents project init|import|status|tasks|export|view`: manage a local project directory. */
 import type { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { writeImageSequenceVideo } from '../../worker/decode/encode-sequence.js'
 import { demoMedia } from './demo-media.js';
 import { reportError } from './program.js';
 import { writeJson } from './output.js';
+import { registerViewCommand } from './view-command.js';
 import { isProjectUuid, openPlatform } from '../open-platform.js';
 import type { ProjectInfo } from '../../shared/types.js';
 
@@ -59,12 +60,7 @@ async function remoteStatus(uuid: string, json: boolean): Promise<void> {
       let tasks: number | null = null;
       if (s.stageType === 'AGENT') {
         tasks = 0;
-        for (let token: string | null = null; ;) {
-          const page = await platform.listTasks(s.uuid, { pageToken: token, pageSize: 1000 });
-          tasks += page.results.length;
-          token = page.nextPageToken;
-          if (!token) break;
-        }
+        for await (const page of platform.taskPages(s.uuid)) tasks += page.length;
       }
       stages.push({ stage: s.title, stageUuid: s.uuid, stageType: s.stageType, tasks });
     }
@@ -245,4 +241,6 @@ export function registerProjectCommands(program: Command): void {
         else await writeJson(rows);
       });
     });
+
+  registerViewCommand(project);
 }

@@ -6,9 +6,9 @@
  * tasks are still in the stage, re-sends only those, and reports the others as skipped.
  */
 import { isTaskAgentError, TaskAgentError } from '../../shared/errors.js';
-import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem } from '../../shared/types.js';
+import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
 import type {
-  LabelSave, ListTasksOptions, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPage,
+  BundleLimits, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
 } from '../platform.js';
 import { DEFAULT_ENCORD_DOMAIN, loadEncordKey, normalizeDomain } from './credentials.js';
 import { EncordHttpClient, type EncordHttpOptions } from './http.js';
@@ -68,6 +68,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export class EncordPlatform implements Platform {
   readonly kind = 'encord' as const;
   readonly descriptor: PlatformDescriptor;
+  readonly bundleLimits: BundleLimits;
   readonly http: EncordHttpClient;
   private readonly projectHash: string;
   private readonly limits: EncordLimits;
@@ -81,6 +82,8 @@ export class EncordPlatform implements Platform {
     this.descriptor = descriptor;
     this.projectHash = descriptor.projectHash;
     this.limits = { ...ENCORD_LIMITS, ...options.limits };
+    // A bundle the runner hands over is exactly one request.
+    this.bundleLimits = Object.freeze({ saves: this.limits.labelSaves, priorities: this.limits.priorities, proceeds: this.limits.actions });
     this.taskCacheSize = options.taskCacheSize ?? 200_000;
     this.resource = { type: 'project', id: descriptor.projectHash };
     const key = parseOpenSshPrivateKey(descriptor.keyText, 'the platform descriptor');
@@ -98,13 +101,18 @@ export class EncordPlatform implements Platform {
     return projectFromWire(project, ontology);
   }
 
-  async listTasks(stageUuid: string, options: ListTasksOptions = {}): Promise<TaskPage> {
-    // pageSize is server-defined on Encord; the option is accepted and ignored.
-    const page = await this.http.v2Page(`${this.p}/workflow/stages/${stageUuid}/tasks`,
-      taskListQuery({ ...(options.dataHashes !== undefined && { dataHashes: options.dataHashes }) }), agentTaskFromWire,
-      { pageToken: options.pageToken ?? null, op: 'listTasks', what: 'task' });
-    for (const t of page.results) this.rememberTask(t.uuid, t.dataHash);
-    return page;
+  /** The server's pages as they come (their size is the server's), following nextPageToken as the SDK does. */
+  async *taskPages(stageUuid: string, options: TaskPagesOptions = {}): AsyncGenerator<TaskRecord[]> {
+    const path = `${this.p}/workflow/stages/${stageUuid}/tasks`;
+    const query = taskListQuery({ ...(options.dataHashes !== undefined && { dataHashes: options.dataHashes }) });
+    let pageToken: string | null = null;
+    do {
+      const page: { results: TaskRecord[]; nextPageToken: string | null } = await this.http.v2Page(path, query, agentTaskFromWire, { pageToken, op: 'listTasks', what: 'task' });
+      for (const t of page.results) this.rememberTask(t.uuid, t.dataHash);
+      // A filtered page can be empty and still point to more.
+      if (page.results.length > 0) yield page.results;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== null);
   }
 
   async listLabelRowMetadata(dataHashes: string[], include?: LabelRowIncludeArgs): Promise<LabelRowMetadata[]> {
@@ -251,6 +259,23 @@ export class EncordPlatform implements Platform {
   async downloadMedia(signedUrl: string, destPath: string, options: DownloadMediaOptions = {}): Promise<DownloadResult> {
     this.downloads++;
     return downloadMedia(signedUrl, destPath, options);
+  }
+
+  /**
+   * Downloads the item's signed URL to `tempPath()`. The URL was signed when its batch was
+   * fetched; a long queue can outlive it, so an expired one is re-signed once.
+   */
+  async mediaFile(item: StorageItem, tempPath: () => string): Promise<MediaFile> {
+    if (!item.signedUrl) throw new TaskAgentError('TA_MEDIA_MISSING', `storage item "${item.name}" has no signed URL`);
+    const path = tempPath();
+    try {
+      await this.downloadMedia(item.signedUrl, path, { refresh: this.signedUrlRefresher(item) });
+    } catch (e) {
+      if (isTaskAgentError(e) && e.code === 'TA_MEDIA_DOWNLOAD_FAILED') throw e;
+      // The refresh failed (the item is gone, the API is down): still a failed download.
+      throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `Downloading the media of storage item ${item.uuid} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    return { path, temporary: true };
   }
 
   /** A refresh callback for downloadMedia: re-fetches the storage item with a fresh signed URL. */

@@ -15,7 +15,7 @@ import type {
   DataType, LabelRowIncludeArgs, LabelRowJson, LabelRowMetadata, OntologyStructure, ProjectInfo, StorageItem,
   StorageItemType, TaskRecord, TaskStatus, Workflow,
 } from '../../shared/types.js';
-import type { LabelSave, ListTasksOptions, ProceedAction, ProceedResult, TaskPage } from '../platform.js';
+import type { LabelSave, ProceedAction, ProceedResult } from '../platform.js';
 import { emptyLabelRow, labelTimestamp, type DataUnitInfo } from './label-row-template.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { MEDIA_DIR } from './media-types.js';
@@ -47,6 +47,20 @@ export interface NewDataUnit {
   children?: NewStorageItem[];
 }
 
+/** One keyset page of a stage's tasks (the local "server" side of paging; the emulator serves these). */
+export interface TaskPage {
+  results: TaskRecord[];
+  /** The last listed task's position, or null when the page was not full. */
+  nextPageToken: string | null;
+}
+
+export interface ListTasksOptions {
+  pageToken?: string | null;
+  /** 1..10 000 (default 100). */
+  pageSize?: number;
+  dataHashes?: string[];
+}
+
 interface TaskRow {
   seq: number; uuid: string; data_hash: string; stage_uuid: string; status: string; priority: number | null;
   assignee: string | null; last_actioned_by: string | null; created_at: string; updated_at: string; title: string;
@@ -73,6 +87,7 @@ interface PathwayLookup {
 export class LocalProject {
   readonly dir: string;
   readonly mediaDir: string;
+  /** The SQLite handle, for this folder's own modules (twin-project.ts) and tests; everything else uses the methods. */
   readonly db: Database.Database;
   #info: ProjectInfo;
   readonly #datasetHash: string;
@@ -121,8 +136,8 @@ export class LocalProject {
     return new LocalProject(abs, db);
   }
 
-  /** Open an existing project directory. */
-  static open(dir: string): LocalProject {
+  /** Open an existing project directory; `readOnly` opens a connection that cannot write (`project view`). */
+  static open(dir: string, { readOnly = false }: { readOnly?: boolean } = {}): LocalProject {
     const abs = resolve(dir);
     if (!existsSync(join(abs, PROJECT_DB))) {
       throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${abs} (missing ${PROJECT_DB})`,
@@ -130,9 +145,11 @@ export class LocalProject {
     }
     let db: Database.Database;
     try {
-      db = new Database(join(abs, PROJECT_DB), { fileMustExist: true });
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      db = new Database(join(abs, PROJECT_DB), { fileMustExist: true, readonly: readOnly });
+      if (!readOnly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
       db.pragma('busy_timeout = 5000');
       // Checkpoint every ~40 MB of WAL instead of every 4 MB: a run's proceeds rewrite the same
       // index pages bundle after bundle, and each checkpoint writes them back (and syncs) again.
@@ -211,7 +228,8 @@ export class LocalProject {
       unit: db.prepare('SELECT * FROM data_units WHERE data_hash = ?'),
       label: db.prepare('SELECT * FROM label_rows WHERE data_hash = ?'),
       labelByHash: db.prepare('SELECT * FROM label_rows WHERE label_hash = ?'),
-      currentTask: db.prepare("SELECT uuid, stage_uuid, priority FROM tasks WHERE data_hash = ? ORDER BY seq DESC LIMIT 1"),
+      currentTask: db.prepare("SELECT uuid, stage_uuid, priority, assignee FROM tasks WHERE data_hash = ? ORDER BY seq DESC LIMIT 1"),
+      dataHashes: db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').pluck(),
     };
   }
 
@@ -301,6 +319,23 @@ export class LocalProject {
     const sql = `SELECT ${TASK_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash ${stageUuid ? 'WHERE t.stage_uuid = ?' : ''} ORDER BY t.seq`;
     const rows = (stageUuid ? this.db.prepare(sql).all(stageUuid) : this.db.prepare(sql).all()) as TaskRow[];
     return rows.map((r) => ({ ...this.toTask(r), stageUuid: r.stage_uuid, priority: r.priority }));
+  }
+
+  /** The stage a task is in, or null when there is no such task. */
+  stageOfTask(taskUuid: string): string | null {
+    const row = this.#stmts.taskStage.get(taskUuid) as { stage_uuid: string } | undefined;
+    return row?.stage_uuid ?? null;
+  }
+
+  /** The assignee of a data unit's current task (null when unassigned or without a task). */
+  assigneeOf(dataHash: string): string | null {
+    const row = this.#stmts.currentTask.get(dataHash) as { assignee: string | null } | undefined;
+    return row?.assignee ?? null;
+  }
+
+  /** Every data unit's hash, in import order. */
+  dataHashes(): string[] {
+    return this.#stmts.dataHashes.all() as string[];
   }
 
   countsByStage(): Map<string, number> {
@@ -478,8 +513,7 @@ export class LocalProject {
 
   /** All label rows in Encord's label-row JSON, uninitialised ones as their empty template. */
   exportLabelRows(): LabelRowJson[] {
-    const hashes = (this.db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').all() as Array<{ data_hash: string }>).map((r) => r.data_hash);
-    return hashes.map((h) => this.peekLabelRow(h)).filter((r): r is LabelRowJson => r !== null);
+    return this.dataHashes().map((h) => this.peekLabelRow(h)).filter((r): r is LabelRowJson => r !== null);
   }
 }
 
