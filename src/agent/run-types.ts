@@ -68,6 +68,8 @@ export interface TaskFailure {
   code: SerializedError['code'];
   message: string;
   hint?: string;
+  /** Where it was thrown: the agent's frames first, runtime frames counted, not listed (≤ 20 frames, ≤ 4000 characters). */
+  stack?: string;
 }
 
 /** A failure not tied to one task: a stage's task listing (or a pass) failed, so its remaining tasks were not reached. */

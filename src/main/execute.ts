@@ -11,6 +11,7 @@ import { formatError } from '../shared/errors.js';
 import { RunSession, type ExecuteInput } from './run-session.js';
 import type { RunControl } from './stage-pass.js';
 import type { RunReport } from './run-report.js';
+import { showsProgress } from './worker-init.js';
 
 export { resolveStages, type ExecuteInput } from './run-session.js';
 
@@ -32,11 +33,14 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     for (;;) {
       const passStart = Date.now();
       session.report.passes++;
+      if (options.refreshEvery !== undefined) session.progress.pass(session.report.passes, passStart + options.refreshEvery * 1000);
       const errorsBefore = session.report.errors.length;
       const failuresBefore = session.report.failures.length;
       await session.pass();
       if (options.refreshEvery === undefined || control.stopping) break;
-      logFailedPass(session.report, errorsBefore, failuresBefore, options.refreshEvery);
+      // Above the progress lines on a terminal, plain stderr otherwise.
+      const say = showsProgress(options) ? (l: string) => session.progress.log(l) : (l: string) => void process.stderr.write(l);
+      logFailedPass(session.report, errorsBefore, failuresBefore, options.refreshEvery, say);
       await sleepUntil(passStart + options.refreshEvery * 1000, control);
       if (control.stopping) break;
     }
@@ -48,15 +52,15 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
 }
 
 /** A poller's stderr lines for a pass that failed beyond its agents: listings, then platform failures of tasks. */
-function logFailedPass(report: RunReport, errorsBefore: number, failuresBefore: number, every: number): void {
+function logFailedPass(report: RunReport, errorsBefore: number, failuresBefore: number, every: number, say: (line: string) => void): void {
   for (const e of report.errors.slice(errorsBefore)) {
-    process.stderr.write(`pass ${e.pass} failed at stage "${e.stage}": ${formatError(e)}\n  polling again in ${every} s\n`);
+    say(`pass ${e.pass} failed at stage "${e.stage}": ${formatError(e)}\n  polling again in ${every} s\n`);
   }
   const byCode = new Map<string, number>();
   for (const f of report.failures.slice(failuresBefore)) if (PLATFORM_FAILURE.test(f.code)) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
   if (byCode.size === 0) return;
   const counts = [...byCode].map(([c, n]) => `${c}: ${n}`).join(', ');
-  process.stderr.write(`pass ${report.passes}: tasks failed on platform errors (${counts}); they stay in their stage, polling again in ${every} s\n`);
+  say(`pass ${report.passes}: tasks failed on platform errors (${counts}); they stay in their stage, polling again in ${every} s\n`);
 }
 
 /** Failure codes that come from the platform, not from the agents. */

@@ -85,8 +85,8 @@ export class LocalPlatform implements Platform {
     return this.#op('listLabelRowMetadata', 'reading label-row metadata', () => this.project.listLabelRowMetadata(dataHashes, include));
   }
 
-  async getLabelRows(metadata: LabelRowMetadata[], _init?: LabelRowInitArgs): Promise<Map<string, LabelRowJson>> {
-    return this.#op('getLabelRows', 'reading label rows', () => this.project.getLabelRows(metadata.map((m) => m.dataHash)));
+  async getLabelRows(metadata: LabelRowMetadata[], init?: LabelRowInitArgs): Promise<Map<string, LabelRowJson>> {
+    return this.#op('getLabelRows', 'reading label rows', () => this.project.getLabelRows(metadata.map((m) => m.dataHash), init ?? {}));
   }
 
   async getStorageItems(uuids: string[], options?: { signUrls?: boolean }): Promise<StorageItem[]> {
