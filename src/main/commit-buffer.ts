@@ -137,7 +137,7 @@ export class CommitBuffer implements Commits {
     const batch = this.#pending;
     this.#pending = [];
     this.#saves = this.#priorities = this.#proceeds = this.#twinProceeds = 0;
-    if (batch.length > 0) this.#chain = this.#chain.then(() => this.#write(batch));
+    if (batch.length > 0) this.#enqueue(() => this.#write(batch));
     return this.#chain;
   }
 
@@ -147,7 +147,17 @@ export class CommitBuffer implements Commits {
     this.#saves = this.#priorities = this.#twinProceeds = 0;
     // Marked now, so a later flush never writes them twice; failures are flagged by the write.
     for (const p of batch) p.extrasWritten = true;
-    this.#chain = this.#chain.then(() => this.#writeExtras(batch));
+    this.#enqueue(() => this.#writeExtras(batch));
+  }
+
+  /**
+   * Adds a write to the chain. Writes catch platform errors themselves; should one still throw
+   * (a bug), the rejection is kept for whoever awaits the next flush, never left unhandled (a
+   * timer's or a full bundle's flush has no awaiter, and Node ends the process on those).
+   */
+  #enqueue(write: () => Promise<void>): void {
+    this.#chain = this.#chain.then(write);
+    this.#chain.catch(() => undefined);
   }
 
   #fail(entries: Pending[], e: unknown, what: string): void {
@@ -163,16 +173,20 @@ export class CommitBuffer implements Commits {
 
   /**
    * Writes `items` as one bundle; a bundle rejected as a whole is split in halves, recursively,
-   * so `fail` gets only the entry at fault (or a bundle that failed for another reason).
+   * so `fail` gets only the entry at fault (or a bundle that failed for another reason). Finding
+   * one bad entry costs about 2·log2(n) re-sends; the re-sends are capped at four times that, so a
+   * rejection that is about every entry (a stage that is gone) fails the rest instead of costing a
+   * request per entry.
    */
-  async #splitting<T>(items: T[], write: (part: T[]) => Promise<void>, fail: (part: T[], e: unknown) => void): Promise<void> {
+  async #splitting<T>(items: T[], write: (part: T[]) => Promise<void>, fail: (part: T[], e: unknown) => void, resends = { left: 8 * Math.ceil(Math.log2(items.length + 1)) }): Promise<void> {
     try {
       await write(items);
     } catch (e) {
-      if (items.length < 2 || !isRejectedRequest(e)) return fail(items, e);
+      if (items.length < 2 || !isRejectedRequest(e) || resends.left < 2) return fail(items, e);
+      resends.left -= 2;
       const half = Math.ceil(items.length / 2);
-      await this.#splitting(items.slice(0, half), write, fail);
-      await this.#splitting(items.slice(half), write, fail);
+      await this.#splitting(items.slice(0, half), write, fail, resends);
+      await this.#splitting(items.slice(half), write, fail, resends);
     }
   }
 
