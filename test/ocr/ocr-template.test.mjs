@@ -13,7 +13,8 @@ import { LocalProject } from '../../dist/testing.js';
 import { ROOT, cli, tmp } from '../helpers/cli.mjs';
 import { stageCounts } from '../helpers/projects.mjs';
 import { scaffoldTemplate } from '../helpers/template-app.mjs';
-import { inkBox, iou, prng, randomWords, renderImage, renderVideo, textRenderingMissing } from '../helpers/text-images.mjs';
+import { seededRandom as prng } from '../../dist/platform/emulator/index.js';
+import { inkBox, iou, randomWords, renderImage, renderVideo, textRenderingMissing } from '../helpers/text-images.mjs';
 
 const missing = textRenderingMissing();
 const SEED = Number(process.env.TA_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -86,7 +87,8 @@ for (const shape of ['bounding_box', 'polygon']) {
     renderImage(join(media, 'blank-grey.jpg'), { width: 500, height: 300, background: '0xD8D8D8', words: [] });
 
     const { app, project } = await ocrProject([media], shape === 'polygon' ? { ontology: (o) => ({ ...o, objects: o.objects.map((x) => ({ ...x, shape: 'polygon' })) }) } : {});
-    const r = await runAgent(app, ['--threads', '2']);
+    // One session per worker thread: two threads for boxes, one for polygons.
+    const r = await runAgent(app, ['--threads', shape === 'polygon' ? '1' : '2']);
     assert.equal(r.code, 0, `${r.stderr}\n${r.stdout} (seed ${SEED})`);
     assert.deepEqual(r.json.stages[0].moved, { labelled: images.length, 'no-text': 2 }, `seed ${SEED}`);
     assert.deepEqual(stageCounts(project), { 'pre-label': 0, 'Review text': images.length, 'No text': 2 });
@@ -147,6 +149,17 @@ test('ocr template on a project whose ontology has no Text object: every task fa
   assert.deepEqual(r.json.failures.map((f) => f.dataTitle).sort(), ['blank.png', 'word.png']);
   assert.match(r.json.failures[0].message, /Text/);
   assert.deepEqual(stageCounts(project), { 'pre-label': 2, 'Review text': 0, 'No text': 0 });
+});
+
+test('ocr template with a bad OCR_MIN_CONFIDENCE stops before any task (exit 2, nothing moved)', { skip: missing ?? false }, async () => {
+  const media = tmp('ta-ocr-env-');
+  renderImage(join(media, 'blank.png'), { width: 64, height: 64, words: [] });
+  const { app, project } = await ocrProject([media]);
+  const r = await runAgent(app, [], { OCR_MIN_CONFIDENCE: 'high' });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.json.error.code, 'TA_AGENT_MODULE_LOAD_FAILED');
+  assert.match(r.json.error.message + r.stderr, /OCR_MIN_CONFIDENCE must be a number/);
+  assert.deepEqual(stageCounts(project), { 'pre-label': 1, 'Review text': 0, 'No text': 0 });
 });
 
 test('ocr template type-checks in its own folder; its heavy packages stay out of the runtime dependencies, and their install script is denied', async () => {

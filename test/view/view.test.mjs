@@ -123,6 +123,10 @@ test('project view: ready line, JSON API, read-only, media confined to the proje
   add.run('bbbbbbbb-0000-4000-8000-000000000002', 'link.png', 'link.png');
   unitOf.run(crafted.dotdot, 'dotdot.png', 'bbbbbbbb-0000-4000-8000-000000000001');
   unitOf.run(crafted.symlink, 'link.png', 'bbbbbbbb-0000-4000-8000-000000000002');
+  // A label row that is not JSON, and one that is JSON but not a label row: shown without labels, with the code.
+  const badRows = { 'plain.png': '{"data_hash": 1', 'moving.mp4': '{"data_hash": "x", "data_type": "video", "label_hash": null, "data_units": []}' };
+  const setJson = db.prepare('UPDATE label_rows SET json = ? WHERE data_hash = ?');
+  for (const [title, json] of Object.entries(badRows)) setJson.run(json, hash[title]);
   db.close();
   const dbCrafted = sha256(join(dir, 'project.db'));
   assert.notEqual(dbCrafted, dbBefore);
@@ -146,6 +150,15 @@ test('project view: ready line, JSON API, read-only, media confined to the proje
     assert.equal(frame.headers.get('content-type'), 'image/jpeg');
     assert.deepEqual([...new Uint8Array(await frame.arrayBuffer()).subarray(0, 2)], [0xff, 0xd8]);
     assert.equal((await fetch(`${view.url}/api/units/${hash['moving.mp4']}/frames/10`)).status, 404);
+
+    for (const title of Object.keys(badRows)) {
+      const r = await fetch(`${view.url}/api/units/${hash[title]}`);
+      assert.equal(r.status, 200, title);
+      const u = await r.json();
+      assert.equal(u.labelError.code, 'TA_LABEL_ROW_INVALID', title);
+      assert.deepEqual([u.objectsList, u.classificationsList], [[], []]);
+    }
+    assert.equal((await (await fetch(`${view.url}/api/units`)).json()).units.length, 3);
 
     // Read-only: no method but GET/HEAD.
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { startViewer } from '../view/view-server.js';
 import { reportError } from './program.js';
-import { untilSignal } from './until-signal.js';
+import { serveUntilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 
 /** Registers `view` under the `project` command. */
@@ -19,10 +19,7 @@ export function registerViewCommand(project: Command): void {
     .action(async (dir: string, opts: { host: string; port: number }) => {
       try {
         const viewer = await startViewer({ dir, host: opts.host, port: opts.port });
-        const stopped = untilSignal();
-        process.stdout.write(`listening on ${viewer.url}\n`);
-        await stopped;
-        await viewer.close();
+        await serveUntilSignal(viewer);
       } catch (e) {
         await reportError(e, false);
       }

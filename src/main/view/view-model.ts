@@ -63,12 +63,13 @@ export function projectView(p: LocalProject): { title: string; projectHash: stri
   return { title: p.info.title, projectHash: p.info.projectHash, dataUnits: stages.reduce((a, s) => a + s.count, 0), stages };
 }
 
+/** The unit's label row; a stored row that is not valid JSON or not a valid label row is reported, not thrown. */
 function readLabelRow(p: LocalProject, dataHash: string): { row: LabelRow | null; error: UnitView['labelError'] } {
-  const json = p.peekLabelRow(dataHash);
-  if (!json) return { row: null, error: null };
   try {
-    return { row: new LabelRow(json, p.info.ontology), error: null };
+    const json = p.peekLabelRow(dataHash);
+    return { row: json ? new LabelRow(json, p.info.ontology) : null, error: null };
   } catch (e) {
+    if (e instanceof SyntaxError) return { row: null, error: { code: 'TA_LABEL_ROW_INVALID', message: `the stored label row is not JSON: ${e.message}` } };
     if (!isTaskAgentError(e)) throw e;
     const s = serializeError(e);
     return { row: null, error: { code: s.code, message: s.message } };

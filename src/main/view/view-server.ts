@@ -6,7 +6,7 @@
  * GET and HEAD; media paths are confined to the project's media folder; a request naming another
  * host (DNS rebinding) is refused unless the server was bound to a non-loopback address.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -89,7 +89,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const host = options.host ?? '127.0.0.1';
   let allowedHosts: Set<string> | null = null;
 
-  const routes = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  const routes = async (res: ServerResponse, url: URL): Promise<void> => {
     const page = STATIC[url.pathname];
     if (page) return sendFile(res, fileURLToPath(new URL(page.file, VIEWER_DIR)), page.type);
     if (url.pathname === '/api/project') return json(res, 200, projectView(project));
@@ -124,7 +124,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     } catch {
       return send(res, 400, 'bad request\n', 'text/plain');
     }
-    routes(req, res, url).catch((e: unknown) => {
+    routes(res, url).catch((e: unknown) => {
       const s = serializeError(e, 'TA_INTERNAL');
       if (!isTaskAgentError(e)) process.stderr.write(`project view: ${s.code}: ${s.message}\n`);
       if (res.headersSent) return void res.destroy();
