@@ -1,6 +1,6 @@
 /** Run options and the run summary: the public shapes of `task-agents run` and `runner.execute()`. */
 import type { SerializedError } from '../shared/errors.js';
-import type { LabelRowJson } from '../shared/types.js';
+import type { EncordCredentialsOption, LabelRowJson } from '../shared/types.js';
 import type { TwinWrites } from '../shared/protocol.js';
 
 export interface RunOptions {
@@ -31,6 +31,8 @@ export interface RunOptions {
   queue?: string;
   /** BullMQ queue name (default `task-agents`); workers must use the same. */
   queueName: string;
+  /** Encord credentials for this run instead of the ENCORD_SSH_KEY(_FILE) / ENCORD_DOMAIN environment. */
+  credentials?: EncordCredentialsOption;
 }
 
 export interface StageSummary {

@@ -26,6 +26,12 @@ export const RunOptionsSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   queue: z.string().regex(/^redis:\/\//, 'queue must be a redis:// URL').optional(),
   queueName: z.string().min(1).default('task-agents'),
+  // Messages name fields only: a key never reaches an error.
+  credentials: z.strictObject({
+    sshKey: z.string().min(1).optional(),
+    sshKeyFile: z.string().min(1).optional(),
+    domain: z.string().regex(/^https?:\/\/\S+$/, 'domain must be an http(s) URL').optional(),
+  }).refine((c) => !(c.sshKey && c.sshKeyFile), { message: 'give sshKey or sshKeyFile, not both' }).optional(),
 }).refine((o) => !(o.dryRun && o.refreshEvery !== undefined), { message: 'dry-run makes one pass: it cannot be combined with refresh-every', path: ['dryRun'] });
 
 export type ResolvedRunOptions = Readonly<z.output<typeof RunOptionsSchema>>;

@@ -157,7 +157,7 @@ export class RunSession {
     const reuse = warm?.fits(options) ? warm : undefined;
     if (warm && !reuse) await warm.discard();
 
-    const platform = reuse?.platform ?? (await openPlatform(options.project));
+    const platform = reuse?.platform ?? (await openPlatform(options.project, options.credentials));
     const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
     let pool: WorkerPool | undefined;
     let queue: QueueChunkRunner | undefined;

@@ -48,10 +48,15 @@ try {
       deprecatedDeps: [...new Set(builtins.filter((d) => d.builtin === 'dataLookup').map((d) => d.label))],
     };
   });
-  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)));
+  // Plain data only (functions stay here); credentials cross too, so `new Runner({ credentials })` reaches the run.
+  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) || (k === 'credentials' && isPlainRecord(v))));
   manifestValue = { protocol: PROTOCOL_VERSION, stages, hasPreExecution: typeof runner.options.preExecution === 'function', runnerOptions };
 } catch (e) {
   loadError = serializeError(e, 'TA_AGENT_MODULE_LOAD_FAILED');
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' || x === undefined);
 }
 
 export function manifest(): { manifest?: AgentManifest; error?: SerializedError; threadId: number } {

@@ -16,6 +16,7 @@ import { registerEmulatorCommand } from './emulator-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
 import { integerArg as int, numberArg as num } from './arg-parsers.js';
+import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
 
 const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID', 'TA_TWIN_PROJECT_UNAVAILABLE']);
 
@@ -49,7 +50,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  program
+  const run = program
     .command('run', { isDefault: true })
     .description('run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)')
     .argument('[AGENT_MODULE]', '.js, .mjs or .ts module whose default export is a Runner')
@@ -66,7 +67,8 @@ export function buildProgram(): Command {
     .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
     .option('--dry-run', 'run the agents, report their decisions, write nothing back (one pass)')
     .option('--json', 'print only a JSON summary on stdout')
-    .option('--quiet', 'no progress bars or summary text')
+    .option('--quiet', 'no progress bars or summary text');
+  addCredentialFlags(run)
     .action(async (agentModule: string | undefined, opts: Record<string, unknown>) => {
       const json = opts.json === true;
       try {
@@ -79,7 +81,8 @@ export function buildProgram(): Command {
         } else if (!module) {
           throw new TaskAgentError('TA_CFG_INVALID', 'no agent module given', { hint: 'task-agents run AGENT_MODULE --project DIR' });
         }
-        const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), json, quiet: opts.quiet === true });
+        const credentials = credentialsFrom(opts);
+        const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), ...(credentials && { credentials }), json, quiet: opts.quiet === true });
         if (json) await writeJson(summary);
         else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary)}\n`);
         process.exitCode = summary.ok ? 0 : 1;
