@@ -78,6 +78,8 @@ export class Runner {
   readonly [RUNNER_BRAND] = true;
   readonly options: RunnerOptions;
   readonly #registrations: StageRegistration[] = [];
+  /** handle()'s open sessions, by project. */
+  readonly #handlers = new Map<string, Promise<{ handle(message: unknown, options: { stage?: string }): Promise<string>; close(): Promise<void> }>>();
   /** The module that constructed this runner: what `execute()` runs in the workers by default. */
   readonly moduleUrl: string | undefined;
 
@@ -119,6 +121,39 @@ export class Runner {
     if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'pass execute({ agentModule: import.meta.url path })' });
     const { executeRun } = await import('../main/execute.js');
     return executeRun({ ...this.options, ...options, agentModule });
+  }
+
+  /**
+   * Handle a message from your own queue (SQS + Lambda, Cloud Tasks, Celery, …): the tasks it names
+   * (Encord AgentTask JSON — `task.model_dump_json()` in Python — one, a list, or a JSON array in a
+   * string) are looked up in the registered stages, run with their dependencies and retries in the
+   * worker threads, and their decisions committed. Resolves to JSON in the shape of encord-agents'
+   * `TaskCompletionResult` (`task_uuid, stage_uuid, success, pathway, error`, plus `error_code` and
+   * `skipped`): one object for one task, an array in message order for a list. A task no longer in
+   * its stage is `success: true, skipped: true`. The workers stay warm between messages: call
+   * `close()` when done. Configuration errors (no project, unknown stage names, a broken module)
+   * reject, as `execute()` does.
+   */
+  async handle(message: unknown, options: { stage?: string; project?: string } = {}): Promise<string> {
+    const project = options.project ?? this.options.project;
+    const key = project ?? '';
+    let handler = this.#handlers.get(key);
+    if (!handler) {
+      const agentModule = this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined;
+      if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'construct the Runner in the agent module itself' });
+      handler = import('../main/handle/message-handler.js').then((m) => m.MessageHandler.open({ ...this.options, ...(project !== undefined && { project }), agentModule, json: true, quiet: true }));
+      this.#handlers.set(key, handler);
+      // A failed open is not cached: the next message tries again.
+      handler.catch(() => this.#handlers.delete(key));
+    }
+    return (await handler).handle(message, options.stage === undefined ? {} : { stage: options.stage });
+  }
+
+  /** Releases what `handle()` keeps warm (worker threads, platform connections). */
+  async close(): Promise<void> {
+    const open = [...this.#handlers.values()];
+    this.#handlers.clear();
+    await Promise.allSettled(open.map(async (h) => (await h).close()));
   }
 
   /**

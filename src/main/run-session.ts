@@ -26,7 +26,7 @@ import { RunReport } from './run-report.js';
 import { createProgress, type Progress } from './progress.js';
 import { CommitBuffer, type CommitEntry, type CommitListener, type Commits } from './commit-buffer.js';
 import { DryRunCommits } from './dry-run-commits.js';
-import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
+import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage, type TaskFilter } from './stage-pass.js';
 import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 
 export interface ExecuteInput extends Partial<RunOptions> {
@@ -200,10 +200,13 @@ export class RunSession {
     return this.report;
   }
 
-  /** One pass over one stage, committed before it returns (so tasks it moved into a later stage are visible). */
-  async drain(stage: ResolvedStage): Promise<void> {
+  /**
+   * One pass over one stage (or over the tasks of it that `filter` selects), committed before it
+   * returns (so tasks it moved into a later stage are visible).
+   */
+  async drain(stage: ResolvedStage, filter?: TaskFilter): Promise<void> {
     const chunks: ChunkRunner = this.#queue ?? this.#pool!;
-    await runStagePass({ stage, platform: this.platform, pool: chunks, options: this.options, report: this.report, progress: this.progress, commits: this.#commits, control: this.control });
+    await runStagePass({ stage, ...(filter && { filter }), platform: this.platform, pool: chunks, options: this.options, report: this.report, progress: this.progress, commits: this.#commits, control: this.control });
     await this.#commits.flush();
   }
 

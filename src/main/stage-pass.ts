@@ -29,8 +29,15 @@ export interface RunControl {
   aborting: boolean;
 }
 
+/** Restricts a pass to some tasks: listed by data hash (fewer, smaller pages), then accepted one by one. */
+export interface TaskFilter {
+  dataHashes?: string[];
+  accept?: (task: TaskRecord) => boolean;
+}
+
 export interface StagePassContext {
   stage: ResolvedStage;
+  filter?: TaskFilter;
   platform: Platform;
   pool: ChunkRunner;
   options: ResolvedRunOptions;
@@ -55,6 +62,8 @@ interface Batch {
   /** Tasks that failed during prefetch (e.g. no label row), with their error. */
   failed: Array<{ task: TaskRecord; error: TaskAgentError }>;
   nextPageToken: string | null;
+  /** Tasks the page listed, accepted or not (paging goes on while pages list any). */
+  listed: number;
 }
 
 /** Tasks per message at most: enough to amortise a message (piscina moves ~22k messages/s). */
@@ -63,8 +72,9 @@ const MAX_CHUNK = 1024;
 async function fetchBatch(ctx: StagePassContext, pageToken: string | null, size: number): Promise<Batch> {
   const { platform, stage } = ctx;
   const m = stage.manifest;
-  const page = await platform.listTasks(stage.stage.uuid, { pageToken, pageSize: size });
-  const tasks = page.results.slice(0, size);
+  const only = ctx.filter;
+  const page = await platform.listTasks(stage.stage.uuid, { pageToken, pageSize: size, ...(only?.dataHashes && { dataHashes: only.dataHashes }) });
+  const tasks = (only?.accept ? page.results.filter(only.accept) : page.results).slice(0, size);
   const payloads: TaskPayload[] = tasks.map((task) => ({ task }));
   const failed: Batch['failed'] = [];
   if (tasks.length > 0 && m.needsMetadata) {
@@ -103,7 +113,7 @@ async function fetchBatch(ctx: StagePassContext, pageToken: string | null, size:
     if (m.needsMetadata && !p.metadata) failed.push({ task: p.task, error: new TaskAgentError('TA_LABEL_ROW_MISSING', `no label-row metadata for "${p.task.dataTitle}"`) });
     else ready.push(p);
   }
-  return { payloads: ready, failed, nextPageToken: page.nextPageToken };
+  return { payloads: ready, failed, nextPageToken: page.nextPageToken, listed: page.results.length };
 }
 
 export async function runStagePass(ctx: StagePassContext): Promise<void> {
@@ -160,7 +170,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
     next = null;
     const take = batch.payloads.length + batch.failed.length;
     attempted += take;
-    if (batch.nextPageToken && attempted < cap && take > 0) next = fetchBatch(ctx, batch.nextPageToken, batchSize());
+    if (batch.nextPageToken && attempted < cap && batch.listed > 0) next = fetchBatch(ctx, batch.nextPageToken, batchSize());
     progress.addTotal(stageUuid, take);
     report.attempted(stageUuid, batch.failed.length);
     for (const f of batch.failed) {
