@@ -31,9 +31,25 @@ export interface RunOptions {
   queue?: string;
   /** BullMQ queue name (default `task-agents`); workers must use the same. */
   queueName: string;
+  /** Run only this registered stage (title or UUID, either matching however it was registered). */
+  stage?: string;
   /** Encord credentials for this run instead of the ENCORD_SSH_KEY(_FILE) / ENCORD_DOMAIN environment. */
   credentials?: EncordCredentialsOption;
 }
+
+/** One task's outcome, as `runner.runStage()`'s `onTask` receives it. */
+export type TaskResult = {
+  taskUuid: string;
+  dataHash: string;
+  dataTitle: string;
+  stage: string;
+  stageUuid: string;
+} & (
+  | { outcome: 'moved'; pathway: { uuid: string; title: string } }
+  /** stayed: the agent returned no pathway; skipped: someone else moved the task before our commit. */
+  | { outcome: 'stayed' | 'skipped' }
+  | { outcome: 'failed'; error: SerializedError }
+);
 
 export interface StageSummary {
   stage: string;

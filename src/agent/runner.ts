@@ -11,7 +11,7 @@ import { TaskAgentError } from '../shared/errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, ProjectInfo } from '../shared/types.js';
 import type { AnyDep, Dep, TaskContext } from '../deps/define.js';
 import type { LabelRow } from '../shared/label-row/index.js';
-import type { RunOptions, RunSummary } from './run-types.js';
+import type { RunOptions, RunSummary, TaskResult } from './run-types.js';
 
 export const RUNNER_BRAND = Symbol.for('task-agents.runner');
 
@@ -61,6 +61,14 @@ export interface PreExecutionContext {
 export interface RunnerOptions extends Partial<RunOptions> {
   /** Called once per run, after the stages are validated and before any task is fetched. A throw aborts the run. */
   preExecution?: (ctx: PreExecutionContext) => void | Promise<void>;
+}
+
+export interface RunStageOptions extends Partial<RunOptions> {
+  agentModule?: string;
+  /** Each finished task's outcome, as it finishes. */
+  onTask?: (result: TaskResult) => void;
+  /** The pass's summary, once every task is committed. */
+  onDone?: (summary: RunSummary) => void | Promise<void>;
 }
 
 /**
@@ -121,6 +129,24 @@ export class Runner {
     if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'pass execute({ agentModule: import.meta.url path })' });
     const { executeRun } = await import('../main/execute.js');
     return executeRun({ ...this.options, ...options, agentModule });
+  }
+
+  /**
+   * Run one registered stage (title or UUID, however it was registered), one pass, no polling and no
+   * terminal output: the entry point for a web handler, a scheduler or a queue consumer that learns
+   * there is work (encord-agents' `run_stage`). `onTask` is called once per finished task with its
+   * outcome (moved along a pathway, stayed, skipped because someone else moved it, or failed with a
+   * coded error), synchronously as tasks finish; a throw in it stops the run and rejects the promise.
+   * `onDone` receives the summary. Other options are run options over the Runner's own.
+   */
+  async runStage(stage: string, options: RunStageOptions = {}): Promise<RunSummary> {
+    const { onTask, onDone, ...rest } = options;
+    const agentModule = rest.agentModule ?? (this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined);
+    if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'pass runStage(stage, { agentModule: import.meta.url path })' });
+    const { executeRun } = await import('../main/execute.js');
+    const summary = await executeRun({ ...this.options, ...rest, stage, agentModule, quiet: true, json: true }, { onePass: true, ...(onTask && { onTask }) });
+    await onDone?.(summary);
+    return summary;
   }
 
   /**

@@ -26,6 +26,7 @@ export const RunOptionsSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   queue: z.string().regex(/^redis:\/\//, 'queue must be a redis:// URL').optional(),
   queueName: z.string().min(1).default('task-agents'),
+  stage: z.string().min(1).optional(),
   // Messages name fields only: a key never reaches an error.
   credentials: z.strictObject({
     sshKey: z.string().min(1).optional(),

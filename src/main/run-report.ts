@@ -3,7 +3,7 @@
  * code), skipped; the failure list; and the tasks/s figure. Produces the RunSummary.
  */
 import type { SerializedError } from '../shared/errors.js';
-import type { RunSummary, StageSummary, TaskFailure } from '../agent/run-types.js';
+import type { RunSummary, StageSummary, TaskFailure, TaskResult } from '../agent/run-types.js';
 
 /** The task an outcome is about. */
 export interface TaskRef {
@@ -13,11 +13,7 @@ export interface TaskRef {
 }
 
 /** One task's final outcome in a pass (every attempted task ends in exactly one). */
-export type TaskEvent = TaskRef & { stageUuid: string; stage: string } & (
-  | { outcome: 'moved'; pathway: { uuid: string; title: string } }
-  | { outcome: 'stayed' | 'skipped' }
-  | { outcome: 'failed'; error: SerializedError }
-);
+export type TaskEvent = TaskResult;
 
 export class RunReport {
   readonly stages = new Map<string, StageSummary>();

@@ -71,6 +71,27 @@ export function resolveStages(manifest: AgentManifest, project: ProjectInfo): Re
   });
 }
 
+/**
+ * A registered stage by title or UUID, matched through the project: a stage registered by title is
+ * found by its UUID and the other way round (encord-agents #211).
+ */
+export function registeredStage(stages: readonly ResolvedStage[], project: ProjectInfo, ref: string): ResolvedStage | undefined {
+  const stage = findStage(project.workflow.stages, ref);
+  return stage ? stages.find((s) => s.stage.uuid === stage.uuid) : undefined;
+}
+
+/** The stages a run drains: every registered one, or the one `--stage` names. */
+function selectStages(stages: ResolvedStage[], project: ProjectInfo, ref: string | undefined): ResolvedStage[] {
+  if (ref === undefined) return stages;
+  const one = registeredStage(stages, project, ref);
+  if (!one) {
+    throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${ref}" is not a registered stage of this project`, {
+      hint: `registered stages: ${stages.map((s) => `"${s.stage.title}" (${s.stage.uuid})`).join(', ')}`,
+    });
+  }
+  return [one];
+}
+
 /** What the constructor is given: everything `open` set up. */
 interface SessionParts {
   options: ResolvedRunOptions;
@@ -78,6 +99,7 @@ interface SessionParts {
   platform: Platform;
   project: ProjectInfo;
   stages: ResolvedStage[];
+  selected: ResolvedStage[];
   init: WorkerInit;
   pool: WorkerPool | undefined;
   queue: QueueChunkRunner | undefined;
@@ -93,7 +115,10 @@ export class RunSession {
   readonly manifest: AgentManifest;
   readonly platform: Platform;
   readonly project: ProjectInfo;
+  /** Every registered stage, resolved against the project. */
   readonly stages: ResolvedStage[];
+  /** The stages a pass drains (all, or the one `--stage` names). */
+  readonly selected: ResolvedStage[];
   readonly progress: Progress;
   readonly #init: WorkerInit;
   readonly #pool: WorkerPool | undefined;
@@ -108,6 +133,7 @@ export class RunSession {
     this.platform = p.platform;
     this.project = p.project;
     this.stages = p.stages;
+    this.selected = p.selected;
     this.progress = p.progress;
     this.#init = p.init;
     this.#pool = p.pool;
@@ -129,7 +155,7 @@ export class RunSession {
     };
     this.#dryRun = p.options.dryRun ? new DryRunCommits(listener, (uuid) => this.report.stages.get(uuid)?.stage ?? uuid) : undefined;
     this.#commits = this.#dryRun ?? new CommitBuffer(p.platform, listener, undefined, p.twins.platform);
-    for (const s of p.stages) progress.stage(s.stage.uuid, s.stage.title);
+    for (const s of p.selected) progress.stage(s.stage.uuid, s.stage.title);
     this.#registerStages(this.report);
   }
 
@@ -165,7 +191,8 @@ export class RunSession {
     try {
       const project = reuse?.init.project ?? (await platform.getProject());
       const stages = resolveStages(manifest, project);
-      await twins.check(stages);
+      const selected = selectStages(stages, project, options.stage);
+      await twins.check(selected);
       warnDeprecatedDeps(stages);
       const init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor);
       if (options.queue) {
@@ -178,7 +205,7 @@ export class RunSession {
         pool = reuse?.pool ?? new WorkerPool(init, options.threads);
         if (manifest.hasPreExecution) await runPreExecution(pool, false);
       }
-      return new RunSession({ options, manifest, platform, project, stages, init, pool, queue, twins, progress });
+      return new RunSession({ options, manifest, platform, project, stages, selected, init, pool, queue, twins, progress });
     } catch (e) {
       progress.stop();
       await pool?.destroy();
@@ -190,7 +217,7 @@ export class RunSession {
   }
 
   #registerStages(report: RunReport): void {
-    for (const s of this.stages) report.stage(s.stage.uuid, s.stage.title);
+    for (const s of this.selected) report.stage(s.stage.uuid, s.stage.title);
   }
 
   /** Starts a fresh report (a service: one per drain); the old one keeps what it has. */
@@ -210,9 +237,9 @@ export class RunSession {
     await this.#commits.flush();
   }
 
-  /** One pass over every registered stage, in registration order. */
+  /** One pass over the selected stages, in registration order. */
   async pass(): Promise<void> {
-    for (const s of this.stages) {
+    for (const s of this.selected) {
       if (this.control.stopping) break;
       await this.drain(s);
     }

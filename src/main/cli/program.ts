@@ -55,6 +55,7 @@ export function buildProgram(): Command {
     .description('run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)')
     .argument('[AGENT_MODULE]', '.js, .mjs or .ts module whose default export is a Runner')
     .option('--project <DIR|UUID>', 'local project directory or Encord project UUID')
+    .option('--stage <NAME|UUID>', 'run only this registered stage (title or UUID)')
     .option('--threads <N>', 'worker threads (default: number of cores)', int('--threads'))
     .option('--concurrency <N>', 'tasks in flight per thread (default 1)', int('--concurrency'))
     .option('--refresh-every <S>', 'poll again every S seconds (default: one pass)', num('--refresh-every'))

@@ -9,8 +9,7 @@
  * another registered stage.
  */
 import { TaskAgentError, serializeError } from '../../shared/errors.js';
-import { findStage } from '../../shared/workflow.js';
-import { RunSession, type ExecuteInput } from '../run-session.js';
+import { RunSession, registeredStage, type ExecuteInput } from '../run-session.js';
 import type { ResolvedStage } from '../stage-pass.js';
 import { doneResult, failedResult, parseMessage, type TaskCompletionResult, type TaskSpec } from './task-messages.js';
 
@@ -69,7 +68,7 @@ export class MessageHandler {
       if (e.outcome === 'failed') settle(e.taskUuid, failedResult(e.taskUuid, e.stageUuid, e.error));
       else settle(e.taskUuid, doneResult(e.taskUuid, e.stageUuid, e.outcome === 'moved' ? e.pathway.uuid : null, e.outcome === 'skipped'));
     };
-    for (const stage of session.stages) {
+    for (const stage of session.selected) {
       const here = [...pending.values()].filter(({ spec }) => (only ?? (spec.stageUuid ? this.#registered(spec.stageUuid) : stage)) === stage);
       for (let i = 0; i < here.length; i += LOOKUP_CHUNK) {
         const part = here.slice(i, i + LOOKUP_CHUNK).filter(({ spec }) => pending.has(spec.taskUuid));
@@ -89,14 +88,12 @@ export class MessageHandler {
     return { list, results: results as TaskCompletionResult[] };
   }
 
-  /** A registered stage by title or UUID (matched through the project, so a UUID finds a stage registered by title). */
   #registered(ref: string): ResolvedStage | undefined {
-    const stage = findStage(this.session.project.workflow.stages, ref);
-    return stage ? this.session.stages.find((s) => s.stage.uuid === stage.uuid) : undefined;
+    return registeredStage(this.session.selected, this.session.project, ref);
   }
 
   #listing(): string {
-    return this.session.stages.map((s) => `"${s.stage.title}" (${s.stage.uuid})`).join(', ');
+    return this.session.selected.map((s) => `"${s.stage.title}" (${s.stage.uuid})`).join(', ');
   }
 
   /** Why a spec cannot be handled here, if it cannot. */
