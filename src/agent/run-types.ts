@@ -4,8 +4,11 @@ import type { EncordCredentialsOption, LabelRowJson } from '../shared/types.js';
 import type { TwinWrites } from '../shared/protocol.js';
 
 export interface RunOptions {
-  /** Local project directory, or an Encord project UUID. Default: `./demo-project` for the demo. */
-  project: string;
+  /**
+   * Local project directory, or an Encord project UUID; several serve one deployment (each project
+   * runs the registered stages it has). Default: `./demo-project` for the demo.
+   */
+  project: string | string[];
   /** Worker threads. @default availableParallelism() */
   threads: number;
   /** Tasks in flight per worker thread (raise for I/O-bound agents). @default 1 */
@@ -37,8 +40,8 @@ export interface RunOptions {
   credentials?: EncordCredentialsOption;
 }
 
-/** One task's outcome, as `runner.runStage()`'s `onTask` receives it. */
-export type TaskResult = {
+/** One task's outcome as a project's report sees it. */
+export type TaskEvent = {
   taskUuid: string;
   dataHash: string;
   dataTitle: string;
@@ -51,9 +54,14 @@ export type TaskResult = {
   | { outcome: 'failed'; error: SerializedError }
 );
 
+/** One task's outcome, as `runner.runStage()`'s `onTask` receives it. */
+export type TaskResult = TaskEvent & { projectHash: string };
+
 export interface StageSummary {
   stage: string;
   stageUuid: string;
+  /** The stage's project (its hash), in a run over several projects. */
+  project?: string;
   attempted: number;
   moved: Record<string, number>;
   stayed: number;
@@ -67,6 +75,8 @@ export interface TaskFailure {
   taskUuid: string;
   dataTitle: string;
   stage: string;
+  /** The task's project (its hash), in a run over several projects. */
+  project?: string;
   code: SerializedError['code'];
   message: string;
   hint?: string;
@@ -84,6 +94,20 @@ export interface TaskDecision {
   twinWrites?: TwinWrites;
 }
 
+/** One project's part of a run. */
+export interface ProjectSummary {
+  /** The `--project` value (a directory or an Encord project hash). */
+  project: string;
+  projectHash: string;
+  title: string;
+  ok: boolean;
+  stages: StageSummary[];
+  failures: TaskFailure[];
+  calls: Record<string, number>;
+  /** Registered stages this project does not have (several projects: skipped with a note, not an error). */
+  skippedStages: Array<{ stage: string; note: string }>;
+}
+
 export interface RunSummary {
   ok: boolean;
   durationMs: number;
@@ -92,8 +116,10 @@ export interface RunSummary {
   interrupted: boolean;
   stages: StageSummary[];
   failures: TaskFailure[];
-  /** Platform operations (requests for HTTP platforms) by name. */
+  /** Platform operations (requests for HTTP platforms) by name, summed over the projects. */
   calls: Record<string, number>;
+  /** Per project, in `--project` order (one entry for a run over one project). */
+  projects: ProjectSummary[];
   /** Dry runs: nothing was written; `moved` counts what would have moved. */
   dryRun?: true;
   /** Dry runs: every successful task's decision, in completion order. */

@@ -160,9 +160,9 @@ export class Runner {
    * `close()` when done. Configuration errors (no project, unknown stage names, a broken module)
    * reject, as `execute()` does.
    */
-  async handle(message: unknown, options: { stage?: string; project?: string } = {}): Promise<string> {
+  async handle(message: unknown, options: { stage?: string; project?: string | string[] } = {}): Promise<string> {
     const project = options.project ?? this.options.project;
-    const key = project ?? '';
+    const key = JSON.stringify(project ?? null);
     let handler = this.#handlers.get(key);
     if (!handler) {
       const agentModule = this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined;

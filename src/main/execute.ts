@@ -23,7 +23,7 @@ export async function executeRun(input: ExecuteInput, hooks: RunHooks = {}): Pro
   let hookError: { error: unknown } | undefined;
   if (hooks.onTask) {
     const onTask = hooks.onTask;
-    session.report.onTask = (e) => {
+    session.onTask = (e) => {
       try {
         onTask(e);
       } catch (error) {
@@ -35,7 +35,7 @@ export async function executeRun(input: ExecuteInput, hooks: RunHooks = {}): Pro
   const onSigint = () => {
     if (!control.stopping) {
       control.stopping = true;
-      session.report.interrupted = true;
+      session.interrupted = true;
       process.stderr.write('\ninterrupted: finishing tasks in flight and committing (Ctrl-C again to abort them)\n');
     } else if (!control.aborting) {
       control.aborting = true;
@@ -46,7 +46,7 @@ export async function executeRun(input: ExecuteInput, hooks: RunHooks = {}): Pro
     process.on('SIGINT', onSigint);
     for (;;) {
       const passStart = Date.now();
-      session.report.passes++;
+      session.passes++;
       await session.pass();
       if (options.refreshEvery === undefined || control.stopping || hooks.onePass) break;
       await sleepUntil(passStart + options.refreshEvery * 1000, control);

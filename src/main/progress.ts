@@ -40,3 +40,16 @@ export function createProgress(enabled: boolean): Progress {
     },
   };
 }
+
+/**
+ * A view of `base` for one project of several: stages keyed by project too (twin projects share
+ * stage UUIDs), bars titled with the project.
+ */
+export function projectProgress(base: Progress, key: string, title: string): Progress {
+  return {
+    stage: (uuid, stageTitle) => base.stage(`${key}:${uuid}`, `${title}/${stageTitle}`),
+    addTotal: (uuid, n) => base.addTotal(`${key}:${uuid}`, n),
+    tick: (uuid) => base.tick(`${key}:${uuid}`),
+    stop: () => undefined,
+  };
+}

@@ -3,7 +3,7 @@
  * code), skipped; the failure list; and the tasks/s figure. Produces the RunSummary.
  */
 import type { SerializedError } from '../shared/errors.js';
-import type { RunSummary, StageSummary, TaskFailure, TaskResult } from '../agent/run-types.js';
+import type { RunSummary, StageSummary, TaskEvent, TaskFailure } from '../agent/run-types.js';
 
 /** The task an outcome is about. */
 export interface TaskRef {
@@ -13,7 +13,7 @@ export interface TaskRef {
 }
 
 /** One task's final outcome in a pass (every attempted task ends in exactly one). */
-export type TaskEvent = TaskResult;
+export type { TaskEvent };
 
 export class RunReport {
   readonly stages = new Map<string, StageSummary>();
@@ -78,7 +78,13 @@ export class RunReport {
     return this.#finished;
   }
 
-  summary(calls: Record<string, number>): RunSummary {
+  /** When this report started (performance.now()). */
+  get startedAt(): number {
+    return this.#start;
+  }
+
+  /** This report's part of a summary (the session adds the projects). */
+  summary(calls: Record<string, number>): Omit<RunSummary, 'projects'> {
     const durationMs = Math.round(performance.now() - this.#start);
     return {
       ok: this.failures.length === 0,
@@ -98,12 +104,20 @@ export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
   if (s.dryRun) lines.push('dry run: nothing was written; "moved" counts what would have moved');
   lines.push(`${s.ok ? 'done' : 'done with failures'}${s.interrupted ? ' (interrupted)' : ''} in ${(s.durationMs / 1000).toFixed(2)} s, ${s.tasksPerSecond} tasks/s`);
+  const several = s.projects.length > 1;
+  const titles = new Map(s.projects.map((p) => [p.projectHash, p.title]));
+  let shownProject: string | undefined;
   for (const st of s.stages) {
+    if (several && st.project !== shownProject) {
+      shownProject = st.project;
+      lines.push(`  project ${titles.get(st.project ?? '') ?? ''} (${st.project}):`);
+    }
     const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ') || 'none';
     const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
     const twins = st.twins ? `, twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}` : '';
     lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${twins}`);
   }
+  for (const p of s.projects) for (const k of p.skippedStages) lines.push(`  note: ${k.note}; skipped there`);
   const shown = s.failures.slice(0, 20);
   for (const f of shown) lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${f.message.split('\n')[0]}${f.hint ? `\n      hint: ${f.hint}` : ''}`);
   if (s.failures.length > shown.length) lines.push(`  … and ${s.failures.length - shown.length} more failures (use --json for all)`);

@@ -19,22 +19,35 @@ import { createBuiltinProvider } from './builtin-deps.js';
 const init = workerData as WorkerInit;
 const abortFlag = new Int32Array(init.abortFlag);
 const runAborted = () => Atomics.load(abortFlag, 0) === 1;
-const builtinsForChunk = createBuiltinProvider(init);
 
+/** What the worker knows of one project of the run: its init view, stage runtimes and built-in providers. */
+interface ProjectRuntime {
+  init: WorkerInit;
+  /** By stage index; undefined for a registered stage the project lacks. */
+  stages: Array<StageRuntime | undefined>;
+  builtins: ReturnType<typeof createBuiltinProvider>;
+}
+
+// Each project sees the init as if it were the run's only project (its platform for media, client, twins).
+// The preflight worker has no project yet: it only reports the manifest.
+const projects: ProjectRuntime[] = (init.projects ?? []).map((p) => {
+  const view: WorkerInit = { ...init, project: p.project, platform: p.platform };
+  return { init: view, stages: [], builtins: createBuiltinProvider(view) };
+});
 
 let runner: Runner | undefined;
 let loadError: SerializedError | undefined;
 let manifestValue: AgentManifest | undefined;
-const runtimes: Array<StageRuntime | undefined> = [];
 
 try {
   runner = await loadRunner(init.agentModuleUrl);
   const stages = runner.registrations.map((reg) => {
     const deps = (reg.options.deps ?? {}) as Record<string, AnyDep>;
     const { requirements: req, builtins } = checkStageDeps(reg.stage, deps);
-    // The preflight worker has no project yet: it only reports the manifest.
-    const stage = findStage(init.project?.workflow.stages ?? [], reg.stage);
-    runtimes.push(stage ? { registration: reg, deps, stage: { ...stage, pathways: stage.pathways ?? [] } } : undefined);
+    for (const p of projects) {
+      const stage = findStage(p.init.project.workflow.stages, reg.stage);
+      p.stages.push(stage ? { registration: reg, deps, stage: { ...stage, pathways: stage.pathways ?? [] } } : undefined);
+    }
     const willSetPriority = reg.options.willSetPriority === true;
     return {
       ref: reg.stage,
@@ -63,11 +76,11 @@ export function manifest(): { manifest?: AgentManifest; error?: SerializedError;
   return loadError ? { error: loadError, threadId } : { manifest: manifestValue!, threadId };
 }
 
-/** Runs the module's preExecution hook (once per run, on one worker). */
-export async function preExecution(): Promise<{ error?: SerializedError }> {
+/** Runs the module's preExecution hook (once per run and project, on one worker). */
+export async function preExecution(projectIndex: number | null): Promise<{ error?: SerializedError }> {
   if (loadError) return { error: loadError };
   try {
-    await runner!.options.preExecution?.({ project: init.project, runner: runner! });
+    await runner!.options.preExecution?.({ project: projects[projectIndex ?? 0]?.init.project ?? init.project, runner: runner! });
     return {};
   } catch (e) {
     const s = serializeError(e, 'TA_PRE_EXECUTION_FAILED');
@@ -79,17 +92,19 @@ export async function preExecution(): Promise<{ error?: SerializedError }> {
 /** The pool's entry point: the chunk arrives packed and its outcomes leave packed (see chunk-wire.ts). */
 export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
   const tasks = unpackTasks(msg.packed);
-  const { outcomes } = await runTasks({ stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks });
-  return { packed: packOutcomes(outcomes, tasks, runtimes[msg.stageIndex]?.stage.pathways ?? []) };
+  const projectIndex = msg.projectIndex ?? 0;
+  const { outcomes } = await runTasks({ projectIndex, stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks });
+  return { packed: packOutcomes(outcomes, tasks, projects[projectIndex]?.stages[msg.stageIndex]?.stage.pathways ?? []) };
 }
 
 async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
-  const rt = runtimes[req.stageIndex];
-  if (loadError || !rt) {
-    const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex}`));
-    return { outcomes: req.tasks.map((p) => ({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 0, error })) };
+  const p = projects[req.projectIndex ?? 0];
+  const rt = p?.stages[req.stageIndex];
+  if (loadError || !p || !rt) {
+    const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex} of project ${req.projectIndex ?? 0}`));
+    return { outcomes: req.tasks.map((t) => ({ ok: false, taskUuid: t.task.uuid, dataHash: t.task.dataHash, attempts: 0, error })) };
   }
-  const settings = { project: init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: builtinsForChunk(req.tasks) };
+  const settings = { project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: p.builtins(req.tasks) };
   const outcomes: TaskOutcome[] = new Array(req.tasks.length);
   let next = 0;
   const lane = async () => {

@@ -15,7 +15,7 @@ import { registerWorkerCommand } from './worker-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
-import { integerArg as int, numberArg as num } from './arg-parsers.js';
+import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
 
 const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID', 'TA_TWIN_PROJECT_UNAVAILABLE']);
@@ -54,7 +54,7 @@ export function buildProgram(): Command {
     .command('run', { isDefault: true })
     .description('run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)')
     .argument('[AGENT_MODULE]', '.js, .mjs or .ts module whose default export is a Runner')
-    .option('--project <DIR|UUID>', 'local project directory or Encord project UUID')
+    .option('--project <DIR|UUID>', 'local project directory or Encord project UUID; repeat for several (each runs the registered stages it has)', collect)
     .option('--stage <NAME|UUID>', 'run only this registered stage (title or UUID)')
     .option('--threads <N>', 'worker threads (default: number of cores)', int('--threads'))
     .option('--concurrency <N>', 'tasks in flight per thread (default 1)', int('--concurrency'))
@@ -73,7 +73,7 @@ export function buildProgram(): Command {
     .action(async (agentModule: string | undefined, opts: Record<string, unknown>) => {
       const json = opts.json === true;
       try {
-        let project = opts.project as string | undefined;
+        let project = opts.project as string[] | string | undefined;
         let module = agentModule;
         if (!module && !project) {
           project = DEMO_PROJECT_DIR;

@@ -11,6 +11,7 @@
 import { TaskAgentError, serializeError } from '../../shared/errors.js';
 import { RunSession, registeredStage, type ExecuteInput } from '../run-session.js';
 import type { ResolvedStage } from '../stage-pass.js';
+import type { ProjectRun } from '../project-run.js';
 import { doneResult, failedResult, parseMessage, type TaskCompletionResult, type TaskSpec } from './task-messages.js';
 
 /** Data hashes per lookup: Encord takes them in the query string. */
@@ -19,6 +20,14 @@ const LOOKUP_CHUNK = 100;
 export interface HandleOptions {
   /** Only this registered stage (title or UUID); default: whichever registered stage holds the task. */
   stage?: string;
+}
+
+interface Pending {
+  spec: TaskSpec;
+  run: ProjectRun;
+  /** The one stage to look in; undefined: every registered stage of the project. */
+  stage: ResolvedStage | undefined;
+  indexes: number[];
 }
 
 export class MessageHandler {
@@ -42,20 +51,15 @@ export class MessageHandler {
     const { list, entries } = parseMessage(message);
     const results: Array<TaskCompletionResult | undefined> = entries.map((e) => (e.ok ? undefined : failedResult(e.taskUuid, null, e.error)));
     const session = this.session;
-    const only = options.stage === undefined ? undefined : this.#registered(options.stage);
-    if (options.stage !== undefined && !only) {
-      const error = serializeError(new TaskAgentError('TA_STAGE_UNKNOWN', `no agent is registered for stage "${options.stage}"`, { hint: `registered stages: ${this.#listing()}` }));
-      return { list, results: entries.map((e, i) => results[i] ?? failedResult(e.ok ? e.spec.taskUuid : e.taskUuid, null, error)) };
-    }
-    // Task uuid → the entries naming it (a message may repeat a task: each gets the result).
-    const pending = new Map<string, { spec: TaskSpec; indexes: number[] }>();
+    // Task uuid → where to look for it, and the entries naming it (a message may repeat a task: each gets the result).
+    const pending = new Map<string, Pending>();
     entries.forEach((e, i) => {
       if (!e.ok) return;
-      const error = this.#refuse(e.spec, only);
-      if (error) return void (results[i] = failedResult(e.spec.taskUuid, e.spec.stageUuid ?? null, serializeError(error)));
+      const target = this.#target(e.spec, options.stage);
+      if (target instanceof TaskAgentError) return void (results[i] = failedResult(e.spec.taskUuid, e.spec.stageUuid ?? null, serializeError(target)));
       const p = pending.get(e.spec.taskUuid);
       if (p) p.indexes.push(i);
-      else pending.set(e.spec.taskUuid, { spec: e.spec, indexes: [i] });
+      else pending.set(e.spec.taskUuid, { spec: e.spec, ...target, indexes: [i] });
     });
     const settle = (taskUuid: string, result: TaskCompletionResult) => {
       const p = pending.get(taskUuid);
@@ -63,53 +67,57 @@ export class MessageHandler {
       pending.delete(taskUuid);
       for (const i of p.indexes) results[i] = result;
     };
-    const report = session.freshReport();
-    report.onTask = (e) => {
+    session.freshReports();
+    session.onTask = (e) => {
       if (e.outcome === 'failed') settle(e.taskUuid, failedResult(e.taskUuid, e.stageUuid, e.error));
       else settle(e.taskUuid, doneResult(e.taskUuid, e.stageUuid, e.outcome === 'moved' ? e.pathway.uuid : null, e.outcome === 'skipped'));
     };
-    for (const stage of session.selected) {
-      const here = [...pending.values()].filter(({ spec }) => (only ?? (spec.stageUuid ? this.#registered(spec.stageUuid) : stage)) === stage);
-      for (let i = 0; i < here.length; i += LOOKUP_CHUNK) {
-        const part = here.slice(i, i + LOOKUP_CHUNK).filter(({ spec }) => pending.has(spec.taskUuid));
-        if (part.length === 0) continue;
-        const uuids = new Set(part.map(({ spec }) => spec.taskUuid));
-        try {
-          await session.drain(stage, { dataHashes: [...new Set(part.map(({ spec }) => spec.dataHash))], accept: (t) => uuids.has(t.uuid) });
-        } catch (e) {
-          // The platform failed (after retries): these tasks fail with its error, so the queue redelivers them.
-          for (const u of uuids) settle(u, failedResult(u, stage.stage.uuid, serializeError(e, 'TA_PLATFORM_REQUEST_FAILED')));
+    try {
+      for (const run of session.projects) {
+        for (const stage of run.selected) {
+          const here = [...pending.values()].filter((p) => p.run === run && (p.stage ?? stage) === stage);
+          for (let i = 0; i < here.length; i += LOOKUP_CHUNK) {
+            // Still pending: a task handled in an earlier stage (and moved here by its agent) is not handled again.
+            const part = here.slice(i, i + LOOKUP_CHUNK).filter((p) => pending.has(p.spec.taskUuid));
+            if (part.length === 0) continue;
+            const uuids = new Set(part.map((p) => p.spec.taskUuid));
+            try {
+              await session.drain(run, stage, { dataHashes: [...new Set(part.map((p) => p.spec.dataHash))], accept: (t) => uuids.has(t.uuid) });
+            } catch (e) {
+              // The platform failed (after retries): these tasks fail with its error, so the queue redelivers them.
+              for (const u of uuids) settle(u, failedResult(u, stage.stage.uuid, serializeError(e, 'TA_PLATFORM_REQUEST_FAILED')));
+            }
+          }
         }
       }
+    } finally {
+      session.onTask = undefined;
     }
     // Listed nowhere: someone else already routed them.
-    for (const [uuid, { spec }] of [...pending]) settle(uuid, doneResult(uuid, only?.stage.uuid ?? spec.stageUuid ?? null, null, true));
-    report.onTask = undefined;
+    for (const [uuid, p] of [...pending]) settle(uuid, doneResult(uuid, p.stage?.stage.uuid ?? p.spec.stageUuid ?? null, null, true));
     return { list, results: results as TaskCompletionResult[] };
   }
 
-  #registered(ref: string): ResolvedStage | undefined {
-    return registeredStage(this.session.selected, this.session.project, ref);
-  }
-
-  #listing(): string {
-    return this.session.selected.map((s) => `"${s.stage.title}" (${s.stage.uuid})`).join(', ');
-  }
-
-  /** Why a spec cannot be handled here, if it cannot. */
-  #refuse(spec: TaskSpec, only: ResolvedStage | undefined): TaskAgentError | undefined {
-    const project = this.session.project;
-    if (spec.projectHash && spec.projectHash.toLowerCase() !== project.projectHash.toLowerCase()) {
-      return new TaskAgentError('TA_QUEUE_MESSAGE_INVALID', `task ${spec.taskUuid} is of project ${spec.projectHash}; this runner handles ${project.projectHash}`, { hint: 'handle it with a runner on that project (handle(message, { project }))' });
+  /** Which project, and which stage of it (undefined: any registered one), a spec is looked for in; or why it cannot be. */
+  #target(spec: TaskSpec, stageOption: string | undefined): { run: ProjectRun; stage: ResolvedStage | undefined } | TaskAgentError {
+    const session = this.session;
+    let run: ProjectRun | undefined;
+    if (spec.projectHash) {
+      run = session.projectByHash(spec.projectHash);
+      if (!run) return new TaskAgentError('TA_QUEUE_MESSAGE_INVALID', `task ${spec.taskUuid} is of project ${spec.projectHash}, which this runner does not handle`, { hint: `its projects: ${session.projects.map((p) => p.project.projectHash).join(', ')} (handle(message, { project }))` });
+    } else if (session.projects.length === 1) {
+      run = session.single;
+    } else {
+      return new TaskAgentError('TA_QUEUE_MESSAGE_INVALID', `task ${spec.taskUuid} names no project_hash, and this runner handles several projects`, { hint: 'put project_hash in each task spec' });
     }
-    const listing = this.#listing();
-    if (only === undefined && spec.stageUuid === undefined) return undefined;
-    const wanted = only ?? this.#registered(spec.stageUuid!);
-    if (!wanted) return new TaskAgentError('TA_STAGE_UNKNOWN', `no agent is registered for stage ${spec.stageUuid}`, { hint: `registered stages: ${listing}` });
-    if (only && spec.stageUuid && this.#registered(spec.stageUuid) !== only) {
-      return new TaskAgentError('TA_STAGE_UNKNOWN', `task ${spec.taskUuid} names stage ${spec.stageUuid}, not "${only.stage.title}"`, { hint: `registered stages: ${listing}` });
-    }
-    return undefined;
+    const listing = run.selected.map((s) => `"${s.stage.title}" (${s.stage.uuid})`).join(', ');
+    const only = stageOption === undefined ? undefined : registeredStage(run.selected, run.project, stageOption);
+    if (stageOption !== undefined && !only) return new TaskAgentError('TA_STAGE_UNKNOWN', `no agent is registered for stage "${stageOption}" in project "${run.project.title}"`, { hint: `registered stages: ${listing}` });
+    if (spec.stageUuid === undefined) return { run, stage: only };
+    const named = registeredStage(run.selected, run.project, spec.stageUuid);
+    if (!named) return new TaskAgentError('TA_STAGE_UNKNOWN', `no agent is registered for stage ${spec.stageUuid} in project "${run.project.title}"`, { hint: `registered stages: ${listing}` });
+    if (only && named !== only) return new TaskAgentError('TA_STAGE_UNKNOWN', `task ${spec.taskUuid} names stage ${spec.stageUuid}, not "${only.stage.title}"`, { hint: `registered stages: ${listing}` });
+    return { run, stage: named };
   }
 
   async close(): Promise<void> {
