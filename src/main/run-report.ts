@@ -1,9 +1,20 @@
 /**
  * Tallies a run as outcomes and commits arrive: per stage moved (by pathway), stayed, failed (by
- * code), skipped; the failure list; and the tasks/s figure. Produces the RunSummary.
+ * code), skipped; the failure list; and the tasks/s figure. Produces the RunSummary. It also keeps
+ * the books per stage: every task the platform listed must end reported (moved, stayed, skipped,
+ * failed) or counted unfinished with a cause; reconcile() finds any that did neither.
  */
 import type { SerializedError } from '../shared/errors.js';
-import type { RunSummary, StageSummary, TaskEvent, TaskFailure } from '../agent/run-types.js';
+import type { RunSummary, StageSummary, TaskEvent, TaskFailure, UnfinishedCause } from '../agent/run-types.js';
+
+/** Causes that leave a run ok: the user asked for them (a cap, Ctrl-C). */
+const EXPECTED_CAUSES: ReadonlySet<UnfinishedCause> = new Set(['max-tasks-per-stage', 'interrupted']);
+
+interface StageBooks {
+  listed: number;
+  reported: number;
+  unfinished: number;
+}
 
 /** The task an outcome is about. */
 export interface TaskRef {
@@ -24,14 +35,43 @@ export class RunReport {
   #finished = 0;
   /** Called once per finished task (runStage callbacks, handle results, failure memory, metrics). */
   onTask: ((e: TaskEvent) => void) | undefined;
+  readonly #books = new Map<string, StageBooks>();
 
   stage(stageUuid: string, title: string): StageSummary {
     let s = this.stages.get(stageUuid);
     if (!s) {
-      s = { stage: title, stageUuid, attempted: 0, moved: {}, stayed: 0, failed: {}, skipped: 0 };
+      s = { stage: title, stageUuid, attempted: 0, moved: {}, stayed: 0, failed: {}, skipped: 0, unfinished: {} };
       this.stages.set(stageUuid, s);
+      this.#books.set(stageUuid, { listed: 0, reported: 0, unfinished: 0 });
     }
     return s;
+  }
+
+  /** Tasks the platform listed in a pass over this stage. */
+  listed(stageUuid: string, n: number): void {
+    this.#books.get(stageUuid)!.listed += n;
+  }
+
+  /** Listed tasks left unattempted (or unreported), with why. */
+  unfinished(stageUuid: string, cause: UnfinishedCause, n: number): void {
+    const s = this.stages.get(stageUuid)!;
+    s.unfinished[cause] = (s.unfinished[cause] ?? 0) + n;
+    this.#books.get(stageUuid)!.unfinished += n;
+  }
+
+  /**
+   * After a pass over the stage and its commit: listed tasks neither reported nor counted
+   * unfinished are `lost` (a bug somewhere between listing and committing).
+   */
+  reconcile(stageUuid: string): void {
+    const b = this.#books.get(stageUuid)!;
+    const gap = b.listed - b.reported - b.unfinished;
+    if (gap > 0) this.unfinished(stageUuid, 'lost', gap);
+  }
+
+  #reported(stageUuid: string): void {
+    this.#books.get(stageUuid)!.reported++;
+    this.#finished++;
   }
 
   attempted(stageUuid: string, n = 1): void {
@@ -41,21 +81,21 @@ export class RunReport {
   moved(stageUuid: string, task: TaskRef, pathway: { uuid: string; title: string }): void {
     const s = this.stages.get(stageUuid)!;
     s.moved[pathway.title] = (s.moved[pathway.title] ?? 0) + 1;
-    this.#finished++;
+    this.#reported(stageUuid);
     this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'moved', pathway });
   }
 
   stayed(stageUuid: string, task: TaskRef): void {
     const s = this.stages.get(stageUuid)!;
     s.stayed++;
-    this.#finished++;
+    this.#reported(stageUuid);
     this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'stayed' });
   }
 
   skipped(stageUuid: string, task: TaskRef): void {
     const s = this.stages.get(stageUuid)!;
     s.skipped++;
-    this.#finished++;
+    this.#reported(stageUuid);
     this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'skipped' });
   }
 
@@ -63,7 +103,7 @@ export class RunReport {
     const s = this.stages.get(stageUuid)!;
     s.failed[error.code] = (s.failed[error.code] ?? 0) + 1;
     this.failures.push({ taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: error.message, ...(error.hint && { hint: error.hint }) });
-    this.#finished++;
+    this.#reported(stageUuid);
     this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'failed', error });
   }
 
@@ -86,8 +126,9 @@ export class RunReport {
   /** This report's part of a summary (the session adds the projects). */
   summary(calls: Record<string, number>): Omit<RunSummary, 'projects'> {
     const durationMs = Math.round(performance.now() - this.#start);
+    const unexpected = [...this.stages.values()].some((st) => Object.keys(st.unfinished).some((c) => !EXPECTED_CAUSES.has(c as UnfinishedCause)));
     return {
-      ok: this.failures.length === 0,
+      ok: this.failures.length === 0 && !unexpected,
       durationMs,
       tasksPerSecond: durationMs > 0 ? Math.round((this.#finished / durationMs) * 1000) : this.#finished,
       passes: this.passes,
@@ -100,12 +141,13 @@ export class RunReport {
 }
 
 /** The human-readable summary printed at the end of a run. */
-export function formatSummary(s: RunSummary): string {
+export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: RunSummary['projects'] }): string {
   const lines: string[] = [];
   if (s.dryRun) lines.push('dry run: nothing was written; "moved" counts what would have moved');
   lines.push(`${s.ok ? 'done' : 'done with failures'}${s.interrupted ? ' (interrupted)' : ''} in ${(s.durationMs / 1000).toFixed(2)} s, ${s.tasksPerSecond} tasks/s`);
-  const several = s.projects.length > 1;
-  const titles = new Map(s.projects.map((p) => [p.projectHash, p.title]));
+  const projects = s.projects ?? [];
+  const several = projects.length > 1;
+  const titles = new Map(projects.map((p) => [p.projectHash, p.title]));
   let shownProject: string | undefined;
   for (const st of s.stages) {
     if (several && st.project !== shownProject) {
@@ -115,9 +157,12 @@ export function formatSummary(s: RunSummary): string {
     const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ') || 'none';
     const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
     const twins = st.twins ? `, twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}` : '';
-    lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${twins}`);
+    const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
+    lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${unfinished ? `, unfinished {${unfinished}}` : ''}${twins}`);
+    const lost = st.unfinished.lost;
+    if (lost) lines.push(`  ✗ ${st.stage}: ${lost} listed task(s) were neither attempted nor reported; they stay in the stage for the next run\n      hint: this is a bug in task-agents, please report it`);
   }
-  for (const p of s.projects) for (const k of p.skippedStages) lines.push(`  note: ${k.note}; skipped there`);
+  for (const p of projects) for (const k of p.skippedStages) lines.push(`  note: ${k.note}; skipped there`);
   const shown = s.failures.slice(0, 20);
   for (const f of shown) lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${f.message.split('\n')[0]}${f.hint ? `\n      hint: ${f.hint}` : ''}`);
   if (s.failures.length > shown.length) lines.push(`  … and ${s.failures.length - shown.length} more failures (use --json for all)`);

@@ -254,6 +254,7 @@ export class RunSession {
       report: run.report, progress: run.progress, commits: run.commits, control: this.control,
     });
     await run.commits.flush();
+    run.report.reconcile(stage.stage.uuid);
   }
 
   /** One pass over the selected stages of every project, in `--project` then registration order. */
