@@ -130,6 +130,8 @@ export interface RunSummary {
   calls: Record<string, number>;
   /** Per project, in `--project` order (one entry for a run over one project). */
   projects: ProjectSummary[];
+  /** Video and image frames decoded for the agents (present when any). */
+  framesDecoded?: number;
   /** Dry runs: nothing was written; `moved` counts what would have moved. */
   dryRun?: true;
   /** Dry runs: every successful task's decision, in completion order. */

@@ -44,6 +44,8 @@ export class ProjectRun {
   /** Progress bars keyed by this project's stages. */
   readonly progress: Progress;
   readonly commits: Commits;
+  /** Frames the workers decoded for this project's agents, since the run started. */
+  framesDecoded = 0;
   /** The tally outcomes land in; a service swaps in a fresh one per drain, so a long life keeps no history. */
   report!: RunReport;
   readonly #dryRun: DryRunCommits | undefined;

@@ -140,6 +140,15 @@ export class RunReport {
   }
 }
 
+/** `attempted N, moved {…}, stayed N, skipped N[, failed {…}][, unfinished {…}][, twins {…}]`. */
+export function formatStageCounts(st: StageSummary): string {
+  const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ') || 'none';
+  const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
+  const twins = st.twins ? `, twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}` : '';
+  const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
+  return `attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${unfinished ? `, unfinished {${unfinished}}` : ''}${twins}`;
+}
+
 /** The human-readable summary printed at the end of a run. */
 export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: RunSummary['projects'] }): string {
   const lines: string[] = [];
@@ -154,11 +163,7 @@ export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: Run
       shownProject = st.project;
       lines.push(`  project ${titles.get(st.project ?? '') ?? ''} (${st.project}):`);
     }
-    const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ') || 'none';
-    const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
-    const twins = st.twins ? `, twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}` : '';
-    const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
-    lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${unfinished ? `, unfinished {${unfinished}}` : ''}${twins}`);
+    lines.push(`  ${st.stage}: ${formatStageCounts(st)}`);
     const lost = st.unfinished.lost;
     if (lost) lines.push(`  ✗ ${st.stage}: ${lost} listed task(s) were neither attempted nor reported; they stay in the stage for the next run\n      hint: this is a bug in task-agents, please report it`);
   }

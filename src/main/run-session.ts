@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import type { AgentManifest, WorkerInit } from '../shared/protocol.js';
+import type { AgentManifest, RunChunkRequest, WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
 import type { Platform } from '../platform/platform.js';
@@ -23,7 +23,7 @@ import { WorkerPool, type ChunkRunner } from './worker-pool.js';
 import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
 import type { QueueRunContext } from './queue/queue-protocol.js';
 import { createProgress, projectProgress, type Progress } from './progress.js';
-import { runStagePass, type RunControl, type ResolvedStage, type TaskFilter } from './stage-pass.js';
+import { runStagePass, type RunControl, type ResolvedStage, type StagePassContext } from './stage-pass.js';
 import { ProjectRun } from './project-run.js';
 import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 
@@ -239,18 +239,24 @@ export class RunSession {
   /** Chunks of one project's tasks: to the shared pool (which names the project per chunk), or to that project's queue run. */
   #chunksFor(run: ProjectRun): ChunkRunner {
     const queue = this.#queues[run.index];
-    if (queue) return { runChunk: (req) => queue.runChunk({ ...req, projectIndex: 0 }) };
-    const pool = this.#pool!;
-    return run.index === 0 ? pool : { runChunk: (req) => pool.runChunk({ ...req, projectIndex: run.index }) };
+    const pool = this.#pool;
+    const send = queue ? (req: RunChunkRequest) => queue.runChunk({ ...req, projectIndex: 0 }) : (req: RunChunkRequest) => pool!.runChunk({ ...req, projectIndex: run.index });
+    return {
+      runChunk: async (req) => {
+        const r = await send(req);
+        if (r.framesDecoded) run.framesDecoded += r.framesDecoded;
+        return r;
+      },
+    };
   }
 
   /**
    * One pass over one stage of one project (or over the tasks of it that `filter` selects),
    * committed before it returns (so tasks it moved into a later stage are visible).
    */
-  async drain(run: ProjectRun, stage: ResolvedStage, filter?: TaskFilter): Promise<void> {
+  async drain(run: ProjectRun, stage: ResolvedStage, how: Pick<StagePassContext, 'filter' | 'onListed'> = {}): Promise<void> {
     await runStagePass({
-      stage, ...(filter && { filter }), platform: run.platform, pool: this.#chunksFor(run), options: this.options,
+      stage, ...how, platform: run.platform, pool: this.#chunksFor(run), options: this.options,
       report: run.report, progress: run.progress, commits: run.commits, control: this.control,
     });
     await run.commits.flush();
@@ -298,6 +304,8 @@ export class RunSession {
       calls,
       projects: parts.map(({ durationMs: _d, finished: _f, ...p }) => p),
     };
+    const frames = this.projects.reduce((n, p) => n + p.framesDecoded, 0);
+    if (frames > 0) summary.framesDecoded = frames;
     if (!this.options.dryRun) return summary;
     return { ...summary, dryRun: true, decisions: this.projects.flatMap((p) => p.decisions ?? []) };
   }

@@ -40,6 +40,8 @@ export interface TaskFilter {
 export interface StagePassContext {
   stage: ResolvedStage;
   filter?: TaskFilter;
+  /** Sees every page of tasks the pass takes (a service measures queue lag with it). */
+  onListed?: (tasks: TaskRecord[]) => void;
   platform: Platform;
   pool: ChunkRunner;
   options: ResolvedRunOptions;
@@ -117,10 +119,11 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
 async function* filteredPages(ctx: StagePassContext): AsyncGenerator<TaskRecord[]> {
   const only = ctx.filter;
   const pages = ctx.platform.taskPages(ctx.stage.stage.uuid, only?.dataHashes ? { dataHashes: only.dataHashes } : {});
-  if (!only?.accept) return yield* pages;
   for await (const page of pages) {
-    const kept = page.filter(only.accept);
-    if (kept.length > 0) yield kept;
+    const kept = only?.accept ? page.filter(only.accept) : page;
+    if (kept.length === 0) continue;
+    ctx.onListed?.(kept);
+    yield kept;
   }
 }
 

@@ -56,7 +56,8 @@ export class WorkerPool implements ChunkRunner {
     const projectIndex = req.projectIndex ?? 0;
     const message: RunChunkMessage = { projectIndex, stageIndex: req.stageIndex, stageUuid: req.stageUuid, packed: packTasks(req.tasks) };
     const reply = (await this.#pool.run(message, { name: 'runChunk' })) as RunChunkReply;
-    return { outcomes: unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(projectIndex, req.stageUuid)) };
+    const outcomes = unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(projectIndex, req.stageUuid));
+    return reply.framesDecoded ? { outcomes, framesDecoded: reply.framesDecoded } : { outcomes };
   }
 
   /** The stage's pathways as the workers see them (the same workflow, from the same WorkerInit): outcomes name them by index. */

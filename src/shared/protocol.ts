@@ -107,6 +107,8 @@ export type TaskOutcome =
 
 export interface RunChunkResponse {
   outcomes: TaskOutcome[];
+  /** Video and image frames the chunk's agents received (decoded). */
+  framesDecoded?: number;
 }
 
 /** A RunChunkRequest as it crosses to the worker (tasks packed, see chunk-wire.ts). */
@@ -120,4 +122,5 @@ export interface RunChunkMessage {
 /** A RunChunkResponse as it crosses back (outcomes packed against the chunk's tasks and the stage's pathways). */
 export interface RunChunkReply {
   packed: PackedOutcomes;
+  framesDecoded?: number;
 }

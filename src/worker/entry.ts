@@ -15,6 +15,7 @@ import { loadRunner } from './load-agent.js';
 import { runTask, type StageRuntime } from './run-task.js';
 import { disposeWorkerScope } from './task-scope.js';
 import { createBuiltinProvider } from './builtin-deps.js';
+import { framesDecoded } from './frame.js';
 
 const init = workerData as WorkerInit;
 const abortFlag = new Int32Array(init.abortFlag);
@@ -93,8 +94,10 @@ export async function preExecution(projectIndex: number | null): Promise<{ error
 export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
   const tasks = unpackTasks(msg.packed);
   const projectIndex = msg.projectIndex ?? 0;
+  const framesBefore = framesDecoded();
   const { outcomes } = await runTasks({ projectIndex, stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks });
-  return { packed: packOutcomes(outcomes, tasks, projects[projectIndex]?.stages[msg.stageIndex]?.stage.pathways ?? []) };
+  const frames = framesDecoded() - framesBefore;
+  return { packed: packOutcomes(outcomes, tasks, projects[projectIndex]?.stages[msg.stageIndex]?.stage.pathways ?? []), ...(frames > 0 && { framesDecoded: frames }) };
 }
 
 async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {

@@ -3,7 +3,15 @@ import type { Frame } from '../deps/builtins.js';
 import type { DecodedFrame } from './decode/frame-decoder.js';
 import { frameToBase64 } from './decode/frame-encoding.js';
 
+let decoded = 0;
+
+/** Frames this worker thread has handed to agents (a chunk reports its share: one chunk per thread at a time). */
+export function framesDecoded(): number {
+  return decoded;
+}
+
 export function toFrame(d: DecodedFrame, index = d.frame): Frame {
+  decoded++;
   return {
     frame: index,
     content: d.content,

@@ -12,6 +12,7 @@ import { formatSummary } from '../run-report.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerPrintCommands } from './print-commands.js';
 import { registerWorkerCommand } from './worker-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
@@ -96,6 +97,7 @@ export function buildProgram(): Command {
   registerPrintCommands(program);
   registerEmulatorCommand(program);
   registerWorkerCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

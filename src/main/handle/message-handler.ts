@@ -82,7 +82,7 @@ export class MessageHandler {
             if (part.length === 0) continue;
             const uuids = new Set(part.map((p) => p.spec.taskUuid));
             try {
-              await session.drain(run, stage, { dataHashes: [...new Set(part.map((p) => p.spec.dataHash))], accept: (t) => uuids.has(t.uuid) });
+              await session.drain(run, stage, { filter: { dataHashes: [...new Set(part.map((p) => p.spec.dataHash))], accept: (t) => uuids.has(t.uuid) } });
             } catch (e) {
               // The platform failed (after retries): these tasks fail with its error, so the queue redelivers them.
               for (const u of uuids) settle(u, failedResult(u, stage.stage.uuid, serializeError(e, 'TA_PLATFORM_REQUEST_FAILED')));
