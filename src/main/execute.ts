@@ -47,6 +47,7 @@ export async function executeRun(input: ExecuteInput, hooks: RunHooks = {}): Pro
     for (;;) {
       const passStart = Date.now();
       session.passes++;
+      if (options.refreshEvery !== undefined) session.progress.pass(session.passes, passStart + options.refreshEvery * 1000);
       await session.pass();
       if (options.refreshEvery === undefined || control.stopping || hooks.onePass) break;
       await sleepUntil(passStart + options.refreshEvery * 1000, control);

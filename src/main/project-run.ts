@@ -65,12 +65,13 @@ export class ProjectRun {
     const progress = p.progress;
     const ref = (e: CommitEntry) => ({ taskUuid: e.taskUuid, dataHash: e.dataHash, dataTitle: dataTitleOf(e) });
     const listener: CommitListener = {
-      moved: (e) => { this.report.moved(e.stageUuid, ref(e), e.pathway!); progress.tick(e.stageUuid); },
-      stayed: (e) => { this.report.stayed(e.stageUuid, ref(e)); progress.tick(e.stageUuid); },
-      skipped: (e) => { this.report.skipped(e.stageUuid, ref(e)); progress.tick(e.stageUuid); },
+      // Progress counts tasks as their agents finish (stage-pass.ts); commits only add late failures.
+      moved: (e) => this.report.moved(e.stageUuid, ref(e), e.pathway!),
+      stayed: (e) => this.report.stayed(e.stageUuid, ref(e)),
+      skipped: (e) => this.report.skipped(e.stageUuid, ref(e)),
       failed: (e, err) => {
         this.report.failed(e.stageUuid, ref(e), err);
-        progress.tick(e.stageUuid);
+        progress.failure(e.stageUuid);
       },
       twins: (e, c) => {
         for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) this.report.twins(e.stageUuid, k, c[k]);

@@ -6,18 +6,22 @@
  * single stages on demand with the same warm pool. With a local --project the preflight asks the
  * run's own pool, started at once (see warm-start.ts).
  */
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import type { AgentManifest, RunChunkRequest, WorkerInit } from '../shared/protocol.js';
+import type { AgentManifest, RunChunkRequest, WorkerEvent, WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
 import type { Platform } from '../platform/platform.js';
 import type { RunOptions, RunSummary, TaskResult } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
 import { startWarm } from './warm-start.js';
-import { baseInit, readManifest } from './worker-init.js';
+import { loadQueueModule } from './queue/load-queue.js';
+import { mediaTempRoot, removeMediaTemp, sweepStaleMediaTemp } from './media-temp-sweep.js';
+import { baseInit, readManifest, showsProgress, workerIo, type WorkerIo } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
 import { WorkerPool, type ChunkRunner } from './worker-pool.js';
 import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
@@ -39,8 +43,8 @@ function agentModuleUrl(path: string): string {
 }
 
 /** Loads the agent module in a throw-away worker: its manifest (what each stage needs) or its load error. */
-async function loadManifest(agentUrl: string, options: ResolvedRunOptions): Promise<AgentManifest> {
-  const pool = new WorkerPool(baseInit(agentUrl, options, null, null), 1);
+async function loadManifest(agentUrl: string, options: ResolvedRunOptions, io: WorkerIo): Promise<AgentManifest> {
+  const pool = new WorkerPool(baseInit(agentUrl, options, null, null, { output: io.output === 'stderr' ? 'stderr' : 'inherit' }), 1);
   try {
     return await readManifest(pool);
   } finally {
@@ -116,6 +120,7 @@ export class RunSession {
   onTask: ((e: TaskResult) => void) | undefined;
   readonly projects: ProjectRun[];
   readonly #progress: Progress;
+  readonly #events: WorkerEvents;
   readonly #init: WorkerInit;
   readonly #pool: WorkerPool | undefined;
   /** Queue mode: one queue run per project (a queue worker's pool serves one project). */
@@ -129,8 +134,10 @@ export class RunSession {
     pool: WorkerPool | undefined,
     queues: QueueChunkRunner[],
     progress: Progress,
+    events: WorkerEvents,
   ) {
     this.#progress = progress;
+    this.#events = events;
     this.#init = init;
     this.#pool = pool;
     this.#queues = queues;
@@ -153,21 +160,31 @@ export class RunSession {
     // Validate the flags first (a bad flag must not even load the module), then again with the
     // module's own Runner options as a lower-priority source.
     const preliminary = resolveRunOptions(input);
-    const warm = await startWarm(agentUrl, preliminary);
+    // Workers report finished tasks and (when stdout or the terminal is ours) agent output here.
+    const runId = randomUUID();
+    const channelName = `task-agents-run-${runId}`;
+    const mediaTemp = mediaTempRoot(process.pid, runId.slice(0, 8));
+    // Killed runs leave their media downloads behind: remove those of processes that are gone.
+    sweepStaleMediaTemp();
+    const events = listenToWorkers(channelName, mediaTemp);
+    const io = (o: ResolvedRunOptions) => workerIo(o, channelName, mediaTemp);
+    const warm = await startWarm(agentUrl, preliminary, io(preliminary));
     let manifest: AgentManifest;
     let options: ResolvedRunOptions;
     try {
-      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary);
+      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary, io(preliminary));
       options = resolveRunOptions(input, manifest.runnerOptions ?? {});
       if (options.projects.length === 0) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
     } catch (e) {
       await warm?.discard();
+      events.close();
       throw e;
     }
     const reuse = warm?.fits(options) ? warm : undefined;
     if (warm && !reuse) await warm.discard();
 
-    const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
+    const progress = createProgress(showsProgress(options));
+    events.attach(progress);
     const opened: OpenedProject[] = [];
     const platforms: Platform[] = [];
     let pool: WorkerPool | undefined;
@@ -198,26 +215,32 @@ export class RunSession {
         throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is a registered stage of none of the projects`, { hint: `registered stages: ${manifest.stages.map((m) => `"${m.ref}"`).join(', ')}` });
       }
       const [first, ...rest] = opened;
-      const init = reuse?.init ?? baseInit(agentUrl, options, first!.project, first!.platform.descriptor, rest.map((o) => ({ project: o.project, platform: o.platform.descriptor })));
+      const init = reuse?.init ?? baseInit(agentUrl, options, first!.project, first!.platform.descriptor, io(options), rest.map((o) => ({ project: o.project, platform: o.platform.descriptor })));
       if (options.queue) {
         // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
         if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), opened.length, true);
         // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
-        const { QueueChunkRunner } = await import('./queue/queue-chunk-runner.js');
+        const { QueueChunkRunner } = await loadQueueModule(() => import('./queue/queue-chunk-runner.js'));
         for (const o of opened) queues.push(await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, o.project, o.platform, options)));
       } else {
         pool = reuse?.pool ?? new WorkerPool(init, options.threads);
         if (manifest.hasPreExecution) await runPreExecution(pool, opened.length, false);
       }
-      return new RunSession(options, manifest, opened, init, pool, queues, progress);
+      return new RunSession(options, manifest, opened, init, pool, queues, progress, events);
     } catch (e) {
       progress.stop();
       await pool?.destroy();
       await Promise.allSettled(queues.map((q) => q.close()));
       for (const o of opened) await o.twins.close();
       for (const p of platforms) await p.close();
+      events.close();
       throw e;
     }
+  }
+
+  /** The progress display (every project's lines). */
+  get progress(): Progress {
+    return this.#progress;
   }
 
   /** The only project (a run over one project). */
@@ -247,6 +270,7 @@ export class RunSession {
         if (r.framesDecoded) run.framesDecoded += r.framesDecoded;
         return r;
       },
+      reportsProgress: !queue && pool!.reportsProgress,
     };
   }
 
@@ -315,7 +339,45 @@ export class RunSession {
     await this.#pool?.destroy();
     await Promise.allSettled(this.#queues.map((q) => q.close()));
     for (const p of this.projects) await p.close();
+    this.#events.close(); // after the pool: also removes the run's media temp folder
   }
+}
+
+interface WorkerEvents {
+  attach(progress: Progress): void;
+  close(): void;
+}
+
+/**
+ * Applies the workers' events: finished tasks to the progress lines, agent output above them.
+ * Listening starts with the workers (output at module import arrives before the display exists).
+ * In a run over several projects the workers key a stage's progress by project too (see
+ * projectProgress).
+ */
+function listenToWorkers(name: string, mediaTemp: string): WorkerEvents {
+  const channel = new BroadcastChannel(name);
+  channel.unref();
+  const early: WorkerEvent[] = [];
+  let progress: Progress | undefined;
+  const apply = (e: WorkerEvent, p: Progress) => {
+    if (e.type === 'progress') p.tick(e.stageUuid, { n: e.done, failed: e.failed, frames: e.frames });
+    else p.log(e.text);
+  };
+  channel.onmessage = (m) => {
+    const e = (m as { data: WorkerEvent }).data;
+    if (progress) apply(e, progress);
+    else early.push(e);
+  };
+  return {
+    attach(p) {
+      progress = p;
+      for (const e of early.splice(0)) apply(e, p);
+    },
+    close: () => {
+      channel.close();
+      removeMediaTemp(mediaTemp);
+    },
+  };
 }
 
 /** The preExecution hook, once per project (in `--project` order). */

@@ -16,8 +16,12 @@ import { runTask, type StageRuntime } from './run-task.js';
 import { disposeWorkerScope } from './task-scope.js';
 import { createBuiltinProvider } from './builtin-deps.js';
 import { framesDecoded } from './frame.js';
+import { useMediaTempRoot } from './media-files.js';
+import { flushProgress, startWorkerEvents, taskFinished, withTask } from './worker-events.js';
 
 const init = workerData as WorkerInit;
+startWorkerEvents(init);
+useMediaTempRoot(init.mediaTemp);
 const abortFlag = new Int32Array(init.abortFlag);
 const runAborted = () => Atomics.load(abortFlag, 0) === 1;
 
@@ -110,13 +114,19 @@ async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
   const settings = { project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: p.builtins(req.tasks) };
   const outcomes: TaskOutcome[] = new Array(req.tasks.length);
   let next = 0;
+  // Progress is keyed by stage, and by project too when there are several (twin projects share stage UUIDs).
+  const progressKey = projects.length > 1 ? `${req.projectIndex ?? 0}:${req.stageUuid}` : req.stageUuid;
   const lane = async () => {
     while (next < req.tasks.length) {
       const i = next++;
-      outcomes[i] = await runTask(rt, req.tasks[i]!, settings);
+      const payload = req.tasks[i]!;
+      const o = await withTask(progressKey, payload.task.dataTitle, () => runTask(rt, payload, settings));
+      outcomes[i] = o;
+      taskFinished(progressKey, o.ok);
     }
   };
   await Promise.all(Array.from({ length: Math.min(init.concurrency, req.tasks.length) }, lane));
+  flushProgress();
   return { outcomes };
 }
 

@@ -2,6 +2,7 @@
 import type { Frame } from '../deps/builtins.js';
 import type { DecodedFrame } from './decode/frame-decoder.js';
 import { frameToBase64 } from './decode/frame-encoding.js';
+import { frameDecoded } from './worker-events.js';
 
 let decoded = 0;
 
@@ -12,6 +13,7 @@ export function framesDecoded(): number {
 
 export function toFrame(d: DecodedFrame, index = d.frame): Frame {
   decoded++;
+  frameDecoded();
   return {
     frame: index,
     content: d.content,

@@ -36,8 +36,8 @@ function twinProject(init: WorkerInit, ref: string): Promise<TwinProject> {
   let p = projects.get(key);
   if (!p) {
     p = (async () => {
-      const platform = otherPlatform(init.platform, ref);
       try {
+        const platform = await otherPlatform(init.platform, ref);
         return { platform, info: await platform.getProject() };
       } catch (e) {
         throw new TaskAgentError('TA_TWIN_PROJECT_UNAVAILABLE', `twin project ${ref} cannot be read: ${e instanceof Error ? e.message : String(e)}`, {

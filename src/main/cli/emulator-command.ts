@@ -11,7 +11,7 @@ import { parseFaultSpec } from '../../platform/emulator/fault-injector.js';
 import { startEmulator } from '../../platform/emulator/emulator-server.js';
 import type { WebhookOptions } from '../../platform/emulator/webhook-notifier.js';
 import { reportError } from './program.js';
-import { untilSignal } from './until-signal.js';
+import { serveUntilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 
 const int = (name: string) => integerArg(name, { min: 0 });
@@ -100,10 +100,7 @@ export function registerEmulatorCommand(program: Command): void {
           ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }),
           ...(opts.pageSize !== undefined && { pageSize: opts.pageSize }),
         });
-        const stopped = untilSignal();
-        process.stdout.write(`listening on ${emulator.url}\n`);
-        await stopped;
-        await emulator.close();
+        await serveUntilSignal(emulator);
       } catch (e) {
         await reportError(e, false);
       }

@@ -14,6 +14,7 @@ import { registerPrintCommands } from './print-commands.js';
 import { registerWorkerCommand } from './worker-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
+import { registerInitCommand } from './init-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
 import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
@@ -44,7 +45,8 @@ export async function reportError(e: unknown, json: boolean): Promise<void> {
   process.exitCode = exitCodeFor(s.code);
 }
 
-export function buildProgram(): Command {
+/** `agentModule`: the module is fixed (`node agent.js`, runIfMain), so `run` takes no AGENT_MODULE argument. */
+export function buildProgram({ agentModule: fixedModule }: { agentModule?: string } = {}): Command {
   const program = new Command('task-agents')
     .description('Run workflow task agents on every core, against a local project or Encord.')
     .version(version(), '-V, --version')
@@ -53,9 +55,11 @@ export function buildProgram(): Command {
 
   const run = program
     .command('run', { isDefault: true })
-    .description('run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)')
-    .argument('[AGENT_MODULE]', '.js, .mjs or .ts module whose default export is a Runner')
+    .description(fixedModule ? `run the agents of ${fixedModule}` : 'run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)');
+  if (!fixedModule) run.argument('[AGENT_MODULE]', '.ts, .mts, .cts, .js, .mjs or .cjs module whose default export is a Runner');
+  run
     .option('--project <DIR|UUID>', 'local project directory or Encord project UUID; repeat for several (each runs the registered stages it has)', collect)
+    .option('--project-hash <UUID>', 'the same as --project (the Python runner\'s flag)')
     .option('--stage <NAME|UUID>', 'run only this registered stage (title or UUID)')
     .option('--threads <N>', 'worker threads (default: number of cores)', int('--threads'))
     .option('--concurrency <N>', 'tasks in flight per thread (default 1)', int('--concurrency'))
@@ -63,22 +67,29 @@ export function buildProgram(): Command {
     .option('--num-retries <N>', 'extra attempts per failed task (default 3)', int('--num-retries'))
     .option('--task-batch-size <N>', 'tasks per prefetch batch, cut from the platform\'s pages (default 300)', int('--task-batch-size'))
     .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
-    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none)', int('--task-timeout-ms'))
+    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none); a timed-out attempt is not retried', int('--task-timeout-ms'))
     .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
     .option('--queue <URL>', 'queue mode: send chunks to `task-agents worker` processes through Redis (redis://host:port)')
     .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
     .option('--dry-run', 'run the agents, report their decisions, write nothing back (one pass)')
     .option('--json', 'print only a JSON summary on stdout')
-    .option('--quiet', 'no progress bars or summary text');
+    .option('--quiet', 'no progress bars or summary text')
+    .option('--verbose', 'list every failure with its stack in the summary (default: 20, the first stack per code)');
   addCredentialFlags(run)
-    .action(async (agentModule: string | undefined, opts: Record<string, unknown>) => {
+    .action(async (...args: unknown[]) => {
+      const agentModule = fixedModule ?? (args[0] as string | undefined);
+      const { projectHash, verbose, ...opts } = args[fixedModule ? 0 : 1] as Record<string, unknown>;
       const json = opts.json === true;
       try {
-        let project = opts.project as string[] | string | undefined;
+        const projects = opts.project as string[] | undefined;
+        if (projectHash !== undefined && projects !== undefined && !(projects.length === 1 && projects[0] === projectHash)) {
+          throw new TaskAgentError('TA_CFG_INVALID', `--project ${projects.join(', ')} and --project-hash ${String(projectHash)} disagree`, { hint: 'pass one of them' });
+        }
+        let project: string | string[] | undefined = projects ?? (projectHash !== undefined ? [projectHash as string] : undefined);
         let module = agentModule;
         if (!module && !project) {
           project = DEMO_PROJECT_DIR;
-          await ensureDemoProject(project, { quiet: json || opts.quiet === true });
+          await ensureDemoProject(DEMO_PROJECT_DIR, { quiet: json || opts.quiet === true });
           module = fileURLToPath(new URL('./demo/agents.js', import.meta.url));
         } else if (!module) {
           throw new TaskAgentError('TA_CFG_INVALID', 'no agent module given', { hint: 'task-agents run AGENT_MODULE --project DIR' });
@@ -86,13 +97,14 @@ export function buildProgram(): Command {
         const credentials = credentialsFrom(opts);
         const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), ...(credentials && { credentials }), json, quiet: opts.quiet === true });
         if (json) await writeJson(summary);
-        else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary)}\n`);
+        else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);
         process.exitCode = summary.ok ? 0 : 1;
       } catch (e) {
         await reportError(e, json);
       }
     });
 
+  registerInitCommand(program);
   registerProjectCommands(program);
   registerPrintCommands(program);
   registerEmulatorCommand(program);
@@ -101,8 +113,8 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function runCli(argv: string[]): Promise<void> {
-  const program = buildProgram();
+export async function runCli(argv: string[], options: { agentModule?: string } = {}): Promise<void> {
+  const program = buildProgram(options);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
