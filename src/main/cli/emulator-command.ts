@@ -42,7 +42,7 @@ function webhookOptions(opts: EmulatorCliOptions): WebhookOptions | undefined {
     return undefined;
   }
   if (!/^https?:\/\/\S+$/.test(opts.webhook)) throw new TaskAgentError('TA_CFG_INVALID', '--webhook must be an http(s) URL');
-  const secret = opts.webhookSecret ?? process.env['TA_WEBHOOK_SECRET'];
+  const secret = opts.webhookSecret ?? process.env[`TA_WEBHOOK_SECRET`];
   if (!secret) throw new TaskAgentError('TA_CFG_INVALID', '--webhook needs a signing secret', { hint: 'pass --webhook-secret S (or set TA_WEBHOOK_SECRET)' });
   if (opts.webhookBatchSize !== undefined && opts.webhookBatchSize < 1) throw new TaskAgentError('TA_CFG_INVALID', '--webhook-batch-size must be at least 1');
   if (opts.webhookCheckMs !== undefined && opts.webhookCheckMs < 10) throw new TaskAgentError('TA_CFG_INVALID', '--webhook-check-ms must be at least 10');

@@ -43,7 +43,7 @@ export function registerServeCommand(program: Command): void {
     .option('--quiet', 'no line per drain on stderr');
   addCredentialFlags(serve).action(async (agentModule: string, opts: ServeCliOptions) => {
     try {
-      const secret = opts.webhookSecret ?? process.env['TA_WEBHOOK_SECRET'];
+      const secret = opts.webhookSecret ?? process.env[`TA_WEBHOOK_SECRET`];
       if (!secret) throw new TaskAgentError('TA_CFG_INVALID', 'serve needs the webhook signing secret', { hint: 'set TA_WEBHOOK_SECRET (or pass --webhook-secret)' });
       if (!(opts.refreshEvery > 0)) throw new TaskAgentError('TA_CFG_INVALID', '--refresh-every must be a positive number of seconds');
       const log = opts.quiet ? () => undefined : (line: string) => void process.stderr.write(`${line}\n`);
