@@ -119,3 +119,19 @@ export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = pr
     },
   };
 }
+
+/**
+ * A view of `base` for one project of several: stages keyed by project too (twin projects share
+ * stage UUIDs), bars titled with the project.
+ */
+export function projectProgress(base: Progress, key: string, title: string): Progress {
+  return {
+    stage: (uuid, stageTitle) => base.stage(`${key}:${uuid}`, `${title}/${stageTitle}`),
+    addTotal: (uuid, n) => base.addTotal(`${key}:${uuid}`, n),
+    tick: (uuid, counts) => base.tick(`${key}:${uuid}`, counts),
+    failure: (uuid) => base.failure(`${key}:${uuid}`),
+    pass: (n, nextPollAt) => base.pass(n, nextPollAt),
+    log: (text) => base.log(text),
+    stop: () => undefined,
+  };
+}

@@ -10,12 +10,21 @@ import type { PackedOutcomes, PackedTasks } from './chunk-wire.js';
 
 export const PROTOCOL_VERSION = 1;
 
+/** One project a pool's workers run tasks of. */
+export interface WorkerProject {
+  project: ProjectInfo;
+  platform: PlatformDescriptor;
+}
+
 /** Given to every worker at start (piscina `workerData`). */
 export interface WorkerInit {
   protocol: number;
   agentModuleUrl: string;
+  /** The first project (the only one but in a run over several projects). */
   project: ProjectInfo;
   platform: PlatformDescriptor;
+  /** Every project of the run, in `--project` order; chunks name theirs by index. */
+  projects: WorkerProject[];
   numRetries: number;
   taskTimeoutMs: number;
   /** Tasks of one chunk run concurrently up to this many. */
@@ -88,6 +97,8 @@ export interface TaskPayload {
 }
 
 export interface RunChunkRequest {
+  /** Index of the project in WorkerInit.projects (default 0). */
+  projectIndex?: number;
   /** Index of the stage in the manifest. */
   stageIndex: number;
   stageUuid: string;
@@ -111,10 +122,13 @@ export type TaskOutcome =
 
 export interface RunChunkResponse {
   outcomes: TaskOutcome[];
+  /** Video and image frames the chunk's agents received (decoded). */
+  framesDecoded?: number;
 }
 
 /** A RunChunkRequest as it crosses to the worker (tasks packed, see chunk-wire.ts). */
 export interface RunChunkMessage {
+  projectIndex?: number;
   stageIndex: number;
   stageUuid: string;
   packed: PackedTasks;
@@ -123,4 +137,5 @@ export interface RunChunkMessage {
 /** A RunChunkResponse as it crosses back (outcomes packed against the chunk's tasks and the stage's pathways). */
 export interface RunChunkReply {
   packed: PackedOutcomes;
+  framesDecoded?: number;
 }
