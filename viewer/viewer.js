@@ -95,7 +95,7 @@ async function showUnit(hash, frame) {
   err.textContent = unit.labelError ? `labels not shown: ${unit.labelError.code}: ${unit.labelError.message}` : '';
 
   const pager = $('frame-pager');
-  pager.hidden = frames <= 1;
+  pager.hidden = frames <= 1 || !VISUAL.has(unit.dataType);
   const slider = $('frame-slider');
   slider.max = String(frames - 1);
   slider.value = String(frame);
