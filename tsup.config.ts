@@ -21,7 +21,7 @@ export default defineConfig({
   format: ['esm'],
   platform: 'node',
   target: 'node20',
-  dts: { entry: { index: 'src/index.ts', testing: 'src/testing.ts' } },
+  dts: { entry: { index: 'src/index.ts', testing: 'src/testing.ts', 'platform/encord/index': 'src/platform/encord/index.ts' } },
   sourcemap: true,
   clean: true,
   splitting: true,

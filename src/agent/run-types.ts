@@ -62,6 +62,8 @@ export interface TaskFailure {
   code: SerializedError['code'];
   message: string;
   hint?: string;
+  /** Where it was thrown: the agent's frames first, runtime frames counted, not listed (≤ 20 frames, ≤ 4000 characters). */
+  stack?: string;
 }
 
 /** What an agent decided for one task (dry runs): what would have been written. */

@@ -123,20 +123,24 @@ export class Runner {
 
   /**
    * Run the CLI on this module when it is the program's entry point (`node agent.js --threads 8`),
-   * the equivalent of Python's `runner.run()`. Does nothing when the module is imported.
+   * the equivalent of Python's `runner.run()`. Does nothing when the module is imported. Pass
+   * `import.meta` from an ES module, `module` from a CommonJS one.
    */
-  runIfMain(meta: ImportMeta): void {
+  runIfMain(meta: ImportMeta | { filename: string }): void {
     if (!isMainThread || !process.argv[1]) return;
     let entry: string;
     let self: string;
     try {
       entry = realpathSync(process.argv[1]);
-      self = realpathSync(fileURLToPath(meta.url));
+      // TypeScript compiled to CommonJS (tsx in a CommonJS package) sees an empty `import.meta`.
+      const file = 'url' in meta && typeof meta.url === 'string' ? fileURLToPath(meta.url) : (meta as { filename?: string }).filename;
+      if (typeof file !== 'string') return;
+      self = realpathSync(file);
     } catch {
       return;
     }
     if (entry !== self) return;
-    void import('../main/cli/program.js').then(({ runCli }) => runCli(['run', self, ...process.argv.slice(2)]));
+    void import('../main/cli/program.js').then(({ runCli }) => runCli(['run', ...process.argv.slice(2)], { agentModule: self }));
   }
 }
 

@@ -28,6 +28,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     for (;;) {
       const passStart = Date.now();
       session.report.passes++;
+      if (options.refreshEvery !== undefined) session.progress.pass(session.report.passes, passStart + options.refreshEvery * 1000);
       await session.pass();
       if (options.refreshEvery === undefined || control.stopping) break;
       await sleepUntil(passStart + options.refreshEvery * 1000, control);

@@ -5,6 +5,7 @@
  * failed) or counted unfinished with a cause; reconcile() finds any that did neither.
  */
 import type { SerializedError } from '../shared/errors.js';
+import { trimStack } from '../shared/stack.js';
 import type { RunSummary, StageSummary, TaskFailure, UnfinishedCause } from '../agent/run-types.js';
 
 /** Causes that leave a run ok: the user asked for them (a cap, Ctrl-C). */
@@ -106,7 +107,8 @@ export class RunReport {
   failed(stageUuid: string, task: TaskRef, error: SerializedError): void {
     const s = this.stages.get(stageUuid)!;
     s.failed[error.code] = (s.failed[error.code] ?? 0) + 1;
-    this.failures.push({ taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: error.message, ...(error.hint && { hint: error.hint }) });
+    const stack = trimStack(error.stack);
+    this.failures.push({ taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: error.message, ...(error.hint && { hint: error.hint }), ...(stack && { stack }) });
     this.#reported(stageUuid);
     this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'failed', error });
   }
@@ -138,22 +140,39 @@ export class RunReport {
   }
 }
 
-/** The human-readable summary printed at the end of a run. */
-export function formatSummary(s: RunSummary): string {
+/** The human-readable summary printed at the end of a run: with `verbose`, every failure and its stack; else 20 failures and the first stack per code. */
+export function formatSummary(s: RunSummary, { verbose = false }: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
   if (s.dryRun) lines.push('dry run: nothing was written; "moved" counts what would have moved');
-  lines.push(`${s.ok ? 'done' : 'done with failures'}${s.interrupted ? ' (interrupted)' : ''} in ${(s.durationMs / 1000).toFixed(2)} s, ${s.tasksPerSecond} tasks/s`);
+  const finished = s.stages.reduce((n, st) => n + Object.values(st.moved).reduce((a, b) => a + b, 0) + st.stayed + st.skipped + Object.values(st.failed).reduce((a, b) => a + b, 0), 0);
+  const rate = finished === 0 ? 'no tasks' : s.durationMs < 1000 ? `${finished} task${finished === 1 ? '' : 's'}` : `${s.tasksPerSecond} tasks/s`;
+  lines.push(`${s.ok ? 'done' : 'done with failures'}${s.interrupted ? ' (interrupted)' : ''} in ${(s.durationMs / 1000).toFixed(2)} s, ${rate}`);
   for (const st of s.stages) {
-    const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ') || 'none';
+    const parts = [`attempted ${st.attempted}`];
+    const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ');
+    if (moved) parts.push(`moved {${moved}}`);
+    if (st.stayed) parts.push(`stayed ${st.stayed}`);
+    if (st.skipped) parts.push(`skipped ${st.skipped}`);
     const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
-    const twins = st.twins ? `, twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}` : '';
+    if (failed) parts.push(`failed {${failed}}`);
     const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
-    lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${unfinished ? `, unfinished {${unfinished}}` : ''}${twins}`);
+    if (unfinished) parts.push(`unfinished {${unfinished}}`);
+    if (st.twins) parts.push(`twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}`);
+    lines.push(`  ${st.stage}: ${parts.join(', ')}`);
     const lost = st.unfinished.lost;
     if (lost) lines.push(`  ✗ ${st.stage}: ${lost} listed task(s) were neither attempted nor reported; they stay in the stage for the next run\n      hint: this is a bug in task-agents, please report it`);
   }
-  const shown = s.failures.slice(0, 20);
-  for (const f of shown) lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${f.message.split('\n')[0]}${f.hint ? `\n      hint: ${f.hint}` : ''}`);
-  if (s.failures.length > shown.length) lines.push(`  … and ${s.failures.length - shown.length} more failures (use --json for all)`);
+  const shown = verbose ? s.failures : s.failures.slice(0, 20);
+  const stackShown = new Set<string>();
+  for (const f of shown) {
+    lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${f.message.split('\n')[0]}${f.hint ? `\n      hint: ${f.hint}` : ''}`);
+    if (f.stack && (verbose || !stackShown.has(f.code))) {
+      stackShown.add(f.code);
+      // The error line repeats the message: show the frames.
+      const frames = f.stack.split('\n').filter((l) => /^\s+(at |… )/.test(l));
+      if (frames.length) lines.push(...frames.map((l) => `      ${l.trim()}`));
+    }
+  }
+  if (s.failures.length > shown.length) lines.push(`  … and ${s.failures.length - shown.length} more failures (--verbose lists them all, --json too)`);
   return lines.join('\n');
 }

@@ -7,17 +7,21 @@
  * run's own pool, started at once (see warm-start.ts).
  */
 import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import type { AgentManifest, WorkerInit } from '../shared/protocol.js';
+import type { AgentManifest, WorkerEvent, WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
 import type { Platform } from '../platform/platform.js';
 import type { RunOptions, RunSummary } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
 import { startWarm } from './warm-start.js';
-import { baseInit, readManifest } from './worker-init.js';
+import { loadQueueModule } from './queue/load-queue.js';
+import { mediaTempRoot, removeMediaTemp, sweepStaleMediaTemp } from './media-temp-sweep.js';
+import { baseInit, readManifest, showsProgress, workerIo, type WorkerIo } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
 import { WorkerPool, type ChunkRunner } from './worker-pool.js';
 import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
@@ -41,8 +45,8 @@ function agentModuleUrl(path: string): string {
 }
 
 /** Loads the agent module in a throw-away worker: its manifest (what each stage needs) or its load error. */
-async function loadManifest(agentUrl: string, options: ResolvedRunOptions): Promise<AgentManifest> {
-  const pool = new WorkerPool(baseInit(agentUrl, options, null, null), 1);
+async function loadManifest(agentUrl: string, options: ResolvedRunOptions, io: WorkerIo): Promise<AgentManifest> {
+  const pool = new WorkerPool(baseInit(agentUrl, options, null, null, { output: io.output === 'stderr' ? 'stderr' : 'inherit' }), 1);
   try {
     return await readManifest(pool);
   } finally {
@@ -83,6 +87,7 @@ interface SessionParts {
   queue: QueueChunkRunner | undefined;
   twins: TwinPlatforms;
   progress: Progress;
+  events: WorkerEvents;
 }
 
 export class RunSession {
@@ -101,6 +106,7 @@ export class RunSession {
   readonly #twins: TwinPlatforms;
   readonly #commits: Commits;
   readonly #dryRun: DryRunCommits | undefined;
+  readonly #events: WorkerEvents;
 
   private constructor(p: SessionParts) {
     this.options = p.options;
@@ -113,15 +119,17 @@ export class RunSession {
     this.#pool = p.pool;
     this.#queue = p.queue;
     this.#twins = p.twins;
+    this.#events = p.events;
     const progress = p.progress;
     const ref = (e: CommitEntry) => ({ taskUuid: e.taskUuid, dataHash: e.dataHash, dataTitle: dataTitleOf(e) });
     const listener: CommitListener = {
-      moved: (e) => { this.report.moved(e.stageUuid, ref(e), e.pathway!); progress.tick(e.stageUuid); },
-      stayed: (e) => { this.report.stayed(e.stageUuid, ref(e)); progress.tick(e.stageUuid); },
-      skipped: (e) => { this.report.skipped(e.stageUuid, ref(e)); progress.tick(e.stageUuid); },
+      // Progress counts tasks as their agents finish (stage-pass.ts); commits only add late failures.
+      moved: (e) => this.report.moved(e.stageUuid, ref(e), e.pathway!),
+      stayed: (e) => this.report.stayed(e.stageUuid, ref(e)),
+      skipped: (e) => this.report.skipped(e.stageUuid, ref(e)),
       failed: (e, err) => {
         this.report.failed(e.stageUuid, ref(e), err);
-        progress.tick(e.stageUuid);
+        progress.failure(e.stageUuid);
       },
       twins: (e, c) => {
         for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) this.report.twins(e.stageUuid, k, c[k]);
@@ -143,22 +151,32 @@ export class RunSession {
     // Validate the flags first (a bad flag must not even load the module), then again with the
     // module's own Runner options as a lower-priority source.
     const preliminary = resolveRunOptions(input);
-    const warm = await startWarm(agentUrl, preliminary);
+    // Workers report finished tasks and (when stdout or the terminal is ours) agent output here.
+    const runId = randomUUID();
+    const channelName = `task-agents-run-${runId}`;
+    const mediaTemp = mediaTempRoot(process.pid, runId.slice(0, 8));
+    // Killed runs leave their media downloads behind: remove those of processes that are gone.
+    sweepStaleMediaTemp();
+    const events = listenToWorkers(channelName, mediaTemp);
+    const io = (o: ResolvedRunOptions) => workerIo(o, channelName, mediaTemp);
+    const warm = await startWarm(agentUrl, preliminary, io(preliminary));
     let manifest: AgentManifest;
     let options: ResolvedRunOptions;
     try {
-      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary);
+      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary, io(preliminary));
       options = resolveRunOptions(input, manifest.runnerOptions ?? {});
       if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
     } catch (e) {
       await warm?.discard();
+      events.close();
       throw e;
     }
     const reuse = warm?.fits(options) ? warm : undefined;
     if (warm && !reuse) await warm.discard();
 
     const platform = reuse?.platform ?? (await openPlatform(options.project));
-    const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
+    const progress = createProgress(showsProgress(options));
+    events.attach(progress);
     let pool: WorkerPool | undefined;
     let queue: QueueChunkRunner | undefined;
     const twins = new TwinPlatforms(platform.descriptor);
@@ -167,24 +185,25 @@ export class RunSession {
       const stages = resolveStages(manifest, project);
       await twins.check(stages);
       warnDeprecatedDeps(stages);
-      const init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor);
+      const init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor, io(options));
       if (options.queue) {
         // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
         if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
         // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
-        const { QueueChunkRunner } = await import('./queue/queue-chunk-runner.js');
+        const { QueueChunkRunner } = await loadQueueModule(() => import('./queue/queue-chunk-runner.js'));
         queue = await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, project, platform, options));
       } else {
         pool = reuse?.pool ?? new WorkerPool(init, options.threads);
         if (manifest.hasPreExecution) await runPreExecution(pool, false);
       }
-      return new RunSession({ options, manifest, platform, project, stages, init, pool, queue, twins, progress });
+      return new RunSession({ options, manifest, platform, project, stages, init, pool, queue, twins, progress, events });
     } catch (e) {
       progress.stop();
       await pool?.destroy();
       await queue?.close();
       await twins.close();
       await platform.close();
+      events.close();
       throw e;
     }
   }
@@ -239,7 +258,43 @@ export class RunSession {
     await this.#queue?.close();
     await this.#twins.close();
     await this.platform.close();
+    this.#events.close(); // after the pool: also removes the run's media temp folder
   }
+}
+
+interface WorkerEvents {
+  attach(progress: Progress): void;
+  close(): void;
+}
+
+/**
+ * Applies the workers' events: finished tasks to the progress lines, agent output above them.
+ * Listening starts with the workers (output at module import arrives before the display exists).
+ */
+function listenToWorkers(name: string, mediaTemp: string): WorkerEvents {
+  const channel = new BroadcastChannel(name);
+  channel.unref();
+  const early: WorkerEvent[] = [];
+  let progress: Progress | undefined;
+  const apply = (e: WorkerEvent, p: Progress) => {
+    if (e.type === 'progress') p.tick(e.stageUuid, { n: e.done, failed: e.failed, frames: e.frames });
+    else p.log(e.text);
+  };
+  channel.onmessage = (m) => {
+    const e = (m as { data: WorkerEvent }).data;
+    if (progress) apply(e, progress);
+    else early.push(e);
+  };
+  return {
+    attach(p) {
+      progress = p;
+      for (const e of early.splice(0)) apply(e, p);
+    },
+    close: () => {
+      channel.close();
+      removeMediaTemp(mediaTemp);
+    },
+  };
 }
 
 async function runPreExecution(pool: WorkerPool, destroy: boolean): Promise<void> {

@@ -126,9 +126,12 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       commits.add(entry);
     } else {
       report.failed(stageUuid, { taskUuid: o.taskUuid, dataHash: o.dataHash, dataTitle }, o.error);
-      progress.tick(stageUuid);
     }
   };
+  // The local pool's workers report finished tasks themselves (per task, see worker-events.ts);
+  // otherwise (queue mode) progress moves as chunks return.
+  const tickOnReturn = !pool.reportsProgress;
+  const tick = (o: TaskOutcome) => progress.tick(stageUuid, { failed: o.ok ? 0 : 1 });
 
   // Outcomes come back in chunk order; the lookup is a fallback that should never be needed.
   const recordChunk = (chunk: TaskPayload[], outcomes: TaskOutcome[]) => {
@@ -136,6 +139,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       const o = outcomes[i]!;
       const task = chunk[i]?.task.uuid === o.taskUuid ? chunk[i]!.task : chunk.find((p) => p.task.uuid === o.taskUuid)?.task;
       record(o, task?.dataTitle ?? '');
+      if (tickOnReturn) tick(o);
     }
   };
 
@@ -154,7 +158,11 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         }
         const what = err instanceof Error ? err.message : String(err);
         const error = serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`));
-        for (const p of chunk) record({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error }, p.task.dataTitle);
+        for (const p of chunk) {
+          const o: TaskOutcome = { ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error };
+          record(o, p.task.dataTitle);
+          tick(o); // its worker died before it could report it
+        }
       },
     );
 
@@ -171,7 +179,9 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       attempted += batch.failed.length;
       report.attempted(stageUuid, batch.failed.length);
       for (const f of batch.failed) {
-        record({ ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) }, f.task.dataTitle);
+        const o: TaskOutcome = { ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) };
+        record(o, f.task.dataTitle);
+        tick(o); // failed before reaching a worker
       }
       const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(batch.payloads.length / options.threads)));
       for (let i = 0; i < batch.payloads.length && !control.stopping; i += chunkSize) {

@@ -11,7 +11,7 @@ import type { Platform } from '../platform/platform.js';
 import { isProjectUuid, openPlatform } from './open-platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
 import { WorkerPool } from './worker-pool.js';
-import { baseInit, poolShape, readManifest } from './worker-init.js';
+import { baseInit, poolShape, readManifest, type WorkerIo } from './worker-init.js';
 
 export interface WarmStart {
   platform: Platform;
@@ -24,7 +24,7 @@ export interface WarmStart {
 }
 
 /** A warm start, or null when the flags do not name a local project (or it does not open: the normal path reports that, after the module). */
-export async function startWarm(agentUrl: string, flags: ResolvedRunOptions): Promise<WarmStart | null> {
+export async function startWarm(agentUrl: string, flags: ResolvedRunOptions, io: WorkerIo): Promise<WarmStart | null> {
   // Queue mode runs chunks on remote workers: no local pool to warm.
   if (!flags.project || isProjectUuid(flags.project) || flags.queue) return null;
   let platform: Platform;
@@ -40,7 +40,7 @@ export async function startWarm(agentUrl: string, flags: ResolvedRunOptions): Pr
     await platform.close();
     return null;
   }
-  const init = baseInit(agentUrl, flags, project, platform.descriptor);
+  const init = baseInit(agentUrl, flags, project, platform.descriptor, io);
   const pool = new WorkerPool(init, flags.threads);
   const shape = poolShape(flags);
   return {

@@ -13,9 +13,13 @@ import type { WorkerPool } from './worker-pool.js';
 /** The run settings a pool is built from: run options, or a queue run's context. */
 export type PoolSettings = Pick<ResolvedRunOptions, 'threads' | 'numRetries' | 'taskTimeoutMs' | 'concurrency' | 'decoder'>;
 
+/** How a run's workers report to it: the events channel and where agent output goes (see WorkerInit). */
+export type WorkerIo = Pick<WorkerInit, 'events' | 'output' | 'mediaTemp'>;
+
 /** A pool's WorkerInit; without project and platform for the preflight worker, which only reports the manifest. */
-export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo | null, platform: PlatformDescriptor | null): WorkerInit {
+export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo | null, platform: PlatformDescriptor | null, io: WorkerIo = {}): WorkerInit {
   return {
+    ...io,
     protocol: PROTOCOL_VERSION,
     agentModuleUrl: agentUrl,
     project: project as ProjectInfo,
@@ -31,8 +35,8 @@ export function baseInit(agentUrl: string, options: PoolSettings, project: Proje
 
 /** The options that shape a run's pool (its size and every WorkerInit field they feed). */
 export function poolShape(options: ResolvedRunOptions): string {
-  const { project, threads, numRetries, taskTimeoutMs, concurrency, decoder } = options;
-  return JSON.stringify([project, threads, numRetries, taskTimeoutMs, concurrency, decoder]);
+  const { project, threads, numRetries, taskTimeoutMs, concurrency, decoder, json, quiet } = options;
+  return JSON.stringify([project, threads, numRetries, taskTimeoutMs, concurrency, decoder, json, quiet]);
 }
 
 export async function readManifest(pool: WorkerPool): Promise<AgentManifest> {
@@ -40,4 +44,14 @@ export async function readManifest(pool: WorkerPool): Promise<AgentManifest> {
   if (r.error) throw deserializeError(r.error);
   if (r.manifest!.protocol !== PROTOCOL_VERSION) throw new TaskAgentError('TA_INTERNAL', 'worker protocol mismatch');
   return r.manifest!;
+}
+
+/** Progress lines are drawn (on stderr) unless quiet, --json, or not a terminal. */
+export function showsProgress(options: Pick<ResolvedRunOptions, 'quiet' | 'json'>): boolean {
+  return !options.quiet && !options.json && process.stderr.isTTY === true;
+}
+
+/** Where the run's workers send events (`channel`) and their agents' output: stderr when stdout carries JSON, the progress display when it is drawn. */
+export function workerIo(options: Pick<ResolvedRunOptions, 'quiet' | 'json'>, channel: string, mediaTemp: string): WorkerIo {
+  return { events: channel, output: options.json ? 'stderr' : showsProgress(options) ? 'events' : 'inherit', mediaTemp };
 }

@@ -16,6 +16,8 @@ export const WORKER_ENTRY = fileURLToPath(new URL('./worker/entry.js', import.me
 /** Runs chunks of tasks: the local WorkerPool, or the queue (QueueChunkRunner) in queue mode. */
 export interface ChunkRunner {
   runChunk(req: RunChunkRequest): Promise<RunChunkResponse>;
+  /** True when the workers report each finished task as it finishes (WorkerInit.events), so the run need not tick progress per chunk. */
+  readonly reportsProgress?: boolean;
 }
 
 export class WorkerPool implements ChunkRunner {
@@ -23,10 +25,12 @@ export class WorkerPool implements ChunkRunner {
   readonly #init: WorkerInit;
   readonly #pathways = new Map<string, readonly Pathway[]>();
   readonly threads: number;
+  readonly reportsProgress: boolean;
 
   constructor(init: WorkerInit, threads: number) {
     this.#init = init;
     this.threads = threads;
+    this.reportsProgress = init.events !== undefined;
     this.#pool = new Piscina({
       filename: WORKER_ENTRY,
       workerData: init,

@@ -24,7 +24,22 @@ export interface WorkerInit {
   decoderThreads: number;
   /** Int32Array over a SharedArrayBuffer: [0] = 1 once the run is aborted (cooperative cancel). */
   abortFlag: SharedArrayBuffer;
+  /** BroadcastChannel name for WorkerEvents (per-task progress, captured output); none: no events. */
+  events?: string;
+  /**
+   * Where agents' stdout/stderr go: as they are (`inherit`), to stderr prefixed with the task's
+   * title (`stderr`: stdout carries JSON), or to the main thread as log events (`events`: it
+   * prints them above the progress bars).
+   */
+  output?: 'inherit' | 'stderr' | 'events';
+  /** The run's media temp folder (see shared/media-temp.ts); removed by the main thread when the run closes. */
+  mediaTemp?: string;
 }
+
+/** Worker → main, on the run's BroadcastChannel (see worker/worker-events.ts). */
+export type WorkerEvent =
+  | { type: 'progress'; stageUuid: string; done: number; failed: number; frames: number }
+  | { type: 'log'; text: string };
 
 /** What one registered stage needs, as reported by the worker's manifest. */
 export interface StageManifest {

@@ -15,8 +15,12 @@ import { loadRunner } from './load-agent.js';
 import { runTask, type StageRuntime } from './run-task.js';
 import { disposeWorkerScope } from './task-scope.js';
 import { createBuiltinProvider } from './builtin-deps.js';
+import { useMediaTempRoot } from './media-files.js';
+import { flushProgress, startWorkerEvents, taskFinished, withTask } from './worker-events.js';
 
 const init = workerData as WorkerInit;
+startWorkerEvents(init);
+useMediaTempRoot(init.mediaTemp);
 const abortFlag = new Int32Array(init.abortFlag);
 const runAborted = () => Atomics.load(abortFlag, 0) === 1;
 const builtinsForChunk = createBuiltinProvider(init);
@@ -90,10 +94,14 @@ async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
   const lane = async () => {
     while (next < req.tasks.length) {
       const i = next++;
-      outcomes[i] = await runTask(rt, req.tasks[i]!, settings);
+      const payload = req.tasks[i]!;
+      const o = await withTask(req.stageUuid, payload.task.dataTitle, () => runTask(rt, payload, settings));
+      outcomes[i] = o;
+      taskFinished(req.stageUuid, o.ok);
     }
   };
   await Promise.all(Array.from({ length: Math.min(init.concurrency, req.tasks.length) }, lane));
+  flushProgress();
   return { outcomes };
 }
 

@@ -2,8 +2,10 @@
 import type { Frame } from '../deps/builtins.js';
 import type { DecodedFrame } from './decode/frame-decoder.js';
 import { frameToBase64 } from './decode/frame-encoding.js';
+import { frameDecoded } from './worker-events.js';
 
 export function toFrame(d: DecodedFrame, index = d.frame): Frame {
+  frameDecoded();
   return {
     frame: index,
     content: d.content,

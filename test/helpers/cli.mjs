@@ -15,12 +15,18 @@ export function tmp(prefix = 'ta-test-') {
 }
 
 export function cli(args, { cwd = ROOT, env = {}, timeoutMs = 120_000, onSpawn } = {}) {
+  return exec(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, ...env }, timeoutMs, onSpawn });
+}
+
+/** Runs any command (no shell) with exactly `env`; collects stdout, stderr and stdout as JSON when it parses. Never rejects on a non-zero exit. */
+export function exec(cmd, args, { cwd, env = process.env, timeoutMs = 120_000, onSpawn, input } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
+    if (input !== undefined) child.stdin.end(input);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     onSpawn?.(child);
     child.on('error', reject);

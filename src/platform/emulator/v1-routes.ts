@@ -50,8 +50,10 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
   if (env.query_type === 'labelrow' && env.query_method === 'GET') {
     const labelHashes = strings(uid);
     if (!labelHashes) throw new ApiError(400, 'uid must be a list of label hashes');
-    const sign = labelRowGetPayloadFromWire(payload).includeSignedUrl === true;
-    const rows = labelHashes.map((h) => ctx.project.labelRowByHash(h));
+    // The content filters of initialise_labels (feature hashes, reviews) apply, as on Encord.
+    const { branchName: _branch, ...init } = labelRowGetPayloadFromWire(payload);
+    const sign = init.includeSignedUrl === true;
+    const rows = labelHashes.map((h) => ctx.project.labelRowByHash(h, init));
     if (rows.some((r) => r === null)) throw new ApiError(404, 'label row not found');
     return ok(rows.map((r) => (sign ? signLinks(ctx, r as LabelRowJson) : r)));
   }

@@ -84,9 +84,9 @@ export class LocalPlatform implements Platform {
     return this.project.listLabelRowMetadata(dataHashes, include);
   }
 
-  async getLabelRows(metadata: LabelRowMetadata[], _init?: LabelRowInitArgs): Promise<Map<string, LabelRowJson>> {
+  async getLabelRows(metadata: LabelRowMetadata[], init?: LabelRowInitArgs): Promise<Map<string, LabelRowJson>> {
     this.#count('getLabelRows');
-    return this.project.getLabelRows(metadata.map((m) => m.dataHash));
+    return this.project.getLabelRows(metadata.map((m) => m.dataHash), init ?? {});
   }
 
   async getStorageItems(uuids: string[], options?: { signUrls?: boolean }): Promise<StorageItem[]> {

@@ -12,11 +12,12 @@ import { confinedMediaPath } from '../../shared/confined-path.js';
 import { TaskAgentError } from '../../shared/errors.js';
 import { parseOntology, parseWorkflow } from '../../shared/project-schema.js';
 import type {
-  DataType, LabelRowIncludeArgs, LabelRowJson, LabelRowMetadata, OntologyStructure, ProjectInfo, StorageItem,
+  DataType, LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, OntologyStructure, ProjectInfo, StorageItem,
   StorageItemType, TaskRecord, TaskStatus, Workflow,
 } from '../../shared/types.js';
 import type { LabelSave, ProceedAction, ProceedResult } from '../platform.js';
 import { emptyLabelRow, labelTimestamp, type DataUnitInfo } from './label-row-template.js';
+import { applyLabelRowInit } from './label-row-init.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { MEDIA_DIR } from './media-types.js';
 import { TaskSeqCache } from './task-seq-cache.js';
@@ -384,19 +385,20 @@ export class LocalProject {
   }
 
   /**
-   * Label rows by data hash; uninitialised rows are created (Encord's labelrow PUT).
+   * Label rows by data hash; uninitialised rows are created (Encord's labelrow PUT). `init`
+   * filters the content as Encord's initialise_labels does (label-row-init.ts).
    * Write transactions here are IMMEDIATE: worker threads open the same file (twins, clients), and a
    * deferred read-then-write transaction fails at once with "database is locked" when another
    * connection committed in between, where an immediate one waits (busy_timeout).
    */
-  getLabelRows(dataHashes: string[]): Map<string, LabelRowJson> {
+  getLabelRows(dataHashes: string[], init?: LabelRowInitArgs): Map<string, LabelRowJson> {
     const out = new Map<string, LabelRowJson>();
     this.db.transaction(() => {
       for (const h of dataHashes) {
         const row = this.#stmts.label.get(h) as { json: string | null; label_hash: string | null } | undefined;
         if (!row) continue;
         if (row.json !== null) {
-          out.set(h, JSON.parse(row.json) as LabelRowJson);
+          out.set(h, applyLabelRowInit(JSON.parse(row.json) as LabelRowJson, init));
           continue;
         }
         const du = this.unitInfo(h);
@@ -420,9 +422,12 @@ export class LocalProject {
     return { ...emptyLabelRow(du), label_hash: null };
   }
 
-  labelRowByHash(labelHash: string): LabelRowJson | null {
+  /** The stored row of a label hash, filtered by `init` when given (as getLabelRows). */
+  labelRowByHash(labelHash: string, init?: LabelRowInitArgs): LabelRowJson | null {
     const row = this.#stmts.labelByHash.get(labelHash) as { json: string | null } | undefined;
-    return row?.json ? (JSON.parse(row.json) as LabelRowJson) : null;
+    if (!row?.json) return null;
+    const parsed = JSON.parse(row.json) as LabelRowJson;
+    return init ? applyLabelRowInit(parsed, init) : parsed;
   }
 
   getStorageItems(uuids: string[], signUrls = false): StorageItem[] {
