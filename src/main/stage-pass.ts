@@ -31,8 +31,17 @@ export interface RunControl {
   aborting: boolean;
 }
 
+/** Restricts a pass to some tasks: listed by data hash (fewer, smaller pages), then accepted one by one. */
+export interface TaskFilter {
+  dataHashes?: string[];
+  accept?: (task: TaskRecord) => boolean;
+}
+
 export interface StagePassContext {
   stage: ResolvedStage;
+  filter?: TaskFilter;
+  /** Sees every page of tasks the pass takes (a service measures queue lag with it). */
+  onListed?: (tasks: TaskRecord[]) => void;
   platform: Platform;
   pool: ChunkRunner;
   options: ResolvedRunOptions;
@@ -106,6 +115,18 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
   return { payloads: ready, failed };
 }
 
+/** The stage's task pages, narrowed by the pass's filter (tasks it does not accept are not this pass's: never listed). */
+async function* filteredPages(ctx: StagePassContext): AsyncGenerator<TaskRecord[]> {
+  const only = ctx.filter;
+  const pages = ctx.platform.taskPages(ctx.stage.stage.uuid, only?.dataHashes ? { dataHashes: only.dataHashes } : {});
+  for await (const page of pages) {
+    const kept = only?.accept ? page.filter(only.accept) : page;
+    if (kept.length === 0) continue;
+    ctx.onListed?.(kept);
+    yield kept;
+  }
+}
+
 export async function runStagePass(ctx: StagePassContext): Promise<void> {
   const { stage, options, report, progress, commits, control, pool } = ctx;
   const stageUuid = stage.stage.uuid;
@@ -166,7 +187,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       },
     );
 
-  const batches = new TaskBatches(ctx.platform.taskPages(stageUuid), options.taskBatchSize, options.maxTasksPerStage);
+  const batches = new TaskBatches(filteredPages(ctx), options.taskBatchSize, options.maxTasksPerStage);
   const nextBatch = (): Promise<Batch | null> => batches.next().then((tasks) => (tasks ? prefetchBatch(ctx, tasks) : null));
   let pending: Promise<Batch | null> | null = nextBatch();
   try {
