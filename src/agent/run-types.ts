@@ -1,11 +1,14 @@
 /** Run options and the run summary: the public shapes of `task-agents run` and `runner.execute()`. */
 import type { SerializedError } from '../shared/errors.js';
-import type { LabelRowJson } from '../shared/types.js';
+import type { EncordCredentialsOption, LabelRowJson } from '../shared/types.js';
 import type { TwinWrites } from '../shared/protocol.js';
 
 export interface RunOptions {
-  /** Local project directory, or an Encord project UUID. Default: `./demo-project` for the demo. */
-  project: string;
+  /**
+   * Local project directory, or an Encord project UUID; several serve one deployment (each project
+   * runs the registered stages it has). Default: `./demo-project` for the demo.
+   */
+  project: string | string[];
   /** Worker threads. @default availableParallelism() */
   threads: number;
   /** Tasks in flight per worker thread (raise for I/O-bound agents). @default 1 */
@@ -37,7 +40,28 @@ export interface RunOptions {
   queue?: string;
   /** BullMQ queue name (default `task-agents`); workers must use the same. */
   queueName: string;
+  /** Run only this registered stage (title or UUID, either matching however it was registered). */
+  stage?: string;
+  /** Encord credentials for this run instead of the ENCORD_SSH_KEY(_FILE) / ENCORD_DOMAIN environment. */
+  credentials?: EncordCredentialsOption;
 }
+
+/** One task's outcome as a project's report sees it. */
+export type TaskEvent = {
+  taskUuid: string;
+  dataHash: string;
+  dataTitle: string;
+  stage: string;
+  stageUuid: string;
+} & (
+  | { outcome: 'moved'; pathway: { uuid: string; title: string } }
+  /** stayed: the agent returned no pathway; skipped: someone else moved the task before our commit. */
+  | { outcome: 'stayed' | 'skipped' }
+  | { outcome: 'failed'; error: SerializedError }
+);
+
+/** One task's outcome, as `runner.runStage()`'s `onTask` receives it. */
+export type TaskResult = TaskEvent & { projectHash: string };
 
 /** Why listed tasks were left unattempted or unreported; only `lost` makes a run not ok. */
 export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'lost';
@@ -45,6 +69,8 @@ export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'lost';
 export interface StageSummary {
   stage: string;
   stageUuid: string;
+  /** The stage's project (its hash), in a run over several projects. */
+  project?: string;
   attempted: number;
   moved: Record<string, number>;
   stayed: number;
@@ -65,6 +91,8 @@ export interface TaskFailure {
   taskUuid: string;
   dataTitle: string;
   stage: string;
+  /** The task's project (its hash), in a run over several projects. */
+  project?: string;
   code: SerializedError['code'];
   message: string;
   hint?: string;
@@ -95,6 +123,22 @@ export interface TaskDecision {
   twinWrites?: TwinWrites;
 }
 
+/** One project's part of a run. */
+export interface ProjectSummary {
+  /** The `--project` value (a directory or an Encord project hash). */
+  project: string;
+  projectHash: string;
+  title: string;
+  ok: boolean;
+  stages: StageSummary[];
+  failures: TaskFailure[];
+  /** Failures not tied to one task (see RunSummary.errors). */
+  errors: RunError[];
+  calls: Record<string, number>;
+  /** Registered stages this project does not have (several projects: skipped with a note, not an error). */
+  skippedStages: Array<{ stage: string; note: string }>;
+}
+
 export interface RunSummary {
   ok: boolean;
   durationMs: number;
@@ -105,8 +149,12 @@ export interface RunSummary {
   failures: TaskFailure[];
   /** Failures not tied to one task (a stage's listing failed after the retry budget); the tasks not reached stay for the next run or pass. */
   errors: RunError[];
-  /** Platform operations (requests for HTTP platforms) by name. */
+  /** Platform operations (requests for HTTP platforms) by name, summed over the projects. */
   calls: Record<string, number>;
+  /** Per project, in `--project` order (one entry for a run over one project). */
+  projects: ProjectSummary[];
+  /** Video and image frames decoded for the agents (present when any). */
+  framesDecoded?: number;
   /** Dry runs: nothing was written; `moved` counts what would have moved. */
   dryRun?: true;
   /** Dry runs: every successful task's decision, in completion order. */

@@ -6,7 +6,7 @@
  * (a stage's listing, after the retry budget) is in the summary's `errors`; a poller logs it and
  * polls again.
  */
-import type { RunSummary } from '../agent/run-types.js';
+import type { RunSummary, TaskResult } from '../agent/run-types.js';
 import { formatError } from '../shared/errors.js';
 import { RunSession, type ExecuteInput } from './run-session.js';
 import type { RunControl } from './stage-pass.js';
@@ -15,13 +15,32 @@ import { showsProgress } from './worker-init.js';
 
 export { resolveStages, type ExecuteInput } from './run-session.js';
 
-export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
+/** For programmatic runs (runner.runStage): per-task callbacks, and one pass whatever refreshEvery says. */
+export interface RunHooks {
+  /** Called once per finished task, synchronously; a throw stops the run and rejects it with that error. */
+  onTask?: (result: TaskResult) => void;
+  onePass?: boolean;
+}
+
+export async function executeRun(input: ExecuteInput, hooks: RunHooks = {}): Promise<RunSummary> {
   const session = await RunSession.open(input);
   const { control, options } = session;
+  let hookError: { error: unknown } | undefined;
+  if (hooks.onTask) {
+    const onTask = hooks.onTask;
+    session.onTask = (e) => {
+      try {
+        onTask(e);
+      } catch (error) {
+        hookError ??= { error };
+        control.stopping = true;
+      }
+    };
+  }
   const onSigint = () => {
     if (!control.stopping) {
       control.stopping = true;
-      session.report.interrupted = true;
+      session.interrupted = true;
       process.stderr.write('\ninterrupted: finishing tasks in flight and committing (Ctrl-C again to abort them)\n');
     } else if (!control.aborting) {
       control.aborting = true;
@@ -32,19 +51,20 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     process.on('SIGINT', onSigint);
     for (;;) {
       const passStart = Date.now();
-      session.report.passes++;
-      if (options.refreshEvery !== undefined) session.progress.pass(session.report.passes, passStart + options.refreshEvery * 1000);
-      const errorsBefore = session.report.errors.length;
-      const failuresBefore = session.report.failures.length;
+      session.passes++;
+      if (options.refreshEvery !== undefined) session.progress.pass(session.passes, passStart + options.refreshEvery * 1000);
+      const before = session.projects.map((p) => ({ errors: p.report.errors.length, failures: p.report.failures.length }));
       await session.pass();
-      if (options.refreshEvery === undefined || control.stopping) break;
+      if (options.refreshEvery === undefined || control.stopping || hooks.onePass) break;
       // Above the progress lines on a terminal, plain stderr otherwise.
       const say = showsProgress(options) ? (l: string) => session.progress.log(l) : (l: string) => void process.stderr.write(l);
-      logFailedPass(session.report, errorsBefore, failuresBefore, options.refreshEvery, say);
+      session.projects.forEach((p, i) => logFailedPass(p.report, before[i]!.errors, before[i]!.failures, session.passes, options.refreshEvery!, say));
       await sleepUntil(passStart + options.refreshEvery * 1000, control);
       if (control.stopping) break;
     }
-    return await session.finish();
+    const summary = await session.finish();
+    if (hookError) throw hookError.error;
+    return summary;
   } finally {
     process.off('SIGINT', onSigint);
     await session.close();
@@ -52,7 +72,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
 }
 
 /** A poller's stderr lines for a pass that failed beyond its agents: listings, then platform failures of tasks. */
-function logFailedPass(report: RunReport, errorsBefore: number, failuresBefore: number, every: number, say: (line: string) => void): void {
+function logFailedPass(report: RunReport, errorsBefore: number, failuresBefore: number, pass: number, every: number, say: (line: string) => void): void {
   for (const e of report.errors.slice(errorsBefore)) {
     say(`pass ${e.pass} failed at stage "${e.stage}": ${formatError(e)}\n  polling again in ${every} s\n`);
   }
@@ -60,7 +80,7 @@ function logFailedPass(report: RunReport, errorsBefore: number, failuresBefore: 
   for (const f of report.failures.slice(failuresBefore)) if (PLATFORM_FAILURE.test(f.code)) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
   if (byCode.size === 0) return;
   const counts = [...byCode].map(([c, n]) => `${c}: ${n}`).join(', ');
-  say(`pass ${report.passes}: tasks failed on platform errors (${counts}); they stay in their stage, polling again in ${every} s\n`);
+  say(`pass ${pass}: tasks failed on platform errors (${counts}); they stay in their stage, polling again in ${every} s\n`);
 }
 
 /** Failure codes that come from the platform, not from the agents. */

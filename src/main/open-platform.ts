@@ -4,17 +4,21 @@ import type { Platform } from '../platform/platform.js';
 import type { RetryBudget } from '../platform/encord/retry-budget.js';
 import { LocalPlatform } from '../platform/local/local-platform.js';
 import { isProjectHash } from '../shared/project-hash.js';
+import type { CredentialsOption } from '../platform/encord/credentials.js';
 
 /** An Encord project UUID, unless a directory of that name exists (then it is a local project). */
 export function isProjectUuid(project: string): boolean {
   return isProjectHash(project) && !existsSync(project);
 }
 
-/** With a budget (a run), Encord requests get the run's retry policy; without one, the SDK's. */
-export async function openPlatform(project: string, budget?: RetryBudget): Promise<Platform> {
+/**
+ * `credentials` (explicit Encord credentials) are used for Encord projects only; local projects need
+ * none. With a budget (a run), Encord requests get the run's retry policy; without one, the SDK's.
+ */
+export async function openPlatform(project: string, credentials?: CredentialsOption, budget?: RetryBudget): Promise<Platform> {
   if (isProjectUuid(project)) {
     const { openEncordPlatform } = await import('./open-encord.js');
-    return openEncordPlatform(project, budget);
+    return openEncordPlatform(project, credentials, budget);
   }
   return new LocalPlatform(project);
 }

@@ -70,7 +70,8 @@ export function formatPassLine(pass: number, nextPollAt: number | undefined, now
   return ` pass ${pass} · next poll at ${at}${wait > 0 ? ` (in ${duration(wait)})` : ''}`;
 }
 
-const NOOP: Progress = { stage() {}, addTotal() {}, tick() {}, failure() {}, pass() {}, log() {}, stop() {} };
+/** No display: agent output the workers captured (stdout carries JSON) goes to stderr as it comes. */
+const NOOP: Progress = { stage() {}, addTotal() {}, tick() {}, failure() {}, pass() {}, log: (text) => void process.stderr.write(text), stop() {} };
 
 export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!enabled) return NOOP;
@@ -116,5 +117,21 @@ export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = pr
     stop() {
       multi.stop();
     },
+  };
+}
+
+/**
+ * A view of `base` for one project of several: stages keyed by project too (twin projects share
+ * stage UUIDs), bars titled with the project.
+ */
+export function projectProgress(base: Progress, key: string, title: string): Progress {
+  return {
+    stage: (uuid, stageTitle) => base.stage(`${key}:${uuid}`, `${title}/${stageTitle}`),
+    addTotal: (uuid, n) => base.addTotal(`${key}:${uuid}`, n),
+    tick: (uuid, counts) => base.tick(`${key}:${uuid}`, counts),
+    failure: (uuid) => base.failure(`${key}:${uuid}`),
+    pass: (n, nextPollAt) => base.pass(n, nextPollAt),
+    log: (text) => base.log(text),
+    stop: () => undefined,
   };
 }

@@ -6,7 +6,7 @@
  */
 import { serializeError, type SerializedError } from '../shared/errors.js';
 import { trimStack } from '../shared/stack.js';
-import type { RunError, RunSummary, StageSummary, TaskFailure, UnfinishedCause } from '../agent/run-types.js';
+import type { RunError, RunSummary, StageSummary, TaskEvent, TaskFailure, UnfinishedCause } from '../agent/run-types.js';
 
 /** Causes that leave a run ok: the user asked for them (a cap, Ctrl-C). */
 const EXPECTED_CAUSES: ReadonlySet<UnfinishedCause> = new Set(['max-tasks-per-stage', 'interrupted']);
@@ -25,11 +25,7 @@ export interface TaskRef {
 }
 
 /** One task's final outcome in a pass (every attempted task ends in exactly one). */
-export type TaskEvent = TaskRef & { stageUuid: string; stage: string } & (
-  | { outcome: 'moved'; pathway: { uuid: string; title: string } }
-  | { outcome: 'stayed' | 'skipped' }
-  | { outcome: 'failed'; error: SerializedError }
-);
+export type { TaskEvent };
 
 export class RunReport {
   readonly stages = new Map<string, StageSummary>();
@@ -114,10 +110,10 @@ export class RunReport {
     this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'failed', error });
   }
 
-  /** A stage's pass failed beyond its tasks (listing its tasks failed); returns the record. */
-  error(stageUuid: string, e: unknown): RunError {
+  /** Pass `pass` of a stage failed beyond its tasks (listing its tasks failed); returns the record. */
+  error(stageUuid: string, e: unknown, pass: number): RunError {
     const s = serializeError(e, 'TA_INTERNAL');
-    const r: RunError = { stage: this.stages.get(stageUuid)?.stage ?? stageUuid, pass: this.passes, code: s.code, message: s.message, ...(s.hint && { hint: s.hint }) };
+    const r: RunError = { stage: this.stages.get(stageUuid)?.stage ?? stageUuid, pass, code: s.code, message: s.message, ...(s.hint && { hint: s.hint }) };
     this.errors.push(r);
     return r;
   }
@@ -133,7 +129,13 @@ export class RunReport {
     return this.#finished;
   }
 
-  summary(calls: Record<string, number>): RunSummary {
+  /** When this report started (performance.now()). */
+  get startedAt(): number {
+    return this.#start;
+  }
+
+  /** This report's part of a summary (the session adds the projects). */
+  summary(calls: Record<string, number>): Omit<RunSummary, 'projects'> {
     const durationMs = Math.round(performance.now() - this.#start);
     const unexpected = [...this.stages.values()].some((st) => Object.keys(st.unfinished).some((c) => !EXPECTED_CAUSES.has(c as UnfinishedCause)));
     return {
@@ -150,28 +152,42 @@ export class RunReport {
   }
 }
 
+/** `attempted N[, moved {…}][, stayed N][, skipped N][, failed {…}][, unfinished {…}][, twins {…}]`. */
+export function formatStageCounts(st: StageSummary): string {
+  const parts = [`attempted ${st.attempted}`];
+  const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ');
+  if (moved) parts.push(`moved {${moved}}`);
+  if (st.stayed) parts.push(`stayed ${st.stayed}`);
+  if (st.skipped) parts.push(`skipped ${st.skipped}`);
+  const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
+  if (failed) parts.push(`failed {${failed}}`);
+  const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
+  if (unfinished) parts.push(`unfinished {${unfinished}}`);
+  if (st.twins) parts.push(`twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}`);
+  return parts.join(', ');
+}
+
 /** The human-readable summary printed at the end of a run: with `verbose`, every failure and its stack; else 20 failures and the first stack per code. */
-export function formatSummary(s: RunSummary, { verbose = false }: { verbose?: boolean } = {}): string {
+export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: RunSummary['projects'] }, { verbose = false }: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
   if (s.dryRun) lines.push('dry run: nothing was written; "moved" counts what would have moved');
   const finished = s.stages.reduce((n, st) => n + Object.values(st.moved).reduce((a, b) => a + b, 0) + st.stayed + st.skipped + Object.values(st.failed).reduce((a, b) => a + b, 0), 0);
   const rate = finished === 0 ? 'no tasks' : s.durationMs < 1000 ? `${finished} task${finished === 1 ? '' : 's'}` : `${s.tasksPerSecond} tasks/s`;
   lines.push(`${s.ok ? 'done' : 'done with failures'}${s.interrupted ? ' (interrupted)' : ''} in ${(s.durationMs / 1000).toFixed(2)} s, ${rate}`);
+  const projects = s.projects ?? [];
+  const several = projects.length > 1;
+  const titles = new Map(projects.map((p) => [p.projectHash, p.title]));
+  let shownProject: string | undefined;
   for (const st of s.stages) {
-    const parts = [`attempted ${st.attempted}`];
-    const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ');
-    if (moved) parts.push(`moved {${moved}}`);
-    if (st.stayed) parts.push(`stayed ${st.stayed}`);
-    if (st.skipped) parts.push(`skipped ${st.skipped}`);
-    const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
-    if (failed) parts.push(`failed {${failed}}`);
-    const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
-    if (unfinished) parts.push(`unfinished {${unfinished}}`);
-    if (st.twins) parts.push(`twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}`);
-    lines.push(`  ${st.stage}: ${parts.join(', ')}`);
+    if (several && st.project !== shownProject) {
+      shownProject = st.project;
+      lines.push(`  project ${titles.get(st.project ?? '') ?? ''} (${st.project}):`);
+    }
+    lines.push(`  ${st.stage}: ${formatStageCounts(st)}`);
     const lost = st.unfinished.lost;
     if (lost) lines.push(`  ✗ ${st.stage}: ${lost} listed task(s) were neither attempted nor reported; they stay in the stage for the next run\n      hint: this is a bug in task-agents, please report it`);
   }
+  for (const p of projects) for (const k of p.skippedStages) lines.push(`  note: ${k.note}; skipped there`);
   for (const e of s.errors) lines.push(`  ✗ ${e.stage} (pass ${e.pass}): ${e.code}: ${e.message.split('\n')[0]}${e.hint ? `\n      hint: ${e.hint}` : ''}`);
   const shown = verbose ? s.failures : s.failures.slice(0, 20);
   const stackShown = new Set<string>();

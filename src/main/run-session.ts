@@ -4,21 +4,22 @@
  * against the project, the twin projects, the worker pool (or the queue in queue mode), the commit
  * buffer and the report. `executeRun` makes passes over every stage with it; a service drains
  * single stages on demand with the same warm pool. With a local --project the preflight asks the
- * run's own pool, started at once (see warm-start.ts). Once open, nothing a pass does throws: a
- * failure beyond single tasks is recorded in the report's `errors`, so a run always ends with its
- * summary. Every request the run sends (its project, its twin projects) shares one RetryBudget.
+ * run's own pool, started at once (see warm-start.ts). Once open, a pass never throws: a failure
+ * beyond single tasks (a stage that could not be listed) is recorded in its project report's
+ * `errors`, so a run always ends with its summary. Every request the run sends (its projects,
+ * their twin projects) shares one RetryBudget.
  */
-import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { TaskAgentError, deserializeError, formatError, serializeError } from '../shared/errors.js';
-import type { AgentManifest, WorkerEvent, WorkerInit } from '../shared/protocol.js';
+import { TaskAgentError, deserializeError } from '../shared/errors.js';
+import type { AgentManifest, RunChunkRequest, WorkerEvent, WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
 import type { Platform } from '../platform/platform.js';
-import type { RunOptions, RunSummary } from '../agent/run-types.js';
+import type { RunOptions, RunSummary, TaskResult } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
 import { startWarm } from './warm-start.js';
 import { loadQueueModule } from './queue/load-queue.js';
@@ -28,11 +29,9 @@ import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
 import { WorkerPool, type ChunkRunner } from './worker-pool.js';
 import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
 import type { QueueRunContext } from './queue/queue-protocol.js';
-import { RunReport } from './run-report.js';
-import { createProgress, type Progress } from './progress.js';
-import { CommitBuffer, type CommitEntry, type CommitListener, type Commits } from './commit-buffer.js';
-import { DryRunCommits } from './dry-run-commits.js';
-import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
+import { createProgress, projectProgress, type Progress } from './progress.js';
+import { runStagePass, type RunControl, type ResolvedStage, type StagePassContext } from './stage-pass.js';
+import { ProjectRun } from './project-run.js';
 import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 import { RetryBudget } from '../platform/encord/retry-budget.js';
 
@@ -57,97 +56,108 @@ async function loadManifest(agentUrl: string, options: ResolvedRunOptions, io: W
   }
 }
 
-/** Every registered stage must be a distinct AGENT stage of the project. */
-export function resolveStages(manifest: AgentManifest, project: ProjectInfo): ResolvedStage[] {
+/**
+ * Every registered stage must be a distinct AGENT stage of the project. With `lenient` (a run over
+ * several projects) a stage the project lacks is left out and named in `missing` instead.
+ */
+export function resolveProjectStages(manifest: AgentManifest, project: ProjectInfo, lenient: boolean): { stages: ResolvedStage[]; missing: string[] } {
   const stages = project.workflow.stages;
   const agentStages = stages.filter((s) => s.stageType === 'AGENT');
   const listing = agentStages.map((s) => `"${s.title}" (${s.uuid})`).join(', ') || 'none';
   const seen = new Map<string, string>();
-  return manifest.stages.map((m, index) => {
+  const out: ResolvedStage[] = [];
+  const missing: string[] = [];
+  manifest.stages.forEach((m, index) => {
     const stage = findStage(stages, m.ref);
-    if (!stage) throw new TaskAgentError('TA_STAGE_UNKNOWN', `the project has no stage "${m.ref}"`, { hint: `agent stages: ${listing}` });
+    if (!stage) {
+      if (lenient) return void missing.push(m.ref);
+      throw new TaskAgentError('TA_STAGE_UNKNOWN', `the project has no stage "${m.ref}"`, { hint: `agent stages: ${listing}` });
+    }
     if (stage.stageType !== 'AGENT') {
-      throw new TaskAgentError('TA_STAGE_NOT_AGENT', `stage "${m.ref}" is a ${stage.stageType} stage, not an AGENT stage`, { hint: `agent stages: ${listing}` });
+      throw new TaskAgentError('TA_STAGE_NOT_AGENT', `stage "${m.ref}" of project "${project.title}" is a ${stage.stageType} stage, not an AGENT stage`, { hint: `agent stages: ${listing}` });
     }
     const prior = seen.get(stage.uuid);
     if (prior !== undefined) {
       throw new TaskAgentError('TA_STAGE_DUPLICATE', `stage "${stage.title}" is registered twice ("${prior}" and "${m.ref}")`, { hint: 'keep one registration per stage' });
     }
     seen.set(stage.uuid, m.ref);
-    return { index, manifest: m, stage: { ...stage, pathways: stage.pathways ?? [] } };
+    out.push({ index, manifest: m, stage: { ...stage, pathways: stage.pathways ?? [] } });
   });
+  if (out.length === 0) {
+    throw new TaskAgentError('TA_STAGE_UNKNOWN', `project "${project.title}" (${project.projectHash}) has none of the registered stages (${manifest.stages.map((m) => `"${m.ref}"`).join(', ')})`, { hint: `its agent stages: ${listing}` });
+  }
+  return { stages: out, missing };
 }
 
-/** What the constructor is given: everything `open` set up. */
-interface SessionParts {
-  options: ResolvedRunOptions;
-  manifest: AgentManifest;
+/** Every registered stage must be a distinct AGENT stage of the project. */
+export function resolveStages(manifest: AgentManifest, project: ProjectInfo): ResolvedStage[] {
+  return resolveProjectStages(manifest, project, false).stages;
+}
+
+/**
+ * A registered stage by title or UUID, matched through the project: a stage registered by title is
+ * found by its UUID and the other way round (encord-agents #211).
+ */
+export function registeredStage(stages: readonly ResolvedStage[], project: ProjectInfo, ref: string): ResolvedStage | undefined {
+  const stage = findStage(project.workflow.stages, ref);
+  return stage ? stages.find((s) => s.stage.uuid === stage.uuid) : undefined;
+}
+
+const stageListing = (stages: readonly ResolvedStage[]) => stages.map((s) => `"${s.stage.title}" (${s.stage.uuid})`).join(', ');
+
+/** A project once opened, before its run is built. */
+interface OpenedProject {
+  ref: string;
   platform: Platform;
   project: ProjectInfo;
   stages: ResolvedStage[];
-  init: WorkerInit;
-  pool: WorkerPool | undefined;
-  queue: QueueChunkRunner | undefined;
+  selected: ResolvedStage[];
+  skippedStages: Array<{ stage: string; note: string }>;
   twins: TwinPlatforms;
-  progress: Progress;
-  events: WorkerEvents;
 }
 
 export class RunSession {
   readonly control: RunControl = { stopping: false, aborting: false };
-  /** The tally outcomes land in; a service swaps in a fresh one per drain, so a long life keeps no history. */
-  report = new RunReport();
-  readonly options: ResolvedRunOptions;
-  readonly manifest: AgentManifest;
-  readonly platform: Platform;
-  readonly project: ProjectInfo;
-  readonly stages: ResolvedStage[];
-  readonly progress: Progress;
+  passes = 0;
+  interrupted = false;
+  /** Called once per finished task of any project (runStage callbacks, handle results, failure memory, metrics). */
+  onTask: ((e: TaskResult) => void) | undefined;
+  readonly projects: ProjectRun[];
+  readonly #progress: Progress;
+  readonly #events: WorkerEvents;
   readonly #init: WorkerInit;
   readonly #pool: WorkerPool | undefined;
-  readonly #queue: QueueChunkRunner | undefined;
-  readonly #twins: TwinPlatforms;
-  readonly #commits: Commits;
-  readonly #dryRun: DryRunCommits | undefined;
-  readonly #events: WorkerEvents;
+  /** Queue mode: one queue run per project (a queue worker's pool serves one project). */
+  readonly #queues: QueueChunkRunner[];
 
-  private constructor(p: SessionParts) {
-    this.options = p.options;
-    this.manifest = p.manifest;
-    this.platform = p.platform;
-    this.project = p.project;
-    this.stages = p.stages;
-    this.progress = p.progress;
-    this.#init = p.init;
-    this.#pool = p.pool;
-    this.#queue = p.queue;
-    this.#twins = p.twins;
-    this.#events = p.events;
-    const progress = p.progress;
-    const ref = (e: CommitEntry) => ({ taskUuid: e.taskUuid, dataHash: e.dataHash, dataTitle: dataTitleOf(e) });
-    const listener: CommitListener = {
-      // Progress counts tasks as their agents finish (stage-pass.ts); commits only add late failures.
-      moved: (e) => this.report.moved(e.stageUuid, ref(e), e.pathway!),
-      stayed: (e) => this.report.stayed(e.stageUuid, ref(e)),
-      skipped: (e) => this.report.skipped(e.stageUuid, ref(e)),
-      failed: (e, err) => {
-        this.report.failed(e.stageUuid, ref(e), err);
-        progress.failure(e.stageUuid);
-      },
-      twins: (e, c) => {
-        for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) this.report.twins(e.stageUuid, k, c[k]);
-      },
-    };
-    this.#dryRun = p.options.dryRun ? new DryRunCommits(listener, (uuid) => this.report.stages.get(uuid)?.stage ?? uuid) : undefined;
-    this.#commits = this.#dryRun ?? new CommitBuffer(p.platform, listener, undefined, p.twins.platform);
-    for (const s of p.stages) progress.stage(s.stage.uuid, s.stage.title);
-    this.#registerStages(this.report);
+  private constructor(
+    readonly options: ResolvedRunOptions,
+    readonly manifest: AgentManifest,
+    opened: OpenedProject[],
+    init: WorkerInit,
+    pool: WorkerPool | undefined,
+    queues: QueueChunkRunner[],
+    progress: Progress,
+    events: WorkerEvents,
+  ) {
+    this.#progress = progress;
+    this.#events = events;
+    this.#init = init;
+    this.#pool = pool;
+    this.#queues = queues;
+    const several = opened.length > 1;
+    this.projects = opened.map((o, index) => new ProjectRun({
+      index, ...o, options,
+      progress: several ? projectProgress(progress, String(index), o.project.title) : progress,
+      onTask: (e) => this.onTask?.(e),
+    }));
   }
 
   /**
-   * Preflight: loads the agent module (in a worker), validates the options and the stages against
-   * the project, checks twin projects, starts the pool (or connects to the queue) and runs the
-   * preExecution hook. Nothing of the project is touched before this returns.
+   * Preflight: loads the agent module (in a worker), validates the options, opens every project
+   * and resolves the registered stages against it, checks twin projects, starts the pool (or
+   * connects to the queue) and runs the preExecution hook (once per project). Nothing of any
+   * project is touched before this returns.
    */
   static async open(input: ExecuteInput): Promise<RunSession> {
     const agentUrl = agentModuleUrl(input.agentModule);
@@ -168,7 +178,7 @@ export class RunSession {
     try {
       manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary, io(preliminary));
       options = resolveRunOptions(input, manifest.runnerOptions ?? {});
-      if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
+      if (options.projects.length === 0) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
     } catch (e) {
       await warm?.discard();
       events.close();
@@ -177,72 +187,125 @@ export class RunSession {
     const reuse = warm?.fits(options) ? warm : undefined;
     if (warm && !reuse) await warm.discard();
 
-    const budget = new RetryBudget(options.retryBudget);
-    const platform = reuse?.platform ?? (await openPlatform(options.project, budget));
     const progress = createProgress(showsProgress(options));
     events.attach(progress);
+    const opened: OpenedProject[] = [];
+    const platforms: Platform[] = [];
     let pool: WorkerPool | undefined;
-    let queue: QueueChunkRunner | undefined;
-    const twins = new TwinPlatforms(platform.descriptor, budget);
+    const queues: QueueChunkRunner[] = [];
     try {
-      const project = reuse?.init.project ?? (await platform.getProject());
-      const stages = resolveStages(manifest, project);
-      await twins.check(stages);
-      warnDeprecatedDeps(stages);
-      const init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor, io(options));
+      const several = options.projects.length > 1;
+      const budget = new RetryBudget(options.retryBudget);
+      for (const [i, ref] of options.projects.entries()) {
+        const platform = i === 0 && reuse ? reuse.platform : await openPlatform(ref, options.credentials, budget);
+        platforms.push(platform);
+        const twins = new TwinPlatforms(platform.descriptor, budget);
+        const project = i === 0 && reuse ? reuse.init.project : await platform.getProject();
+        const { stages, missing } = resolveProjectStages(manifest, project, several);
+        const skippedStages = missing.map((stage) => ({ stage, note: `project "${project.title}" has no stage "${stage}"` }));
+        let selected = stages;
+        if (options.stage !== undefined) {
+          const one = registeredStage(stages, project, options.stage);
+          selected = one ? [one] : [];
+          if (!one && several) skippedStages.push({ stage: options.stage, note: `--stage "${options.stage}" is not a registered stage of project "${project.title}"` });
+          if (!one && !several) {
+            throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is not a registered stage of this project`, { hint: `registered stages: ${stageListing(stages)}` });
+          }
+        }
+        opened.push({ ref, platform, project, stages, selected, skippedStages, twins });
+        await twins.check(selected);
+        warnDeprecatedDeps(stages);
+      }
+      if (options.stage !== undefined && opened.every((o) => o.selected.length === 0)) {
+        throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is a registered stage of none of the projects`, { hint: `registered stages: ${manifest.stages.map((m) => `"${m.ref}"`).join(', ')}` });
+      }
+      const [first, ...rest] = opened;
+      const init = reuse?.init ?? baseInit(agentUrl, options, first!.project, first!.platform.descriptor, io(options), rest.map((o) => ({ project: o.project, platform: o.platform.descriptor })));
       if (options.queue) {
         // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
-        if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
+        if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), opened.length, true);
         // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
         const { QueueChunkRunner } = await loadQueueModule(() => import('./queue/queue-chunk-runner.js'));
-        queue = await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, project, platform, options));
+        for (const o of opened) queues.push(await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, o.project, o.platform, options)));
       } else {
         pool = reuse?.pool ?? new WorkerPool(init, options.threads);
-        if (manifest.hasPreExecution) await runPreExecution(pool, false);
+        if (manifest.hasPreExecution) await runPreExecution(pool, opened.length, false);
       }
-      return new RunSession({ options, manifest, platform, project, stages, init, pool, queue, twins, progress, events });
+      return new RunSession(options, manifest, opened, init, pool, queues, progress, events);
     } catch (e) {
       progress.stop();
       await pool?.destroy();
-      await queue?.close();
-      await twins.close();
-      await platform.close();
+      await Promise.allSettled(queues.map((q) => q.close()));
+      for (const o of opened) await o.twins.close();
+      for (const p of platforms) await p.close();
       events.close();
       throw e;
     }
   }
 
-  #registerStages(report: RunReport): void {
-    for (const s of this.stages) report.stage(s.stage.uuid, s.stage.title);
+  /** The progress display (every project's lines). */
+  get progress(): Progress {
+    return this.#progress;
   }
 
-  /** Starts a fresh report (a service: one per drain); the old one keeps what it has. */
-  freshReport(): RunReport {
-    this.report = new RunReport();
-    this.#registerStages(this.report);
-    return this.report;
+  /** The only project (a run over one project). */
+  get single(): ProjectRun {
+    return this.projects[0]!;
+  }
+
+  /** The project of a run whose hash is `projectHash`. */
+  projectByHash(projectHash: string): ProjectRun | undefined {
+    const h = projectHash.toLowerCase();
+    return this.projects.find((p) => p.project.projectHash.toLowerCase() === h);
+  }
+
+  /** Starts fresh reports (a service: one per drain); the old ones keep what they have. */
+  freshReports(): void {
+    for (const p of this.projects) p.freshReport();
+  }
+
+  /** Chunks of one project's tasks: to the shared pool (which names the project per chunk), or to that project's queue run. */
+  #chunksFor(run: ProjectRun): ChunkRunner {
+    const queue = this.#queues[run.index];
+    const pool = this.#pool;
+    const send = queue ? (req: RunChunkRequest) => queue.runChunk({ ...req, projectIndex: 0 }) : (req: RunChunkRequest) => pool!.runChunk({ ...req, projectIndex: run.index });
+    return {
+      runChunk: async (req) => {
+        const r = await send(req);
+        if (r.framesDecoded) run.framesDecoded += r.framesDecoded;
+        return r;
+      },
+      reportsProgress: !queue && pool!.reportsProgress,
+    };
   }
 
   /**
-   * One pass over one stage, committed before it returns (so tasks it moved into a later stage are
-   * visible). Never throws: what ends it early is in the report's `errors`.
+   * One pass over one stage of one project (or over the tasks of it that `filter` selects),
+   * committed before it returns (so tasks it moved into a later stage are visible). When the stage
+   * cannot be listed to its end, what was listed is still run, committed and reconciled, and then
+   * the listing's error is thrown.
    */
-  async drain(stage: ResolvedStage): Promise<void> {
-    const chunks: ChunkRunner = this.#queue ?? this.#pool!;
-    const uuid = stage.stage.uuid;
-    await runStagePass({ stage, platform: this.platform, pool: chunks, options: this.options, report: this.report, progress: this.progress, commits: this.#commits, control: this.control })
-      .catch((e: unknown) => void this.report.error(uuid, e));
-    await this.#commits.flush().catch((e: unknown) => void this.report.error(uuid, e));
-    this.report.reconcile(uuid);
+  async drain(run: ProjectRun, stage: ResolvedStage, how: Pick<StagePassContext, 'filter' | 'onListed'> = {}): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    await runStagePass({
+      stage, ...how, platform: run.platform, pool: this.#chunksFor(run), options: this.options,
+      report: run.report, progress: run.progress, commits: run.commits, control: this.control,
+    }).catch((error: unknown) => void (failure = { error }));
+    await run.commits.flush();
+    run.report.reconcile(stage.stage.uuid);
+    if (failure) throw failure.error;
   }
 
-  /** One pass over every registered stage, in registration order. */
+  /** One pass over the selected stages of every project, in `--project` then registration order. */
   async pass(): Promise<void> {
-    for (const s of this.stages) {
-      if (this.control.stopping) break;
-      await this.drain(s);
+    for (const run of this.projects) {
+      for (const s of run.selected) {
+        if (this.control.stopping) return;
+        // The platform has retried within the run's budget: record the stage's failure and go on.
+        await this.drain(run, s).catch((e: unknown) => void run.report.error(s.stage.uuid, e, this.passes));
+      }
+      await run.commits.flush().catch((e: unknown) => void run.report.error(run.selected[run.selected.length - 1]!.stage.uuid, e, this.passes));
     }
-    await this.#commits.flush().catch((e: unknown) => void this.report.error(this.stages[this.stages.length - 1]!.stage.uuid, e));
   }
 
   /** Raises the cooperative abort flag the agents see as `signal`. */
@@ -250,24 +313,43 @@ export class RunSession {
     Atomics.store(new Int32Array(this.#init.abortFlag), 0, 1);
   }
 
-  /** Worker-scoped teardown, then the summary of the current report. */
+  /** Worker-scoped teardown, then the summary of the current reports. */
   async finish(): Promise<RunSummary> {
     await this.#pool?.disposeWorkers();
     return this.summary();
   }
 
+  /** The run's summary: per project, and summed over them. */
   summary(): RunSummary {
-    const summary = this.report.summary({ ...this.platform.callCounts(), ...this.#twins.callCounts() });
-    return this.#dryRun ? { ...summary, dryRun: true, decisions: this.#dryRun.decisions } : summary;
+    const several = this.projects.length > 1;
+    const parts = this.projects.map((p) => p.summary(several));
+    const durationMs = Math.max(0, ...parts.map((p) => p.durationMs));
+    const finished = parts.reduce((n, p) => n + p.finished, 0);
+    const calls: Record<string, number> = {};
+    for (const p of parts) for (const [op, n] of Object.entries(p.calls)) calls[op] = (calls[op] ?? 0) + n;
+    const summary: RunSummary = {
+      ok: parts.every((p) => p.ok),
+      durationMs,
+      tasksPerSecond: durationMs > 0 ? Math.round((finished / durationMs) * 1000) : finished,
+      passes: this.passes,
+      interrupted: this.interrupted,
+      stages: parts.flatMap((p) => p.stages),
+      failures: parts.flatMap((p) => p.failures),
+      errors: parts.flatMap((p) => p.errors),
+      calls,
+      projects: parts.map(({ durationMs: _d, finished: _f, ...p }) => p),
+    };
+    const frames = this.projects.reduce((n, p) => n + p.framesDecoded, 0);
+    if (frames > 0) summary.framesDecoded = frames;
+    if (!this.options.dryRun) return summary;
+    return { ...summary, dryRun: true, decisions: this.projects.flatMap((p) => p.decisions ?? []) };
   }
 
   async close(): Promise<void> {
-    this.progress.stop();
+    this.#progress.stop();
     await this.#pool?.destroy();
-    await this.#queue?.close();
-    await this.#twins.close();
-    // Closing cannot lose what was committed; a failure here (a full disk at the last checkpoint) must not hide the summary.
-    await this.platform.close().catch((e: unknown) => process.stderr.write(`warning: closing the project failed: ${formatError(serializeError(e))}\n`));
+    await Promise.allSettled(this.#queues.map((q) => q.close()));
+    for (const p of this.projects) await p.close();
     this.#events.close(); // after the pool: also removes the run's media temp folder
   }
 }
@@ -280,6 +362,8 @@ interface WorkerEvents {
 /**
  * Applies the workers' events: finished tasks to the progress lines, agent output above them.
  * Listening starts with the workers (output at module import arrives before the display exists).
+ * In a run over several projects the workers key a stage's progress by project too (see
+ * projectProgress).
  */
 function listenToWorkers(name: string, mediaTemp: string): WorkerEvents {
   const channel = new BroadcastChannel(name);
@@ -307,10 +391,13 @@ function listenToWorkers(name: string, mediaTemp: string): WorkerEvents {
   };
 }
 
-async function runPreExecution(pool: WorkerPool, destroy: boolean): Promise<void> {
+/** The preExecution hook, once per project (in `--project` order). */
+async function runPreExecution(pool: WorkerPool, projects: number, destroy: boolean): Promise<void> {
   try {
-    const r = await pool.preExecution();
-    if (r.error) throw deserializeError(r.error);
+    for (let i = 0; i < projects; i++) {
+      const r = await pool.preExecution(i);
+      if (r.error) throw deserializeError(r.error);
+    }
   } finally {
     if (destroy) await pool.destroy();
   }

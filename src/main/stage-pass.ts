@@ -7,9 +7,9 @@
  * chunk lost to a crashed worker is re-run one task per message, so only the task that crashes fails.
  * Chunks are as large as a batch allows (one per thread, so per-message costs are amortised), and
  * the pool takes two per thread, so the next chunk is waiting the moment a worker finishes one.
- * Platform failures never escape (the platform has already retried within the run's budget): a
- * batch whose prefetch failed fails its tasks with the platform's code and the next batch goes
- * on; a page that cannot be listed ends this stage's pass with a run-level error (report.error).
+ * A batch whose prefetch failed (the platform has already retried within the run's budget) fails
+ * its tasks with the platform's code and the next batch goes on; a page that cannot be listed ends
+ * the pass: what was listed before it is run and reported, then the listing's error is thrown.
  */
 import { TaskAgentError, isTaskAgentError, serializeError } from '../shared/errors.js';
 import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol.js';
@@ -34,8 +34,17 @@ export interface RunControl {
   aborting: boolean;
 }
 
+/** Restricts a pass to some tasks: listed by data hash (fewer, smaller pages), then accepted one by one. */
+export interface TaskFilter {
+  dataHashes?: string[];
+  accept?: (task: TaskRecord) => boolean;
+}
+
 export interface StagePassContext {
   stage: ResolvedStage;
+  filter?: TaskFilter;
+  /** Sees every page of tasks the pass takes (a service measures queue lag with it). */
+  onListed?: (tasks: TaskRecord[]) => void;
   platform: Platform;
   pool: ChunkRunner;
   options: ResolvedRunOptions;
@@ -131,12 +140,26 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
   return { payloads: ready, failed };
 }
 
+/** The stage's task pages, narrowed by the pass's filter (tasks it does not accept are not this pass's: never listed). */
+async function* filteredPages(ctx: StagePassContext): AsyncGenerator<TaskRecord[]> {
+  const only = ctx.filter;
+  const pages = ctx.platform.taskPages(ctx.stage.stage.uuid, only?.dataHashes ? { dataHashes: only.dataHashes } : {});
+  for await (const page of pages) {
+    const kept = only?.accept ? page.filter(only.accept) : page;
+    if (kept.length === 0) continue;
+    ctx.onListed?.(kept);
+    yield kept;
+  }
+}
+
 export async function runStagePass(ctx: StagePassContext): Promise<void> {
   const { stage, options, report, progress, commits, control, pool } = ctx;
   const stageUuid = stage.stage.uuid;
   // Two chunks per thread: one running, one waiting (the local pool's queue is sized for this).
   const window = new InFlightWindow(options.threads * 2);
   let recordError: { error: unknown } | undefined;
+  /** Listing a page failed: the stage could not be listed to its end. */
+  let pageError: { error: unknown } | undefined;
   /** Tasks dispatched, or failed before dispatch (both count as attempted). */
   let attempted = 0;
   /** Tasks of chunks dropped by an abort (second Ctrl-C): attempted, never reported. */
@@ -191,7 +214,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       },
     );
 
-  const batches = new TaskBatches(ctx.platform.taskPages(stageUuid), options.taskBatchSize, options.maxTasksPerStage);
+  const batches = new TaskBatches(filteredPages(ctx), options.taskBatchSize, options.maxTasksPerStage);
   const nextBatch = (): Promise<Batch | null> => fetchBatch(ctx, batches);
   let pending: Promise<Batch | null> | null = nextBatch();
   try {
@@ -199,7 +222,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       const batch: Batch | null = await pending;
       if (batch?.pageError !== undefined) {
         pending = null;
-        report.error(stageUuid, batch.pageError);
+        pageError = { error: batch.pageError };
         break;
       }
       // The following batch (its pages and its data) is fetched while this one runs.
@@ -241,5 +264,6 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   if (pastCap > 0) report.unfinished(stageUuid, 'max-tasks-per-stage', pastCap);
   const left = batches.listed - attempted - pastCap + abandoned;
   if (left > 0) report.unfinished(stageUuid, control.stopping || control.aborting ? 'interrupted' : 'lost', left);
+  if (pageError) throw pageError.error;
   if (recordError) throw recordError.error;
 }

@@ -26,7 +26,8 @@ export interface WarmStart {
 /** A warm start, or null when the flags do not name a local project (or it does not open: the normal path reports that, after the module). */
 export async function startWarm(agentUrl: string, flags: ResolvedRunOptions, io: WorkerIo): Promise<WarmStart | null> {
   // Queue mode runs chunks on remote workers: no local pool to warm.
-  if (!flags.project || isProjectUuid(flags.project) || flags.queue) return null;
+  // Several projects: the pool serves them all, so it waits for every project's workflow.
+  if (flags.projects.length !== 1 || !flags.project || isProjectUuid(flags.project) || flags.queue) return null;
   let platform: Platform;
   let project: ProjectInfo;
   try {
@@ -48,7 +49,7 @@ export async function startWarm(agentUrl: string, flags: ResolvedRunOptions, io:
     init,
     pool,
     manifest: () => readManifest(pool),
-    fits: (options) => !options.queue && poolShape(options) === shape,
+    fits: (options) => !options.queue && options.projects.length === 1 && poolShape(options) === shape,
     async discard() {
       await pool.destroy();
       await platform.close();

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, type AgentManifest, type WorkerInit } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, type AgentManifest, type WorkerInit, type WorkerProject } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
@@ -16,14 +16,18 @@ export type PoolSettings = Pick<ResolvedRunOptions, 'threads' | 'numRetries' | '
 /** How a run's workers report to it: the events channel and where agent output goes (see WorkerInit). */
 export type WorkerIo = Pick<WorkerInit, 'events' | 'output' | 'mediaTemp'>;
 
-/** A pool's WorkerInit; without project and platform for the preflight worker, which only reports the manifest. */
-export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo | null, platform: PlatformDescriptor | null, io: WorkerIo = {}): WorkerInit {
+/**
+ * A pool's WorkerInit; without project and platform for the preflight worker, which only reports
+ * the manifest. `others`: the run's further projects (a run over several projects).
+ */
+export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo | null, platform: PlatformDescriptor | null, io: WorkerIo = {}, others: WorkerProject[] = []): WorkerInit {
   return {
     ...io,
     protocol: PROTOCOL_VERSION,
     agentModuleUrl: agentUrl,
     project: project as ProjectInfo,
     platform: platform ?? { kind: 'local', dir: '' },
+    projects: project && platform ? [{ project, platform }, ...others] : [],
     numRetries: options.numRetries,
     taskTimeoutMs: options.taskTimeoutMs,
     concurrency: options.concurrency,

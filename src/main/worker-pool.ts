@@ -50,23 +50,28 @@ export class WorkerPool implements ChunkRunner {
     return this.#pool.run(null, { name: 'manifest' });
   }
 
-  preExecution(): Promise<{ error?: SerializedError }> {
-    return this.#pool.run(null, { name: 'preExecution' });
+  /** The preExecution hook, for one project of the run (by index). */
+  preExecution(projectIndex = 0): Promise<{ error?: SerializedError }> {
+    return this.#pool.run(projectIndex, { name: 'preExecution' });
   }
 
   /** Runs a chunk of one stage's tasks, packed both ways (see chunk-wire.ts). */
   async runChunk(req: RunChunkRequest): Promise<RunChunkResponse> {
-    const message: RunChunkMessage = { stageIndex: req.stageIndex, stageUuid: req.stageUuid, packed: packTasks(req.tasks) };
+    const projectIndex = req.projectIndex ?? 0;
+    const message: RunChunkMessage = { projectIndex, stageIndex: req.stageIndex, stageUuid: req.stageUuid, packed: packTasks(req.tasks) };
     const reply = (await this.#pool.run(message, { name: 'runChunk' })) as RunChunkReply;
-    return { outcomes: unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(req.stageUuid)) };
+    const outcomes = unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(projectIndex, req.stageUuid));
+    return reply.framesDecoded ? { outcomes, framesDecoded: reply.framesDecoded } : { outcomes };
   }
 
   /** The stage's pathways as the workers see them (the same workflow, from the same WorkerInit): outcomes name them by index. */
-  #pathwaysOf(stageUuid: string): readonly Pathway[] {
-    let pathways = this.#pathways.get(stageUuid);
+  #pathwaysOf(projectIndex: number, stageUuid: string): readonly Pathway[] {
+    const key = `${projectIndex}:${stageUuid}`;
+    let pathways = this.#pathways.get(key);
     if (!pathways) {
-      pathways = findStage(this.#init.project?.workflow.stages ?? [], stageUuid)?.pathways ?? [];
-      this.#pathways.set(stageUuid, pathways);
+      const project = this.#init.projects?.[projectIndex]?.project ?? this.#init.project;
+      pathways = findStage(project?.workflow.stages ?? [], stageUuid)?.pathways ?? [];
+      this.#pathways.set(key, pathways);
     }
     return pathways;
   }

@@ -36,6 +36,7 @@ export const ERROR_CATALOG = {
   TA_DEP_FAILED: { when: 'Creating a dependency threw on every attempt.', fix: 'See the cause; the task stays in its stage and is retried on the next run.' },
   TA_WORKER_CRASHED: { when: 'The worker thread running the task died (native crash, process.exit, out of memory).', fix: 'The task is retried on the next run; look for native crashes or `process.exit` in the agent.' },
   TA_COMMIT_FAILED: { when: 'Writing a decision back to the platform failed after retries.', fix: 'The task stays in its stage and is picked up again on the next run.' },
+  TA_QUEUE_MESSAGE_INVALID: { when: 'A runner.handle() message is not a task spec (an Encord AgentTask JSON with `uuid` and `data_hash`).', fix: 'Enqueue `task.model_dump_json()` (Python) or the task records of `project tasks --json`; only that message fails.' },
   TA_LABEL_ROW_INVALID: { when: 'A label row is not valid Encord label-row JSON.', fix: 'See the path in the message.' },
   TA_LABEL_ROW_MISSING: { when: 'The platform returned no label row for a task that needs one.', fix: 'Check the data unit still exists in the project.' },
   TA_ONTOLOGY_MISMATCH: { when: 'A label uses a feature, shape or option the ontology does not have.', fix: 'Use the names or feature hashes listed in the message.' },

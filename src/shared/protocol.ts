@@ -10,12 +10,21 @@ import type { PackedOutcomes, PackedTasks } from './chunk-wire.js';
 
 export const PROTOCOL_VERSION = 1;
 
+/** One project a pool's workers run tasks of. */
+export interface WorkerProject {
+  project: ProjectInfo;
+  platform: PlatformDescriptor;
+}
+
 /** Given to every worker at start (piscina `workerData`). */
 export interface WorkerInit {
   protocol: number;
   agentModuleUrl: string;
+  /** The first project (the only one but in a run over several projects). */
   project: ProjectInfo;
   platform: PlatformDescriptor;
+  /** Every project of the run, in `--project` order; chunks name theirs by index. */
+  projects: WorkerProject[];
   numRetries: number;
   taskTimeoutMs: number;
   /** Tasks of one chunk run concurrently up to this many. */
@@ -27,9 +36,9 @@ export interface WorkerInit {
   /** BroadcastChannel name for WorkerEvents (per-task progress, captured output); none: no events. */
   events?: string;
   /**
-   * Where agents' stdout/stderr go: as they are (`inherit`), to stderr prefixed with the task's
-   * title (`stderr`: stdout carries JSON), or to the main thread as log events (`events`: it
-   * prints them above the progress bars).
+   * Where agents' stdout/stderr go: as they are (`inherit`), or prefixed with the task's title to
+   * stderr (`stderr`: stdout carries JSON) or above the progress lines (`events`). Captured output
+   * travels as log events when there is an events channel (the main thread prints it).
    */
   output?: 'inherit' | 'stderr' | 'events';
   /** The run's media temp folder (see shared/media-temp.ts); removed by the main thread when the run closes. */
@@ -88,6 +97,8 @@ export interface TaskPayload {
 }
 
 export interface RunChunkRequest {
+  /** Index of the project in WorkerInit.projects (default 0). */
+  projectIndex?: number;
   /** Index of the stage in the manifest. */
   stageIndex: number;
   stageUuid: string;
@@ -111,10 +122,13 @@ export type TaskOutcome =
 
 export interface RunChunkResponse {
   outcomes: TaskOutcome[];
+  /** Video and image frames the chunk's agents received (decoded). */
+  framesDecoded?: number;
 }
 
 /** A RunChunkRequest as it crosses to the worker (tasks packed, see chunk-wire.ts). */
 export interface RunChunkMessage {
+  projectIndex?: number;
   stageIndex: number;
   stageUuid: string;
   packed: PackedTasks;
@@ -123,4 +137,5 @@ export interface RunChunkMessage {
 /** A RunChunkResponse as it crosses back (outcomes packed against the chunk's tasks and the stage's pathways). */
 export interface RunChunkReply {
   packed: PackedOutcomes;
+  framesDecoded?: number;
 }

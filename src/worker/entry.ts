@@ -15,6 +15,7 @@ import { loadRunner } from './load-agent.js';
 import { runTask, type StageRuntime } from './run-task.js';
 import { disposeWorkerScope } from './task-scope.js';
 import { createBuiltinProvider } from './builtin-deps.js';
+import { framesDecoded } from './frame.js';
 import { useMediaTempRoot } from './media-files.js';
 import { flushProgress, startWorkerEvents, taskFinished, withTask } from './worker-events.js';
 
@@ -23,22 +24,35 @@ startWorkerEvents(init);
 useMediaTempRoot(init.mediaTemp);
 const abortFlag = new Int32Array(init.abortFlag);
 const runAborted = () => Atomics.load(abortFlag, 0) === 1;
-const builtinsForChunk = createBuiltinProvider(init);
 
+/** What the worker knows of one project of the run: its init view, stage runtimes and built-in providers. */
+interface ProjectRuntime {
+  init: WorkerInit;
+  /** By stage index; undefined for a registered stage the project lacks. */
+  stages: Array<StageRuntime | undefined>;
+  builtins: ReturnType<typeof createBuiltinProvider>;
+}
+
+// Each project sees the init as if it were the run's only project (its platform for media, client, twins).
+// The preflight worker has no project yet: it only reports the manifest.
+const projects: ProjectRuntime[] = (init.projects ?? []).map((p) => {
+  const view: WorkerInit = { ...init, project: p.project, platform: p.platform };
+  return { init: view, stages: [], builtins: createBuiltinProvider(view) };
+});
 
 let runner: Runner | undefined;
 let loadError: SerializedError | undefined;
 let manifestValue: AgentManifest | undefined;
-const runtimes: Array<StageRuntime | undefined> = [];
 
 try {
   runner = await loadRunner(init.agentModuleUrl);
   const stages = runner.registrations.map((reg) => {
     const deps = (reg.options.deps ?? {}) as Record<string, AnyDep>;
     const { requirements: req, builtins } = checkStageDeps(reg.stage, deps);
-    // The preflight worker has no project yet: it only reports the manifest.
-    const stage = findStage(init.project?.workflow.stages ?? [], reg.stage);
-    runtimes.push(stage ? { registration: reg, deps, stage: { ...stage, pathways: stage.pathways ?? [] } } : undefined);
+    for (const p of projects) {
+      const stage = findStage(p.init.project.workflow.stages, reg.stage);
+      p.stages.push(stage ? { registration: reg, deps, stage: { ...stage, pathways: stage.pathways ?? [] } } : undefined);
+    }
     const willSetPriority = reg.options.willSetPriority === true;
     return {
       ref: reg.stage,
@@ -52,21 +66,26 @@ try {
       deprecatedDeps: [...new Set(builtins.filter((d) => d.builtin === 'dataLookup').map((d) => d.label))],
     };
   });
-  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)));
+  // Plain data only (functions stay here); credentials cross too, so `new Runner({ credentials })` reaches the run.
+  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) || (k === 'credentials' && isPlainRecord(v))));
   manifestValue = { protocol: PROTOCOL_VERSION, stages, hasPreExecution: typeof runner.options.preExecution === 'function', runnerOptions };
 } catch (e) {
   loadError = serializeError(e, 'TA_AGENT_MODULE_LOAD_FAILED');
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' || x === undefined);
 }
 
 export function manifest(): { manifest?: AgentManifest; error?: SerializedError; threadId: number } {
   return loadError ? { error: loadError, threadId } : { manifest: manifestValue!, threadId };
 }
 
-/** Runs the module's preExecution hook (once per run, on one worker). */
-export async function preExecution(): Promise<{ error?: SerializedError }> {
+/** Runs the module's preExecution hook (once per run and project, on one worker). */
+export async function preExecution(projectIndex: number | null): Promise<{ error?: SerializedError }> {
   if (loadError) return { error: loadError };
   try {
-    await runner!.options.preExecution?.({ project: init.project, runner: runner! });
+    await runner!.options.preExecution?.({ project: projects[projectIndex ?? 0]?.init.project ?? init.project, runner: runner! });
     return {};
   } catch (e) {
     const s = serializeError(e, 'TA_PRE_EXECUTION_FAILED');
@@ -78,26 +97,32 @@ export async function preExecution(): Promise<{ error?: SerializedError }> {
 /** The pool's entry point: the chunk arrives packed and its outcomes leave packed (see chunk-wire.ts). */
 export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
   const tasks = unpackTasks(msg.packed);
-  const { outcomes } = await runTasks({ stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks });
-  return { packed: packOutcomes(outcomes, tasks, runtimes[msg.stageIndex]?.stage.pathways ?? []) };
+  const projectIndex = msg.projectIndex ?? 0;
+  const framesBefore = framesDecoded();
+  const { outcomes } = await runTasks({ projectIndex, stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks });
+  const frames = framesDecoded() - framesBefore;
+  return { packed: packOutcomes(outcomes, tasks, projects[projectIndex]?.stages[msg.stageIndex]?.stage.pathways ?? []), ...(frames > 0 && { framesDecoded: frames }) };
 }
 
 async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
-  const rt = runtimes[req.stageIndex];
-  if (loadError || !rt) {
-    const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex}`));
-    return { outcomes: req.tasks.map((p) => ({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 0, error })) };
+  const p = projects[req.projectIndex ?? 0];
+  const rt = p?.stages[req.stageIndex];
+  if (loadError || !p || !rt) {
+    const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex} of project ${req.projectIndex ?? 0}`));
+    return { outcomes: req.tasks.map((t) => ({ ok: false, taskUuid: t.task.uuid, dataHash: t.task.dataHash, attempts: 0, error })) };
   }
-  const settings = { project: init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: builtinsForChunk(req.tasks) };
+  const settings = { project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: p.builtins(req.tasks) };
   const outcomes: TaskOutcome[] = new Array(req.tasks.length);
   let next = 0;
+  // Progress is keyed by stage, and by project too when there are several (twin projects share stage UUIDs).
+  const progressKey = projects.length > 1 ? `${req.projectIndex ?? 0}:${req.stageUuid}` : req.stageUuid;
   const lane = async () => {
     while (next < req.tasks.length) {
       const i = next++;
       const payload = req.tasks[i]!;
-      const o = await withTask(req.stageUuid, payload.task.dataTitle, () => runTask(rt, payload, settings));
+      const o = await withTask(progressKey, payload.task.dataTitle, () => runTask(rt, payload, settings));
       outcomes[i] = o;
-      taskFinished(req.stageUuid, o.ok);
+      taskFinished(progressKey, o.ok);
     }
   };
   await Promise.all(Array.from({ length: Math.min(init.concurrency, req.tasks.length) }, lane));

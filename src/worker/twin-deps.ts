@@ -32,7 +32,9 @@ const projects = new Map<string, Promise<TwinProject>>();
 
 /** The twin project, opened and read once per worker (a failure is not cached: the next task tries again). */
 function twinProject(init: WorkerInit, ref: string): Promise<TwinProject> {
-  let p = projects.get(ref);
+  // A local ref resolves next to the run's project, and a run may have several: key by both.
+  const key = JSON.stringify([init.platform.kind === 'local' ? init.platform.dir : init.platform.projectHash, ref]);
+  let p = projects.get(key);
   if (!p) {
     p = (async () => {
       try {
@@ -44,8 +46,8 @@ function twinProject(init: WorkerInit, ref: string): Promise<TwinProject> {
         });
       }
     })();
-    projects.set(ref, p);
-    p.catch(() => projects.delete(ref));
+    projects.set(key, p);
+    p.catch(() => projects.delete(key));
   }
   return p;
 }

@@ -14,11 +14,13 @@ import { formatSummary } from '../run-report.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerPrintCommands } from './print-commands.js';
 import { registerWorkerCommand } from './worker-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { registerInitCommand } from './init-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
-import { integerArg as int, numberArg as num } from './arg-parsers.js';
+import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
+import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
 import { asStorageError } from '../../platform/local/storage-errors.js';
 
 const PLATFORM_CODES = new Set([
@@ -70,8 +72,9 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
     .description(fixedModule ? `run the agents of ${fixedModule}` : 'run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)');
   if (!fixedModule) run.argument('[AGENT_MODULE]', '.ts, .mts, .cts, .js, .mjs or .cjs module whose default export is a Runner');
   run
-    .option('--project <DIR|UUID>', 'local project directory or Encord project UUID')
+    .option('--project <DIR|UUID>', 'local project directory or Encord project UUID; repeat for several (each runs the registered stages it has)', collect)
     .option('--project-hash <UUID>', 'the same as --project (the Python runner\'s flag)')
+    .option('--stage <NAME|UUID>', 'run only this registered stage (title or UUID)')
     .option('--threads <N>', 'worker threads (default: number of cores)', int('--threads'))
     .option('--concurrency <N>', 'tasks in flight per thread (default 1)', int('--concurrency'))
     .option('--refresh-every <S>', 'poll again every S seconds (default: one pass)', num('--refresh-every'))
@@ -86,25 +89,28 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
     .option('--dry-run', 'run the agents, report their decisions, write nothing back (one pass)')
     .option('--json', 'print only a JSON summary on stdout')
     .option('--quiet', 'no progress bars or summary text')
-    .option('--verbose', 'list every failure with its stack in the summary (default: 20, the first stack per code)')
+    .option('--verbose', 'list every failure with its stack in the summary (default: 20, the first stack per code)');
+  addCredentialFlags(run)
     .action(async (...args: unknown[]) => {
       const agentModule = fixedModule ?? (args[0] as string | undefined);
       const { projectHash, verbose, ...opts } = args[fixedModule ? 0 : 1] as Record<string, unknown>;
       const json = opts.json === true;
       try {
-        if (projectHash !== undefined && opts.project !== undefined && projectHash !== opts.project) {
-          throw new TaskAgentError('TA_CFG_INVALID', `--project ${String(opts.project)} and --project-hash ${String(projectHash)} disagree`, { hint: 'pass one of them' });
+        const projects = opts.project as string[] | undefined;
+        if (projectHash !== undefined && projects !== undefined && !(projects.length === 1 && projects[0] === projectHash)) {
+          throw new TaskAgentError('TA_CFG_INVALID', `--project ${projects.join(', ')} and --project-hash ${String(projectHash)} disagree`, { hint: 'pass one of them' });
         }
-        let project = (opts.project ?? projectHash) as string | undefined;
+        let project: string | string[] | undefined = projects ?? (projectHash !== undefined ? [projectHash as string] : undefined);
         let module = agentModule;
         if (!module && !project) {
           project = DEMO_PROJECT_DIR;
-          await ensureDemoProject(project, { quiet: json || opts.quiet === true });
+          await ensureDemoProject(DEMO_PROJECT_DIR, { quiet: json || opts.quiet === true });
           module = fileURLToPath(new URL('./demo/agents.js', import.meta.url));
         } else if (!module) {
           throw new TaskAgentError('TA_CFG_INVALID', 'no agent module given', { hint: 'task-agents run AGENT_MODULE --project DIR' });
         }
-        const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), json, quiet: opts.quiet === true });
+        const credentials = credentialsFrom(opts);
+        const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), ...(credentials && { credentials }), json, quiet: opts.quiet === true });
         if (json) await writeJson(summary);
         else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);
         process.exitCode = exitCodeForSummary(summary);
@@ -118,6 +124,7 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
   registerPrintCommands(program);
   registerEmulatorCommand(program);
   registerWorkerCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -12,3 +12,4 @@ export * from './media-download.js';
 export * from './encord-platform.js';
 export * from './retry-budget.js';
 export { RUN_MAX_RETRIES, runRetryPolicy } from './retry-overrides.js';
+export * from './webhook-signature.js';

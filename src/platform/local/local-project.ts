@@ -325,6 +325,12 @@ export class LocalProject {
     return rows.map((r) => ({ ...this.toTask(r), stageUuid: r.stage_uuid, priority: r.priority }));
   }
 
+  /** Per stage: tasks waiting and when the longest-waiting one entered it (ISO; the emulator's task-ready webhooks). */
+  queuesByStage(): Map<string, { count: number; oldestEnteredAt: string }> {
+    const rows = this.db.prepare('SELECT stage_uuid, count(*) AS n, min(updated_at) AS oldest FROM tasks GROUP BY stage_uuid').all() as Array<{ stage_uuid: string; n: number; oldest: string }>;
+    return new Map(rows.map((r) => [r.stage_uuid, { count: r.n, oldestEnteredAt: r.oldest }]));
+  }
+
   /** The stage a task is in, or null when there is no such task. */
   stageOfTask(taskUuid: string): string | null {
     const row = this.#stmts.taskStage.get(taskUuid) as { stage_uuid: string } | undefined;
