@@ -31,6 +31,8 @@ export interface RunOptions {
   queue?: string;
   /** BullMQ queue name (default `task-agents`); workers must use the same. */
   queueName: string;
+  /** Queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE, in ms. @default 30000 */
+  queueReconnectMs: number;
 }
 
 export interface StageSummary {
@@ -66,12 +68,30 @@ export interface TaskDecision {
   twinWrites?: TwinWrites;
 }
 
+/** Something the user should know that failed nothing (code `TA_..._` marked "Warning" in the catalog). */
+export interface RunWarning {
+  code: SerializedError['code'];
+  message: string;
+  /** The task it concerns, when it concerns one. */
+  taskUuid?: string;
+  dataTitle?: string;
+  stage?: string;
+}
+
 export interface RunSummary {
   ok: boolean;
   durationMs: number;
   tasksPerSecond: number;
   passes: number;
+  /** Stopped by a signal (Ctrl-C / SIGTERM): dispatching stopped, what was in flight finished and was committed. */
   interrupted: boolean;
+  /** The first signal that stopped the run. */
+  signal?: 'SIGINT' | 'SIGTERM';
+  /** A second signal aborted the tasks in flight (they fail with TA_RUN_ABORTED and stay in their stage). */
+  aborted?: true;
+  warnings: RunWarning[];
+  /** Warnings past the first 1000, counted only. */
+  warningsOmitted?: number;
   stages: StageSummary[];
   failures: TaskFailure[];
   /** Platform operations (requests for HTTP platforms) by name. */

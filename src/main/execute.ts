@@ -2,8 +2,8 @@
  * A run, start to end (main thread): preflight (load the agent module in a worker, validate its
  * stages against the project, preExecution hook), then passes over the registered stages in
  * order, then the summary. With a local --project the preflight asks the run's own pool, started
- * at once (see warm-start.ts). SIGINT stops dispatching, lets in-flight tasks finish and flushes; a
- * second SIGINT raises the cooperative abort flag.
+ * at once (see warm-start.ts). SIGINT or SIGTERM stops dispatching, lets in-flight tasks finish and
+ * flushes; a second one aborts what is in flight (see run-signals.ts).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,6 +27,7 @@ import { CommitBuffer, type CommitListener, type Commits } from './commit-buffer
 import { DryRunCommits } from './dry-run-commits.js';
 import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
 import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
+import { RunSignals } from './run-signals.js';
 
 export interface ExecuteInput extends Partial<RunOptions> {
   agentModule: string;
@@ -70,104 +71,147 @@ export function resolveStages(manifest: AgentManifest, project: ProjectInfo): Re
   });
 }
 
+/** After a second signal, how long agents get to honour their signal before their workers are recycled. */
+export const ABORT_GRACE_MS = 1000;
+/** After an abort, how long worker-scoped teardowns may take. */
+const ABORTED_DISPOSE_MS = 1000;
+
 export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
   const agentUrl = agentModuleUrl(input.agentModule);
   // Validate the flags first (a bad flag must not even load the module), then again with the
   // module's own Runner options as a lower-priority source.
   const preliminary = resolveRunOptions(input);
-  const warm = await startWarm(agentUrl, preliminary);
-  let manifest: AgentManifest;
-  let options: ResolvedRunOptions;
-  try {
-    manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary);
-    options = resolveRunOptions(input, manifest.runnerOptions ?? {});
-    if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
-  } catch (e) {
-    await warm?.discard();
-    throw e;
-  }
-  const reuse = warm?.fits(options) ? warm : undefined;
-  if (warm && !reuse) await warm.discard();
-
-  const platform = reuse?.platform ?? (await openPlatform(options.project));
   const report = new RunReport();
-  const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
-  let pool: WorkerPool | undefined;
-  let queue: QueueChunkRunner | undefined;
   const control: RunControl = { stopping: false, aborting: false };
-  const onSigint = () => {
-    if (!control.stopping) {
+  let chunks: ChunkRunner | undefined;
+  // Installed first: a signal during start-up stops the run before its first task, with a summary.
+  const signals = new RunSignals({
+    stop(signal) {
       control.stopping = true;
       report.interrupted = true;
-      process.stderr.write('\ninterrupted: finishing tasks in flight and committing (Ctrl-C again to abort them)\n');
-    } else if (!control.aborting) {
+      report.signal = signal;
+      chunks?.stop();
+      process.stderr.write(`\n${signal}: finishing tasks in flight and committing them (again to abort them)\n`);
+    },
+    abort(signal) {
       control.aborting = true;
-      Atomics.store(new Int32Array(init.abortFlag), 0, 1);
-    }
-  };
-  let init!: WorkerInit;
-  const twins = new TwinPlatforms(platform.descriptor);
+      report.aborted = true;
+      process.stderr.write(`\n${signal} again: aborting tasks in flight (again to exit at once)\n`);
+      // Agents that honour their signal are done within the grace; the rest are recycled.
+      chunks?.abort(ABORT_GRACE_MS);
+    },
+  }).install();
   try {
-    const project = reuse?.init.project ?? (await platform.getProject());
-    const stages = resolveStages(manifest, project);
-    await twins.check(stages);
-    warnDeprecatedDeps(stages);
-    init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor);
-    if (options.queue) {
-      // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
-      if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
-      // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
-      const { QueueChunkRunner } = await import('./queue/queue-chunk-runner.js');
-      queue = await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, project, platform, options));
-    } else {
-      pool = reuse?.pool ?? new WorkerPool(init, options.threads);
-      if (manifest.hasPreExecution) await runPreExecution(pool, false);
-    }
-    const chunks: ChunkRunner = queue ?? pool!;
-    process.on('SIGINT', onSigint);
-    const listener: CommitListener = {
-      moved: (e) => { report.moved(e.stageUuid, e.pathway!.title); progress.tick(e.stageUuid); },
-      stayed: (e) => { report.stayed(e.stageUuid); progress.tick(e.stageUuid); },
-      skipped: (e) => { report.skipped(e.stageUuid); progress.tick(e.stageUuid); },
-      failed: (e, err) => {
-        report.failed(e.stageUuid, { taskUuid: e.taskUuid, dataTitle: dataTitleOf(e) }, err);
-        progress.tick(e.stageUuid);
-      },
-      twins: (e, c) => {
-        for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) report.twins(e.stageUuid, k, c[k]);
-      },
-    };
-    const dryRun = options.dryRun ? new DryRunCommits(listener, (uuid) => report.stages.get(uuid)?.stage ?? uuid) : undefined;
-    const commits: Commits = dryRun ?? new CommitBuffer(platform, listener, undefined, twins.platform);
-    for (const s of stages) {
-      report.stage(s.stage.uuid, s.stage.title);
-      progress.stage(s.stage.uuid, s.stage.title);
-    }
-    for (;;) {
-      const passStart = Date.now();
-      report.passes++;
-      for (const s of stages) {
-        if (control.stopping) break;
-        await runStagePass({ stage: s, platform, pool: chunks, options, report, progress, commits, control });
-        // Commit before the next stage pages, so tasks moved into it are seen in this pass.
-        await commits.flush();
-      }
-      await commits.flush();
-      if (options.refreshEvery === undefined || control.stopping) break;
-      await sleepUntil(passStart + options.refreshEvery * 1000, control);
-      if (control.stopping) break;
-    }
-    await pool?.disposeWorkers();
-    const summary = report.summary({ ...platform.callCounts(), ...twins.callCounts() });
-    return dryRun ? { ...summary, dryRun: true, decisions: dryRun.decisions } : summary;
+    return await runWithSignals();
   } finally {
-    process.off('SIGINT', onSigint);
-    progress.stop();
-    await pool?.destroy();
-    await queue?.close();
-    await twins.close();
-    await platform.close();
+    signals.uninstall();
   }
+
+  async function runWithSignals(): Promise<RunSummary> {
+    const warm = await startWarm(agentUrl, preliminary);
+    let manifest: AgentManifest;
+    let options: ResolvedRunOptions;
+    try {
+      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary);
+      options = resolveRunOptions(input, manifest.runnerOptions ?? {});
+      if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
+    } catch (e) {
+      await warm?.discard();
+      throw e;
+    }
+    const reuse = warm?.fits(options) ? warm : undefined;
+    if (warm && !reuse) await warm.discard();
+
+    const platform = reuse?.platform ?? (await openPlatform(options.project));
+    const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
+    let pool: WorkerPool | undefined;
+    let queue: QueueChunkRunner | undefined;
+    const twins = new TwinPlatforms(platform.descriptor);
+    try {
+      const project = reuse?.init.project ?? (await platform.getProject());
+      const stages = resolveStages(manifest, project);
+      await twins.check(stages);
+      warnDeprecatedDeps(stages);
+      const init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor);
+      if (options.queue) {
+        // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
+        if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
+        // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
+        const { QueueChunkRunner } = await import('./queue/queue-chunk-runner.js');
+        queue = await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, project, platform, options), {
+          reconnectMs: options.queueReconnectMs,
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+      } else {
+        pool = reuse?.pool ?? new WorkerPool(init, options.threads);
+        if (manifest.hasPreExecution) await runPreExecution(pool, false);
+      }
+      chunks = queue ?? pool!;
+      if (control.stopping) chunks.stop();
+      if (control.aborting) chunks.abort(0);
+      const listener: CommitListener = {
+        moved: (e) => { report.moved(e.stageUuid, e.pathway!.title); progress.tick(e.stageUuid); },
+        stayed: (e) => { report.stayed(e.stageUuid); progress.tick(e.stageUuid); },
+        skipped: (e) => { report.skipped(e.stageUuid); progress.tick(e.stageUuid); },
+        failed: (e, err) => {
+          report.failed(e.stageUuid, { taskUuid: e.taskUuid, dataTitle: dataTitleOf(e) }, err);
+          progress.tick(e.stageUuid);
+        },
+        twins: (e, c) => {
+          for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) report.twins(e.stageUuid, k, c[k]);
+        },
+      };
+      const dryRun = options.dryRun ? new DryRunCommits(listener, (uuid) => report.stages.get(uuid)?.stage ?? uuid) : undefined;
+      const commits: Commits = dryRun ?? new CommitBuffer(platform, listener, undefined, twins.platform);
+      for (const s of stages) {
+        report.stage(s.stage.uuid, s.stage.title);
+        progress.stage(s.stage.uuid, s.stage.title);
+      }
+      const summarize = (): RunSummary => {
+        for (const w of queue?.warnings ?? []) report.warning({}, w);
+        const summary = report.summary({ ...platform.callCounts(), ...twins.callCounts() });
+        return dryRun ? { ...summary, dryRun: true, decisions: dryRun.decisions } : summary;
+      };
+      try {
+        for (;;) {
+          const passStart = Date.now();
+          report.passes++;
+          for (const s of stages) {
+            if (control.stopping) break;
+            await runStagePass({ stage: s, platform, pool: chunks, options, report, progress, commits, control });
+            // Commit before the next stage pages, so tasks moved into it are seen in this pass.
+            await commits.flush();
+          }
+          await commits.flush();
+          if (options.refreshEvery === undefined || control.stopping) break;
+          await sleepUntil(passStart + options.refreshEvery * 1000, control);
+          if (control.stopping) break;
+        }
+      } catch (e) {
+        // The run cannot go on (e.g. the queue is gone): what finished is still committed, and the
+        // error carries the summary of what was done.
+        await commits.flush().catch(() => undefined);
+        if (e instanceof TaskAgentError) (e as { summary?: RunSummary }).summary = summarize();
+        throw e;
+      }
+      // After an abort, worker-scoped teardowns get a bounded time: the run ends within seconds.
+      if (pool) await (control.aborting ? withinMs(pool.disposeWorkers(), ABORTED_DISPOSE_MS) : pool.disposeWorkers());
+      return summarize();
+    } finally {
+      progress.stop();
+      await pool?.destroy();
+      await queue?.close();
+      await twins.close();
+      await platform.close();
+    }
+  }
+}
+
+/** Waits for `p`, at most `ms`. */
+async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 async function runPreExecution(pool: WorkerPool, destroy: boolean): Promise<void> {

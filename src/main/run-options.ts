@@ -26,6 +26,7 @@ export const RunOptionsSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   queue: z.string().regex(/^redis:\/\//, 'queue must be a redis:// URL').optional(),
   queueName: z.string().min(1).default('task-agents'),
+  queueReconnectMs: count(0).default(30_000),
 }).refine((o) => !(o.dryRun && o.refreshEvery !== undefined), { message: 'dry-run makes one pass: it cannot be combined with refresh-every', path: ['dryRun'] });
 
 export type ResolvedRunOptions = Readonly<z.output<typeof RunOptionsSchema>>;

@@ -8,11 +8,13 @@
  * the pool takes two per thread, so the next chunk is waiting the moment a worker finishes one.
  */
 import { TaskAgentError, serializeError } from '../shared/errors.js';
+import { capError } from '../shared/cap-text.js';
 import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol.js';
 import type { LabelRowMetadata, TaskRecord, WorkflowStage } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
 import type { ChunkRunner } from './worker-pool.js';
+import { endsTheRun, failedOutcomes, runAbortedOutcomes } from './chunk-outcomes.js';
 import type { RunReport } from './run-report.js';
 import type { Progress } from './progress.js';
 import type { CommitEntry, Commits } from './commit-buffer.js';
@@ -116,6 +118,13 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   let recordError: { error: unknown } | undefined;
 
   const record = (o: TaskOutcome, dataTitle: string) => {
+    if (o.warnings) for (const w of o.warnings) report.warning({ stageUuid, taskUuid: o.taskUuid, dataTitle }, w);
+    if (!o.ok && o.notStarted) {
+      // The run stopped before the task started: not attempted, it stays in its stage.
+      report.attempted(stageUuid, -1);
+      progress.addTotal(stageUuid, -1);
+      return;
+    }
     if (o.ok) {
       const entry: TitledCommitEntry = { taskUuid: o.taskUuid, dataHash: o.dataHash, stageUuid, pathway: o.pathway, dataTitle };
       if (o.labelRow) entry.labelRow = o.labelRow;
@@ -138,18 +147,30 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   };
 
   const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
-    pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk }).then(
-      (r) => recordChunk(chunk, r.outcomes),
+    pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk, ...(isolated && { isolated }) }).then(
+      (r) => {
+        recordChunk(chunk, r.outcomes);
+        // Errors thrown by callbacks that earlier tasks left running (see worker/late-errors.ts).
+        for (const w of r.late ?? []) report.warning(w.taskUuid ? { stageUuid: w.stageUuid, taskUuid: w.taskUuid, dataTitle: w.dataTitle } : {}, w.warning);
+      },
       async (err: unknown) => {
-        if (control.aborting) return;
+        if (endsTheRun(err)) {
+          // The run cannot go on (the queue is gone): stop dispatching, and fail the pass once drained.
+          control.stopping = true;
+          throw err;
+        }
+        if (control.aborting) {
+          recordChunk(chunk, runAbortedOutcomes(chunk));
+          return;
+        }
         if (!isolated && chunk.length > 1) {
           // Which task killed the worker is unknown: run each alone; only the culprit fails.
           for (const p of chunk) await dispatch([p], true);
           return;
         }
         const what = err instanceof Error ? err.message : String(err);
-        const error = serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`));
-        for (const p of chunk) record({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error }, p.task.dataTitle);
+        const error = capError(serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`)));
+        recordChunk(chunk, failedOutcomes(chunk, error));
       },
     );
 

@@ -5,22 +5,34 @@
  */
 import { workerData, threadId } from 'node:worker_threads';
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, type TwinSpec, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type WorkerInit } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, type TwinSpec, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerInit } from '../shared/protocol.js';
 import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
 import type { AnyDep } from '../deps/define.js';
 import { checkStageDeps } from '../deps/graph.js';
 import type { Runner } from '../agent/runner.js';
 import { loadRunner } from './load-agent.js';
-import { runTask, type StageRuntime } from './run-task.js';
+import { abortLiveAttempts, runTask, type RunTaskSettings, type StageRuntime } from './run-task.js';
 import { disposeWorkerScope } from './task-scope.js';
 import { createBuiltinProvider } from './builtin-deps.js';
+import { useNativeGate } from './native-gate.js';
+import { installLateErrorHandlers, runTagged, takeLateWarnings } from './late-errors.js';
 
 const init = workerData as WorkerInit;
-const abortFlag = new Int32Array(init.abortFlag);
-const runAborted = () => Atomics.load(abortFlag, 0) === 1;
+const runState = new Int32Array(init.runState);
+const runAborted = () => Atomics.load(runState, 0) === RUN_ABORTED;
+const runStopping = () => Atomics.load(runState, 0) !== RUN_GOING;
 const builtinsForChunk = createBuiltinProvider(init);
 
+// A run abort (second Ctrl-C) fires the signal of every attempt in progress. Polled: the state is
+// shared memory, and an idle worker (blocked in Atomics.wait between messages) has nothing to abort.
+const abortWatch = setInterval(() => {
+  if (!runAborted()) return;
+  abortLiveAttempts();
+  clearInterval(abortWatch);
+}, 50);
+abortWatch.unref();
+installLateErrorHandlers();
 
 let runner: Runner | undefined;
 let loadError: SerializedError | undefined;
@@ -74,27 +86,44 @@ export async function preExecution(): Promise<{ error?: SerializedError }> {
 /** The pool's entry point: the chunk arrives packed and its outcomes leave packed (see chunk-wire.ts). */
 export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
   const tasks = unpackTasks(msg.packed);
-  const { outcomes } = await runTasks({ stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks });
-  return { packed: packOutcomes(outcomes, tasks, runtimes[msg.stageIndex]?.stage.pathways ?? []) };
+  const state = new Int32Array(msg.state);
+  useNativeGate(state);
+  const { outcomes } = await runTasks({ stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks, ...(msg.isolated && { isolated: true }) }, state, msg.epoch);
+  const late = takeLateWarnings();
+  return { packed: packOutcomes(outcomes, tasks, runtimes[msg.stageIndex]?.stage.pathways ?? []), ...(late && { late }) };
 }
 
-async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
+async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number): Promise<RunChunkResponse> {
   const rt = runtimes[req.stageIndex];
   if (loadError || !rt) {
     const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex}`));
     return { outcomes: req.tasks.map((p) => ({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 0, error })) };
   }
-  const settings = { project: init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: builtinsForChunk(req.tasks) };
+  const settings: RunTaskSettings = {
+    project: init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: builtinsForChunk(req.tasks),
+    watch: { state, epoch },
+  };
+  if (req.isolated && req.tasks.length === 1) {
+    const payload = req.tasks[0]!;
+    if (runStopping()) return { outcomes: [notStarted(payload)] };
+    return { outcomes: [await runTagged(payload.task, req.stageUuid, (tag) => runTask(rt, payload, settings, 0, tag))] };
+  }
   const outcomes: TaskOutcome[] = new Array(req.tasks.length);
   let next = 0;
   const lane = async () => {
     while (next < req.tasks.length) {
       const i = next++;
-      outcomes[i] = await runTask(rt, req.tasks[i]!, settings);
+      // After a first Ctrl-C the tasks in progress finish; the rest of the chunk does not start.
+      outcomes[i] = runStopping() ? notStarted(req.tasks[i]!) : await runTask(rt, req.tasks[i]!, settings, i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(init.concurrency, req.tasks.length) }, lane));
   return { outcomes };
+}
+
+function notStarted(p: TaskPayload): TaskOutcome {
+  const error = serializeError(new TaskAgentError('TA_RUN_ABORTED', `the run stopped before "${p.task.dataTitle}" started`));
+  return { ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 0, error, notStarted: true };
 }
 
 export interface Barrier {

@@ -97,15 +97,15 @@ test('a worker started with another agent module refuses the run\'s chunks; they
   }
 });
 
-test('an unreachable queue is exit 3 (TA_PLATFORM_UNREACHABLE) for the run and for a worker; a bad URL is exit 2', async () => {
+test('an unreachable queue is exit 3 (TA_QUEUE_UNREACHABLE) for the run and for a worker; a bad URL is exit 2', async () => {
   const { dir } = makeProject(2, { workflow: singleAgentWorkflow().workflow });
   const r = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', 'redis://127.0.0.1:1']);
   assert.equal(r.code, 3, r.stdout + r.stderr);
-  assert.equal(r.json.error.code, 'TA_PLATFORM_UNREACHABLE');
+  assert.equal(r.json.error.code, 'TA_QUEUE_UNREACHABLE');
   assert.equal(stageCounts(dir)['Agent 1'], 2);
   const w = await cli(['worker', agent('labels.mjs'), '--queue', 'redis://127.0.0.1:1'], { timeoutMs: 30_000 });
   assert.equal(w.code, 3, w.stdout + w.stderr);
-  assert.match(w.stderr, /TA_PLATFORM_UNREACHABLE/);
+  assert.match(w.stderr, /TA_QUEUE_UNREACHABLE/);
   const bad = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', 'http://x']);
   assert.equal(bad.code, 2);
   assert.equal(bad.json.error.code, 'TA_CFG_INVALID');

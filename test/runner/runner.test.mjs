@@ -238,8 +238,9 @@ test('SIGINT stops dispatching, finishes in-flight tasks, commits them; a re-run
       }, 20);
     },
   });
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 130, r.stderr);
   assert.equal(r.json.interrupted, true);
+  assert.equal(r.json.signal, 'SIGINT');
   const started = new Set(lines(log));
   const counts = stageCounts(dir);
   assert.ok(counts.Complete >= 20 && counts.Complete < 200, JSON.stringify(counts));

@@ -1,7 +1,9 @@
 /**
  * The `task-agents` command line (commander). `run` is the default command; with no agent module
  * and no project it runs the bundled demo agents on ./demo-project (created on first use).
- * Exit codes: 0 all done, 1 some tasks failed, 2 usage/config/agent module, 3 platform/auth.
+ * Exit codes: 0 all done, 1 some tasks failed, 2 usage/config/agent module, 3 platform/auth/queue,
+ * 130 / 143 a run stopped by SIGINT / SIGTERM. Usage errors commander finds (a bad flag value) go
+ * through the error catalog like ours: TA_CFG_INVALID, and `{ok:false,error}` on stdout with --json.
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -16,8 +18,20 @@ import { registerEmulatorCommand } from './emulator-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
 import { integerArg as int, numberArg as num } from './arg-parsers.js';
+import { capError } from '../../shared/cap-text.js';
+import { exitCodeForSignal } from '../run-signals.js';
+import type { RunSummary } from '../../agent/run-types.js';
 
-const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID', 'TA_TWIN_PROJECT_UNAVAILABLE']);
+const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID', 'TA_TWIN_PROJECT_UNAVAILABLE', 'TA_QUEUE_UNREACHABLE']);
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    every task done
+  1    some tasks failed (see the summary)
+  2    usage, configuration or agent-module error (nothing was touched)
+  3    platform, credentials or queue unreachable (results received before were committed)
+  130  stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM: tasks in flight finished and were
+       committed (a second signal aborts them, a third exits at once)`;
 
 export function exitCodeFor(code: string): number {
   return PLATFORM_CODES.has(code) ? 3 : 2;
@@ -33,10 +47,15 @@ function version(): string {
 }
 
 
-/** Prints a coded error (JSON on stdout with --json) and sets the exit code. */
+/**
+ * Prints a coded error (JSON on stdout with --json) and sets the exit code. An error that ended a
+ * run part-way carries the summary of what was done (`summary`), printed with it.
+ */
 export async function reportError(e: unknown, json: boolean): Promise<void> {
-  const s: SerializedError = serializeError(e, 'TA_INTERNAL');
-  if (json) await writeJson({ ok: false, error: { code: s.code, message: s.message, hint: s.hint } });
+  const s: SerializedError = capError(serializeError(e, 'TA_INTERNAL'));
+  const summary = (e as { summary?: RunSummary } | null)?.summary;
+  if (json) await writeJson({ ok: false, error: { code: s.code, message: s.message, hint: s.hint }, ...(summary && { summary }) });
+  else if (summary) process.stdout.write(`${formatSummary(summary)}\n`);
   process.stderr.write(`${formatError(s)}\n`);
   if (s.code === 'TA_INTERNAL' && s.stack) process.stderr.write(`${s.stack}\n`);
   process.exitCode = exitCodeFor(s.code);
@@ -46,8 +65,9 @@ export function buildProgram(): Command {
   const program = new Command('task-agents')
     .description('Run workflow task agents on every core, against a local project or Encord.')
     .version(version(), '-V, --version')
-    .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // commander's own usage errors are printed by runCli, through the catalog.
+    .configureOutput({ outputError: () => undefined });
 
   program
     .command('run', { isDefault: true })
@@ -64,9 +84,11 @@ export function buildProgram(): Command {
     .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
     .option('--queue <URL>', 'queue mode: send chunks to `task-agents worker` processes through Redis (redis://host:port)')
     .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
+    .option('--queue-reconnect-ms <MS>', 'queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE (default 30000)', int('--queue-reconnect-ms', { min: 0 }))
     .option('--dry-run', 'run the agents, report their decisions, write nothing back (one pass)')
     .option('--json', 'print only a JSON summary on stdout')
     .option('--quiet', 'no progress bars or summary text')
+    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (agentModule: string | undefined, opts: Record<string, unknown>) => {
       const json = opts.json === true;
       try {
@@ -82,7 +104,7 @@ export function buildProgram(): Command {
         const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), json, quiet: opts.quiet === true });
         if (json) await writeJson(summary);
         else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary)}\n`);
-        process.exitCode = summary.ok ? 0 : 1;
+        process.exitCode = summary.signal ? exitCodeForSignal(summary.signal) : summary.ok ? 0 : 1;
       } catch (e) {
         await reportError(e, json);
       }
@@ -102,7 +124,13 @@ export async function runCli(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version "fail" with exit code 0.
-      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      if (e.exitCode === 0 || e.code === 'commander.help') {
+        // A command group without its subcommand printed its help: a usage error, already explained.
+        process.exitCode = e.exitCode === 0 ? 0 : 2;
+        return;
+      }
+      const message = e.message.replace(/^error: /, '');
+      await reportError(new TaskAgentError('TA_CFG_INVALID', message, { hint: 'see `task-agents --help` (or `task-agents COMMAND --help`)' }), argv.includes('--json'));
       return;
     }
     await reportError(e, false);
