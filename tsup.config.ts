@@ -12,6 +12,8 @@ export default defineConfig({
     'worker/decode/index': 'src/worker/decode/index.ts',
     'platform/encord/index': 'src/platform/encord/index.ts',
     'platform/emulator/index': 'src/platform/emulator/index.ts',
+    'main/task-batches': 'src/main/task-batches.ts',
+    'main/run-report': 'src/main/run-report.ts',
   },
   format: ['esm'],
   platform: 'node',

@@ -5,7 +5,7 @@
  * every worker thread loads with the agent module, so workers start without the HTTP stack.
  */
 export { Runner, isRunner, type AgentFunction, type AgentReturn, type StageOptions, type RunnerOptions, type PreExecutionContext } from './agent/runner.js';
-export type { RunOptions, RunSummary, RunWarning, StageSummary, TaskFailure, TaskDecision } from './agent/run-types.js';
+export type { RunOptions, RunSummary, RunWarning, StageSummary, TaskFailure, TaskDecision, UnfinishedCause } from './agent/run-types.js';
 export { defineDep, isDep, type Dep, type DepScope, type TaskContext, type DefineDepOptions } from './deps/define.js';
 export * as deps from './deps/builtins.js';
 export type { Frame, FrameSampler, Client, ProjectClient, Twin, TwinOptions, DataLookup } from './deps/builtins.js';
@@ -16,5 +16,5 @@ export type {
   LabelRowIncludeArgs, LabelRowInitArgs,
 } from './shared/types.js';
 export type {
-  Platform, PlatformDescriptor, PlatformCallCounts, TaskPage, ListTasksOptions, ProceedAction, ProceedResult, LabelSave,
+  Platform, PlatformDescriptor, PlatformCallCounts, TaskPagesOptions, ProceedAction, ProceedResult, LabelSave,
 } from './platform/platform.js';

@@ -8,6 +8,7 @@ import type { OntologyStructure, Workflow } from './shared/types.js';
 import type { RunOptions, RunSummary, TaskDecision, TaskFailure } from './agent/run-types.js';
 
 export { LocalProject } from './platform/local/local-project.js';
+export { LocalPlatform, type LocalPlatformOptions } from './platform/local/local-platform.js';
 export { defaultOntology, defaultWorkflow } from './platform/local/default-project.js';
 
 /**

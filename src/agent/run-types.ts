@@ -14,7 +14,7 @@ export interface RunOptions {
   refreshEvery?: number;
   /** Extra attempts per task after a failure (agent or dependency). @default 3 */
   numRetries: number;
-  /** Tasks per page / prefetch batch. @default 300 */
+  /** Tasks per prefetch batch, cut from the platform's pages (whose size is the platform's). @default 300 */
   taskBatchSize: number;
   /** Cap on tasks attempted per stage per pass. */
   maxTasksPerStage?: number;
@@ -35,6 +35,9 @@ export interface RunOptions {
   queueReconnectMs: number;
 }
 
+/** Why listed tasks were left unattempted or unreported; only `lost` makes a run not ok. */
+export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'lost';
+
 export interface StageSummary {
   stage: string;
   stageUuid: string;
@@ -43,6 +46,13 @@ export interface StageSummary {
   stayed: number;
   failed: Record<string, number>;
   skipped: number;
+  /**
+   * Tasks the platform listed in this stage that were neither attempted nor reported, by cause:
+   * `max-tasks-per-stage` (listed past the cap), `interrupted` (Ctrl-C came first), `lost` (listed
+   * or attempted and never accounted for: a bug in task-agents; the run is then not ok). Empty
+   * when every listed task was attempted and reported.
+   */
+  unfinished: Partial<Record<UnfinishedCause, number>>;
   /** Writes to twin projects (deps.twinLabelRow): rows saved, twin tasks moved, and twin tasks that had already left their stage. Present when any. */
   twins?: { saved: number; moved: number; skipped: number };
 }

@@ -2,15 +2,40 @@
  * Tallies a run as outcomes and commits arrive: per stage moved (by pathway), stayed, failed (by
  * code), skipped; the failure and warning lists; and the tasks/s figure. Produces the RunSummary.
  * Text echoed from agents (messages, hints) is capped: a 20 MB error must not make a 40 MB summary.
+ * It also keeps the books per stage: every task the platform listed must end reported (moved,
+ * stayed, skipped, failed) or counted unfinished with a cause; reconcile() finds any that did neither.
  */
 import type { SerializedError } from '../shared/errors.js';
 import { capText, MESSAGE_CAP } from '../shared/cap-text.js';
-import type { RunSummary, RunWarning, StageSummary, TaskFailure } from '../agent/run-types.js';
+import type { RunSummary, RunWarning, StageSummary, TaskFailure, UnfinishedCause } from '../agent/run-types.js';
 
 /** Characters of a failure's first line in the text summary. */
 const TEXT_LINE_CAP = 300;
 /** Warnings kept in a summary (the rest are counted). */
 const WARNINGS_CAP = 1000;
+
+/** Causes that leave a run ok: the user asked for them (a cap, Ctrl-C). */
+const EXPECTED_CAUSES: ReadonlySet<UnfinishedCause> = new Set(['max-tasks-per-stage', 'interrupted']);
+
+interface StageBooks {
+  listed: number;
+  reported: number;
+  unfinished: number;
+}
+
+/** The task an outcome is about. */
+export interface TaskRef {
+  taskUuid: string;
+  dataHash: string;
+  dataTitle: string;
+}
+
+/** One task's final outcome in a pass (every attempted task ends in exactly one). */
+export type TaskEvent = TaskRef & { stageUuid: string; stage: string } & (
+  | { outcome: 'moved'; pathway: { uuid: string; title: string } }
+  | { outcome: 'stayed' | 'skipped' }
+  | { outcome: 'failed'; error: SerializedError }
+);
 
 export class RunReport {
   readonly stages = new Map<string, StageSummary>();
@@ -23,44 +48,81 @@ export class RunReport {
   signal: 'SIGINT' | 'SIGTERM' | undefined;
   aborted = false;
   #finished = 0;
+  /** Called once per finished task (runStage callbacks, handle results, failure memory, metrics). */
+  onTask: ((e: TaskEvent) => void) | undefined;
+  readonly #books = new Map<string, StageBooks>();
 
   stage(stageUuid: string, title: string): StageSummary {
     let s = this.stages.get(stageUuid);
     if (!s) {
-      s = { stage: title, stageUuid, attempted: 0, moved: {}, stayed: 0, failed: {}, skipped: 0 };
+      s = { stage: title, stageUuid, attempted: 0, moved: {}, stayed: 0, failed: {}, skipped: 0, unfinished: {} };
       this.stages.set(stageUuid, s);
+      this.#books.set(stageUuid, { listed: 0, reported: 0, unfinished: 0 });
     }
     return s;
+  }
+
+  /** Tasks the platform listed in a pass over this stage. */
+  listed(stageUuid: string, n: number): void {
+    this.#books.get(stageUuid)!.listed += n;
+  }
+
+  /** Listed tasks left unattempted (or unreported), with why. */
+  unfinished(stageUuid: string, cause: UnfinishedCause, n: number): void {
+    const s = this.stages.get(stageUuid)!;
+    s.unfinished[cause] = (s.unfinished[cause] ?? 0) + n;
+    this.#books.get(stageUuid)!.unfinished += n;
+  }
+
+  /**
+   * After a pass over the stage and its commit: listed tasks neither reported nor counted
+   * unfinished are `lost` (a bug somewhere between listing and committing).
+   */
+  reconcile(stageUuid: string): void {
+    const b = this.#books.get(stageUuid)!;
+    const gap = b.listed - b.reported - b.unfinished;
+    if (gap > 0) this.unfinished(stageUuid, 'lost', gap);
+  }
+
+  #reported(stageUuid: string): void {
+    this.#books.get(stageUuid)!.reported++;
+    this.#finished++;
   }
 
   attempted(stageUuid: string, n = 1): void {
     this.stages.get(stageUuid)!.attempted += n;
   }
 
-  moved(stageUuid: string, pathway: string): void {
+  moved(stageUuid: string, task: TaskRef, pathway: { uuid: string; title: string }): void {
     const s = this.stages.get(stageUuid)!;
-    s.moved[pathway] = (s.moved[pathway] ?? 0) + 1;
-    this.#finished++;
+    s.moved[pathway.title] = (s.moved[pathway.title] ?? 0) + 1;
+    this.#reported(stageUuid);
+    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'moved', pathway });
   }
 
-  stayed(stageUuid: string): void {
-    this.stages.get(stageUuid)!.stayed++;
-    this.#finished++;
+  stayed(stageUuid: string, task: TaskRef): void {
+    const s = this.stages.get(stageUuid)!;
+    s.stayed++;
+    this.#reported(stageUuid);
+    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'stayed' });
   }
 
-  skipped(stageUuid: string): void {
-    this.stages.get(stageUuid)!.skipped++;
-    this.#finished++;
+  skipped(stageUuid: string, task: TaskRef): void {
+    const s = this.stages.get(stageUuid)!;
+    s.skipped++;
+    this.#reported(stageUuid);
+    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'skipped' });
   }
 
-  failed(stageUuid: string, task: { taskUuid: string; dataTitle: string }, error: SerializedError): void {
+  failed(stageUuid: string, task: TaskRef, error: SerializedError): void {
     const s = this.stages.get(stageUuid)!;
     s.failed[error.code] = (s.failed[error.code] ?? 0) + 1;
     this.failures.push({
       taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: capText(error.message, MESSAGE_CAP),
       ...(error.hint && { hint: capText(error.hint, MESSAGE_CAP) }),
     });
-    this.#finished++;
+    this.#reported(stageUuid);
+    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'failed', error });
   }
 
   /** A warning, about a task of a stage or about the run. */
@@ -89,8 +151,9 @@ export class RunReport {
 
   summary(calls: Record<string, number>): RunSummary {
     const durationMs = Math.round(performance.now() - this.#start);
+    const unexpected = [...this.stages.values()].some((st) => Object.keys(st.unfinished).some((c) => !EXPECTED_CAUSES.has(c as UnfinishedCause)));
     return {
-      ok: this.failures.length === 0,
+      ok: this.failures.length === 0 && !unexpected,
       durationMs,
       tasksPerSecond: durationMs > 0 ? Math.round((this.#finished / durationMs) * 1000) : this.#finished,
       passes: this.passes,
@@ -116,7 +179,10 @@ export function formatSummary(s: RunSummary): string {
     const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ') || 'none';
     const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
     const twins = st.twins ? `, twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}` : '';
-    lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${twins}`);
+    const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
+    lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${unfinished ? `, unfinished {${unfinished}}` : ''}${twins}`);
+    const lost = st.unfinished.lost;
+    if (lost) lines.push(`  ✗ ${st.stage}: ${lost} listed task(s) were neither attempted nor reported; they stay in the stage for the next run\n      hint: this is a bug in task-agents, please report it`);
   }
   const shown = s.failures.slice(0, 20);
   for (const f of shown) lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${firstLine(f.message)}${f.hint ? `\n      hint: ${firstLine(f.hint)}` : ''}`);

@@ -1,9 +1,10 @@
 /**
- * One pass over one stage: page its tasks (batch = task-batch-size), prefetch what the stage's
+ * One pass over one stage: take its tasks from the platform's page stream, re-batched to
+ * task-batch-size (task-batches.ts: no part of a page is ever dropped), prefetch what the stage's
  * agents need once per batch (label-row metadata, label rows, storage items: bulk calls), split
  * the batch into chunks for the workers with a bounded in-flight window, and feed outcomes to the
- * commit buffer. The next page is fetched while the current one runs. A chunk lost to a crashed
- * worker is re-run one task per message, so only the task that crashes fails.
+ * commit buffer. The next batch (its pages and its data) is fetched while the current one runs. A
+ * chunk lost to a crashed worker is re-run one task per message, so only the task that crashes fails.
  * Chunks are as large as a batch allows (one per thread, so per-message costs are amortised), and
  * the pool takes two per thread, so the next chunk is waiting the moment a worker finishes one.
  */
@@ -19,6 +20,7 @@ import type { RunReport } from './run-report.js';
 import type { Progress } from './progress.js';
 import type { CommitEntry, Commits } from './commit-buffer.js';
 import { InFlightWindow } from './in-flight-window.js';
+import { TaskBatches } from './task-batches.js';
 
 export interface ResolvedStage {
   index: number;
@@ -56,20 +58,18 @@ interface Batch {
   payloads: TaskPayload[];
   /** Tasks that failed during prefetch (e.g. no label row), with their error. */
   failed: Array<{ task: TaskRecord; error: TaskAgentError }>;
-  nextPageToken: string | null;
 }
 
 /** Tasks per message at most: enough to amortise a message (piscina moves ~22k messages/s). */
 const MAX_CHUNK = 1024;
 
-async function fetchBatch(ctx: StagePassContext, pageToken: string | null, size: number): Promise<Batch> {
+/** What the stage's agents need for these tasks, in bulk calls. */
+async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promise<Batch> {
   const { platform, stage } = ctx;
   const m = stage.manifest;
-  const page = await platform.listTasks(stage.stage.uuid, { pageToken, pageSize: size });
-  const tasks = page.results.slice(0, size);
   const payloads: TaskPayload[] = tasks.map((task) => ({ task }));
   const failed: Batch['failed'] = [];
-  if (tasks.length > 0 && m.needsMetadata) {
+  if (m.needsMetadata) {
     const metas = await platform.listLabelRowMetadata(tasks.map((t) => t.dataHash), { includeWorkflowGraphNode: true, ...m.labelRowInclude });
     const byHash = new Map<string, LabelRowMetadata>(metas.map((x) => [x.dataHash, x]));
     for (const p of payloads) {
@@ -105,22 +105,23 @@ async function fetchBatch(ctx: StagePassContext, pageToken: string | null, size:
     if (m.needsMetadata && !p.metadata) failed.push({ task: p.task, error: new TaskAgentError('TA_LABEL_ROW_MISSING', `no label-row metadata for "${p.task.dataTitle}"`) });
     else ready.push(p);
   }
-  return { payloads: ready, failed, nextPageToken: page.nextPageToken };
+  return { payloads: ready, failed };
 }
 
 export async function runStagePass(ctx: StagePassContext): Promise<void> {
   const { stage, options, report, progress, commits, control, pool } = ctx;
   const stageUuid = stage.stage.uuid;
-  const cap = options.maxTasksPerStage ?? Infinity;
   // Two chunks per thread: one running, one waiting (the local pool's queue is sized for this).
   const window = new InFlightWindow(options.threads * 2);
-  let attempted = 0;
   let recordError: { error: unknown } | undefined;
+  /** Tasks dispatched, or failed before dispatch (both count as attempted). */
+  let attempted = 0;
 
   const record = (o: TaskOutcome, dataTitle: string) => {
     if (o.warnings) for (const w of o.warnings) report.warning({ stageUuid, taskUuid: o.taskUuid, dataTitle }, w);
     if (!o.ok && o.notStarted) {
-      // The run stopped before the task started: not attempted, it stays in its stage.
+      // The run stopped before the task started: not attempted (counted unfinished: interrupted), it stays in its stage.
+      attempted--;
       report.attempted(stageUuid, -1);
       progress.addTotal(stageUuid, -1);
       return;
@@ -132,7 +133,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       if (o.twinWrites) entry.twinWrites = o.twinWrites;
       commits.add(entry);
     } else {
-      report.failed(stageUuid, { taskUuid: o.taskUuid, dataTitle }, o.error);
+      report.failed(stageUuid, { taskUuid: o.taskUuid, dataHash: o.dataHash, dataTitle }, o.error);
       progress.tick(stageUuid);
     }
   };
@@ -174,35 +175,48 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       },
     );
 
-  const batchSize = () => Math.max(1, Math.min(options.taskBatchSize, cap - attempted));
-  let next: Promise<Batch> | null = fetchBatch(ctx, null, batchSize());
-  while (next && !control.stopping) {
-    const batch = await next;
-    next = null;
-    const take = batch.payloads.length + batch.failed.length;
-    attempted += take;
-    if (batch.nextPageToken && attempted < cap && take > 0) next = fetchBatch(ctx, batch.nextPageToken, batchSize());
-    progress.addTotal(stageUuid, take);
-    report.attempted(stageUuid, batch.failed.length);
-    for (const f of batch.failed) {
-      record({ ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) }, f.task.dataTitle);
-    }
-    const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(batch.payloads.length / options.threads)));
-    for (let i = 0; i < batch.payloads.length && !control.stopping; i += chunkSize) {
-      await window.acquire();
-      if (control.stopping) {
-        window.release();
-        break;
+  const batches = new TaskBatches(ctx.platform.taskPages(stageUuid), options.taskBatchSize, options.maxTasksPerStage);
+  const nextBatch = (): Promise<Batch | null> => batches.next().then((tasks) => (tasks ? prefetchBatch(ctx, tasks) : null));
+  let pending: Promise<Batch | null> | null = nextBatch();
+  try {
+    while (pending && !control.stopping) {
+      const batch: Batch | null = await pending;
+      // The following batch (its pages and its data) is fetched while this one runs.
+      pending = batch ? nextBatch() : null;
+      if (!batch) break;
+      progress.addTotal(stageUuid, batch.payloads.length + batch.failed.length);
+      attempted += batch.failed.length;
+      report.attempted(stageUuid, batch.failed.length);
+      for (const f of batch.failed) {
+        record({ ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) }, f.task.dataTitle);
       }
-      const chunk = batch.payloads.slice(i, i + chunkSize);
-      report.attempted(stageUuid, chunk.length);
-      dispatch(chunk)
-        .catch((error: unknown) => { recordError ??= { error }; })
-        .finally(() => window.release());
+      const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(batch.payloads.length / options.threads)));
+      for (let i = 0; i < batch.payloads.length && !control.stopping; i += chunkSize) {
+        await window.acquire();
+        if (control.stopping) {
+          window.release();
+          break;
+        }
+        const chunk = batch.payloads.slice(i, i + chunkSize);
+        attempted += chunk.length;
+        report.attempted(stageUuid, chunk.length);
+        dispatch(chunk)
+          .catch((error: unknown) => { recordError ??= { error }; })
+          .finally(() => window.release());
+      }
     }
+  } finally {
+    // A batch prefetched before a stop is dropped: nothing of it was dispatched (counted below).
+    if (pending) await pending.catch(() => undefined);
+    await window.drain();
+    await batches.close();
   }
-  // A prefetch started before a stop is dropped: nothing of it was dispatched.
-  if (next) await next.catch(() => undefined);
-  await window.drain();
+  // Every listed task must end attempted and reported, or be counted here with its cause: listed
+  // past the cap (still buffered once it was reached), or left by a stop. Anything else is a bug.
+  report.listed(stageUuid, batches.listed);
+  const pastCap = batches.capped ? batches.buffered : 0;
+  if (pastCap > 0) report.unfinished(stageUuid, 'max-tasks-per-stage', pastCap);
+  const left = batches.listed - attempted - pastCap;
+  if (left > 0) report.unfinished(stageUuid, control.stopping || control.aborting ? 'interrupted' : 'lost', left);
   if (recordError) throw recordError.error;
 }

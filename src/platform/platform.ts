@@ -3,19 +3,15 @@
  * EncordPlatform (the Encord HTTP API, or our emulator of it) implement it; the runner only ever
  * talks to this interface, so both behave the same (the contract suite runs against each).
  * Every method is a bulk operation: the runner bundles, the platform splits to its own limits.
+ * The platform owns paging: the runner never sizes a page, it re-batches whatever pages
+ * `taskPages` yields.
  */
 import type {
   LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord,
 } from '../shared/types.js';
 
-export interface TaskPage {
-  results: TaskRecord[];
-  nextPageToken: string | null;
-}
-
-export interface ListTasksOptions {
-  pageToken?: string | null;
-  pageSize?: number;
+export interface TaskPagesOptions {
+  /** Only the tasks of these data units (Encord's `dataHashes` filter). */
   dataHashes?: string[];
 }
 
@@ -53,8 +49,12 @@ export interface Platform {
   readonly descriptor: PlatformDescriptor;
   /** Project, ontology and workflow (stages with pathways). */
   getProject(): Promise<ProjectInfo>;
-  /** One page of the tasks in a stage, in a stable order that tolerates tasks leaving the stage. */
-  listTasks(stageUuid: string, options?: ListTasksOptions): Promise<TaskPage>;
+  /**
+   * The tasks of a stage, as a stream of pages sized by the platform (on Encord, by the server),
+   * fetched as the stream is consumed, in a stable order that tolerates tasks leaving the stage
+   * meanwhile. No page is empty; stopping early (break / return()) fetches nothing more.
+   */
+  taskPages(stageUuid: string, options?: TaskPagesOptions): AsyncIterable<TaskRecord[]>;
   /** Label-row metadata for these data hashes (one bulk call); order not guaranteed. */
   listLabelRowMetadata(dataHashes: string[], include?: LabelRowIncludeArgs): Promise<LabelRowMetadata[]>;
   /** Label-row content, keyed by data hash; rows with a null label hash are created. */

@@ -91,13 +91,10 @@ async function twinTasks(platform: Platform, metas: LabelRowMetadata[]): Promise
   }
   const out = new Map<string, TwinRecord['task']>();
   for (const [uuid, { title, hashes }] of byStage) {
-    let token: string | null = null;
     try {
-      do {
-        const page = await platform.listTasks(uuid, { pageToken: token, dataHashes: hashes, pageSize: 1000 });
-        for (const t of page.results) out.set(t.dataHash, { ...t, stage: { uuid, title } });
-        token = page.nextPageToken;
-      } while (token !== null);
+      for await (const page of platform.taskPages(uuid, { dataHashes: hashes })) {
+        for (const t of page) out.set(t.dataHash, { ...t, stage: { uuid, title } });
+      }
     } catch (e) {
       // Stages that list no tasks (as on projects without a workflow) leave the twin without one, as in Python.
       const status = isTaskAgentError(e) ? e.details?.['status'] : undefined;

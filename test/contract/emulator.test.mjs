@@ -31,7 +31,7 @@ test('20% injected faults (429 with Retry-After, 500, 503, resets): every task p
   const p = makeProject(200, { workflow: singleAgentWorkflow().workflow });
   const log = join(tmp(), 'log');
   const r = await runOn('encord', 'routing.mjs', p.dir, p.info.projectHash, ['--task-batch-size', '5', '--threads', '2'],
-    { TA_LOG: log, TA_ENCORD_MAX_RETRIES: '10' }, ['--faults', '429:0.06,500:0.05,503:0.04,reset:0.05', '--fault-seed', '11', '--retry-after', '1']);
+    { TA_LOG: log, TA_ENCORD_MAX_RETRIES: '10' }, ['--faults', '429:0.06,500:0.05,503:0.04,reset:0.05', '--fault-seed', '11', '--retry-after', '1', '--page-size', '5']);
   assert.equal(r.code, 0, r.stderr);
   const seen = lines(log);
   assert.equal(seen.length, 200);
@@ -136,7 +136,7 @@ test('signed media URLs expire; downloadMedia refreshes an expired one once', as
   const { p, emu, good } = await authFixture();
   const platform = createEncordPlatform({ projectHash: p.info.projectHash, keyText: good.keyText, domain: emu.url });
   try {
-    const [meta] = await platform.listLabelRowMetadata([(await platform.listTasks(p.info.workflow.stages[0].uuid)).results[0].dataHash]);
+    const [meta] = await platform.listLabelRowMetadata([(await platform.taskPages(p.info.workflow.stages[0].uuid)[Symbol.asyncIterator]().next()).value[0].dataHash]);
     const [item] = await platform.getStorageItems([meta.backingItemUuid], { signUrls: true });
     const file = join(p.dir, 'media', item.url);
     mkdirSync(dirname(file), { recursive: true });

@@ -106,15 +106,35 @@ test('getProject makes the two SDK calls and maps the workflow', async () => {
   }
 });
 
-test('listTasks pages with pageToken and dataHashes', async () => {
+/** Every page of a taskPages stream, as uuid lists. */
+async function pagesOf(p, stage, options) {
+  const out = [];
+  for await (const page of p.taskPages(stage, options)) out.push(page.map((t) => t.uuid));
+  return out;
+}
+
+test('taskPages yields the server\'s pages, following nextPageToken (pageToken first), with dataHashes', async () => {
   const { s, p } = await setup(newState(5));
   try {
-    const first = await p.listTasks(AGENT);
-    assert.deepEqual(first.results.map((t) => t.uuid), ['task-0', 'task-1']);
-    assert.equal(first.nextPageToken, '2');
-    const second = await p.listTasks(AGENT, { pageToken: first.nextPageToken });
-    assert.deepEqual(second.results.map((t) => t.uuid), ['task-2', 'task-3']);
-    assert.deepEqual((await p.listTasks(AGENT, { dataHashes: ['data-4'] })).results, [task(4)]);
+    assert.deepEqual(await pagesOf(p, AGENT), [['task-0', 'task-1'], ['task-2', 'task-3'], ['task-4']]);
+    const urls = s.requests.map((q) => q.url).filter((u) => u.includes('/tasks'));
+    assert.deepEqual(urls.map((u) => new URL(u, 'http://x').search), ['', '?pageToken=2', '?pageToken=4']);
+    assert.deepEqual(await pagesOf(p, AGENT, { dataHashes: ['data-4'] }), [['task-4']]);
+    assert.equal(p.callCounts().listTasks, 4);
+  } finally {
+    await p.close();
+    await s.close();
+  }
+});
+
+test('taskPages fetches lazily: a consumer that stops after one page costs one request', async () => {
+  const { s, p } = await setup(newState(9));
+  try {
+    for await (const page of p.taskPages(AGENT)) {
+      assert.equal(page.length, 2);
+      break;
+    }
+    assert.equal(s.requests.filter((q) => q.url.includes('/tasks')).length, 1);
   } finally {
     await p.close();
     await s.close();
@@ -125,8 +145,8 @@ test('proceedTasks: a task that already left the stage is skipped, the rest are 
   const state = newState(6);
   const { s, p } = await setup(state, { actions: 4 });
   try {
-    const page = await p.listTasks(AGENT);
-    await p.listTasks(AGENT, { pageToken: page.nextPageToken });
+    let listed = 0;
+    for await (const page of p.taskPages(AGENT)) if ((listed += page.length) >= 4) break;
     state.stage = state.stage.filter((t) => t.uuid !== 'task-1'); // someone moved it meanwhile
     const actions = [0, 1, 2, 3, 4, 5].map((i) => ({ taskUuid: `task-${i}`, pathwayName: 'to annotate' }));
     const r = await p.proceedTasks(AGENT, actions);
@@ -134,7 +154,7 @@ test('proceedTasks: a task that already left the stage is skipped, the rest are 
     assert.deepEqual(r.moved.sort(), ['task-0', 'task-2', 'task-3', 'task-4', 'task-5']);
     assert.deepEqual(state.actionRequests, [['task-0', 'task-1', 'task-2', 'task-3'], ['task-0', 'task-2', 'task-3'], ['task-4', 'task-5']]);
     assert.deepEqual(state.stage, []);
-    // The stale check re-listed the stage by data hash (tasks were known from listTasks).
+    // The stale check re-listed the stage by data hash (tasks were known from taskPages).
     assert.ok(s.requests.some((q) => q.url.includes('/tasks?dataHashes=data-0&dataHashes=data-1')));
   } finally {
     await p.close();

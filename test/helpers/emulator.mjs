@@ -45,14 +45,13 @@ export function startEmulator(dir, args = []) {
 
 /**
  * Runs an agent module through the CLI against TARGET ('local' or 'encord') on project DIR.
- * For 'encord' an emulator is started (page size = --task-batch-size, so batches match) and stopped.
+ * For 'encord' an emulator is started and stopped; its pages are its own size (default 500, or
+ * `--page-size` in emuArgs), independent of --task-batch-size, as on Encord.
  */
 export async function runOn(target, module, dir, projectHash, args = [], env = {}, emuArgs = []) {
   if (target === 'local') return cli(['run', agent(module), '--project', dir, '--json', ...args], { env });
   const key = makeKey();
-  const bi = args.indexOf('--task-batch-size');
-  const pageArgs = bi >= 0 ? ['--page-size', args[bi + 1]] : [];
-  const emu = await startEmulator(dir, ['--authorized-keys', key.pubFile, ...pageArgs, ...emuArgs]);
+  const emu = await startEmulator(dir, ['--authorized-keys', key.pubFile, ...emuArgs]);
   try {
     const r = await cli(['run', agent(module), '--project', projectHash, '--json', ...args], {
       env: { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5', ...env },

@@ -53,7 +53,7 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--retry-after <S>', 'Retry-After seconds on injected 429/503 (default 1)', int('--retry-after'))
     .option('--url-ttl-ms <MS>', 'signed media URL lifetime (default 3600000)', int('--url-ttl-ms'))
     .option('--max-body-bytes <N>', 'request body limit (default 32 MiB)', int('--max-body-bytes'))
-    .option('--page-size <N>', 'tasks per page (default 100)', int('--page-size'))
+    .option('--page-size <N>', 'tasks per page of a stage listing, 1..10000 (default 500)', int('--page-size'))
     .action(async (dir: string[], opts: EmulatorCliOptions) => {
       try {
         const emulator = await startEmulator({
@@ -64,7 +64,7 @@ export function registerEmulatorCommand(program: Command): void {
           ...(opts.retryAfter !== undefined && { retryAfterSeconds: opts.retryAfter }),
           ...(opts.urlTtlMs !== undefined && { urlTtlMs: opts.urlTtlMs }),
           ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }),
-          ...(opts.pageSize !== undefined && opts.pageSize > 0 && { pageSize: opts.pageSize }),
+          ...(opts.pageSize !== undefined && { pageSize: opts.pageSize }),
         });
         const stopped = untilSignal();
         process.stdout.write(`listening on ${emulator.url}\n`);

@@ -78,7 +78,7 @@ export function buildProgram(): Command {
     .option('--concurrency <N>', 'tasks in flight per thread (default 1)', int('--concurrency'))
     .option('--refresh-every <S>', 'poll again every S seconds (default: one pass)', num('--refresh-every'))
     .option('--num-retries <N>', 'extra attempts per failed task (default 3)', int('--num-retries'))
-    .option('--task-batch-size <N>', 'tasks per page and prefetch batch (default 300)', int('--task-batch-size'))
+    .option('--task-batch-size <N>', 'tasks per prefetch batch, cut from the platform\'s pages (default 300)', int('--task-batch-size'))
     .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
     .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none)', int('--task-timeout-ms'))
     .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')

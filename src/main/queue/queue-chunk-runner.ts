@@ -56,8 +56,8 @@ export class QueueChunkRunner {
   #sweeping = false;
   /** Consecutive sweeps that found every connected worker refusing this run. */
   #allRefused = 0;
-  /** Warnings for the summary (one per refusing worker). */
-  readonly warnings: Array<{ code: 'TA_QUEUE_WORKER_MISMATCH'; message: string }> = [];
+  /** Warnings for the summary (one per refusing worker), until taken. */
+  #warnings: Array<{ code: 'TA_QUEUE_WORKER_MISMATCH'; message: string }> = [];
 
   private constructor(readonly url: string, readonly queueName: string, redis: Redis, context: QueueRunContext, private readonly options: QueueRunOptions) {
     this.runId = context.runId;
@@ -99,6 +99,13 @@ export class QueueChunkRunner {
       throw new TaskAgentError('TA_QUEUE_UNREACHABLE', `the queue at ${redactRedisUrl(url)} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
     return r;
+  }
+
+  /** Warnings since the last call, for the summary. */
+  takeWarnings(): Array<{ code: 'TA_QUEUE_WORKER_MISMATCH'; message: string }> {
+    const w = this.#warnings;
+    this.#warnings = [];
+    return w;
   }
 
   async runChunk(req: RunChunkRequest): Promise<RunChunkResponse> {
@@ -199,7 +206,7 @@ export class QueueChunkRunner {
       if (this.#reported.has(worker)) continue;
       this.#reported.add(worker);
       const message = `worker ${worker} takes none of this run's chunks: ${refused[worker]}`;
-      this.warnings.push({ code: 'TA_QUEUE_WORKER_MISMATCH', message });
+      this.#warnings.push({ code: 'TA_QUEUE_WORKER_MISMATCH', message });
       this.options.log(`TA_QUEUE_WORKER_MISMATCH: ${message}`);
     }
     if (ids.length === 0) return;

@@ -42,7 +42,7 @@ export interface EmulatorOptions {
   urlTtlMs?: number;
   /** Request body limit (default 32 MiB). */
   maxBodyBytes?: number;
-  /** Tasks per page (default 100). */
+  /** Tasks per page of a stage listing, 1..10 000 (default DEFAULT_PAGE_SIZE). */
   pageSize?: number;
   /** Oldest accepted v2 `created`, seconds (default 300). */
   maxSignatureAgeSeconds?: number;
@@ -60,6 +60,12 @@ export interface RunningEmulator {
   stats(): EmulatorStats;
   close(): Promise<void>;
 }
+
+/**
+ * Tasks per page when not told: the server decides on Encord too. Neither a multiple nor a divisor
+ * of the runner's default batch (300), so default runs both split pages and join them.
+ */
+export const DEFAULT_PAGE_SIZE = 500;
 
 const MIME: Record<string, string> = {
   '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif', '.webp': 'image/webp', '.bmp': 'image/bmp',
@@ -81,6 +87,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     throw new TaskAgentError('TA_CFG_INVALID', 'the same project was given twice');
   }
   const project = opened[0]!;
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) {
+    for (const p of opened) p.close();
+    throw new TaskAgentError('TA_CFG_INVALID', `the page size must be an integer in 1..10000, got ${pageSize}`);
+  }
   const stats = new RequestStats();
   const signer = new UrlSigner(options.urlTtlMs ?? 3_600_000);
   const faults = options.faults === undefined ? null
@@ -151,7 +162,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
     const resourceId = req.headers['resourceid'];
     const v1Resource = Array.isArray(resourceId) ? resourceId[0] : resourceId;
-    const ctx: ApiContext = { project: (isV1 && projects.get(v1Resource ?? '')) || project, projects, signer, baseUrl: `http://${req.headers.host ?? 'localhost'}`, pageSize: options.pageSize ?? 100 };
+    const ctx: ApiContext = { project: (isV1 && projects.get(v1Resource ?? '')) || project, projects, signer, baseUrl: `http://${req.headers.host ?? 'localhost'}`, pageSize };
     let result: RouteResult;
     try {
       result = isV1 ? handleV1(ctx, v1Resource, json) : handleV2(ctx, method, url, json);

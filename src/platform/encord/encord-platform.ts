@@ -6,9 +6,9 @@
  * tasks are still in the stage, re-sends only those, and reports the others as skipped.
  */
 import { isTaskAgentError, TaskAgentError } from '../../shared/errors.js';
-import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem } from '../../shared/types.js';
+import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
 import type {
-  LabelSave, ListTasksOptions, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPage,
+  LabelSave, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
 } from '../platform.js';
 import { DEFAULT_ENCORD_DOMAIN, loadEncordKey, normalizeDomain } from './credentials.js';
 import { EncordHttpClient, type EncordHttpOptions } from './http.js';
@@ -98,13 +98,18 @@ export class EncordPlatform implements Platform {
     return projectFromWire(project, ontology);
   }
 
-  async listTasks(stageUuid: string, options: ListTasksOptions = {}): Promise<TaskPage> {
-    // pageSize is server-defined on Encord; the option is accepted and ignored.
-    const page = await this.http.v2Page(`${this.p}/workflow/stages/${stageUuid}/tasks`,
-      taskListQuery({ ...(options.dataHashes !== undefined && { dataHashes: options.dataHashes }) }), agentTaskFromWire,
-      { pageToken: options.pageToken ?? null, op: 'listTasks', what: 'task' });
-    for (const t of page.results) this.rememberTask(t.uuid, t.dataHash);
-    return page;
+  /** The server's pages as they come (their size is the server's), following nextPageToken as the SDK does. */
+  async *taskPages(stageUuid: string, options: TaskPagesOptions = {}): AsyncGenerator<TaskRecord[]> {
+    const path = `${this.p}/workflow/stages/${stageUuid}/tasks`;
+    const query = taskListQuery({ ...(options.dataHashes !== undefined && { dataHashes: options.dataHashes }) });
+    let pageToken: string | null = null;
+    do {
+      const page: { results: TaskRecord[]; nextPageToken: string | null } = await this.http.v2Page(path, query, agentTaskFromWire, { pageToken, op: 'listTasks', what: 'task' });
+      for (const t of page.results) this.rememberTask(t.uuid, t.dataHash);
+      // A filtered page can be empty and still point to more.
+      if (page.results.length > 0) yield page.results;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== null);
   }
 
   async listLabelRowMetadata(dataHashes: string[], include?: LabelRowIncludeArgs): Promise<LabelRowMetadata[]> {

@@ -3,11 +3,35 @@
  * statement or transaction; `callCounts()` counts them per operation the way the emulator
  * counts HTTP requests, so tests can assert bundling on either platform.
  */
-import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem } from '../../shared/types.js';
+import { TaskAgentError } from '../../shared/errors.js';
+import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
 import type {
-  LabelSave, ListTasksOptions, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPage,
+  LabelSave, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
 } from '../platform.js';
 import { LocalProject } from './local-project.js';
+
+/**
+ * Tasks per page of a local stage listing. The runner re-batches pages to --task-batch-size, so
+ * this only trades queries against memory; `TA_LOCAL_PAGE_SIZE` (1..10 000) overrides it, for
+ * tests that vary what the "server" decides.
+ */
+export const LOCAL_PAGE_SIZE = 1000;
+
+export interface LocalPlatformOptions {
+  /** Tasks per page of taskPages (default TA_LOCAL_PAGE_SIZE, else LOCAL_PAGE_SIZE). */
+  pageSize?: number;
+}
+
+// The env name in backticks: a variable, not an error code (the catalog test scans quoted TA_ strings).
+function pageSizeFromEnv(): number | undefined {
+  const v = process.env[`TA_LOCAL_PAGE_SIZE`];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) {
+    throw new TaskAgentError('TA_CFG_INVALID', `TA_LOCAL_PAGE_SIZE must be an integer in 1..10000, got "${v}"`, { hint: 'unset it to use the default' });
+  }
+  return n;
+}
 
 export class LocalPlatform implements Platform {
   readonly kind = 'local' as const;
@@ -15,7 +39,10 @@ export class LocalPlatform implements Platform {
   readonly project: LocalProject;
   #calls: PlatformCallCounts = {};
 
-  constructor(dir: string) {
+  readonly #pageSize: number;
+
+  constructor(dir: string, options: LocalPlatformOptions = {}) {
+    this.#pageSize = options.pageSize ?? pageSizeFromEnv() ?? LOCAL_PAGE_SIZE;
     this.project = LocalProject.open(dir);
     this.descriptor = { kind: 'local', dir: this.project.dir };
   }
@@ -29,9 +56,15 @@ export class LocalPlatform implements Platform {
     return this.project.info;
   }
 
-  async listTasks(stageUuid: string, options?: ListTasksOptions): Promise<TaskPage> {
-    this.#count('listTasks');
-    return this.project.listTasks(stageUuid, options);
+  /** Keyset pages by insertion sequence: tasks leaving the stage meanwhile never shift a page. */
+  async *taskPages(stageUuid: string, options: TaskPagesOptions = {}): AsyncGenerator<TaskRecord[]> {
+    let pageToken: string | null = null;
+    do {
+      this.#count('listTasks');
+      const page = this.project.listTasks(stageUuid, { pageToken, pageSize: this.#pageSize, ...(options.dataHashes && { dataHashes: options.dataHashes }) });
+      if (page.results.length > 0) yield page.results;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== null);
   }
 
   async listLabelRowMetadata(dataHashes: string[], include?: LabelRowIncludeArgs): Promise<LabelRowMetadata[]> {

@@ -15,7 +15,7 @@ import type {
   DataType, LabelRowIncludeArgs, LabelRowJson, LabelRowMetadata, OntologyStructure, ProjectInfo, StorageItem,
   StorageItemType, TaskRecord, TaskStatus, Workflow,
 } from '../../shared/types.js';
-import type { LabelSave, ListTasksOptions, ProceedAction, ProceedResult, TaskPage } from '../platform.js';
+import type { LabelSave, ProceedAction, ProceedResult } from '../platform.js';
 import { emptyLabelRow, labelTimestamp, type DataUnitInfo } from './label-row-template.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { MEDIA_DIR } from './media-types.js';
@@ -45,6 +45,20 @@ export interface NewDataUnit {
   dataType: DataType;
   item: NewStorageItem;
   children?: NewStorageItem[];
+}
+
+/** One keyset page of a stage's tasks (the local "server" side of paging; the emulator serves these). */
+export interface TaskPage {
+  results: TaskRecord[];
+  /** The last listed task's position, or null when the page was not full. */
+  nextPageToken: string | null;
+}
+
+export interface ListTasksOptions {
+  pageToken?: string | null;
+  /** 1..10 000 (default 100). */
+  pageSize?: number;
+  dataHashes?: string[];
 }
 
 interface TaskRow {
