@@ -11,9 +11,12 @@ export const STACK_CAP = 16_384;
 /** Characters kept of a value quoted inside a message (a returned pathway, a key). */
 export const VALUE_CAP = 200;
 
-/** `text` if it has at most `max` characters, else its start and how much was cut. */
+/** Room for the "… [N more characters cut]" note: text capped once is not cut again. */
+const NOTE_ROOM = 64;
+
+/** `text` if it has at most `max` characters (plus room for a note), else its start and how much was cut. */
 export function capText(text: string, max: number): string {
-  if (text.length <= max) return text;
+  if (text.length <= max + NOTE_ROOM) return text;
   let end = max;
   // Do not split a surrogate pair.
   const c = text.charCodeAt(end - 1);
@@ -24,7 +27,8 @@ export function capText(text: string, max: number): string {
 /** A serialized error with its message, hint and stack capped (a no-op for ordinary errors). */
 export function capError(e: SerializedError): SerializedError {
   const { message, hint, stack } = e;
-  if (message.length <= MESSAGE_CAP && (hint === undefined || hint.length <= MESSAGE_CAP) && (stack === undefined || stack.length <= STACK_CAP)) return e;
+  const fits = (t: string | undefined, max: number) => t === undefined || t.length <= max + NOTE_ROOM;
+  if (fits(message, MESSAGE_CAP) && fits(hint, MESSAGE_CAP) && fits(stack, STACK_CAP)) return e;
   return {
     ...e,
     message: capText(message, MESSAGE_CAP),
