@@ -36,7 +36,7 @@ export interface RunOptions {
 }
 
 /** Why listed tasks were left unattempted or unreported; only `lost` makes a run not ok. */
-export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'lost';
+export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'run-ended' | 'lost';
 
 export interface StageSummary {
   stage: string;

@@ -19,7 +19,7 @@ import { openPlatform } from './open-platform.js';
 import { startWarm } from './warm-start.js';
 import { baseInit, readManifest } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
-import { WorkerPool, type ChunkRunner } from './worker-pool.js';
+import { ABORT_GRACE_MS, WorkerPool, type ChunkRunner } from './worker-pool.js';
 import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
 import type { QueueRunContext } from './queue/queue-protocol.js';
 import { RunReport } from './run-report.js';
@@ -30,8 +30,6 @@ import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from '
 import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 import type { StopSignal } from './run-signals.js';
 
-/** After a second signal, how long agents get to honour their signal before their workers are recycled. */
-export const ABORT_GRACE_MS = 1000;
 /** After an abort, how long worker-scoped teardowns may take. */
 const ABORTED_DISPOSE_MS = 1000;
 

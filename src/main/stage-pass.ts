@@ -116,6 +116,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   let recordError: { error: unknown } | undefined;
   /** Tasks dispatched, or failed before dispatch (both count as attempted). */
   let attempted = 0;
+  /** Tasks whose chunk did not come back because the run cannot go on (the queue is gone). */
+  let ended = 0;
 
   const record = (o: TaskOutcome, dataTitle: string) => {
     if (o.warnings) for (const w of o.warnings) report.warning({ stageUuid, taskUuid: o.taskUuid, dataTitle }, w);
@@ -156,8 +158,13 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       },
       async (err: unknown) => {
         if (endsTheRun(err)) {
-          // The run cannot go on (the queue is gone): stop dispatching, and fail the pass once drained.
+          // The run cannot go on (the queue is gone): stop dispatching, and fail the pass once
+          // drained. These tasks did not come back: unfinished, run-ended.
           control.stopping = true;
+          ended += chunk.length;
+          attempted -= chunk.length;
+          report.attempted(stageUuid, -chunk.length);
+          progress.addTotal(stageUuid, -chunk.length);
           throw err;
         }
         if (control.aborting) {
@@ -216,7 +223,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   report.listed(stageUuid, batches.listed);
   const pastCap = batches.capped ? batches.buffered : 0;
   if (pastCap > 0) report.unfinished(stageUuid, 'max-tasks-per-stage', pastCap);
-  const left = batches.listed - attempted - pastCap;
+  if (ended > 0) report.unfinished(stageUuid, 'run-ended', ended);
+  const left = batches.listed - attempted - pastCap - ended;
   if (left > 0) report.unfinished(stageUuid, control.stopping || control.aborting ? 'interrupted' : 'lost', left);
   if (recordError) throw recordError.error;
 }

@@ -37,6 +37,8 @@ export interface ChunkRunner {
 
 /** How long past its timeout an attempt may block its worker before the worker is recycled. */
 export const TIMEOUT_GRACE_MS = 1000;
+/** After a second signal, how long agents get to honour their signal before their workers are recycled. */
+export const ABORT_GRACE_MS = 1000;
 
 /** A chunk in a worker (or in piscina's queue), as the watchdog sees it. */
 interface ChunkInFlight {

@@ -16,7 +16,7 @@ import { registerPrintCommands } from './print-commands.js';
 import { registerWorkerCommand } from './worker-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
-import { writeJson } from './output.js';
+import { exitWhenWritten, writeJson } from './output.js';
 import { integerArg as int, numberArg as num } from './arg-parsers.js';
 import { capError } from '../../shared/cap-text.js';
 import { exitCodeForSignal } from '../run-signals.js';
@@ -108,6 +108,9 @@ export function buildProgram(): Command {
       } catch (e) {
         await reportError(e, json);
       }
+      // BullMQ's event reader sleeps 5 s between attempts on a Redis that is gone, keeping the
+      // process alive after the run has ended: a queue-mode run exits once its output is out.
+      if (opts.queue !== undefined) await exitWhenWritten();
     });
 
   registerProjectCommands(program);

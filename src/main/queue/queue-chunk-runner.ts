@@ -240,12 +240,16 @@ export class QueueChunkRunner {
 
   async close(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
+    this.#redis.removeAllListeners('close');
+    const reachable = this.#redis.status === 'ready';
     // The run is over: workers let go of it (and a refusing worker takes jobs again).
-    if (this.#redis.status === 'ready') await this.#redis.del(runContextKey(this.queueName, this.runId)).catch(() => undefined);
+    if (reachable) await this.#redis.del(runContextKey(this.queueName, this.runId)).catch(() => undefined);
     this.#redis.disconnect();
-    // BullMQ's clients wait for a Redis that may be gone for good: do not wait for them long.
+    // BullMQ's clients would wait for a Redis that may be gone for good, reconnecting (and keeping
+    // the process alive): unreachable, they are cut off (whose promise may then never settle).
+    const closing = reachable ? [this.#events.close(), this.#queue.close()] : [this.#events.disconnect(), this.#queue.disconnect()];
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([this.#events.close(), this.#queue.close()]), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    await Promise.race([Promise.allSettled(closing), new Promise((r) => (timer = setTimeout(r, reachable ? 2000 : 300)))]);
     clearTimeout(timer);
   }
 }
