@@ -28,6 +28,8 @@ export interface TaskTag {
 
 const tags = new AsyncLocalStorage<TaskTag>();
 const pending: TaskWarning[] = [];
+/** Warnings kept between two replies (a timer that throws every millisecond must not grow this). */
+const PENDING_CAP = 100;
 let isolatedRunning = 0;
 let installed = false;
 
@@ -40,6 +42,8 @@ function onUncaught(e: unknown): void {
   const tag = tags.getStore();
   if (tag?.fail) {
     tag.fail(e);
+  } else if (pending.length >= PENDING_CAP) {
+    // Enough said until the next reply.
   } else if (tag) {
     pending.push({ taskUuid: tag.task.uuid, dataTitle: tag.task.dataTitle, stageUuid: tag.stageUuid, warning: lateWarning(e, 'a callback the agent left running threw after the agent returned') });
   } else if (isolatedRunning > 0) {

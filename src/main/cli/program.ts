@@ -80,7 +80,7 @@ export function buildProgram(): Command {
     .option('--num-retries <N>', 'extra attempts per failed task (default 3)', int('--num-retries'))
     .option('--task-batch-size <N>', 'tasks per prefetch batch, cut from the platform\'s pages (default 300)', int('--task-batch-size'))
     .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
-    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none)', int('--task-timeout-ms'))
+    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout; a worker still blocked 1 s past it is recycled (default none)', int('--task-timeout-ms'))
     .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
     .option('--queue <URL>', 'queue mode: send chunks to `task-agents worker` processes through Redis (redis://host:port)')
     .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
