@@ -7,6 +7,8 @@ export default defineConfig({
     testing: 'src/testing.ts',
     // Its own file: piscina loads it by path, never through an import.
     'worker/entry': 'src/worker/entry.ts',
+    // The frame thread of `project view` (also loaded by path).
+    'worker/view-frames': 'src/worker/view-frames.ts',
     'demo/agents': 'src/demo/agents.ts',
     // Internals loaded directly by tests and the bench.
     'worker/decode/index': 'src/worker/decode/index.ts',
@@ -14,11 +16,12 @@ export default defineConfig({
     'platform/emulator/index': 'src/platform/emulator/index.ts',
     'main/task-batches': 'src/main/task-batches.ts',
     'main/run-report': 'src/main/run-report.ts',
+    'main/commit-buffer': 'src/main/commit-buffer.ts',
   },
   format: ['esm'],
   platform: 'node',
   target: 'node20',
-  dts: { entry: { index: 'src/index.ts', testing: 'src/testing.ts' } },
+  dts: { entry: { index: 'src/index.ts', testing: 'src/testing.ts', 'platform/encord/index': 'src/platform/encord/index.ts' } },
   sourcemap: true,
   clean: true,
   splitting: true,

@@ -15,10 +15,11 @@ export function ffmpegAvailable() {
 
 const fmt = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? '—' : Number(v).toFixed(d));
 
-/** One table: case | value | unit | reference | ratio (reference with its label). */
+/** One table: case | value | unit | reference | ratio (reference with its label), plus goal when a row has one. */
 export function formatTable(rows) {
-  const cells = rows.map((r) => [r.case, fmt(r.value), r.unit ?? '', r.reference == null ? '—' : `${fmt(r.reference)}${r.refLabel ? ` (${r.refLabel})` : ''}`, fmt(r.ratio, 2)]);
-  const head = ['case', 'value', 'unit', 'reference', 'ratio'];
+  const withGoal = rows.some((r) => r.goal);
+  const cells = rows.map((r) => [r.case, fmt(r.value), r.unit ?? '', r.reference == null ? '—' : `${fmt(r.reference)}${r.refLabel ? ` (${r.refLabel})` : ''}`, fmt(r.ratio, 2), ...(withGoal ? [r.goal ?? ''] : [])]);
+  const head = ['case', 'value', 'unit', 'reference', 'ratio', ...(withGoal ? ['goal'] : [])];
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) => `| ${c.map((x, i) => (i === 1 || i === 4 ? x.padStart(w[i]) : x.padEnd(w[i]))).join(' | ')} |`;
   return [line(head), `|${w.map((n, i) => (i === 1 || i === 4 ? '-'.repeat(n + 1) + ':' : '-'.repeat(n + 2))).join('|')}|`, ...cells.map(line)].join('\n');

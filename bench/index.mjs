@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the benchmark cases against dist/ (build first: `npm run bench` does), prints one table,
 // writes bench/results/<iso-date>-<gitsha>.json and bench/results/decode-scaling.svg.
-// Usage: node bench/index.mjs [--quick] [--only runner,decode,e2e,encord,queue]
+// Usage: node bench/index.mjs [--quick] [--only runner,decode,e2e,encord,queue,ocr]
 // Installs nothing. Exits 0 whether or not a goal is met; non-zero only when a case crashed.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, ffmpegAvailable, formatTable } from './common.mjs';
 
-const CASES = ['runner', 'decode', 'e2e', 'encord', 'queue'];
+const CASES = ['runner', 'decode', 'e2e', 'encord', 'queue', 'ocr'];
 
 function parseArgs(argv) {
   const flags = { quick: false, only: CASES };
@@ -87,8 +87,8 @@ if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
   console.error('dist/ not built: run `npm run bench` (builds first) or `npx tsup`.');
   process.exit(1);
 }
-if (!hasFfmpeg && flags.only.some((c) => c === 'decode' || c === 'e2e')) {
-  const msg = 'ffmpeg CLI not found: the decode and e2e cases are skipped (nothing is installed; install ffmpeg to run them)';
+if (!hasFfmpeg && flags.only.some((c) => c === 'decode' || c === 'e2e' || c === 'ocr')) {
+  const msg = 'ffmpeg CLI not found: the decode, e2e and ocr cases are skipped (nothing is installed; install ffmpeg to run them)';
   notes.push(msg);
   console.error(msg);
 }
@@ -136,6 +136,10 @@ if (flags.only.includes('encord')) {
 
 if (flags.only.includes('queue')) {
   await runCase('queue', async () => (await import('./queue.mjs')).runQueueBench({ quick: flags.quick }));
+}
+
+if (flags.only.includes('ocr')) {
+  await runCase('ocr', async () => (await import('./ocr.mjs')).runOcrBench({ quick: flags.quick }));
 }
 
 console.log(formatTable(rows));

@@ -374,6 +374,47 @@ def main() -> int:
         expect(sorted(a.frame for a in notes[0].get_annotations()) == [0, 1, 2], "classification frames")
         return f"{video.data_title}: box on 3 frames + text classification on 0–2"
 
+    @step("initialise_labels(include_object_feature_hashes, include_classification_feature_hashes, include_reviews) filters the content",
+          needs=("video: object instance with attribute on frames + dynamic-free classification, save, read back",
+                 "add classification via ontology objects + save (bundled)"))
+    def _() -> str:
+        from encord.objects import Object
+
+        project = STATE["project"]
+        onto = project.ontology_structure
+        box = onto.get_child_by_title("Bright region", type_=Object)
+        band = box.get_child_by_title("Confidence band")
+        scene = onto.get_child_by_title("Scene brightness", type_=Classification)
+        note = onto.get_child_by_title("Note", type_=Classification)
+        video = next(lr for lr in STATE["rows"].values() if lr.data_type.value == "video")
+
+        def fetch(**filters: Any) -> Any:
+            lr = project.list_label_rows_v2(data_hashes=[video.data_hash])[0]
+            mark = wire_mark()
+            lr.initialise_labels(**filters)
+            expect(len(wire_since(mark, v1="labelrow GET")) == 1, "one labelrow GET")
+            return lr
+
+        def features(lr: Any) -> Dict[str, List[str]]:
+            return {
+                "objects": sorted(o.ontology_item.feature_node_hash for o in lr.get_object_instances()),
+                "classifications": sorted(c.ontology_item.feature_node_hash for c in lr.get_classification_instances()),
+            }
+
+        everything = features(fetch())
+        expect(everything == {"objects": [box.feature_node_hash], "classifications": sorted([scene.feature_node_hash, note.feature_node_hash])}, f"unfiltered: {everything}")
+        only_note = features(fetch(include_object_feature_hashes=set(), include_classification_feature_hashes={note.feature_node_hash}))
+        expect(only_note == {"objects": [], "classifications": [note.feature_node_hash]}, f"objects none, classifications Note: {only_note}")
+        boxes_lr = fetch(include_object_feature_hashes={box.feature_node_hash}, include_classification_feature_hashes=set())
+        boxes = features(boxes_lr)
+        expect(boxes == {"objects": [box.feature_node_hash], "classifications": []}, f"objects box, classifications none: {boxes}")
+        kept = boxes_lr.get_object_instances()[0]
+        expect(sorted(a.frame for a in kept.get_annotations()) == [0, 1, 2], "the kept object lost frames")
+        expect(getattr(kept.get_answer(band), "title", None) == "High", "the kept object lost its attribute answer")
+        with_reviews = features(fetch(include_reviews=True))
+        expect(with_reviews == everything, f"include_reviews=True: {with_reviews}")
+        return f"{video.data_title}: unfiltered {len(everything['objects'])} object(s) + {len(everything['classifications'])} classifications; filtered to Note only, to the box only"
+
     @step("list_label_rows_v2(label_hashes=…), edited_before/after", needs=("add classification via ontology objects + save (bundled)",))
     def _() -> str:
         import datetime as dt

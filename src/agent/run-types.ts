@@ -1,11 +1,14 @@
 /** Run options and the run summary: the public shapes of `task-agents run` and `runner.execute()`. */
 import type { SerializedError } from '../shared/errors.js';
-import type { LabelRowJson } from '../shared/types.js';
+import type { EncordCredentialsOption, LabelRowJson } from '../shared/types.js';
 import type { TwinWrites } from '../shared/protocol.js';
 
 export interface RunOptions {
-  /** Local project directory, or an Encord project UUID. Default: `./demo-project` for the demo. */
-  project: string;
+  /**
+   * Local project directory, or an Encord project UUID; several serve one deployment (each project
+   * runs the registered stages it has). Default: `./demo-project` for the demo.
+   */
+  project: string | string[];
   /** Worker threads. @default availableParallelism() */
   threads: number;
   /** Tasks in flight per worker thread (raise for I/O-bound agents). @default 1 */
@@ -33,7 +36,28 @@ export interface RunOptions {
   queueName: string;
   /** Queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE, in ms. @default 30000 */
   queueReconnectMs: number;
+  /** Run only this registered stage (title or UUID, either matching however it was registered). */
+  stage?: string;
+  /** Encord credentials for this run instead of the ENCORD_SSH_KEY(_FILE) / ENCORD_DOMAIN environment. */
+  credentials?: EncordCredentialsOption;
 }
+
+/** One task's outcome as a project's report sees it. */
+export type TaskEvent = {
+  taskUuid: string;
+  dataHash: string;
+  dataTitle: string;
+  stage: string;
+  stageUuid: string;
+} & (
+  | { outcome: 'moved'; pathway: { uuid: string; title: string } }
+  /** stayed: the agent returned no pathway; skipped: someone else moved the task before our commit. */
+  | { outcome: 'stayed' | 'skipped' }
+  | { outcome: 'failed'; error: SerializedError }
+);
+
+/** One task's outcome, as `runner.runStage()`'s `onTask` receives it. */
+export type TaskResult = TaskEvent & { projectHash: string };
 
 /** Why listed tasks were left unattempted or unreported; only `lost` makes a run not ok. */
 export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'run-ended' | 'lost';
@@ -41,6 +65,8 @@ export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'run-ended
 export interface StageSummary {
   stage: string;
   stageUuid: string;
+  /** The stage's project (its hash), in a run over several projects. */
+  project?: string;
   attempted: number;
   moved: Record<string, number>;
   stayed: number;
@@ -61,9 +87,13 @@ export interface TaskFailure {
   taskUuid: string;
   dataTitle: string;
   stage: string;
+  /** The task's project (its hash), in a run over several projects. */
+  project?: string;
   code: SerializedError['code'];
   message: string;
   hint?: string;
+  /** Where it was thrown: the agent's frames first, runtime frames counted, not listed (≤ 20 frames, ≤ 4000 characters). */
+  stack?: string;
 }
 
 /** What an agent decided for one task (dry runs): what would have been written. */
@@ -88,6 +118,20 @@ export interface RunWarning {
   stage?: string;
 }
 
+/** One project's part of a run. */
+export interface ProjectSummary {
+  /** The `--project` value (a directory or an Encord project hash). */
+  project: string;
+  projectHash: string;
+  title: string;
+  ok: boolean;
+  stages: StageSummary[];
+  failures: TaskFailure[];
+  calls: Record<string, number>;
+  /** Registered stages this project does not have (several projects: skipped with a note, not an error). */
+  skippedStages: Array<{ stage: string; note: string }>;
+}
+
 export interface RunSummary {
   ok: boolean;
   durationMs: number;
@@ -104,8 +148,12 @@ export interface RunSummary {
   warningsOmitted?: number;
   stages: StageSummary[];
   failures: TaskFailure[];
-  /** Platform operations (requests for HTTP platforms) by name. */
+  /** Platform operations (requests for HTTP platforms) by name, summed over the projects. */
   calls: Record<string, number>;
+  /** Per project, in `--project` order (one entry for a run over one project). */
+  projects: ProjectSummary[];
+  /** Video and image frames decoded for the agents (present when any). */
+  framesDecoded?: number;
   /** Dry runs: nothing was written; `moved` counts what would have moved. */
   dryRun?: true;
   /** Dry runs: every successful task's decision, in completion order. */

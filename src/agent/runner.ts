@@ -11,7 +11,7 @@ import { TaskAgentError } from '../shared/errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, ProjectInfo } from '../shared/types.js';
 import type { AnyDep, Dep, TaskContext } from '../deps/define.js';
 import type { LabelRow } from '../shared/label-row/index.js';
-import type { RunOptions, RunSummary } from './run-types.js';
+import type { RunOptions, RunSummary, TaskResult } from './run-types.js';
 
 export const RUNNER_BRAND = Symbol.for('task-agents.runner');
 
@@ -63,6 +63,14 @@ export interface RunnerOptions extends Partial<RunOptions> {
   preExecution?: (ctx: PreExecutionContext) => void | Promise<void>;
 }
 
+export interface RunStageOptions extends Partial<RunOptions> {
+  agentModule?: string;
+  /** Each finished task's outcome, as it finishes. */
+  onTask?: (result: TaskResult) => void;
+  /** The pass's summary, once every task is committed. */
+  onDone?: (summary: RunSummary) => void | Promise<void>;
+}
+
 /**
  * Registers agents per workflow stage and runs them.
  *
@@ -78,6 +86,8 @@ export class Runner {
   readonly [RUNNER_BRAND] = true;
   readonly options: RunnerOptions;
   readonly #registrations: StageRegistration[] = [];
+  /** handle()'s open sessions, by project. */
+  readonly #handlers = new Map<string, Promise<{ handle(message: unknown, options: { stage?: string }): Promise<string>; close(): Promise<void> }>>();
   /** The module that constructed this runner: what `execute()` runs in the workers by default. */
   readonly moduleUrl: string | undefined;
 
@@ -122,21 +132,76 @@ export class Runner {
   }
 
   /**
-   * Run the CLI on this module when it is the program's entry point (`node agent.js --threads 8`),
-   * the equivalent of Python's `runner.run()`. Does nothing when the module is imported.
+   * Run one registered stage (title or UUID, however it was registered), one pass, no polling and no
+   * terminal output: the entry point for a web handler, a scheduler or a queue consumer that learns
+   * there is work (encord-agents' `run_stage`). `onTask` is called once per finished task with its
+   * outcome (moved along a pathway, stayed, skipped because someone else moved it, or failed with a
+   * coded error), synchronously as tasks finish; a throw in it stops the run and rejects the promise.
+   * `onDone` receives the summary. Other options are run options over the Runner's own.
    */
-  runIfMain(meta: ImportMeta): void {
+  async runStage(stage: string, options: RunStageOptions = {}): Promise<RunSummary> {
+    const { onTask, onDone, ...rest } = options;
+    const agentModule = rest.agentModule ?? (this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined);
+    if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'pass runStage(stage, { agentModule: import.meta.url path })' });
+    const { executeRun } = await import('../main/execute.js');
+    const summary = await executeRun({ ...this.options, ...rest, stage, agentModule, quiet: true, json: true }, { onePass: true, ...(onTask && { onTask }) });
+    await onDone?.(summary);
+    return summary;
+  }
+
+  /**
+   * Handle a message from your own queue (SQS + Lambda, Cloud Tasks, Celery, …): the tasks it names
+   * (Encord AgentTask JSON — `task.model_dump_json()` in Python — one, a list, or a JSON array in a
+   * string) are looked up in the registered stages, run with their dependencies and retries in the
+   * worker threads, and their decisions committed. Resolves to JSON in the shape of encord-agents'
+   * `TaskCompletionResult` (`task_uuid, stage_uuid, success, pathway, error`, plus `error_code` and
+   * `skipped`): one object for one task, an array in message order for a list. A task no longer in
+   * its stage is `success: true, skipped: true`. The workers stay warm between messages: call
+   * `close()` when done. Configuration errors (no project, unknown stage names, a broken module)
+   * reject, as `execute()` does.
+   */
+  async handle(message: unknown, options: { stage?: string; project?: string | string[] } = {}): Promise<string> {
+    const project = options.project ?? this.options.project;
+    const key = JSON.stringify(project ?? null);
+    let handler = this.#handlers.get(key);
+    if (!handler) {
+      const agentModule = this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined;
+      if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'construct the Runner in the agent module itself' });
+      handler = import('../main/handle/message-handler.js').then((m) => m.MessageHandler.open({ ...this.options, ...(project !== undefined && { project }), agentModule, json: true, quiet: true }));
+      this.#handlers.set(key, handler);
+      // A failed open is not cached: the next message tries again.
+      handler.catch(() => this.#handlers.delete(key));
+    }
+    return (await handler).handle(message, options.stage === undefined ? {} : { stage: options.stage });
+  }
+
+  /** Releases what `handle()` keeps warm (worker threads, platform connections). */
+  async close(): Promise<void> {
+    const open = [...this.#handlers.values()];
+    this.#handlers.clear();
+    await Promise.allSettled(open.map(async (h) => (await h).close()));
+  }
+
+  /**
+   * Run the CLI on this module when it is the program's entry point (`node agent.js --threads 8`),
+   * the equivalent of Python's `runner.run()`. Does nothing when the module is imported. Pass
+   * `import.meta` from an ES module, `module` from a CommonJS one.
+   */
+  runIfMain(meta: ImportMeta | { filename: string }): void {
     if (!isMainThread || !process.argv[1]) return;
     let entry: string;
     let self: string;
     try {
       entry = realpathSync(process.argv[1]);
-      self = realpathSync(fileURLToPath(meta.url));
+      // TypeScript compiled to CommonJS (tsx in a CommonJS package) sees an empty `import.meta`.
+      const file = 'url' in meta && typeof meta.url === 'string' ? fileURLToPath(meta.url) : (meta as { filename?: string }).filename;
+      if (typeof file !== 'string') return;
+      self = realpathSync(file);
     } catch {
       return;
     }
     if (entry !== self) return;
-    void import('../main/cli/program.js').then(({ runCli }) => runCli(['run', self, ...process.argv.slice(2)]));
+    void import('../main/cli/program.js').then(({ runCli }) => runCli(['run', ...process.argv.slice(2)], { agentModule: self }));
   }
 }
 

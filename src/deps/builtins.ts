@@ -92,8 +92,11 @@ export function videoFrames(options: { start?: number; end?: number; step?: numb
  *   return 'ok';
  * });
  */
-export function videoSampler(): Dep<FrameSampler> {
-  return builtinDep<FrameSampler>('videoSampler', ['labelRowMetadata', 'storageItem']);
+export function videoSampler(options?: { whenNotVideo?: 'fail' }): Dep<FrameSampler>;
+/** With `whenNotVideo: 'null'`, tasks whose data is not a video (or image sequence) get `null` instead of failing. */
+export function videoSampler(options: { whenNotVideo: 'null' }): Dep<FrameSampler | null>;
+export function videoSampler(options: { whenNotVideo?: 'fail' | 'null' } = {}): AnyDep {
+  return builtinDep<FrameSampler | null>('videoSampler', ['labelRowMetadata', 'storageItem'], options);
 }
 
 /**

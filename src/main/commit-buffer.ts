@@ -4,7 +4,7 @@
  * When the save (or priority) bundle fills first, only saves and priorities are written; their
  * proceeds wait for a full proceed bundle, so a batch of 300 saving tasks costs 3 save calls and
  * one action post (not three). Twin-project writes (deps.twinLabelRow's save / proceed) are
- * bundled the same way and land first, per twin project. A task whose twin write, save or priority
+ * bundled the same way (to the twin platform's limits) and land first, per twin project. A task whose twin write, save or priority
  * failed is not moved. Writes run one at a time, in order, so a task's save always lands before
  * its proceed.
  * Invariant: every added entry ends in exactly one callback (moved, stayed, skipped or failed).
@@ -12,7 +12,7 @@
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
 import type { LabelRowJson } from '../shared/types.js';
 import type { TwinWrites } from '../shared/protocol.js';
-import type { Platform } from '../platform/platform.js';
+import type { BundleLimits, Platform } from '../platform/platform.js';
 
 export interface CommitEntry {
   taskUuid: string;
@@ -33,14 +33,18 @@ export interface CommitListener {
   twins?(e: CommitEntry, counts: { saved: number; moved: number; skipped: number }): void;
 }
 
-export interface CommitLimits {
-  saves: number;
-  priorities: number;
-  proceeds: number;
+/** Bundle sizes (the platform's, see Platform.bundleLimits) and the longest a decision waits. */
+export interface CommitLimits extends BundleLimits {
   intervalMs: number;
 }
 
-export const DEFAULT_COMMIT_LIMITS: CommitLimits = { saves: 100, priorities: 100, proceeds: 1000, intervalMs: 500 };
+/** A decision waits at most this long for its bundle to fill. */
+export const COMMIT_INTERVAL_MS = 500;
+
+/** The platform's bundle limits with the default flush interval. */
+export function commitLimitsOf(platform: Platform): CommitLimits {
+  return { ...platform.bundleLimits, intervalMs: COMMIT_INTERVAL_MS };
+}
 
 function chunks<T>(xs: T[], n: number): T[][] {
   const out: T[][] = [];
@@ -94,7 +98,7 @@ export class CommitBuffer implements Commits {
   constructor(
     private readonly platform: Platform,
     private readonly listener: CommitListener,
-    private readonly limits: CommitLimits = DEFAULT_COMMIT_LIMITS,
+    private readonly limits: CommitLimits = commitLimitsOf(platform),
     private readonly twinPlatforms?: TwinPlatforms,
   ) {}
 
@@ -177,7 +181,7 @@ export class CommitBuffer implements Commits {
     const counts = new Map<Pending, { saved: number; moved: number; skipped: number }>(withTwins.map((p) => [p, { saved: 0, moved: 0, skipped: 0 }]));
     const saves = withTwins.flatMap((owner) => owner.entry.twinWrites!.saves.map((save) => ({ owner, save })));
     for (const [ref, list] of groupBy(saves, (x) => x.save.twinProject)) {
-      for (const part of chunks(list, this.limits.saves)) {
+      for (const part of chunks(list, Math.min(this.limits.saves, this.#twin(ref).bundleLimits.saves))) {
         try {
           await this.#twin(ref).saveLabelRows(part.map(({ save }) => ({ dataHash: save.dataHash, labelHash: save.labelHash, labelRow: save.labelRow })));
           for (const { owner } of part) counts.get(owner)!.saved++;
@@ -213,11 +217,11 @@ export class CommitBuffer implements Commits {
     }
   }
 
-  /** Proceeds out of one stage in bundles of `limits.proceeds`; a failed bundle fails its owners. */
+  /** Proceeds out of one stage in bundles of `limits.proceeds` (at most the platform's); a failed bundle fails its owners. */
   async #proceedInBundles<T extends { owner: Pending; taskUuid: string; pathwayUuid: string }>(
     platform: Platform, stageUuid: string, moves: T[], done: (move: T, skipped: boolean) => void, what: string,
   ): Promise<void> {
-    for (const part of chunks(moves, this.limits.proceeds)) {
+    for (const part of chunks(moves, Math.min(this.limits.proceeds, platform.bundleLimits.proceeds))) {
       try {
         const r = await platform.proceedTasks(stageUuid, part.map((m) => ({ taskUuid: m.taskUuid, pathwayUuid: m.pathwayUuid })));
         const skipped = new Set(r.skipped);

@@ -5,14 +5,21 @@
  * finish and flushes; a second one aborts what is in flight (see run-signals.ts).
  */
 import { TaskAgentError } from '../shared/errors.js';
-import type { RunSummary } from '../agent/run-types.js';
+import type { RunSummary, TaskResult } from '../agent/run-types.js';
 import { RunSession, type ExecuteInput } from './run-session.js';
 import { RunSignals, type StopSignal } from './run-signals.js';
 import type { RunControl } from './stage-pass.js';
 
 export { resolveStages, type ExecuteInput } from './run-session.js';
 
-export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
+/** For programmatic runs (runner.runStage): per-task callbacks, and one pass whatever refreshEvery says. */
+export interface RunHooks {
+  /** Called once per finished task, synchronously; a throw stops the run and rejects it with that error. */
+  onTask?: (result: TaskResult) => void;
+  onePass?: boolean;
+}
+
+export async function executeRun(input: ExecuteInput, hooks: RunHooks = {}): Promise<RunSummary> {
   let session: RunSession | undefined;
   // Signals that came during start-up, applied once the session is open.
   const early: { stop?: StopSignal; abort?: boolean } = {};
@@ -34,13 +41,26 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
     if (early.stop) session.stop(early.stop);
     if (early.abort) session.abort();
     const { control, options } = session;
+    let hookError: { error: unknown } | undefined;
+    if (hooks.onTask) {
+      const onTask = hooks.onTask;
+      session.onTask = (e) => {
+        try {
+          onTask(e);
+        } catch (error) {
+          hookError ??= { error };
+          control.stopping = true;
+        }
+      };
+    }
     try {
       try {
         for (;;) {
           const passStart = Date.now();
-          session.report.passes++;
+          session.passes++;
+          if (options.refreshEvery !== undefined) session.progress.pass(session.passes, passStart + options.refreshEvery * 1000);
           await session.pass();
-          if (options.refreshEvery === undefined || control.stopping) break;
+          if (options.refreshEvery === undefined || control.stopping || hooks.onePass) break;
           await sleepUntil(passStart + options.refreshEvery * 1000, control);
           if (control.stopping) break;
         }
@@ -50,7 +70,9 @@ export async function executeRun(input: ExecuteInput): Promise<RunSummary> {
         if (e instanceof TaskAgentError) (e as { summary?: RunSummary }).summary = await session.salvage();
         throw e;
       }
-      return await session.finish();
+      const summary = await session.finish();
+      if (hookError) throw hookError.error;
+      return summary;
     } finally {
       await session.close();
     }

@@ -1,16 +1,18 @@
 /**
- * Opens the Encord platform for a project UUID: key from ENCORD_SSH_KEY / ENCORD_SSH_KEY_FILE,
- * domain from ENCORD_DOMAIN (the emulator's URL when testing), the SDK's retry policy (with the
- * test knobs of retry-overrides.ts).
+ * Opens the Encord platform for a project UUID: the run's explicit credentials, else the key from
+ * ENCORD_SSH_KEY / ENCORD_SSH_KEY_FILE and the domain from ENCORD_DOMAIN (the emulator's URL when
+ * testing); the SDK's retry policy (with the test knobs of retry-overrides.ts).
  */
 import type { Platform } from '../platform/platform.js';
-import { createEncordPlatform } from '../platform/encord/encord-platform.js';
+import { EncordPlatform } from '../platform/encord/encord-platform.js';
+import { loadEncordKey, type CredentialsOption } from '../platform/encord/credentials.js';
 import { retryOverrides } from '../platform/encord/retry-overrides.js';
 
 /**
  * The Platform for an Encord project. Credential problems throw TA_AUTH_* and an unreachable or
  * rejecting platform TA_PLATFORM_* on first use; the CLI maps all of them to exit code 3.
  */
-export async function openEncordPlatform(projectHash: string): Promise<Platform> {
-  return createEncordPlatform({ projectHash: projectHash.toLowerCase(), http: { retry: retryOverrides() } });
+export async function openEncordPlatform(projectHash: string, credentials?: CredentialsOption): Promise<Platform> {
+  const { keyText, domain } = loadEncordKey(process.env, {}, credentials);
+  return new EncordPlatform({ kind: 'encord', projectHash: projectHash.toLowerCase(), domain, keyText }, { http: { retry: retryOverrides() } });
 }

@@ -11,7 +11,7 @@ import type { RunOptions } from '../agent/run-types.js';
 const count = (min: number) => z.coerce.number().int().min(min);
 
 export const RunOptionsSchema = z.strictObject({
-  project: z.string().min(1).optional(),
+  project: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   agentModule: z.string().min(1).optional(),
   threads: count(1).max(256).default(() => availableParallelism()),
   concurrency: count(1).max(10_000).default(1),
@@ -27,9 +27,21 @@ export const RunOptionsSchema = z.strictObject({
   queue: z.string().regex(/^redis:\/\//, 'queue must be a redis:// URL').optional(),
   queueName: z.string().min(1).default('task-agents'),
   queueReconnectMs: count(0).default(30_000),
+  stage: z.string().min(1).optional(),
+  // Messages name fields only: a key never reaches an error.
+  credentials: z.strictObject({
+    sshKey: z.string().min(1).optional(),
+    sshKeyFile: z.string().min(1).optional(),
+    domain: z.string().regex(/^https?:\/\/\S+$/, 'domain must be an http(s) URL').optional(),
+  }).refine((c) => !(c.sshKey && c.sshKeyFile), { message: 'give sshKey or sshKeyFile, not both' }).optional(),
 }).refine((o) => !(o.dryRun && o.refreshEvery !== undefined), { message: 'dry-run makes one pass: it cannot be combined with refresh-every', path: ['dryRun'] });
 
-export type ResolvedRunOptions = Readonly<z.output<typeof RunOptionsSchema>>;
+export type ResolvedRunOptions = Readonly<Omit<z.output<typeof RunOptionsSchema>, 'project'> & {
+  /** The first project (the only one, but in a run over several). */
+  project?: string;
+  /** Every `--project`, in order, without repeats. */
+  projects: readonly string[];
+}>;
 
 const KEYS = Object.keys(RunOptionsSchema.shape);
 
@@ -44,5 +56,7 @@ export function resolveRunOptions(...sources: Array<Partial<RunOptions> & { agen
     const lines = zodIssueLines(r.error);
     throw new TaskAgentError('TA_CFG_INVALID', `invalid run options:\n  ${lines.join('\n  ')}`, { details: { issues: lines }, hint: 'see `task-agents run --help`' });
   }
-  return Object.freeze(r.data);
+  const { project, ...rest } = r.data;
+  const projects = Object.freeze([...new Set(project === undefined ? [] : typeof project === 'string' ? [project] : project)]);
+  return Object.freeze({ ...rest, ...(projects.length > 0 && { project: projects[0] }), projects });
 }

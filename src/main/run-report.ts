@@ -7,7 +7,8 @@
  */
 import type { SerializedError } from '../shared/errors.js';
 import { capText, MESSAGE_CAP } from '../shared/cap-text.js';
-import type { RunSummary, RunWarning, StageSummary, TaskFailure, UnfinishedCause } from '../agent/run-types.js';
+import { trimStack } from '../shared/stack.js';
+import type { RunSummary, RunWarning, StageSummary, TaskEvent, TaskFailure, UnfinishedCause } from '../agent/run-types.js';
 
 /** Characters of a failure's first line in the text summary. */
 const TEXT_LINE_CAP = 300;
@@ -31,11 +32,7 @@ export interface TaskRef {
 }
 
 /** One task's final outcome in a pass (every attempted task ends in exactly one). */
-export type TaskEvent = TaskRef & { stageUuid: string; stage: string } & (
-  | { outcome: 'moved'; pathway: { uuid: string; title: string } }
-  | { outcome: 'stayed' | 'skipped' }
-  | { outcome: 'failed'; error: SerializedError }
-);
+export type { TaskEvent };
 
 export class RunReport {
   readonly stages = new Map<string, StageSummary>();
@@ -117,9 +114,10 @@ export class RunReport {
   failed(stageUuid: string, task: TaskRef, error: SerializedError): void {
     const s = this.stages.get(stageUuid)!;
     s.failed[error.code] = (s.failed[error.code] ?? 0) + 1;
+    const stack = trimStack(error.stack);
     this.failures.push({
       taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: capText(error.message, MESSAGE_CAP),
-      ...(error.hint && { hint: capText(error.hint, MESSAGE_CAP) }),
+      ...(error.hint && { hint: capText(error.hint, MESSAGE_CAP) }), ...(stack && { stack }),
     });
     this.#reported(stageUuid);
     this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'failed', error });
@@ -145,11 +143,22 @@ export class RunReport {
     s.twins[what] += n;
   }
 
+  /** Warnings past the first WARNINGS_CAP, counted only. */
+  get warningsOmitted(): number {
+    return this.#warningsCut;
+  }
+
   get finished(): number {
     return this.#finished;
   }
 
-  summary(calls: Record<string, number>): RunSummary {
+  /** When this report started (performance.now()). */
+  get startedAt(): number {
+    return this.#start;
+  }
+
+  /** This report's part of a summary (the session adds the projects). */
+  summary(calls: Record<string, number>): Omit<RunSummary, 'projects'> {
     const durationMs = Math.round(performance.now() - this.#start);
     const unexpected = [...this.stages.values()].some((st) => Object.keys(st.unfinished).some((c) => !EXPECTED_CAUSES.has(c as UnfinishedCause)));
     return {
@@ -169,28 +178,59 @@ export class RunReport {
   }
 }
 
-/** The human-readable summary printed at the end of a run. */
-export function formatSummary(s: RunSummary): string {
+/** `attempted N[, moved {…}][, stayed N][, skipped N][, failed {…}][, unfinished {…}][, twins {…}]`. */
+export function formatStageCounts(st: StageSummary): string {
+  const parts = [`attempted ${st.attempted}`];
+  const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ');
+  if (moved) parts.push(`moved {${moved}}`);
+  if (st.stayed) parts.push(`stayed ${st.stayed}`);
+  if (st.skipped) parts.push(`skipped ${st.skipped}`);
+  const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
+  if (failed) parts.push(`failed {${failed}}`);
+  const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
+  if (unfinished) parts.push(`unfinished {${unfinished}}`);
+  if (st.twins) parts.push(`twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}`);
+  return parts.join(', ');
+}
+
+/** The human-readable summary printed at the end of a run: with `verbose`, every failure and its stack; else 20 failures and the first stack per code. */
+export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: RunSummary['projects'] }, { verbose = false }: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
   if (s.dryRun) lines.push('dry run: nothing was written; "moved" counts what would have moved');
+  const finished = s.stages.reduce((n, st) => n + Object.values(st.moved).reduce((a, b) => a + b, 0) + st.stayed + st.skipped + Object.values(st.failed).reduce((a, b) => a + b, 0), 0);
+  const rate = finished === 0 ? 'no tasks' : s.durationMs < 1000 ? `${finished} task${finished === 1 ? '' : 's'}` : `${s.tasksPerSecond} tasks/s`;
   const stop = s.aborted ? ` (aborted by a second ${s.signal ?? 'signal'})` : s.interrupted ? ` (interrupted by ${s.signal ?? 'a signal'})` : '';
-  lines.push(`${s.ok ? 'done' : 'done with failures'}${stop} in ${(s.durationMs / 1000).toFixed(2)} s, ${s.tasksPerSecond} tasks/s`);
+  lines.push(`${s.ok ? 'done' : 'done with failures'}${stop} in ${(s.durationMs / 1000).toFixed(2)} s, ${rate}`);
+  const projects = s.projects ?? [];
+  const several = projects.length > 1;
+  const titles = new Map(projects.map((p) => [p.projectHash, p.title]));
+  let shownProject: string | undefined;
   for (const st of s.stages) {
-    const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ') || 'none';
-    const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
-    const twins = st.twins ? `, twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}` : '';
-    const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
-    lines.push(`  ${st.stage}: attempted ${st.attempted}, moved {${moved}}, stayed ${st.stayed}, skipped ${st.skipped}${failed ? `, failed {${failed}}` : ''}${unfinished ? `, unfinished {${unfinished}}` : ''}${twins}`);
+    if (several && st.project !== shownProject) {
+      shownProject = st.project;
+      lines.push(`  project ${titles.get(st.project ?? '') ?? ''} (${st.project}):`);
+    }
+    lines.push(`  ${st.stage}: ${formatStageCounts(st)}`);
     const lost = st.unfinished.lost;
     if (lost) lines.push(`  ✗ ${st.stage}: ${lost} listed task(s) were neither attempted nor reported; they stay in the stage for the next run\n      hint: this is a bug in task-agents, please report it`);
   }
-  const shown = s.failures.slice(0, 20);
-  for (const f of shown) lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${firstLine(f.message)}${f.hint ? `\n      hint: ${firstLine(f.hint)}` : ''}`);
-  if (s.failures.length > shown.length) lines.push(`  … and ${s.failures.length - shown.length} more failures (use --json for all)`);
-  const warned = s.warnings.slice(0, 20);
+  for (const p of projects) for (const k of p.skippedStages) lines.push(`  note: ${k.note}; skipped there`);
+  const shown = verbose ? s.failures : s.failures.slice(0, 20);
+  const stackShown = new Set<string>();
+  for (const f of shown) {
+    lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${firstLine(f.message)}${f.hint ? `\n      hint: ${firstLine(f.hint)}` : ''}`);
+    if (f.stack && (verbose || !stackShown.has(f.code))) {
+      stackShown.add(f.code);
+      // The error line repeats the message: show the frames.
+      const frames = f.stack.split('\n').filter((l) => /^\s+(at |… )/.test(l));
+      if (frames.length) lines.push(...frames.map((l) => `      ${l.trim()}`));
+    }
+  }
+  if (s.failures.length > shown.length) lines.push(`  … and ${s.failures.length - shown.length} more failures (--verbose lists them all, --json too)`);
+  const warned = verbose ? s.warnings : s.warnings.slice(0, 20);
   for (const w of warned) lines.push(`  ! ${w.stage ? `${w.stage} / ${w.dataTitle ?? ''}: ` : ''}${w.code}: ${firstLine(w.message)}`);
   const more = s.warnings.length - warned.length + (s.warningsOmitted ?? 0);
-  if (more > 0) lines.push(`  … and ${more} more warnings${s.warningsOmitted ? '' : ' (use --json for all)'}`);
+  if (more > 0) lines.push(`  … and ${more} more warnings${s.warningsOmitted ? '' : ' (--verbose lists them all, --json too)'}`);
   return lines.join('\n');
 }
 

@@ -6,27 +6,29 @@
  * single stages on demand with the same warm pool. With a local --project the preflight asks the
  * run's own pool, started at once (see warm-start.ts).
  */
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import type { AgentManifest, WorkerInit } from '../shared/protocol.js';
+import type { AgentManifest, RunChunkRequest, WorkerEvent, WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
 import type { Platform } from '../platform/platform.js';
-import type { RunOptions, RunSummary } from '../agent/run-types.js';
+import type { RunOptions, RunSummary, TaskResult } from '../agent/run-types.js';
 import { openPlatform } from './open-platform.js';
 import { startWarm } from './warm-start.js';
-import { baseInit, readManifest } from './worker-init.js';
+import { loadQueueModule } from './queue/load-queue.js';
+import { mediaTempRoot, removeMediaTemp, sweepStaleMediaTemp } from './media-temp-sweep.js';
+import { baseInit, readManifest, showsProgress, workerIo, type WorkerIo } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
-import { ABORT_GRACE_MS, WorkerPool, type ChunkRunner } from './worker-pool.js';
+import { ABORT_GRACE_MS, WorkerPool, type ChunkRunner, type RunWorkers } from './worker-pool.js';
 import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
 import type { QueueRunContext } from './queue/queue-protocol.js';
-import { RunReport } from './run-report.js';
-import { createProgress, type Progress } from './progress.js';
-import { CommitBuffer, type CommitEntry, type CommitListener, type Commits } from './commit-buffer.js';
-import { DryRunCommits } from './dry-run-commits.js';
-import { dataTitleOf, runStagePass, type RunControl, type ResolvedStage } from './stage-pass.js';
+import { createProgress, projectProgress, type Progress } from './progress.js';
+import { runStagePass, type RunControl, type ResolvedStage, type StagePassContext } from './stage-pass.js';
+import { ProjectRun } from './project-run.js';
 import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 import type { StopSignal } from './run-signals.js';
 
@@ -45,8 +47,8 @@ function agentModuleUrl(path: string): string {
 }
 
 /** Loads the agent module in a throw-away worker: its manifest (what each stage needs) or its load error. */
-async function loadManifest(agentUrl: string, options: ResolvedRunOptions): Promise<AgentManifest> {
-  const pool = new WorkerPool(baseInit(agentUrl, options, null, null), 1);
+async function loadManifest(agentUrl: string, options: ResolvedRunOptions, io: WorkerIo): Promise<AgentManifest> {
+  const pool = new WorkerPool(baseInit(agentUrl, options, null, null, { output: io.output === 'stderr' ? 'stderr' : 'inherit' }), 1);
   try {
     return await readManifest(pool);
   } finally {
@@ -54,184 +56,265 @@ async function loadManifest(agentUrl: string, options: ResolvedRunOptions): Prom
   }
 }
 
-/** Every registered stage must be a distinct AGENT stage of the project. */
-export function resolveStages(manifest: AgentManifest, project: ProjectInfo): ResolvedStage[] {
+/**
+ * Every registered stage must be a distinct AGENT stage of the project. With `lenient` (a run over
+ * several projects) a stage the project lacks is left out and named in `missing` instead.
+ */
+export function resolveProjectStages(manifest: AgentManifest, project: ProjectInfo, lenient: boolean): { stages: ResolvedStage[]; missing: string[] } {
   const stages = project.workflow.stages;
   const agentStages = stages.filter((s) => s.stageType === 'AGENT');
   const listing = agentStages.map((s) => `"${s.title}" (${s.uuid})`).join(', ') || 'none';
   const seen = new Map<string, string>();
-  return manifest.stages.map((m, index) => {
+  const out: ResolvedStage[] = [];
+  const missing: string[] = [];
+  manifest.stages.forEach((m, index) => {
     const stage = findStage(stages, m.ref);
-    if (!stage) throw new TaskAgentError('TA_STAGE_UNKNOWN', `the project has no stage "${m.ref}"`, { hint: `agent stages: ${listing}` });
+    if (!stage) {
+      if (lenient) return void missing.push(m.ref);
+      throw new TaskAgentError('TA_STAGE_UNKNOWN', `the project has no stage "${m.ref}"`, { hint: `agent stages: ${listing}` });
+    }
     if (stage.stageType !== 'AGENT') {
-      throw new TaskAgentError('TA_STAGE_NOT_AGENT', `stage "${m.ref}" is a ${stage.stageType} stage, not an AGENT stage`, { hint: `agent stages: ${listing}` });
+      throw new TaskAgentError('TA_STAGE_NOT_AGENT', `stage "${m.ref}" of project "${project.title}" is a ${stage.stageType} stage, not an AGENT stage`, { hint: `agent stages: ${listing}` });
     }
     const prior = seen.get(stage.uuid);
     if (prior !== undefined) {
       throw new TaskAgentError('TA_STAGE_DUPLICATE', `stage "${stage.title}" is registered twice ("${prior}" and "${m.ref}")`, { hint: 'keep one registration per stage' });
     }
     seen.set(stage.uuid, m.ref);
-    return { index, manifest: m, stage: { ...stage, pathways: stage.pathways ?? [] } };
+    out.push({ index, manifest: m, stage: { ...stage, pathways: stage.pathways ?? [] } });
   });
+  if (out.length === 0) {
+    throw new TaskAgentError('TA_STAGE_UNKNOWN', `project "${project.title}" (${project.projectHash}) has none of the registered stages (${manifest.stages.map((m) => `"${m.ref}"`).join(', ')})`, { hint: `its agent stages: ${listing}` });
+  }
+  return { stages: out, missing };
 }
 
-/** What the constructor is given: everything `open` set up. */
-interface SessionParts {
-  options: ResolvedRunOptions;
-  manifest: AgentManifest;
+/** Every registered stage must be a distinct AGENT stage of the project. */
+export function resolveStages(manifest: AgentManifest, project: ProjectInfo): ResolvedStage[] {
+  return resolveProjectStages(manifest, project, false).stages;
+}
+
+/**
+ * A registered stage by title or UUID, matched through the project: a stage registered by title is
+ * found by its UUID and the other way round (encord-agents #211).
+ */
+export function registeredStage(stages: readonly ResolvedStage[], project: ProjectInfo, ref: string): ResolvedStage | undefined {
+  const stage = findStage(project.workflow.stages, ref);
+  return stage ? stages.find((s) => s.stage.uuid === stage.uuid) : undefined;
+}
+
+const stageListing = (stages: readonly ResolvedStage[]) => stages.map((s) => `"${s.stage.title}" (${s.stage.uuid})`).join(', ');
+
+/** A project once opened, before its run is built. */
+interface OpenedProject {
+  ref: string;
   platform: Platform;
   project: ProjectInfo;
   stages: ResolvedStage[];
-  init: WorkerInit;
-  pool: WorkerPool | undefined;
-  queue: QueueChunkRunner | undefined;
+  selected: ResolvedStage[];
+  skippedStages: Array<{ stage: string; note: string }>;
   twins: TwinPlatforms;
-  progress: Progress;
 }
 
 export class RunSession {
   readonly control: RunControl = { stopping: false, aborting: false };
-  /** The tally outcomes land in; a service swaps in a fresh one per drain, so a long life keeps no history. */
-  report = new RunReport();
-  readonly options: ResolvedRunOptions;
-  readonly manifest: AgentManifest;
-  readonly platform: Platform;
-  readonly project: ProjectInfo;
-  readonly stages: ResolvedStage[];
-  readonly progress: Progress;
+  passes = 0;
+  interrupted = false;
+  /** The first signal that stopped the run, and whether a second one aborted it. */
+  signal: StopSignal | undefined;
+  aborted = false;
+  /** Called once per finished task of any project (runStage callbacks, handle results, failure memory, metrics). */
+  onTask: ((e: TaskResult) => void) | undefined;
+  readonly projects: ProjectRun[];
+  readonly #progress: Progress;
+  readonly #events: WorkerEvents;
   readonly #pool: WorkerPool | undefined;
-  readonly #queue: QueueChunkRunner | undefined;
-  readonly #twins: TwinPlatforms;
-  readonly #commits: Commits;
-  readonly #dryRun: DryRunCommits | undefined;
+  /** Queue mode: one queue run per project (a queue worker's pool serves one project). */
+  readonly #queues: QueueChunkRunner[];
 
-  private constructor(p: SessionParts) {
-    this.options = p.options;
-    this.manifest = p.manifest;
-    this.platform = p.platform;
-    this.project = p.project;
-    this.stages = p.stages;
-    this.progress = p.progress;
-    this.#pool = p.pool;
-    this.#queue = p.queue;
-    this.#twins = p.twins;
-    const progress = p.progress;
-    const ref = (e: CommitEntry) => ({ taskUuid: e.taskUuid, dataHash: e.dataHash, dataTitle: dataTitleOf(e) });
-    const listener: CommitListener = {
-      moved: (e) => { this.report.moved(e.stageUuid, ref(e), e.pathway!); progress.tick(e.stageUuid); },
-      stayed: (e) => { this.report.stayed(e.stageUuid, ref(e)); progress.tick(e.stageUuid); },
-      skipped: (e) => { this.report.skipped(e.stageUuid, ref(e)); progress.tick(e.stageUuid); },
-      failed: (e, err) => {
-        this.report.failed(e.stageUuid, ref(e), err);
-        progress.tick(e.stageUuid);
-      },
-      twins: (e, c) => {
-        for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) this.report.twins(e.stageUuid, k, c[k]);
-      },
-    };
-    this.#dryRun = p.options.dryRun ? new DryRunCommits(listener, (uuid) => this.report.stages.get(uuid)?.stage ?? uuid) : undefined;
-    this.#commits = this.#dryRun ?? new CommitBuffer(p.platform, listener, undefined, p.twins.platform);
-    for (const s of p.stages) progress.stage(s.stage.uuid, s.stage.title);
-    this.#registerStages(this.report);
+  private constructor(
+    readonly options: ResolvedRunOptions,
+    readonly manifest: AgentManifest,
+    opened: OpenedProject[],
+    pool: WorkerPool | undefined,
+    queues: QueueChunkRunner[],
+    progress: Progress,
+    events: WorkerEvents,
+  ) {
+    this.#progress = progress;
+    this.#events = events;
+    this.#pool = pool;
+    this.#queues = queues;
+    const several = opened.length > 1;
+    this.projects = opened.map((o, index) => new ProjectRun({
+      index, ...o, options,
+      progress: several ? projectProgress(progress, String(index), o.project.title) : progress,
+      onTask: (e) => this.onTask?.(e),
+    }));
   }
 
   /**
-   * Preflight: loads the agent module (in a worker), validates the options and the stages against
-   * the project, checks twin projects, starts the pool (or connects to the queue) and runs the
-   * preExecution hook. Nothing of the project is touched before this returns.
+   * Preflight: loads the agent module (in a worker), validates the options, opens every project
+   * and resolves the registered stages against it, checks twin projects, starts the pool (or
+   * connects to the queue) and runs the preExecution hook (once per project). Nothing of any
+   * project is touched before this returns.
    */
   static async open(input: ExecuteInput): Promise<RunSession> {
     const agentUrl = agentModuleUrl(input.agentModule);
     // Validate the flags first (a bad flag must not even load the module), then again with the
     // module's own Runner options as a lower-priority source.
     const preliminary = resolveRunOptions(input);
-    const warm = await startWarm(agentUrl, preliminary);
+    // Workers report finished tasks and (when stdout or the terminal is ours) agent output here.
+    const runId = randomUUID();
+    const channelName = `task-agents-run-${runId}`;
+    const mediaTemp = mediaTempRoot(process.pid, runId.slice(0, 8));
+    // Killed runs leave their media downloads behind: remove those of processes that are gone.
+    sweepStaleMediaTemp();
+    const events = listenToWorkers(channelName, mediaTemp);
+    const io = (o: ResolvedRunOptions) => workerIo(o, channelName, mediaTemp);
+    const warm = await startWarm(agentUrl, preliminary, io(preliminary));
     let manifest: AgentManifest;
     let options: ResolvedRunOptions;
     try {
-      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary);
+      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary, io(preliminary));
       options = resolveRunOptions(input, manifest.runnerOptions ?? {});
-      if (!options.project) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
+      if (options.projects.length === 0) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
     } catch (e) {
       await warm?.discard();
+      events.close();
       throw e;
     }
     const reuse = warm?.fits(options) ? warm : undefined;
     if (warm && !reuse) await warm.discard();
 
-    const platform = reuse?.platform ?? (await openPlatform(options.project));
-    const progress = createProgress(!options.quiet && !options.json && process.stdout.isTTY === true);
+    const progress = createProgress(showsProgress(options));
+    events.attach(progress);
+    const opened: OpenedProject[] = [];
+    const platforms: Platform[] = [];
     let pool: WorkerPool | undefined;
-    let queue: QueueChunkRunner | undefined;
-    const twins = new TwinPlatforms(platform.descriptor);
+    const queues: QueueChunkRunner[] = [];
     try {
-      const project = reuse?.init.project ?? (await platform.getProject());
-      const stages = resolveStages(manifest, project);
-      await twins.check(stages);
-      warnDeprecatedDeps(stages);
-      const init = reuse?.init ?? baseInit(agentUrl, options, project, platform.descriptor);
+      const several = options.projects.length > 1;
+      for (const [i, ref] of options.projects.entries()) {
+        const platform = i === 0 && reuse ? reuse.platform : await openPlatform(ref, options.credentials);
+        platforms.push(platform);
+        const twins = new TwinPlatforms(platform.descriptor);
+        const project = i === 0 && reuse ? reuse.init.project : await platform.getProject();
+        const { stages, missing } = resolveProjectStages(manifest, project, several);
+        const skippedStages = missing.map((stage) => ({ stage, note: `project "${project.title}" has no stage "${stage}"` }));
+        let selected = stages;
+        if (options.stage !== undefined) {
+          const one = registeredStage(stages, project, options.stage);
+          selected = one ? [one] : [];
+          if (!one && several) skippedStages.push({ stage: options.stage, note: `--stage "${options.stage}" is not a registered stage of project "${project.title}"` });
+          if (!one && !several) {
+            throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is not a registered stage of this project`, { hint: `registered stages: ${stageListing(stages)}` });
+          }
+        }
+        opened.push({ ref, platform, project, stages, selected, skippedStages, twins });
+        await twins.check(selected);
+        warnDeprecatedDeps(stages);
+      }
+      if (options.stage !== undefined && opened.every((o) => o.selected.length === 0)) {
+        throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is a registered stage of none of the projects`, { hint: `registered stages: ${manifest.stages.map((m) => `"${m.ref}"`).join(', ')}` });
+      }
+      const [first, ...rest] = opened;
+      const init = reuse?.init ?? baseInit(agentUrl, options, first!.project, first!.platform.descriptor, io(options), rest.map((o) => ({ project: o.project, platform: o.platform.descriptor })));
       if (options.queue) {
         // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
-        if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), true);
+        if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), opened.length, true);
         // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
-        const { QueueChunkRunner } = await import('./queue/queue-chunk-runner.js');
-        queue = await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, project, platform, options), {
-          reconnectMs: options.queueReconnectMs,
-          log: (line) => process.stderr.write(`${line}\n`),
-        });
+        const { QueueChunkRunner } = await loadQueueModule(() => import('./queue/queue-chunk-runner.js'));
+        const queueOptions = { reconnectMs: options.queueReconnectMs, log: (line: string) => process.stderr.write(`${line}\n`) };
+        for (const o of opened) queues.push(await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, o.project, o.platform, options), queueOptions));
       } else {
         pool = reuse?.pool ?? new WorkerPool(init, options.threads);
-        if (manifest.hasPreExecution) await runPreExecution(pool, false);
+        if (manifest.hasPreExecution) await runPreExecution(pool, opened.length, false);
       }
-      return new RunSession({ options, manifest, platform, project, stages, init, pool, queue, twins, progress });
+      return new RunSession(options, manifest, opened, pool, queues, progress, events);
     } catch (e) {
       progress.stop();
       await pool?.destroy();
-      await queue?.close();
-      await twins.close();
-      await platform.close();
+      await Promise.allSettled(queues.map((q) => q.close()));
+      for (const o of opened) await o.twins.close();
+      for (const p of platforms) await p.close();
+      events.close();
       throw e;
     }
   }
 
-  #registerStages(report: RunReport): void {
-    for (const s of this.stages) report.stage(s.stage.uuid, s.stage.title);
+  /** The progress display (every project's lines). */
+  get progress(): Progress {
+    return this.#progress;
   }
 
-  /** Starts a fresh report (a service: one per drain); the old one keeps what it has. */
-  freshReport(): RunReport {
-    this.report = new RunReport();
-    this.#registerStages(this.report);
-    return this.report;
+  /** The only project (a run over one project). */
+  get single(): ProjectRun {
+    return this.projects[0]!;
   }
 
-  /** One pass over one stage, committed before it returns (so tasks it moved into a later stage are visible). */
-  async drain(stage: ResolvedStage): Promise<void> {
-    await runStagePass({ stage, platform: this.platform, pool: this.#chunks, options: this.options, report: this.report, progress: this.progress, commits: this.#commits, control: this.control });
-    await this.#commits.flush();
-    this.report.reconcile(stage.stage.uuid);
+  /** The project of a run whose hash is `projectHash`. */
+  projectByHash(projectHash: string): ProjectRun | undefined {
+    const h = projectHash.toLowerCase();
+    return this.projects.find((p) => p.project.projectHash.toLowerCase() === h);
   }
 
-  /** One pass over every registered stage, in registration order. */
+  /** Starts fresh reports (a service: one per drain); the old ones keep what they have. */
+  freshReports(): void {
+    for (const p of this.projects) p.freshReport();
+  }
+
+  /** Chunks of one project's tasks: to the shared pool (which names the project per chunk), or to that project's queue run. */
+  #chunksFor(run: ProjectRun): ChunkRunner {
+    const queue = this.#queues[run.index];
+    const pool = this.#pool;
+    const send = queue ? (req: RunChunkRequest) => queue.runChunk({ ...req, projectIndex: 0 }) : (req: RunChunkRequest) => pool!.runChunk({ ...req, projectIndex: run.index });
+    return {
+      runChunk: async (req) => {
+        const r = await send(req);
+        if (r.framesDecoded) run.framesDecoded += r.framesDecoded;
+        return r;
+      },
+      reportsProgress: !queue && pool!.reportsProgress,
+    };
+  }
+
+  /**
+   * One pass over one stage of one project (or over the tasks of it that `filter` selects),
+   * committed before it returns (so tasks it moved into a later stage are visible).
+   */
+  async drain(run: ProjectRun, stage: ResolvedStage, how: Pick<StagePassContext, 'filter' | 'onListed'> = {}): Promise<void> {
+    await runStagePass({
+      stage, ...how, platform: run.platform, pool: this.#chunksFor(run), options: this.options,
+      report: run.report, progress: run.progress, commits: run.commits, control: this.control,
+    });
+    await run.commits.flush();
+    run.report.reconcile(stage.stage.uuid);
+  }
+
+  /** One pass over the selected stages of every project, in `--project` then registration order. */
   async pass(): Promise<void> {
-    for (const s of this.stages) {
-      if (this.control.stopping) break;
-      await this.drain(s);
+    for (const run of this.projects) {
+      for (const s of run.selected) {
+        if (this.control.stopping) return;
+        await this.drain(run, s);
+      }
+      await run.commits.flush();
     }
-    await this.#commits.flush();
   }
 
-  get #chunks(): ChunkRunner {
-    return this.#queue ?? this.#pool!;
+  /** Whatever runs this run's chunks: the pool, or the projects' queue runs. */
+  get #workers(): RunWorkers[] {
+    return this.#pool ? [this.#pool] : this.#queues;
   }
 
   /** A first Ctrl-C / SIGTERM: no new chunk, no new task; attempts in progress finish and are committed. */
   stop(signal: StopSignal): void {
     if (this.control.stopping) return;
     this.control.stopping = true;
-    this.report.interrupted = true;
-    this.report.signal = signal;
-    this.#chunks.stop();
+    this.interrupted = true;
+    this.signal = signal;
+    for (const w of this.#workers) w.stop();
   }
 
   /**
@@ -242,11 +325,11 @@ export class RunSession {
     if (this.control.aborting) return;
     this.control.aborting = true;
     this.control.stopping = true;
-    this.report.aborted = true;
-    this.#chunks.abort(ABORT_GRACE_MS);
+    this.aborted = true;
+    for (const w of this.#workers) w.abort(ABORT_GRACE_MS);
   }
 
-  /** Worker-scoped teardown (bounded after an abort: the run ends within seconds), then the summary of the current report. */
+  /** Worker-scoped teardown (bounded after an abort: the run ends within seconds), then the summary of the current reports. */
   async finish(): Promise<RunSummary> {
     if (this.#pool) await (this.control.aborting ? withinMs(this.#pool.disposeWorkers(), ABORTED_DISPOSE_MS) : this.#pool.disposeWorkers());
     return this.summary();
@@ -254,22 +337,47 @@ export class RunSession {
 
   /** After an error that ends the run part-way: commits what finished, and returns the summary of it. */
   async salvage(): Promise<RunSummary> {
-    await this.#commits.flush().catch(() => undefined);
+    for (const run of this.projects) await run.commits.flush().catch(() => undefined);
     return this.summary();
   }
 
+  /** The run's summary: per project, and summed over them. */
   summary(): RunSummary {
-    for (const w of this.#queue?.takeWarnings() ?? []) this.report.warning({}, w);
-    const summary = this.report.summary({ ...this.platform.callCounts(), ...this.#twins.callCounts() });
-    return this.#dryRun ? { ...summary, dryRun: true, decisions: this.#dryRun.decisions } : summary;
+    for (const [i, q] of this.#queues.entries()) for (const w of q.takeWarnings()) this.projects[i]!.report.warning({}, w);
+    const several = this.projects.length > 1;
+    const parts = this.projects.map((p) => p.summary(several));
+    const durationMs = Math.max(0, ...parts.map((p) => p.durationMs));
+    const finished = parts.reduce((n, p) => n + p.finished, 0);
+    const omitted = this.projects.reduce((n, p) => n + p.report.warningsOmitted, 0);
+    const calls: Record<string, number> = {};
+    for (const p of parts) for (const [op, n] of Object.entries(p.calls)) calls[op] = (calls[op] ?? 0) + n;
+    const summary: RunSummary = {
+      ok: parts.every((p) => p.ok),
+      durationMs,
+      tasksPerSecond: durationMs > 0 ? Math.round((finished / durationMs) * 1000) : finished,
+      passes: this.passes,
+      interrupted: this.interrupted,
+      ...(this.signal && { signal: this.signal }),
+      ...(this.aborted && { aborted: true as const }),
+      warnings: this.projects.flatMap((p) => p.report.warnings),
+      ...(omitted > 0 && { warningsOmitted: omitted }),
+      stages: parts.flatMap((p) => p.stages),
+      failures: parts.flatMap((p) => p.failures),
+      calls,
+      projects: parts.map(({ durationMs: _d, finished: _f, ...p }) => p),
+    };
+    const frames = this.projects.reduce((n, p) => n + p.framesDecoded, 0);
+    if (frames > 0) summary.framesDecoded = frames;
+    if (!this.options.dryRun) return summary;
+    return { ...summary, dryRun: true, decisions: this.projects.flatMap((p) => p.decisions ?? []) };
   }
 
   async close(): Promise<void> {
-    this.progress.stop();
+    this.#progress.stop();
     await this.#pool?.destroy();
-    await this.#queue?.close();
-    await this.#twins.close();
-    await this.platform.close();
+    await Promise.allSettled(this.#queues.map((q) => q.close()));
+    for (const p of this.projects) await p.close();
+    this.#events.close(); // after the pool: also removes the run's media temp folder
   }
 }
 
@@ -280,10 +388,50 @@ async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-async function runPreExecution(pool: WorkerPool, destroy: boolean): Promise<void> {
+interface WorkerEvents {
+  attach(progress: Progress): void;
+  close(): void;
+}
+
+/**
+ * Applies the workers' events: finished tasks to the progress lines, agent output above them.
+ * Listening starts with the workers (output at module import arrives before the display exists).
+ * In a run over several projects the workers key a stage's progress by project too (see
+ * projectProgress).
+ */
+function listenToWorkers(name: string, mediaTemp: string): WorkerEvents {
+  const channel = new BroadcastChannel(name);
+  channel.unref();
+  const early: WorkerEvent[] = [];
+  let progress: Progress | undefined;
+  const apply = (e: WorkerEvent, p: Progress) => {
+    if (e.type === 'progress') p.tick(e.stageUuid, { n: e.done, failed: e.failed, frames: e.frames });
+    else p.log(e.text);
+  };
+  channel.onmessage = (m) => {
+    const e = (m as { data: WorkerEvent }).data;
+    if (progress) apply(e, progress);
+    else early.push(e);
+  };
+  return {
+    attach(p) {
+      progress = p;
+      for (const e of early.splice(0)) apply(e, p);
+    },
+    close: () => {
+      channel.close();
+      removeMediaTemp(mediaTemp);
+    },
+  };
+}
+
+/** The preExecution hook, once per project (in `--project` order). */
+async function runPreExecution(pool: WorkerPool, projects: number, destroy: boolean): Promise<void> {
   try {
-    const r = await pool.preExecution();
-    if (r.error) throw deserializeError(r.error);
+    for (let i = 0; i < projects; i++) {
+      const r = await pool.preExecution(i);
+      if (r.error) throw deserializeError(r.error);
+    }
   } finally {
     if (destroy) await pool.destroy();
   }

@@ -33,8 +33,17 @@ export interface RunControl {
   aborting: boolean;
 }
 
+/** Restricts a pass to some tasks: listed by data hash (fewer, smaller pages), then accepted one by one. */
+export interface TaskFilter {
+  dataHashes?: string[];
+  accept?: (task: TaskRecord) => boolean;
+}
+
 export interface StagePassContext {
   stage: ResolvedStage;
+  filter?: TaskFilter;
+  /** Sees every page of tasks the pass takes (a service measures queue lag with it). */
+  onListed?: (tasks: TaskRecord[]) => void;
   platform: Platform;
   pool: ChunkRunner;
   options: ResolvedRunOptions;
@@ -108,6 +117,18 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
   return { payloads: ready, failed };
 }
 
+/** The stage's task pages, narrowed by the pass's filter (tasks it does not accept are not this pass's: never listed). */
+async function* filteredPages(ctx: StagePassContext): AsyncGenerator<TaskRecord[]> {
+  const only = ctx.filter;
+  const pages = ctx.platform.taskPages(ctx.stage.stage.uuid, only?.dataHashes ? { dataHashes: only.dataHashes } : {});
+  for await (const page of pages) {
+    const kept = only?.accept ? page.filter(only.accept) : page;
+    if (kept.length === 0) continue;
+    ctx.onListed?.(kept);
+    yield kept;
+  }
+}
+
 export async function runStagePass(ctx: StagePassContext): Promise<void> {
   const { stage, options, report, progress, commits, control, pool } = ctx;
   const stageUuid = stage.stage.uuid;
@@ -136,9 +157,12 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       commits.add(entry);
     } else {
       report.failed(stageUuid, { taskUuid: o.taskUuid, dataHash: o.dataHash, dataTitle }, o.error);
-      progress.tick(stageUuid);
     }
   };
+  // The local pool's workers report finished tasks themselves (per task, see worker-events.ts);
+  // otherwise (queue mode) progress moves as chunks return.
+  const tickOnReturn = !pool.reportsProgress;
+  const tick = (o: TaskOutcome) => progress.tick(stageUuid, { failed: o.ok ? 0 : 1 });
 
   // Outcomes come back in chunk order; the lookup is a fallback that should never be needed.
   const recordChunk = (chunk: TaskPayload[], outcomes: TaskOutcome[]) => {
@@ -146,6 +170,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       const o = outcomes[i]!;
       const task = chunk[i]?.task.uuid === o.taskUuid ? chunk[i]!.task : chunk.find((p) => p.task.uuid === o.taskUuid)?.task;
       record(o, task?.dataTitle ?? '');
+      if (tickOnReturn) tick(o);
     }
   };
 
@@ -178,11 +203,14 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         }
         const what = err instanceof Error ? err.message : String(err);
         const error = capError(serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`)));
-        recordChunk(chunk, failedOutcomes(chunk, error));
+        for (const o of failedOutcomes(chunk, error)) {
+          record(o, chunk.find((p) => p.task.uuid === o.taskUuid)!.task.dataTitle);
+          tick(o); // its worker died before it could report it
+        }
       },
     );
 
-  const batches = new TaskBatches(ctx.platform.taskPages(stageUuid), options.taskBatchSize, options.maxTasksPerStage);
+  const batches = new TaskBatches(filteredPages(ctx), options.taskBatchSize, options.maxTasksPerStage);
   const nextBatch = (): Promise<Batch | null> => batches.next().then((tasks) => (tasks ? prefetchBatch(ctx, tasks) : null));
   let pending: Promise<Batch | null> | null = nextBatch();
   try {
@@ -195,7 +223,9 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       attempted += batch.failed.length;
       report.attempted(stageUuid, batch.failed.length);
       for (const f of batch.failed) {
-        record({ ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) }, f.task.dataTitle);
+        const o: TaskOutcome = { ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) };
+        record(o, f.task.dataTitle);
+        tick(o); // failed before reaching a worker
       }
       const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(batch.payloads.length / options.threads)));
       for (let i = 0; i < batch.payloads.length && !control.stopping; i += chunkSize) {

@@ -45,8 +45,9 @@ export class TwinPlatforms {
     const firstUse = new Map<string, string>();
     for (const s of stages) for (const t of s.manifest.twins) if (!firstUse.has(t.twinProject)) firstUse.set(t.twinProject, s.stage.title);
     if (firstUse.size === 0) return;
-    const { openDescriptor, otherProject } = await import('../platform/open-descriptor.js');
-    this.#opener = (ref) => openDescriptor(otherProject(this.base, ref));
+    const { platformOpener, otherProject } = await import('../platform/open-descriptor.js');
+    const open = await platformOpener(this.base.kind);
+    this.#opener = (ref) => open(otherProject(this.base, ref));
     for (const [ref, stage] of firstUse) {
       try {
         await this.platform(ref).getProject();

@@ -11,7 +11,7 @@ import type { Platform } from '../platform/platform.js';
 import { isProjectUuid, openPlatform } from './open-platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
 import { WorkerPool } from './worker-pool.js';
-import { baseInit, poolShape, readManifest } from './worker-init.js';
+import { baseInit, poolShape, readManifest, type WorkerIo } from './worker-init.js';
 
 export interface WarmStart {
   platform: Platform;
@@ -24,9 +24,10 @@ export interface WarmStart {
 }
 
 /** A warm start, or null when the flags do not name a local project (or it does not open: the normal path reports that, after the module). */
-export async function startWarm(agentUrl: string, flags: ResolvedRunOptions): Promise<WarmStart | null> {
+export async function startWarm(agentUrl: string, flags: ResolvedRunOptions, io: WorkerIo): Promise<WarmStart | null> {
   // Queue mode runs chunks on remote workers: no local pool to warm.
-  if (!flags.project || isProjectUuid(flags.project) || flags.queue) return null;
+  // Several projects: the pool serves them all, so it waits for every project's workflow.
+  if (flags.projects.length !== 1 || !flags.project || isProjectUuid(flags.project) || flags.queue) return null;
   let platform: Platform;
   let project: ProjectInfo;
   try {
@@ -40,7 +41,7 @@ export async function startWarm(agentUrl: string, flags: ResolvedRunOptions): Pr
     await platform.close();
     return null;
   }
-  const init = baseInit(agentUrl, flags, project, platform.descriptor);
+  const init = baseInit(agentUrl, flags, project, platform.descriptor, io);
   const pool = new WorkerPool(init, flags.threads);
   const shape = poolShape(flags);
   return {
@@ -48,7 +49,7 @@ export async function startWarm(agentUrl: string, flags: ResolvedRunOptions): Pr
     init,
     pool,
     manifest: () => readManifest(pool),
-    fits: (options) => !options.queue && poolShape(options) === shape,
+    fits: (options) => !options.queue && options.projects.length === 1 && poolShape(options) === shape,
     async discard() {
       await pool.destroy();
       await platform.close();

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, type AgentManifest, type WorkerInit } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, type AgentManifest, type WorkerInit, type WorkerProject } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
@@ -13,13 +13,21 @@ import type { WorkerPool } from './worker-pool.js';
 /** The run settings a pool is built from: run options, or a queue run's context. */
 export type PoolSettings = Pick<ResolvedRunOptions, 'threads' | 'numRetries' | 'taskTimeoutMs' | 'concurrency' | 'decoder'>;
 
-/** A pool's WorkerInit; without project and platform for the preflight worker, which only reports the manifest. */
-export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo | null, platform: PlatformDescriptor | null): WorkerInit {
+/** How a run's workers report to it: the events channel and where agent output goes (see WorkerInit). */
+export type WorkerIo = Pick<WorkerInit, 'events' | 'output' | 'mediaTemp'>;
+
+/**
+ * A pool's WorkerInit; without project and platform for the preflight worker, which only reports
+ * the manifest. `others`: the run's further projects (a run over several projects).
+ */
+export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo | null, platform: PlatformDescriptor | null, io: WorkerIo = {}, others: WorkerProject[] = []): WorkerInit {
   return {
+    ...io,
     protocol: PROTOCOL_VERSION,
     agentModuleUrl: agentUrl,
     project: project as ProjectInfo,
     platform: platform ?? { kind: 'local', dir: '' },
+    projects: project && platform ? [{ project, platform }, ...others] : [],
     numRetries: options.numRetries,
     taskTimeoutMs: options.taskTimeoutMs,
     concurrency: options.concurrency,
@@ -31,8 +39,8 @@ export function baseInit(agentUrl: string, options: PoolSettings, project: Proje
 
 /** The options that shape a run's pool (its size and every WorkerInit field they feed). */
 export function poolShape(options: ResolvedRunOptions): string {
-  const { project, threads, numRetries, taskTimeoutMs, concurrency, decoder } = options;
-  return JSON.stringify([project, threads, numRetries, taskTimeoutMs, concurrency, decoder]);
+  const { project, threads, numRetries, taskTimeoutMs, concurrency, decoder, json, quiet } = options;
+  return JSON.stringify([project, threads, numRetries, taskTimeoutMs, concurrency, decoder, json, quiet]);
 }
 
 export async function readManifest(pool: WorkerPool): Promise<AgentManifest> {
@@ -40,4 +48,14 @@ export async function readManifest(pool: WorkerPool): Promise<AgentManifest> {
   if (r.error) throw deserializeError(r.error);
   if (r.manifest!.protocol !== PROTOCOL_VERSION) throw new TaskAgentError('TA_INTERNAL', 'worker protocol mismatch');
   return r.manifest!;
+}
+
+/** Progress lines are drawn (on stderr) unless quiet, --json, or not a terminal. */
+export function showsProgress(options: Pick<ResolvedRunOptions, 'quiet' | 'json'>): boolean {
+  return !options.quiet && !options.json && process.stderr.isTTY === true;
+}
+
+/** Where the run's workers send events (`channel`) and their agents' output: stderr when stdout carries JSON, the progress display when it is drawn. */
+export function workerIo(options: Pick<ResolvedRunOptions, 'quiet' | 'json'>, channel: string, mediaTemp: string): WorkerIo {
+  return { events: channel, output: options.json ? 'stderr' : showsProgress(options) ? 'events' : 'inherit', mediaTemp };
 }

@@ -25,6 +25,12 @@ export const WORKER_ENTRY = fileURLToPath(new URL('./worker/entry.js', import.me
 /** Runs chunks of tasks: the local WorkerPool, or the queue (QueueChunkRunner) in queue mode. */
 export interface ChunkRunner {
   runChunk(req: RunChunkRequest): Promise<RunChunkResponse>;
+  /** True when the workers report each finished task as it finishes (WorkerInit.events), so the run need not tick progress per chunk. */
+  readonly reportsProgress?: boolean;
+}
+
+/** What runs a run's chunks, as the run's signals see it: the local WorkerPool, or a QueueChunkRunner. */
+export interface RunWorkers {
   /** The run is stopping (first Ctrl-C): attempts in progress finish, tasks not started come back `notStarted`. */
   stop(): void;
   /**
@@ -51,7 +57,7 @@ interface ChunkInFlight {
 }
 
 
-export class WorkerPool implements ChunkRunner {
+export class WorkerPool implements ChunkRunner, RunWorkers {
   readonly #pool: Piscina;
   readonly #init: WorkerInit;
   readonly #pathways = new Map<string, readonly Pathway[]>();
@@ -59,10 +65,12 @@ export class WorkerPool implements ChunkRunner {
   #watchdog: NodeJS.Timeout | undefined;
   #aborted = false;
   readonly threads: number;
+  readonly reportsProgress: boolean;
 
   constructor(init: WorkerInit, threads: number) {
     this.#init = init;
     this.threads = threads;
+    this.reportsProgress = init.events !== undefined;
     this.#pool = new Piscina({
       filename: WORKER_ENTRY,
       workerData: init,
@@ -82,8 +90,9 @@ export class WorkerPool implements ChunkRunner {
     return this.#pool.run(null, { name: 'manifest' });
   }
 
-  preExecution(): Promise<{ error?: SerializedError }> {
-    return this.#pool.run(null, { name: 'preExecution' });
+  /** The preExecution hook, for one project of the run (by index). */
+  preExecution(projectIndex = 0): Promise<{ error?: SerializedError }> {
+    return this.#pool.run(projectIndex, { name: 'preExecution' });
   }
 
   /**
@@ -94,8 +103,9 @@ export class WorkerPool implements ChunkRunner {
   async runChunk(req: RunChunkRequest): Promise<RunChunkResponse> {
     if (this.#aborted) return { outcomes: runAbortedOutcomes(req.tasks, () => true) };
     const chunk: ChunkInFlight = { state: createChunkState(req.tasks.length), epoch: Date.now(), controller: new AbortController(), terminated: false };
+    const projectIndex = req.projectIndex ?? 0;
     const message: RunChunkMessage = {
-      stageIndex: req.stageIndex, stageUuid: req.stageUuid, packed: packTasks(req.tasks), state: chunk.state.buffer as SharedArrayBuffer, epoch: chunk.epoch,
+      projectIndex, stageIndex: req.stageIndex, stageUuid: req.stageUuid, packed: packTasks(req.tasks), state: chunk.state.buffer as SharedArrayBuffer, epoch: chunk.epoch,
       ...(req.isolated && { isolated: true }),
     };
     this.#inFlight.add(chunk);
@@ -110,7 +120,8 @@ export class WorkerPool implements ChunkRunner {
     } finally {
       this.#inFlight.delete(chunk);
     }
-    return { outcomes: unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(req.stageUuid)), ...(reply.late && { late: reply.late }) };
+    const outcomes = unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(projectIndex, req.stageUuid));
+    return { outcomes, ...(reply.framesDecoded && { framesDecoded: reply.framesDecoded }), ...(reply.late && { late: reply.late }) };
   }
 
   /** The overdue tasks of a recycled chunk fail; the others run again. */
@@ -129,7 +140,7 @@ export class WorkerPool implements ChunkRunner {
       const error = new TaskAgentError('TA_AGENT_TIMEOUT', `agent did not finish "${p.task.dataTitle}" within ${ms} ms, and its worker was blocked ${TIMEOUT_GRACE_MS} ms past a timeout (a synchronous loop?): the worker was recycled`);
       outcomes.push(failedOutcomes([p], serializeError(error))[0]!);
     });
-    return { outcomes, ...(again.late && { late: again.late }) };
+    return { outcomes, ...(again.framesDecoded && { framesDecoded: again.framesDecoded }), ...(again.late && { late: again.late }) };
   }
 
   stop(): void {
@@ -179,11 +190,13 @@ export class WorkerPool implements ChunkRunner {
   }
 
   /** The stage's pathways as the workers see them (the same workflow, from the same WorkerInit): outcomes name them by index. */
-  #pathwaysOf(stageUuid: string): readonly Pathway[] {
-    let pathways = this.#pathways.get(stageUuid);
+  #pathwaysOf(projectIndex: number, stageUuid: string): readonly Pathway[] {
+    const key = `${projectIndex}:${stageUuid}`;
+    let pathways = this.#pathways.get(key);
     if (!pathways) {
-      pathways = findStage(this.#init.project?.workflow.stages ?? [], stageUuid)?.pathways ?? [];
-      this.#pathways.set(stageUuid, pathways);
+      const project = this.#init.projects?.[projectIndex]?.project ?? this.#init.project;
+      pathways = findStage(project?.workflow.stages ?? [], stageUuid)?.pathways ?? [];
+      this.#pathways.set(key, pathways);
     }
     return pathways;
   }

@@ -10,13 +10,27 @@ import { dirname, join, resolve } from 'node:path';
 import { TaskAgentError } from '../shared/errors.js';
 import { isProjectHash } from '../shared/project-hash.js';
 import type { Platform, PlatformDescriptor } from './platform.js';
-import { LocalPlatform } from './local/local-platform.js';
 import { LocalProject } from './local/local-project.js';
-import { EncordPlatform } from './encord/encord-platform.js';
-import { retryOverrides } from './encord/retry-overrides.js';
 
-export function openDescriptor(d: PlatformDescriptor): Platform {
-  return d.kind === 'local' ? new LocalPlatform(d.dir) : new EncordPlatform(d, { http: { retry: retryOverrides() } });
+/** Opens a platform handle from its descriptor (of the kind the opener was loaded for). */
+export type PlatformOpener = (d: PlatformDescriptor) => Platform;
+
+/**
+ * Loads the code of one platform kind, only that kind's (a local worker never loads the HTTP
+ * stack), and returns its opener.
+ */
+export async function platformOpener(kind: PlatformDescriptor['kind']): Promise<PlatformOpener> {
+  if (kind === 'local') {
+    const { LocalPlatform } = await import('./local/local-platform.js');
+    return (d) => new LocalPlatform(expectKind(d, 'local').dir);
+  }
+  const [{ EncordPlatform }, { retryOverrides }] = await Promise.all([import('./encord/encord-platform.js'), import('./encord/retry-overrides.js')]);
+  return (d) => new EncordPlatform(expectKind(d, 'encord'), { http: { retry: retryOverrides() } });
+}
+
+function expectKind<K extends PlatformDescriptor['kind']>(d: PlatformDescriptor, kind: K): Extract<PlatformDescriptor, { kind: K }> {
+  if (d.kind !== kind) throw new TaskAgentError('TA_INTERNAL', `a ${d.kind} descriptor given to the ${kind} platform opener`);
+  return d as Extract<PlatformDescriptor, { kind: K }>;
 }
 
 /**

@@ -2,7 +2,8 @@
  * The seam between the runner and where projects live. LocalPlatform (SQLite + media folder) and
  * EncordPlatform (the Encord HTTP API, or our emulator of it) implement it; the runner only ever
  * talks to this interface, so both behave the same (the contract suite runs against each).
- * Every method is a bulk operation: the runner bundles, the platform splits to its own limits.
+ * Every method is a bulk operation: the runner bundles to `bundleLimits`, the platform splits to
+ * its own request limits.
  * The platform owns paging: the runner never sizes a page, it re-batches whatever pages
  * `taskPages` yields.
  */
@@ -33,6 +34,23 @@ export interface ProceedResult {
   skipped: string[];
 }
 
+/**
+ * The largest write bundles the platform takes per call: the commit buffer flushes at these sizes
+ * (on Encord a bundle of proceeds is one actions request; locally, one transaction).
+ */
+export interface BundleLimits {
+  saves: number;
+  priorities: number;
+  proceeds: number;
+}
+
+/** A readable file with an item's media, for a worker thread. */
+export interface MediaFile {
+  path: string;
+  /** True for a download made by this call (removed with the caller's temporary directory); false for the platform's own file, which must not be modified. */
+  temporary: boolean;
+}
+
 /** Counts of platform operations (requests for HTTP platforms), by operation name. */
 export type PlatformCallCounts = Record<string, number>;
 
@@ -47,6 +65,7 @@ export type PlatformDescriptor =
 export interface Platform {
   readonly kind: 'local' | 'encord';
   readonly descriptor: PlatformDescriptor;
+  readonly bundleLimits: BundleLimits;
   /** Project, ontology and workflow (stages with pathways). */
   getProject(): Promise<ProjectInfo>;
   /**
@@ -63,6 +82,13 @@ export interface Platform {
   getStorageItems(uuids: string[], options?: { signUrls?: boolean }): Promise<StorageItem[]>;
   /** Child items (image groups, image sequences) in frame order. */
   getChildItems(item: StorageItem, options?: { signUrls?: boolean }): Promise<StorageItem[]>;
+  /**
+   * A readable file with the item's media (an item as getStorageItems / getChildItems return it,
+   * signed on remote platforms): the platform's own file, or a download to `tempPath()` (an
+   * expired signed URL is re-signed once). Never read whole into memory.
+   * @throws TaskAgentError TA_MEDIA_MISSING, TA_MEDIA_OUTSIDE_PROJECT, TA_MEDIA_DOWNLOAD_FAILED
+   */
+  mediaFile(item: StorageItem, tempPath: () => string): Promise<MediaFile>;
   saveLabelRows(saves: LabelSave[]): Promise<void>;
   /** `[dataHash, priority]` pairs; priority in [0, 1] (0 is a priority). */
   setPriorities(priorities: Array<[string, number]>): Promise<void>;

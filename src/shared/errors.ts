@@ -10,8 +10,12 @@ export const ERROR_CATALOG = {
   TA_CFG_INVALID: { when: 'An option or CLI flag has an invalid value.', fix: 'Check the value against `--help`; the message lists every invalid field.' },
   TA_CFG_PROJECT_NOT_FOUND: { when: 'The local project directory does not exist or has no project.db.', fix: 'Create it with `task-agents project init DIR`, or pass the right `--project`.' },
   TA_CFG_PROJECT_INVALID: { when: 'The project database, workflow or ontology is malformed.', fix: 'Fix the workflow/ontology JSON (Encord shapes) and re-create the project.' },
+  TA_CFG_TEMPLATE_UNKNOWN: { when: '`task-agents init --template NAME` names no shipped template.', fix: 'Use one of the templates listed in the message.' },
+  TA_CFG_DIR_NOT_EMPTY: { when: '`task-agents init DIR` was given a folder that is not empty.', fix: 'Pass a new or empty folder.' },
+  TA_CFG_QUEUE_DEPS_MISSING: { when: 'Queue mode (`run --queue`, `worker`) was used without its optional dependencies bullmq and ioredis installed.', fix: 'Run `npm install bullmq@^6.7.0 ioredis@^6.0.0` in your project.' },
+  TA_CFG_INSTALL_FAILED: { when: '`npm install` in the folder `task-agents init` created failed.', fix: 'See npm\'s output, then run `npm install` there yourself.' },
   TA_AGENT_MODULE_NOT_FOUND: { when: 'The agent module path does not exist.', fix: 'Pass the path of a .js, .mjs or .ts file.' },
-  TA_AGENT_MODULE_LOAD_FAILED: { when: 'Importing the agent module threw (syntax error, missing import, top-level throw).', fix: 'Run `node <file>` to see the error outside the runner.' },
+  TA_AGENT_MODULE_LOAD_FAILED: { when: 'Importing the agent module threw (syntax error, missing import, top-level throw).', fix: 'Run `node <file>` (TypeScript: `npx tsx <file>`) to see the error outside the runner.' },
   TA_AGENT_MODULE_NO_RUNNER: { when: 'The agent module has no default export that is a Runner.', fix: 'End the module with `export default runner`.' },
   TA_AGENT_TS_UNAVAILABLE: { when: 'A .ts agent module was given but tsx could not be loaded.', fix: 'Install tsx (`npm i tsx`) or compile the agent to .js.' },
   TA_AGENT_THREW: { when: 'The agent function threw on every attempt.', fix: 'See the message and stack; the task stays in its stage and is retried on the next run.' },
@@ -34,6 +38,7 @@ export const ERROR_CATALOG = {
   TA_DEP_FAILED: { when: 'Creating a dependency threw on every attempt.', fix: 'See the cause; the task stays in its stage and is retried on the next run.' },
   TA_WORKER_CRASHED: { when: 'The worker thread running the task died (native crash, process.exit, out of memory).', fix: 'The task is retried on the next run; look for native crashes or `process.exit` in the agent.' },
   TA_COMMIT_FAILED: { when: 'Writing a decision back to the platform failed after retries.', fix: 'The task stays in its stage and is picked up again on the next run.' },
+  TA_QUEUE_MESSAGE_INVALID: { when: 'A runner.handle() message is not a task spec (an Encord AgentTask JSON with `uuid` and `data_hash`).', fix: 'Enqueue `task.model_dump_json()` (Python) or the task records of `project tasks --json`; only that message fails.' },
   TA_LABEL_ROW_INVALID: { when: 'A label row is not valid Encord label-row JSON.', fix: 'See the path in the message.' },
   TA_LABEL_ROW_MISSING: { when: 'The platform returned no label row for a task that needs one.', fix: 'Check the data unit still exists in the project.' },
   TA_ONTOLOGY_MISMATCH: { when: 'A label uses a feature, shape or option the ontology does not have.', fix: 'Use the names or feature hashes listed in the message.' },
@@ -101,7 +106,8 @@ export function serializeError(e: unknown, fallback: ErrorCode = 'TA_INTERNAL'):
       message: t.message + (causeText && !t.message.includes(causeText.slice(2)) ? causeText : ''),
       ...(t.hint !== undefined && { hint: t.hint }),
       name: t.name,
-      ...(t.stack !== undefined && { stack: t.stack }),
+      // A wrapped throw (a dependency's create, an import) is best located by the cause's stack.
+      ...(((t.cause instanceof Error && t.cause.stack) || t.stack) !== undefined && { stack: (t.cause instanceof Error && t.cause.stack) || t.stack }),
       ...(t.details !== undefined && { details: t.details }),
     };
   }

@@ -10,12 +10,21 @@ import type { PackedOutcomes, PackedTasks } from './chunk-wire.js';
 
 export const PROTOCOL_VERSION = 1;
 
+/** One project a pool's workers run tasks of. */
+export interface WorkerProject {
+  project: ProjectInfo;
+  platform: PlatformDescriptor;
+}
+
 /** Given to every worker at start (piscina `workerData`). */
 export interface WorkerInit {
   protocol: number;
   agentModuleUrl: string;
+  /** The first project (the only one but in a run over several projects). */
   project: ProjectInfo;
   platform: PlatformDescriptor;
+  /** Every project of the run, in `--project` order; chunks name theirs by index. */
+  projects: WorkerProject[];
   numRetries: number;
   taskTimeoutMs: number;
   /** Tasks of one chunk run concurrently up to this many. */
@@ -24,6 +33,16 @@ export interface WorkerInit {
   decoderThreads: number;
   /** Int32Array over a SharedArrayBuffer: [0] is the run's state, RUN_GOING, RUN_STOPPING or RUN_ABORTED. */
   runState: SharedArrayBuffer;
+  /** BroadcastChannel name for WorkerEvents (per-task progress, captured output); none: no events. */
+  events?: string;
+  /**
+   * Where agents' stdout/stderr go: as they are (`inherit`), or prefixed with the task's title to
+   * stderr (`stderr`: stdout carries JSON) or above the progress lines (`events`). Captured output
+   * travels as log events when there is an events channel (the main thread prints it).
+   */
+  output?: 'inherit' | 'stderr' | 'events';
+  /** The run's media temp folder (see shared/media-temp.ts); removed by the main thread when the run closes. */
+  mediaTemp?: string;
 }
 
 /** The run goes on. */
@@ -32,6 +51,11 @@ export const RUN_GOING = 0;
 export const RUN_STOPPING = 1;
 /** A second one: the signals of the attempts in progress fire, no attempt starts. */
 export const RUN_ABORTED = 2;
+
+/** Worker → main, on the run's BroadcastChannel (see worker/worker-events.ts). */
+export type WorkerEvent =
+  | { type: 'progress'; stageUuid: string; done: number; failed: number; frames: number }
+  | { type: 'log'; text: string };
 
 /** What one registered stage needs, as reported by the worker's manifest. */
 export interface StageManifest {
@@ -80,6 +104,8 @@ export interface TaskPayload {
 }
 
 export interface RunChunkRequest {
+  /** Index of the project in WorkerInit.projects (default 0). */
+  projectIndex?: number;
   /** Index of the stage in the manifest. */
   stageIndex: number;
   stageUuid: string;
@@ -125,10 +151,13 @@ export interface TaskWarning {
 export interface RunChunkResponse {
   outcomes: TaskOutcome[];
   late?: TaskWarning[];
+  /** Video and image frames the chunk's agents received (decoded). */
+  framesDecoded?: number;
 }
 
 /** A RunChunkRequest as it crosses to the worker (tasks packed, see chunk-wire.ts). */
 export interface RunChunkMessage {
+  projectIndex?: number;
   stageIndex: number;
   stageUuid: string;
   packed: PackedTasks;
@@ -146,4 +175,5 @@ export interface RunChunkMessage {
 export interface RunChunkReply {
   packed: PackedOutcomes;
   late?: TaskWarning[];
+  framesDecoded?: number;
 }

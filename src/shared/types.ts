@@ -147,6 +147,20 @@ export type LabelRowJson = Record<string, unknown> & {
 };
 
 /** Media properties read at import (FFmpeg probe). */
+/**
+ * Explicit Encord credentials for a run (`new Runner({ credentials })`, `execute()`, `serve`),
+ * used instead of ENCORD_SSH_KEY / ENCORD_SSH_KEY_FILE by the run, its workers, deps.client() and
+ * twin projects. Give a key or a key file; a domain alone overrides ENCORD_DOMAIN.
+ */
+export interface EncordCredentialsOption {
+  /** The OpenSSH ed25519 private key text. */
+  sshKey?: string;
+  /** A path to the private key file (`~` expanded). */
+  sshKeyFile?: string;
+  /** API domain; default ENCORD_DOMAIN, else https://api.encord.com. */
+  domain?: string;
+}
+
 export interface ProbedMedia {
   width: number | null;
   height: number | null;

@@ -6,7 +6,8 @@ import { TaskAgentError } from '../shared/errors.js';
 import type { StorageItem } from '../shared/types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
 import type { Client, DataLookup, ProjectClient } from '../deps/builtins.js';
-import { otherPlatform, platformFor } from './worker-platforms.js';
+import { otherProject } from '../platform/open-descriptor.js';
+import { handlesOf, platformFor } from './worker-platforms.js';
 
 /** A view without close(): the handle is shared by every task of the worker. */
 function projectClient(p: ProjectClient): ProjectClient {
@@ -19,19 +20,20 @@ function projectClient(p: ProjectClient): ProjectClient {
   });
 }
 
-export function createClient(d: PlatformDescriptor): Client {
+export async function createClient(d: PlatformDescriptor): Promise<Client> {
+  const handle = await handlesOf(d.kind);
   return {
     kind: d.kind,
-    project: projectClient(platformFor(d)),
-    openProject: (ref) => projectClient(otherPlatform(d, ref)),
+    project: projectClient(handle(d)),
+    openProject: (ref) => projectClient(handle(otherProject(d, ref))),
   };
 }
 
 /** Remembers this many data hash → storage item uuid lookups per worker. */
 const LOOKUP_CACHE = 10_000;
 
-export function createDataLookup(d: PlatformDescriptor): DataLookup {
-  const platform = platformFor(d);
+export async function createDataLookup(d: PlatformDescriptor): Promise<DataLookup> {
+  const platform = await platformFor(d);
   const itemUuids = new Map<string, string>();
   const metadataOf = async (hashes: string[]) => {
     const metas = await platform.listLabelRowMetadata(hashes);

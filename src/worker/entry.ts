@@ -17,12 +17,16 @@ import { disposeWorkerScope } from './task-scope.js';
 import { createBuiltinProvider } from './builtin-deps.js';
 import { useNativeGate } from './native-gate.js';
 import { installLateErrorHandlers, runTagged, takeLateWarnings } from './late-errors.js';
+import { framesDecoded } from './frame.js';
+import { useMediaTempRoot } from './media-files.js';
+import { flushProgress, startWorkerEvents, taskFinished, withTask } from './worker-events.js';
 
 const init = workerData as WorkerInit;
+startWorkerEvents(init);
+useMediaTempRoot(init.mediaTemp);
 const runState = new Int32Array(init.runState);
 const runAborted = () => Atomics.load(runState, 0) === RUN_ABORTED;
 const runStopping = () => Atomics.load(runState, 0) !== RUN_GOING;
-const builtinsForChunk = createBuiltinProvider(init);
 
 // A run abort (second Ctrl-C) fires the signal of every attempt in progress. Polled: the state is
 // shared memory, and an idle worker (blocked in Atomics.wait between messages) has nothing to abort.
@@ -34,19 +38,34 @@ const abortWatch = setInterval(() => {
 abortWatch.unref();
 installLateErrorHandlers();
 
+/** What the worker knows of one project of the run: its init view, stage runtimes and built-in providers. */
+interface ProjectRuntime {
+  init: WorkerInit;
+  /** By stage index; undefined for a registered stage the project lacks. */
+  stages: Array<StageRuntime | undefined>;
+  builtins: ReturnType<typeof createBuiltinProvider>;
+}
+
+// Each project sees the init as if it were the run's only project (its platform for media, client, twins).
+// The preflight worker has no project yet: it only reports the manifest.
+const projects: ProjectRuntime[] = (init.projects ?? []).map((p) => {
+  const view: WorkerInit = { ...init, project: p.project, platform: p.platform };
+  return { init: view, stages: [], builtins: createBuiltinProvider(view) };
+});
+
 let runner: Runner | undefined;
 let loadError: SerializedError | undefined;
 let manifestValue: AgentManifest | undefined;
-const runtimes: Array<StageRuntime | undefined> = [];
 
 try {
   runner = await loadRunner(init.agentModuleUrl);
   const stages = runner.registrations.map((reg) => {
     const deps = (reg.options.deps ?? {}) as Record<string, AnyDep>;
     const { requirements: req, builtins } = checkStageDeps(reg.stage, deps);
-    // The preflight worker has no project yet: it only reports the manifest.
-    const stage = findStage(init.project?.workflow.stages ?? [], reg.stage);
-    runtimes.push(stage ? { registration: reg, deps, stage: { ...stage, pathways: stage.pathways ?? [] } } : undefined);
+    for (const p of projects) {
+      const stage = findStage(p.init.project.workflow.stages, reg.stage);
+      p.stages.push(stage ? { registration: reg, deps, stage: { ...stage, pathways: stage.pathways ?? [] } } : undefined);
+    }
     const willSetPriority = reg.options.willSetPriority === true;
     return {
       ref: reg.stage,
@@ -60,21 +79,26 @@ try {
       deprecatedDeps: [...new Set(builtins.filter((d) => d.builtin === 'dataLookup').map((d) => d.label))],
     };
   });
-  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)));
+  // Plain data only (functions stay here); credentials cross too, so `new Runner({ credentials })` reaches the run.
+  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) || (k === 'credentials' && isPlainRecord(v))));
   manifestValue = { protocol: PROTOCOL_VERSION, stages, hasPreExecution: typeof runner.options.preExecution === 'function', runnerOptions };
 } catch (e) {
   loadError = serializeError(e, 'TA_AGENT_MODULE_LOAD_FAILED');
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' || x === undefined);
 }
 
 export function manifest(): { manifest?: AgentManifest; error?: SerializedError; threadId: number } {
   return loadError ? { error: loadError, threadId } : { manifest: manifestValue!, threadId };
 }
 
-/** Runs the module's preExecution hook (once per run, on one worker). */
-export async function preExecution(): Promise<{ error?: SerializedError }> {
+/** Runs the module's preExecution hook (once per run and project, on one worker). */
+export async function preExecution(projectIndex: number | null): Promise<{ error?: SerializedError }> {
   if (loadError) return { error: loadError };
   try {
-    await runner!.options.preExecution?.({ project: init.project, runner: runner! });
+    await runner!.options.preExecution?.({ project: projects[projectIndex ?? 0]?.init.project ?? init.project, runner: runner! });
     return {};
   } catch (e) {
     const s = serializeError(e, 'TA_PRE_EXECUTION_FAILED');
@@ -88,36 +112,51 @@ export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
   const tasks = unpackTasks(msg.packed);
   const state = new Int32Array(msg.state);
   useNativeGate(state);
-  const { outcomes } = await runTasks({ stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks, ...(msg.isolated && { isolated: true }) }, state, msg.epoch);
+  const projectIndex = msg.projectIndex ?? 0;
+  const framesBefore = framesDecoded();
+  const { outcomes } = await runTasks({ projectIndex, stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks, ...(msg.isolated && { isolated: true }) }, state, msg.epoch);
+  const frames = framesDecoded() - framesBefore;
   const late = takeLateWarnings();
-  return { packed: packOutcomes(outcomes, tasks, runtimes[msg.stageIndex]?.stage.pathways ?? []), ...(late && { late }) };
+  return {
+    packed: packOutcomes(outcomes, tasks, projects[projectIndex]?.stages[msg.stageIndex]?.stage.pathways ?? []),
+    ...(frames > 0 && { framesDecoded: frames }), ...(late && { late }),
+  };
 }
 
 async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number): Promise<RunChunkResponse> {
-  const rt = runtimes[req.stageIndex];
-  if (loadError || !rt) {
-    const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex}`));
-    return { outcomes: req.tasks.map((p) => ({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 0, error })) };
+  const p = projects[req.projectIndex ?? 0];
+  const rt = p?.stages[req.stageIndex];
+  if (loadError || !p || !rt) {
+    const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex} of project ${req.projectIndex ?? 0}`));
+    return { outcomes: req.tasks.map((t) => ({ ok: false, taskUuid: t.task.uuid, dataHash: t.task.dataHash, attempts: 0, error })) };
   }
   const settings: RunTaskSettings = {
-    project: init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: builtinsForChunk(req.tasks),
+    project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: p.builtins(req.tasks),
     watch: { state, epoch },
   };
-  if (req.isolated && req.tasks.length === 1) {
-    const payload = req.tasks[0]!;
-    if (runStopping()) return { outcomes: [notStarted(payload)] };
-    return { outcomes: [await runTagged(payload.task, req.stageUuid, (tag) => runTask(rt, payload, settings, 0, tag))] };
-  }
+  // One task re-run alone after its chunk was lost: its callbacks are tagged (see late-errors.ts).
+  const isolated = req.isolated === true && req.tasks.length === 1;
   const outcomes: TaskOutcome[] = new Array(req.tasks.length);
   let next = 0;
+  // Progress is keyed by stage, and by project too when there are several (twin projects share stage UUIDs).
+  const progressKey = projects.length > 1 ? `${req.projectIndex ?? 0}:${req.stageUuid}` : req.stageUuid;
   const lane = async () => {
     while (next < req.tasks.length) {
       const i = next++;
+      const payload = req.tasks[i]!;
       // After a first Ctrl-C the tasks in progress finish; the rest of the chunk does not start.
-      outcomes[i] = runStopping() ? notStarted(req.tasks[i]!) : await runTask(rt, req.tasks[i]!, settings, i);
+      if (runStopping()) {
+        outcomes[i] = notStarted(payload);
+        continue;
+      }
+      const run = () => (isolated ? runTagged(payload.task, req.stageUuid, (tag) => runTask(rt, payload, settings, i, tag)) : runTask(rt, payload, settings, i));
+      const o = await withTask(progressKey, payload.task.dataTitle, run);
+      outcomes[i] = o;
+      taskFinished(progressKey, o.ok);
     }
   };
   await Promise.all(Array.from({ length: Math.min(init.concurrency, req.tasks.length) }, lane));
+  flushProgress();
   return { outcomes };
 }
 

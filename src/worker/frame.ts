@@ -2,8 +2,18 @@
 import type { Frame } from '../deps/builtins.js';
 import type { DecodedFrame } from './decode/frame-decoder.js';
 import { frameToBase64 } from './decode/frame-encoding.js';
+import { frameDecoded } from './worker-events.js';
+
+let decoded = 0;
+
+/** Frames this worker thread has handed to agents (a chunk reports its share: one chunk per thread at a time). */
+export function framesDecoded(): number {
+  return decoded;
+}
 
 export function toFrame(d: DecodedFrame, index = d.frame): Frame {
+  decoded++;
+  frameDecoded();
   return {
     frame: index,
     content: d.content,

@@ -3,7 +3,7 @@
  * One decoder per worker thread (created on first use) with the run's decoder thread count;
  * cancellation is the task's AbortSignal, checked between frames by the decoder.
  */
-import { TaskAgentError, isTaskAgentError, serializeError } from '../shared/errors.js';
+import { TaskAgentError, serializeError } from '../shared/errors.js';
 import { capError } from '../shared/cap-text.js';
 import type { StorageItem } from '../shared/types.js';
 import type { TaskPayload, WorkerInit } from '../shared/protocol.js';
@@ -11,7 +11,7 @@ import type { AnyDep, TaskContext } from '../deps/define.js';
 import type { Frame, FrameSampler } from '../deps/builtins.js';
 import type { DecodeOptions, FrameDecoder } from './decode/frame-decoder.js';
 import { createDecoder } from './decode/select.js';
-import { assetCopy, mediaFile } from './media-files.js';
+import { assetCopy, mediaFile, titled } from './media-files.js';
 import { toFrame } from './frame.js';
 import type { TaskScope } from './task-scope.js';
 
@@ -20,16 +20,6 @@ function getDecoder(init: WorkerInit): Promise<FrameDecoder> {
   decoder ??= createDecoder(init.decoder);
   decoder.catch(() => (decoder = undefined));
   return decoder;
-}
-
-/** Decoder errors name the file; ours name the data title the user knows the task by. */
-function titled(e: unknown, title: string): unknown {
-  if (isTaskAgentError(e) && e.code.startsWith('TA_MEDIA_') && !e.message.includes(`"${title}"`)) {
-    const t = new TaskAgentError(e.code, `"${title}": ${e.message}`, { ...(e.hint !== undefined && { hint: e.hint }), ...(e.details !== undefined && { details: e.details }) });
-    t.stack = e.stack;
-    return t;
-  }
-  return e;
 }
 
 /** A decoder warning on the attempt's outcome, once however many times the frames are walked. */
@@ -112,7 +102,10 @@ export async function provideMediaDep(init: WorkerInit, dep: AnyDep, ctx: TaskCo
       return framesOf(dec.frames(path, { ...(o.start !== undefined && { start: o.start }), ...(o.end !== undefined && { end: o.end }), ...(o.step !== undefined && { step: o.step }) }, opts), title);
     }
     case 'videoSampler': {
-      if (item.itemType !== 'video' && !isSequence) throw unsupported('deps.videoSampler()', item, title, 'video');
+      if (item.itemType !== 'video' && !isSequence) {
+        if ((dep.options as { whenNotVideo?: string } | undefined)?.whenNotVideo === 'null') return null;
+        throw unsupported('deps.videoSampler()', item, title, 'video');
+      }
       const path = isSequence ? '' : await mediaFile(init.platform, item, title, scope);
       const sampler: FrameSampler = (rateOrIndices) => {
         if (typeof rateOrIndices === 'number') {

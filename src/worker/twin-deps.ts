@@ -31,11 +31,13 @@ const projects = new Map<string, Promise<TwinProject>>();
 
 /** The twin project, opened and read once per worker (a failure is not cached: the next task tries again). */
 function twinProject(init: WorkerInit, ref: string): Promise<TwinProject> {
-  let p = projects.get(ref);
+  // A local ref resolves next to the run's project, and a run may have several: key by both.
+  const key = JSON.stringify([init.platform.kind === 'local' ? init.platform.dir : init.platform.projectHash, ref]);
+  let p = projects.get(key);
   if (!p) {
     p = (async () => {
-      const platform = otherPlatform(init.platform, ref);
       try {
+        const platform = await otherPlatform(init.platform, ref);
         return { platform, info: await platform.getProject() };
       } catch (e) {
         throw new TaskAgentError('TA_TWIN_PROJECT_UNAVAILABLE', `twin project ${ref} cannot be read: ${e instanceof Error ? e.message : String(e)}`, {
@@ -43,8 +45,8 @@ function twinProject(init: WorkerInit, ref: string): Promise<TwinProject> {
         });
       }
     })();
-    projects.set(ref, p);
-    p.catch(() => projects.delete(ref));
+    projects.set(key, p);
+    p.catch(() => projects.delete(key));
   }
   return p;
 }

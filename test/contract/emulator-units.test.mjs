@@ -1,7 +1,10 @@
-// Emulator building blocks: fault specs and the seeded RNG, signed URL tokens.
+// Emulator building blocks: fault specs and the seeded RNG, signed URL tokens; how it reads projects.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FaultInjector, parseFaultSpec, seededRandom, UrlSigner } from '../../dist/platform/emulator/index.js';
+import { ROOT } from '../helpers/cli.mjs';
 
 test('fault spec: statuses, resets and latency; bad specs are coded errors', () => {
   const spec = parseFaultSpec('429:0.1,500:0.05,503:0.05,reset:0.02,latency:50ms');
@@ -41,4 +44,12 @@ test('signed URLs: valid until expiry, bound to path and expiry, per-instance se
   assert.deepEqual(s.check(target.replace('img%201', 'img%202'), 5500), { ok: false, reason: 'invalid' });
   assert.deepEqual(new UrlSigner(1000).check(target, 5500), { ok: false, reason: 'invalid' });
   assert.deepEqual(s.check('/_media/x.jpg', 0), { ok: false, reason: 'invalid' });
+});
+
+test('the emulator reads and writes projects through LocalProject\'s methods, never its SQLite handle', () => {
+  const dir = join(ROOT, 'src', 'platform', 'emulator');
+  const raw = readdirSync(dir).filter((f) => f.endsWith('.ts'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').map((line, i) => [`${f}:${i + 1}`, line]))
+    .filter(([, line]) => /\.db\b|\.prepare\(|\bSELECT\b|\bUPDATE\b/.test(line));
+  assert.deepEqual(raw, []);
 });

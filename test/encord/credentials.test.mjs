@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  parseOpenSshPrivateKey, readEncordCredentials, loadEncordKey, parseOpenSshPublicKeyLine, createEncordPlatform, DEFAULT_ENCORD_DOMAIN,
+  parseOpenSshPrivateKey, readEncordCredentials, resolveCredentials, loadEncordKey, parseOpenSshPublicKeyLine, createEncordPlatform, DEFAULT_ENCORD_DOMAIN,
 } from '../../dist/platform/encord/index.js';
 import { REF_KEY_TEXT, REF_PUBKEY_HEX } from './fixtures.mjs';
 
@@ -130,4 +130,37 @@ test('createEncordPlatform reads credentials from env or keyText', async () => {
   await q.close();
   assertCoded(() => createEncordPlatform({ projectHash: 'p3', keyText: keys.rsa.text, env: {} }), 'TA_AUTH_KEY_INVALID', keys.rsa.text);
   assertCoded(() => createEncordPlatform({ projectHash: 'p3', env: {} }), 'TA_AUTH_KEY_MISSING');
+});
+
+test('explicit credentials replace the environment: a key, a key file (~ expanded) or a domain alone', () => {
+  const env = { ENCORD_SSH_KEY: REF_KEY_TEXT, ENCORD_DOMAIN: 'https://env.example' };
+  const fromFile = resolveCredentials({ sshKeyFile: keys.ed.path }, env);
+  assert.equal(fromFile.keyText, keys.ed.text);
+  assert.equal(fromFile.keySource, 'credentials.sshKeyFile');
+  assert.equal(fromFile.domain, 'https://env.example');
+  const fromText = resolveCredentials({ sshKey: keys.ed.text, domain: 'http://127.0.0.1:5/' }, env);
+  assert.equal(fromText.keySource, 'credentials.sshKey');
+  assert.equal(fromText.domain, 'http://127.0.0.1:5');
+  const domainOnly = resolveCredentials({ domain: 'https://api.us.encord.com' }, env);
+  assert.equal(domainOnly.keySource, 'ENCORD_SSH_KEY');
+  assert.equal(domainOnly.domain, 'https://api.us.encord.com');
+  assert.equal(resolveCredentials(undefined, env).domain, 'https://env.example');
+  const home = process.env.HOME;
+  process.env.HOME = dir;
+  try {
+    assert.equal(resolveCredentials({ sshKeyFile: '~/ed' }, {}).keyText, keys.ed.text);
+  } finally {
+    process.env.HOME = home;
+  }
+});
+
+test('bad explicit credentials: coded errors naming the option, never the key', () => {
+  assertCoded(() => resolveCredentials({ sshKey: keys.ed.text, sshKeyFile: keys.ed.path }, {}), 'TA_CFG_INVALID', keys.ed.text);
+  assertCoded(() => resolveCredentials({ sshKey: keys.ed.path }, {}), 'TA_AUTH_KEY_IS_PATH');
+  assertCoded(() => resolveCredentials({ sshKeyFile: join(dir, 'missing') }, {}), 'TA_AUTH_KEY_MISSING');
+  assertCoded(() => resolveCredentials({ sshKeyFile: dir }, {}), 'TA_AUTH_KEY_MISSING');
+  const e = assertCoded(() => loadEncordKey({}, {}, { sshKey: keys.rsa.text }), 'TA_AUTH_KEY_INVALID', keys.rsa.text);
+  assert.match(e.message, /credentials\.sshKey/);
+  const f = assertCoded(() => loadEncordKey({ ENCORD_SSH_KEY: REF_KEY_TEXT }, {}, { sshKeyFile: keys.enc.path }), 'TA_AUTH_KEY_INVALID', keys.enc.text);
+  assert.ok(f.message.includes(keys.enc.path));
 });

@@ -15,12 +15,18 @@ export function tmp(prefix = 'ta-test-') {
 }
 
 export function cli(args, { cwd = ROOT, env = {}, timeoutMs = 120_000, onSpawn } = {}) {
+  return exec(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, ...env }, timeoutMs, onSpawn });
+}
+
+/** Runs any command (no shell) with exactly `env`; collects stdout, stderr and stdout as JSON when it parses. Never rejects on a non-zero exit. */
+export function exec(cmd, args, { cwd, env = process.env, timeoutMs = 120_000, onSpawn, input } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
+    if (input !== undefined) child.stdin.end(input);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     onSpawn?.(child);
     child.on('error', reject);
@@ -35,4 +41,37 @@ export function cli(args, { cwd = ROOT, env = {}, timeoutMs = 120_000, onSpawn }
 
 export function lines(file) {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+/**
+ * Spawns `dist/main.js ...args` for a long-running command (emulator, project view); resolves once
+ * it prints its first line `listening on URL`: { url, child, firstLine, output(), stop() → exit code }.
+ */
+export function startListening(args, { cwd = ROOT } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let done = false;
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = /^listening on (http:\/\/\S+)\n/.exec(stdout);
+      if (m && !done) {
+        done = true;
+        resolve({
+          url: m[1], child, firstLine: stdout.split('\n')[0],
+          output: () => ({ stdout, stderr }),
+          stop: () => new Promise((res) => {
+            if (child.exitCode !== null) return res(child.exitCode);
+            child.once('exit', (code) => res(code));
+            child.kill('SIGTERM');
+          }),
+        });
+      }
+    });
+    child.once('exit', (code) => {
+      if (!done) reject(new Error(`${args[0]} exited ${code}: ${stderr}`));
+    });
+  });
 }

@@ -1,8 +1,8 @@
 // Starts `dist/main.js emulator` as a child process, and runs the CLI against it as Encord.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { MAIN, ROOT, agent, cli, tmp } from './cli.mjs';
+import { agent, cli, startListening, tmp } from './cli.mjs';
 
 /** An ssh-keygen'd ed25519 key pair in a temp dir: { keyFile, pubFile, keyText, pubLine }. */
 export function makeKey() {
@@ -13,34 +13,9 @@ export function makeKey() {
 }
 
 /** Spawns the emulator for DIR; resolves once it prints its `listening on` line. */
-export function startEmulator(dir, args = []) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, 'emulator', dir, '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let done = false;
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const m = /^listening on (http:\/\/\S+)\n/.exec(stdout);
-      if (m && !done) {
-        done = true;
-        resolve({
-          url: m[1], child, firstLine: stdout.split('\n')[0],
-          output: () => ({ stdout, stderr }),
-          stats: async () => (await fetch(`${m[1]}/_emulator/stats`)).json(),
-          stop: () => new Promise((res) => {
-            if (child.exitCode !== null) return res(child.exitCode);
-            child.once('exit', (code) => res(code));
-            child.kill('SIGTERM');
-          }),
-        });
-      }
-    });
-    child.once('exit', (code) => {
-      if (!done) reject(new Error(`emulator exited ${code}: ${stderr}`));
-    });
-  });
+export async function startEmulator(dir, args = []) {
+  const server = await startListening(['emulator', dir, '--port', '0', ...args]);
+  return { ...server, stats: async () => (await fetch(`${server.url}/_emulator/stats`)).json() };
 }
 
 /**

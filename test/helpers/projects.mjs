@@ -25,9 +25,9 @@ export function singleAgentWorkflow() {
   };
 }
 
-export function makeProject(tasks, { workflow } = {}) {
+export function makeProject(tasks, { workflow, title } = {}) {
   const dir = join(tmp(), 'project');
-  const p = createTestProject(dir, { tasks, ...(workflow && { workflow }) });
+  const p = createTestProject(dir, { tasks, ...(workflow && { workflow }), ...(title && { title }) });
   const info = p.info;
   p.close();
   return { dir, info };
@@ -82,4 +82,12 @@ export async function importedProject(paths, importArgs = []) {
   const imp = await cli(['project', 'import', dir, ...paths, ...importArgs, '--json']);
   if (imp.code !== 0) throw new Error(`project import failed: ${imp.stderr}`);
   return { dir, projectHash: init.json.projectHash, imported: imp.json };
+}
+
+/** A twin of the project in `dir` (same data units and workflow, stage UUIDs included), made by the CLI next to it: { dir, projectHash }. */
+export async function makeTwin(dir, name = 'twin') {
+  const twinDir = join(dir, '..', name);
+  const r = await cli(['project', 'init', twinDir, '--twin-of', dir, '--json']);
+  if (r.code !== 0) throw new Error(`project init --twin-of failed: ${r.stderr}`);
+  return { dir: twinDir, projectHash: r.json.projectHash };
 }

@@ -16,3 +16,6 @@ export const numberArg = (name: string) => (v: string): number => {
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
   return n;
 };
+
+/** A repeatable flag: every value, in order. */
+export const collect = (v: string, previous: string[] | undefined): string[] => [...(previous ?? []), v];

@@ -9,8 +9,9 @@ import { TaskAgentError } from '../../shared/errors.js';
 import { parseAuthorizedKeys } from '../../platform/encord/ssh-key.js';
 import { parseFaultSpec } from '../../platform/emulator/fault-injector.js';
 import { startEmulator } from '../../platform/emulator/emulator-server.js';
+import type { WebhookOptions } from '../../platform/emulator/webhook-notifier.js';
 import { reportError } from './program.js';
-import { untilSignal } from './until-signal.js';
+import { serveUntilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 
 const int = (name: string) => integerArg(name, { min: 0 });
@@ -25,6 +26,32 @@ interface EmulatorCliOptions {
   urlTtlMs?: number;
   maxBodyBytes?: number;
   pageSize?: number;
+  webhook?: string;
+  webhookSecret?: string;
+  webhookBatchSize?: number;
+  webhookMaxWaitMs?: number;
+  webhookCheckMs?: number;
+}
+
+/** `--webhook URL` with its secret and batching knobs, checked before anything starts. */
+function webhookOptions(opts: EmulatorCliOptions): WebhookOptions | undefined {
+  if (opts.webhook === undefined) {
+    if (opts.webhookBatchSize !== undefined || opts.webhookMaxWaitMs !== undefined || opts.webhookCheckMs !== undefined) {
+      throw new TaskAgentError('TA_CFG_INVALID', '--webhook-batch-size, --webhook-max-wait-ms and --webhook-check-ms need --webhook URL');
+    }
+    return undefined;
+  }
+  if (!/^https?:\/\/\S+$/.test(opts.webhook)) throw new TaskAgentError('TA_CFG_INVALID', '--webhook must be an http(s) URL');
+  const secret = opts.webhookSecret ?? process.env[`TA_WEBHOOK_SECRET`];
+  if (!secret) throw new TaskAgentError('TA_CFG_INVALID', '--webhook needs a signing secret', { hint: 'pass --webhook-secret S (or set TA_WEBHOOK_SECRET)' });
+  if (opts.webhookBatchSize !== undefined && opts.webhookBatchSize < 1) throw new TaskAgentError('TA_CFG_INVALID', '--webhook-batch-size must be at least 1');
+  if (opts.webhookCheckMs !== undefined && opts.webhookCheckMs < 10) throw new TaskAgentError('TA_CFG_INVALID', '--webhook-check-ms must be at least 10');
+  return {
+    url: opts.webhook, secret,
+    ...(opts.webhookBatchSize !== undefined && { batchSize: opts.webhookBatchSize }),
+    ...(opts.webhookMaxWaitMs !== undefined && { maxWaitMs: opts.webhookMaxWaitMs }),
+    ...(opts.webhookCheckMs !== undefined && { checkMs: opts.webhookCheckMs }),
+  };
 }
 
 function readKeys(path: string) {
@@ -54,9 +81,16 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--url-ttl-ms <MS>', 'signed media URL lifetime (default 3600000)', int('--url-ttl-ms'))
     .option('--max-body-bytes <N>', 'request body limit (default 32 MiB)', int('--max-body-bytes'))
     .option('--page-size <N>', 'tasks per page of a stage listing, 1..10000 (default 500)', int('--page-size'))
+    .option('--webhook <URL>', 'send signed task-ready notifications for tasks waiting in agent stages to URL (e.g. `task-agents serve`\'s /webhook)')
+    .option('--webhook-secret <S>', 'the notifications\' signing secret (default TA_WEBHOOK_SECRET)')
+    .option('--webhook-batch-size <N>', 'notify when this many tasks wait in a stage (default 10)', int('--webhook-batch-size'))
+    .option('--webhook-max-wait-ms <MS>', 'notify when a task has waited this long (default 1800000)', int('--webhook-max-wait-ms'))
+    .option('--webhook-check-ms <MS>', 'check the stages this often (default 300000, Encord\'s five minutes)', int('--webhook-check-ms'))
     .action(async (dir: string[], opts: EmulatorCliOptions) => {
       try {
+        const webhook = webhookOptions(opts);
         const emulator = await startEmulator({
+          ...(webhook && { webhook }),
           dir, host: opts.host, port: opts.port,
           ...(opts.authorizedKeys !== undefined && { authorizedKeys: readKeys(opts.authorizedKeys) }),
           ...(opts.faults !== undefined && { faults: parseFaultSpec(opts.faults) }),
@@ -66,10 +100,7 @@ export function registerEmulatorCommand(program: Command): void {
           ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }),
           ...(opts.pageSize !== undefined && { pageSize: opts.pageSize }),
         });
-        const stopped = untilSignal();
-        process.stdout.write(`listening on ${emulator.url}\n`);
-        await stopped;
-        await emulator.close();
+        await serveUntilSignal(emulator);
       } catch (e) {
         await reportError(e, false);
       }

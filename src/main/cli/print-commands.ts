@@ -1,6 +1,7 @@
 /** `task-agents print agent-nodes | system-info`: the project's agent stages; facts for bug reports. */
 import type { Command } from 'commander';
 import { openPlatform } from '../open-platform.js';
+import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
 import { reportError } from './program.js';
 import { writeJson } from './output.js';
 import { DEMO_PROJECT_DIR } from './demo.js';
@@ -8,13 +9,13 @@ import { formatSystemInfo, systemInfo } from './system-info.js';
 
 export function registerPrintCommands(program: Command): void {
   const print = program.command('print').description('print project information');
-  print.command('agent-nodes')
+  addCredentialFlags(print.command('agent-nodes')
     .description('agent stages with their UUIDs and pathways, ready to paste into an agent module')
     .option('--project <DIR|UUID>', 'local project directory or Encord project UUID', DEMO_PROJECT_DIR)
-    .option('--json', 'print as JSON')
-    .action(async (o: { project: string; json?: boolean }) => {
+    .option('--json', 'print as JSON'))
+    .action(async (o: { project: string; json?: boolean; sshKeyFile?: string; domain?: string }) => {
       try {
-        const platform = await openPlatform(o.project);
+        const platform = await openPlatform(o.project, credentialsFrom(o));
         try {
           const info = await platform.getProject();
           const nodes = info.workflow.stages.filter((s) => s.stageType === 'AGENT').map((s) => ({ title: s.title, uuid: s.uuid, pathways: s.pathways ?? [] }));

@@ -14,10 +14,13 @@ import { formatSummary } from '../run-report.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerPrintCommands } from './print-commands.js';
 import { registerWorkerCommand } from './worker-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
+import { registerInitCommand } from './init-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { exitWhenWritten, writeJson } from './output.js';
-import { integerArg as int, numberArg as num } from './arg-parsers.js';
+import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
+import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
 import { capError } from '../../shared/cap-text.js';
 import { exitCodeForSignal } from '../run-signals.js';
 import type { RunSummary } from '../../agent/run-types.js';
@@ -61,7 +64,8 @@ export async function reportError(e: unknown, json: boolean): Promise<void> {
   process.exitCode = exitCodeFor(s.code);
 }
 
-export function buildProgram(): Command {
+/** `agentModule`: the module is fixed (`node agent.js`, runIfMain), so `run` takes no AGENT_MODULE argument. */
+export function buildProgram({ agentModule: fixedModule }: { agentModule?: string } = {}): Command {
   const program = new Command('task-agents')
     .description('Run workflow task agents on every core, against a local project or Encord.')
     .version(version(), '-V, --version')
@@ -69,18 +73,21 @@ export function buildProgram(): Command {
     // commander's own usage errors are printed by runCli, through the catalog.
     .configureOutput({ outputError: () => undefined });
 
-  program
+  const run = program
     .command('run', { isDefault: true })
-    .description('run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)')
-    .argument('[AGENT_MODULE]', '.js, .mjs or .ts module whose default export is a Runner')
-    .option('--project <DIR|UUID>', 'local project directory or Encord project UUID')
+    .description(fixedModule ? `run the agents of ${fixedModule}` : 'run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)');
+  if (!fixedModule) run.argument('[AGENT_MODULE]', '.ts, .mts, .cts, .js, .mjs or .cjs module whose default export is a Runner');
+  run
+    .option('--project <DIR|UUID>', 'local project directory or Encord project UUID; repeat for several (each runs the registered stages it has)', collect)
+    .option('--project-hash <UUID>', 'the same as --project (the Python runner\'s flag)')
+    .option('--stage <NAME|UUID>', 'run only this registered stage (title or UUID)')
     .option('--threads <N>', 'worker threads (default: number of cores)', int('--threads'))
     .option('--concurrency <N>', 'tasks in flight per thread (default 1)', int('--concurrency'))
     .option('--refresh-every <S>', 'poll again every S seconds (default: one pass)', num('--refresh-every'))
     .option('--num-retries <N>', 'extra attempts per failed task (default 3)', int('--num-retries'))
     .option('--task-batch-size <N>', 'tasks per prefetch batch, cut from the platform\'s pages (default 300)', int('--task-batch-size'))
     .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
-    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout; a worker still blocked 1 s past it is recycled (default none)', int('--task-timeout-ms'))
+    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none); a timed-out attempt is not retried, and a worker still blocked 1 s past it is recycled', int('--task-timeout-ms'))
     .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
     .option('--queue <URL>', 'queue mode: send chunks to `task-agents worker` processes through Redis (redis://host:port)')
     .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
@@ -88,22 +95,31 @@ export function buildProgram(): Command {
     .option('--dry-run', 'run the agents, report their decisions, write nothing back (one pass)')
     .option('--json', 'print only a JSON summary on stdout')
     .option('--quiet', 'no progress bars or summary text')
-    .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (agentModule: string | undefined, opts: Record<string, unknown>) => {
+    .option('--verbose', 'list every failure with its stack in the summary (default: 20, the first stack per code)')
+    .addHelpText('after', EXIT_CODES_HELP);
+  addCredentialFlags(run)
+    .action(async (...args: unknown[]) => {
+      const agentModule = fixedModule ?? (args[0] as string | undefined);
+      const { projectHash, verbose, ...opts } = args[fixedModule ? 0 : 1] as Record<string, unknown>;
       const json = opts.json === true;
       try {
-        let project = opts.project as string | undefined;
+        const projects = opts.project as string[] | undefined;
+        if (projectHash !== undefined && projects !== undefined && !(projects.length === 1 && projects[0] === projectHash)) {
+          throw new TaskAgentError('TA_CFG_INVALID', `--project ${projects.join(', ')} and --project-hash ${String(projectHash)} disagree`, { hint: 'pass one of them' });
+        }
+        let project: string | string[] | undefined = projects ?? (projectHash !== undefined ? [projectHash as string] : undefined);
         let module = agentModule;
         if (!module && !project) {
           project = DEMO_PROJECT_DIR;
-          await ensureDemoProject(project, { quiet: json || opts.quiet === true });
+          await ensureDemoProject(DEMO_PROJECT_DIR, { quiet: json || opts.quiet === true });
           module = fileURLToPath(new URL('./demo/agents.js', import.meta.url));
         } else if (!module) {
           throw new TaskAgentError('TA_CFG_INVALID', 'no agent module given', { hint: 'task-agents run AGENT_MODULE --project DIR' });
         }
-        const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), json, quiet: opts.quiet === true });
+        const credentials = credentialsFrom(opts);
+        const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), ...(credentials && { credentials }), json, quiet: opts.quiet === true });
         if (json) await writeJson(summary);
-        else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary)}\n`);
+        else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);
         process.exitCode = summary.signal ? exitCodeForSignal(summary.signal) : summary.ok ? 0 : 1;
       } catch (e) {
         await reportError(e, json);
@@ -113,15 +129,17 @@ export function buildProgram(): Command {
       if (opts.queue !== undefined) await exitWhenWritten();
     });
 
+  registerInitCommand(program);
   registerProjectCommands(program);
   registerPrintCommands(program);
   registerEmulatorCommand(program);
   registerWorkerCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
-export async function runCli(argv: string[]): Promise<void> {
-  const program = buildProgram();
+export async function runCli(argv: string[], options: { agentModule?: string } = {}): Promise<void> {
+  const program = buildProgram(options);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

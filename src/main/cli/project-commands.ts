@@ -1,6 +1,7 @@
-/** `task-agents project init|import|status|tasks|export`: manage a local project directory. */
+/** `task-agents project init|import|status|tasks|export|view`: manage a local project directory. */
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { TaskAgentError } from '../../shared/errors.js';
 import { findStage } from '../../shared/workflow.js';
 import { LocalProject } from '../../platform/local/local-project.js';
@@ -13,6 +14,65 @@ import { writeImageSequenceVideo } from '../../worker/decode/encode-sequence.js'
 import { demoMedia } from './demo-media.js';
 import { reportError } from './program.js';
 import { writeJson } from './output.js';
+import { registerViewCommand } from './view-command.js';
+import { isProjectUuid, openPlatform } from '../open-platform.js';
+import type { ProjectInfo } from '../../shared/types.js';
+
+/** `project show`: the workflow (stages, pathways), the ontology (objects, classifications) and tasks per stage. */
+function projectOverview(info: ProjectInfo, counts: Map<string, number> | null) {
+  const titles = new Map(info.workflow.stages.map((s) => [s.uuid, s.title]));
+  return {
+    projectHash: info.projectHash,
+    title: info.title,
+    stages: info.workflow.stages.map((s) => ({
+      stage: s.title, stageUuid: s.uuid, stageType: s.stageType, ...(counts && { tasks: counts.get(s.uuid) ?? 0 }),
+      pathways: (s.pathways ?? []).map((p) => ({ pathway: p.title, uuid: p.uuid, to: titles.get(p.destinationUuid) ?? p.destinationUuid })),
+    })),
+    ontology: {
+      objects: info.ontology.objects.map((o) => ({ name: o.name, shape: o.shape, featureNodeHash: o.featureNodeHash })),
+      classifications: info.ontology.classifications.map((c) => {
+        const a = c.attributes[0] as { name?: string; type?: string; options?: Array<{ label?: string }> } | undefined;
+        return { name: a?.name ?? '', type: a?.type ?? '', options: (a?.options ?? []).map((o) => o.label ?? ''), featureNodeHash: c.featureNodeHash };
+      }),
+    },
+  };
+}
+
+function printOverview(o: ReturnType<typeof projectOverview>): void {
+  const out: string[] = [`${o.title} (${o.projectHash})`, 'workflow:'];
+  for (const s of o.stages) {
+    out.push(`  ${s.stage.padEnd(24)} ${s.stageType.padEnd(12)} ${s.tasks === undefined ? '' : `${s.tasks} task${s.tasks === 1 ? '' : 's'}`}`.trimEnd());
+    for (const p of s.pathways) out.push(`    → ${p.pathway} → ${p.to}`);
+  }
+  out.push('ontology:');
+  for (const ob of o.ontology.objects) out.push(`  object ${ob.name} (${ob.shape})`);
+  for (const c of o.ontology.classifications) out.push(`  classification ${c.name} (${c.type}${c.options.length ? `: ${c.options.join(', ')}` : ''})`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** Tasks per agent stage of a remote (Encord) project: the API lists tasks of agent stages only. */
+async function remoteStatus(uuid: string, json: boolean): Promise<void> {
+  const platform = await openPlatform(uuid);
+  try {
+    const info = await platform.getProject();
+    const stages = [];
+    for (const s of info.workflow.stages) {
+      let tasks: number | null = null;
+      if (s.stageType === 'AGENT') {
+        tasks = 0;
+        for await (const page of platform.taskPages(s.uuid)) tasks += page.length;
+      }
+      stages.push({ stage: s.title, stageUuid: s.uuid, stageType: s.stageType, tasks });
+    }
+    if (json) await writeJson({ projectHash: info.projectHash, title: info.title, stages });
+    else {
+      process.stdout.write(`${info.title} (${info.projectHash}, Encord)\n`);
+      for (const s of stages) process.stdout.write(`  ${s.stage.padEnd(24)} ${s.stageType.padEnd(12)} ${s.tasks ?? '- (Encord lists tasks of agent stages only)'}\n`);
+    }
+  } finally {
+    await platform.close();
+  }
+}
 
 function readJsonFile(path: string, what: string): unknown {
   let text: string;
@@ -96,7 +156,13 @@ export function registerProjectCommands(program: Command): void {
         if (!['files', 'image-group', 'image-sequence'].includes(o.as)) {
           throw new TaskAgentError('TA_CFG_INVALID', `--as must be files, image-group or image-sequence, got "${o.as}"`);
         }
+        // A path that is not there is a usage error, found before anything is copied.
+        const missing = paths.filter((x) => !existsSync(resolve(x)));
+        if (missing.length) throw new TaskAgentError('TA_CFG_INVALID', `no such file or folder: ${missing.join(', ')}`, { hint: 'nothing was imported; check the paths' });
         const r = await importPaths(p, paths, { as: o.as as ImportAs, probe: defaultProber, encodeSequence: writeImageSequenceVideo });
+        if (r.imported.length === 0) {
+          throw new TaskAgentError('TA_CFG_INVALID', `nothing to import in ${paths.join(', ')}: ${r.warnings.map((w) => `${w.path}: ${w.warning}`).join('; ') || 'no media files'}`, { hint: 'import images, videos, audio, text or PDF files, or folders of them' });
+        }
         if (o.json) await writeJson(r);
         else {
           process.stdout.write(`imported ${r.imported.length} data unit(s)\n`);
@@ -105,11 +171,31 @@ export function registerProjectCommands(program: Command): void {
       });
     });
 
-  project.command('status')
-    .description('tasks per stage')
+  project.command('show')
+    .description('the workflow (stages, pathways), the ontology and the tasks per stage of a local project')
     .argument('<DIR>')
     .option('--json', 'print as JSON')
     .action(async (dir: string, o: { json?: boolean }) => {
+      await withProject(dir, o.json === true, async (p) => {
+        const overview = projectOverview(p.info, p.countsByStage());
+        if (o.json) await writeJson(overview);
+        else printOverview(overview);
+      });
+    });
+
+  project.command('status')
+    .description('tasks per stage (a local DIR, or an Encord project UUID: its agent stages)')
+    .argument('<DIR|UUID>')
+    .option('--json', 'print as JSON')
+    .action(async (dir: string, o: { json?: boolean }) => {
+      if (isProjectUuid(dir) && !existsSync(dir)) {
+        try {
+          await remoteStatus(dir, o.json === true);
+        } catch (e) {
+          await reportError(e, o.json === true);
+        }
+        return;
+      }
       await withProject(dir, o.json === true, async (p) => {
         const counts = p.countsByStage();
         const stages = p.info.workflow.stages.map((s) => ({ stage: s.title, stageUuid: s.uuid, stageType: s.stageType, tasks: counts.get(s.uuid) ?? 0 }));
@@ -155,4 +241,6 @@ export function registerProjectCommands(program: Command): void {
         else await writeJson(rows);
       });
     });
+
+  registerViewCommand(project);
 }

@@ -13,3 +13,14 @@ export function untilSignal(): Promise<void> {
     process.on('SIGTERM', stop);
   });
 }
+
+/**
+ * Serves until SIGINT/SIGTERM: prints `listening on URL` (the first stdout line, which tests and
+ * scripts wait for), then closes the server cleanly.
+ */
+export async function serveUntilSignal(server: { url: string; close(): Promise<void> }): Promise<void> {
+  const stopped = untilSignal();
+  process.stdout.write(`listening on ${server.url}\n`);
+  await stopped;
+  await server.close();
+}

@@ -13,6 +13,7 @@ import { reportError } from './program.js';
 import { untilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 import { exitWhenWritten } from './output.js';
+import { loadQueueModule } from '../queue/load-queue.js';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -29,7 +30,7 @@ export function registerWorkerCommand(program: Command): void {
         parseRedisUrl(o.queue); // a bad URL is a usage error before connecting
         if (o.threads !== undefined && o.threads < 1) throw new TaskAgentError('TA_CFG_INVALID', '--threads must be at least 1');
         // Loaded by this command only: BullMQ and its Redis client would cost every other command start-up time and memory.
-        const { QueueWorker } = await import('../queue/queue-worker.js');
+        const { QueueWorker } = await loadQueueModule(() => import('../queue/queue-worker.js'));
         const worker = await QueueWorker.start({
           agentModule, url: o.queue, queueName: o.queueName, ...(o.threads !== undefined && { threads: o.threads }),
           ...(o.stallMs !== undefined && { stallMs: Math.max(1000, o.stallMs) }),

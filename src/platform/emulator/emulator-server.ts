@@ -23,6 +23,7 @@ import { RequestStats, type EmulatorStats } from './request-stats.js';
 import { MEDIA_PREFIX, UrlSigner } from './signed-urls.js';
 import { handleV1 } from './v1-routes.js';
 import { handleV2 } from './v2-routes.js';
+import { WebhookNotifier, type WebhookOptions } from './webhook-notifier.js';
 
 export interface EmulatorOptions {
   /** Local project directory to serve, or several (twin projects); each under its projectHash. */
@@ -46,6 +47,8 @@ export interface EmulatorOptions {
   pageSize?: number;
   /** Oldest accepted v2 `created`, seconds (default 300). */
   maxSignatureAgeSeconds?: number;
+  /** Send signed task-ready notifications for tasks waiting in agent stages (see webhook-notifier.ts). */
+  webhook?: WebhookOptions;
 }
 
 /** A started emulator. */
@@ -100,12 +103,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     ?? ((hex: string) => ({ publicKey: undefined as never, publicKeyHex: hex })); // any valid signature
   const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024;
   const retryAfter = String(options.retryAfterSeconds ?? 1);
+  let notifier: WebhookNotifier | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
     const url = new URL(target, 'http://emulator');
     const method = req.method ?? 'GET';
-    if (url.pathname === '/_emulator/stats' && method === 'GET') return sendJson(res, 200, stats.snapshot());
+    if (url.pathname === '/_emulator/stats' && method === 'GET') return sendJson(res, 200, { ...stats.snapshot(), ...(notifier && { webhooks: notifier.stats() }) });
 
     const isV1 = url.pathname === '/public' || url.pathname === '/public/user';
     const isV2 = url.pathname.startsWith('/v2/public/');
@@ -216,6 +220,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
+  if (options.webhook) notifier = new WebhookNotifier(projects, options.webhook);
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
@@ -226,6 +231,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     projectHashes: [...projects.keys()],
     stats: () => stats.snapshot(),
     close: async () => {
+      await notifier?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

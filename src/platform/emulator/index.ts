@@ -6,4 +6,5 @@ export * from './emulator-server.js';
 export * from './fault-injector.js';
 export * from './signed-urls.js';
 export * from './request-stats.js';
+export * from './webhook-notifier.js';
 export { sqlLike, parseTime } from './label-row-filters.js';

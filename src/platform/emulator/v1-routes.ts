@@ -33,14 +33,13 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
     if (hashes === null && args.labelHashes !== null) {
       hashes = args.labelHashes.map((h) => ctx.project.labelRowByHash(h)?.data_hash).filter((h): h is string => typeof h === 'string');
     }
-    if (hashes === null) hashes = (ctx.project.db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').all() as Array<{ data_hash: string }>).map((r) => r.data_hash);
+    if (hashes === null) hashes = ctx.project.dataHashes();
     const filters = labelRowFiltersFromPayload(payload);
     if (!hasFilters(filters)) return ok(ctx.project.listLabelRowMetadata(hashes, args.include).map(labelRowMetadataToWire));
     // Filters look at the workflow node, so list with it and drop it again when it was not asked for.
     const stages = new Map(ctx.project.info.workflow.stages.map((s) => [s.uuid, s]));
-    const assigned = ctx.project.db.prepare('SELECT 1 FROM tasks WHERE data_hash = ? AND assignee IS NOT NULL');
     const rows = ctx.project.listLabelRowMetadata(hashes, { ...args.include, includeWorkflowGraphNode: true })
-      .filter((m) => matchesLabelRowFilters(filters, m, stages, filters.labelStatuses !== null && assigned.get(m.dataHash) !== undefined))
+      .filter((m) => matchesLabelRowFilters(filters, m, stages, filters.labelStatuses !== null && ctx.project.assigneeOf(m.dataHash) !== null))
       .map((m) => {
         if (args.include.includeWorkflowGraphNode !== false) return m;
         const { workflowGraphNode: _drop, ...rest } = m;
@@ -51,8 +50,10 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
   if (env.query_type === 'labelrow' && env.query_method === 'GET') {
     const labelHashes = strings(uid);
     if (!labelHashes) throw new ApiError(400, 'uid must be a list of label hashes');
-    const sign = labelRowGetPayloadFromWire(payload).includeSignedUrl === true;
-    const rows = labelHashes.map((h) => ctx.project.labelRowByHash(h));
+    // The content filters of initialise_labels (feature hashes, reviews) apply, as on Encord.
+    const { branchName: _branch, ...init } = labelRowGetPayloadFromWire(payload);
+    const sign = init.includeSignedUrl === true;
+    const rows = labelHashes.map((h) => ctx.project.labelRowByHash(h, init));
     if (rows.some((r) => r === null)) throw new ApiError(404, 'label row not found');
     return ok(rows.map((r) => (sign ? signLinks(ctx, r as LabelRowJson) : r)));
   }

@@ -132,15 +132,13 @@ function applyActions(ctx: ApiContext, stageUuid: string, body: unknown): void {
   if (stage.stageType !== 'AGENT') throw new ApiError(400, `stage ${stage.title} is not an agent stage`);
   const pathways = stage.pathways ?? [];
   const seen = new Set<string>();
-  const stageOf = ctx.project.db.prepare('SELECT stage_uuid FROM tasks WHERE uuid = ?');
   const resolved = actions.map((a) => {
     if (a.action !== 'PATHWAY_ACTION') throw new ApiError(400, `action ${a.action} is not supported on agent tasks`);
     if (seen.has(a.taskUuid)) throw new ApiError(400, `task ${a.taskUuid} appears twice`);
     seen.add(a.taskUuid);
     const p = a.pathwayUuid !== undefined ? pathways.find((x) => x.uuid === a.pathwayUuid) : pathways.find((x) => x.title === a.pathwayName);
     if (!p) throw new ApiError(400, `stage ${stage.title} has no pathway ${a.pathwayUuid ?? a.pathwayName ?? '(none given)'}`);
-    const row = stageOf.get(a.taskUuid) as { stage_uuid: string } | undefined;
-    if (!row || row.stage_uuid !== stageUuid) throw new ApiError(400, `task ${a.taskUuid} is not in stage ${stage.title}`);
+    if (ctx.project.stageOfTask(a.taskUuid) !== stageUuid) throw new ApiError(400, `task ${a.taskUuid} is not in stage ${stage.title}`);
     return { taskUuid: a.taskUuid, pathwayUuid: p.uuid };
   });
   ctx.project.proceedTasks(stageUuid, resolved);

@@ -8,11 +8,15 @@
  *   opposite of the bare SDK's.
  * - `ENCORD_DOMAIN`: the API domain; the SDK default when unset.
  * Empty values count as unset (pydantic-settings + `bool()` in the original).
+ * Explicit credentials (`new Runner({ credentials })`, `execute()`, `--ssh-key-file`) take the place
+ * of the environment entirely: the run, its workers, deps.client() and twin projects all sign with
+ * them (encord-agents' `user_client=` reaches the runner only; its dependencies read the env).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TaskAgentError } from '../../shared/errors.js';
+import type { EncordCredentialsOption } from '../../shared/types.js';
 import { parseOpenSshPrivateKey, type Ed25519SigningKey } from './ssh-key.js';
 
 /** The SDK's default domain (`encord/configs.py` ENCORD_DOMAIN). */
@@ -21,8 +25,10 @@ export const DEFAULT_ENCORD_DOMAIN = 'https://api.encord.com';
 export interface EncordCredentials {
   /** The private key text (OpenSSH). Never log it. */
   keyText: string;
-  /** Which variable supplied the key (for messages). */
-  keySource: 'ENCORD_SSH_KEY' | 'ENCORD_SSH_KEY_FILE';
+  /** Which variable or option supplied the key (for messages). */
+  keySource: 'ENCORD_SSH_KEY' | 'ENCORD_SSH_KEY_FILE' | 'credentials.sshKey' | 'credentials.sshKeyFile';
+  /** The key file, when the key came from one (for messages). */
+  keyFile?: string;
   /** API domain without a trailing slash. */
   domain: string;
 }
@@ -104,17 +110,51 @@ export function readEncordCredentials(env: NodeJS.ProcessEnv = process.env, opti
     return { keyText: content, keySource: 'ENCORD_SSH_KEY', domain };
   }
   if (filePath !== undefined) {
-    return { keyText: readFileSync(filePath, 'utf8'), keySource: 'ENCORD_SSH_KEY_FILE', domain };
+    return { keyText: readFileSync(filePath, 'utf8'), keySource: 'ENCORD_SSH_KEY_FILE', keyFile: filePath, domain };
   }
   throw new TaskAgentError('TA_AUTH_KEY_MISSING', 'Neither ENCORD_SSH_KEY nor ENCORD_SSH_KEY_FILE is set.');
 }
 
+/** Credentials given in code or on the command line instead of the environment. */
+export type CredentialsOption = EncordCredentialsOption;
+
 /**
- * Reads the credentials and parses the key in one step.
- * @throws TaskAgentError any of readEncordCredentials' codes, or TA_AUTH_KEY_INVALID
+ * Explicit credentials, or the environment's when no key is given (a domain alone overrides
+ * ENCORD_DOMAIN only).
+ * @throws TaskAgentError TA_CFG_INVALID (both a key and a key file), TA_AUTH_KEY_IS_PATH (sshKey holds
+ *   a path), TA_AUTH_KEY_MISSING (sshKeyFile is not a file), or readEncordCredentials' codes
  */
-export function loadEncordKey(env: NodeJS.ProcessEnv = process.env, options: ReadCredentialsOptions = {}): EncordCredentials & { key: Ed25519SigningKey } {
-  const creds = readEncordCredentials(env, options);
-  const source = creds.keySource === 'ENCORD_SSH_KEY' ? 'ENCORD_SSH_KEY' : `ENCORD_SSH_KEY_FILE (${expandHome((env['ENCORD_SSH_KEY_FILE'] ?? '').trim())})`;
+export function resolveCredentials(explicit: CredentialsOption | undefined, env: NodeJS.ProcessEnv = process.env, options: ReadCredentialsOptions = {}): EncordCredentials {
+  const domain = explicit?.domain ? normalizeDomain(explicit.domain) : undefined;
+  const { sshKey, sshKeyFile } = explicit ?? {};
+  if (sshKey && sshKeyFile) throw new TaskAgentError('TA_CFG_INVALID', 'credentials: give sshKey or sshKeyFile, not both');
+  if (sshKey) {
+    if (looksLikePath(sshKey)) {
+      throw new TaskAgentError('TA_AUTH_KEY_IS_PATH', 'credentials.sshKey holds a value that looks like a file path, not key text.', { hint: 'Pass the path as credentials.sshKeyFile (--ssh-key-file) instead.' });
+    }
+    return { keyText: sshKey, keySource: 'credentials.sshKey', domain: domain ?? normalizeDomain(env['ENCORD_DOMAIN'] || DEFAULT_ENCORD_DOMAIN) };
+  }
+  if (sshKeyFile) {
+    const path = expandHome(sshKeyFile.trim());
+    let text: string;
+    try {
+      if (!statSync(path).isFile()) throw new Error('not a file');
+      text = readFileSync(path, 'utf8');
+    } catch {
+      throw new TaskAgentError('TA_AUTH_KEY_MISSING', `credentials.sshKeyFile points to ${path}, which is not a readable file.`, { hint: 'Fix the path (--ssh-key-file).', details: { path } });
+    }
+    return { keyText: text, keySource: 'credentials.sshKeyFile', keyFile: path, domain: domain ?? normalizeDomain(env['ENCORD_DOMAIN'] || DEFAULT_ENCORD_DOMAIN) };
+  }
+  const fromEnv = readEncordCredentials(env, options);
+  return domain ? { ...fromEnv, domain } : fromEnv;
+}
+
+/**
+ * Reads the credentials (explicit ones, else the environment's) and parses the key in one step.
+ * @throws TaskAgentError any of resolveCredentials' codes, or TA_AUTH_KEY_INVALID
+ */
+export function loadEncordKey(env: NodeJS.ProcessEnv = process.env, options: ReadCredentialsOptions = {}, explicit?: CredentialsOption): EncordCredentials & { key: Ed25519SigningKey } {
+  const creds = resolveCredentials(explicit, env, options);
+  const source = creds.keyFile ? `${creds.keySource} (${creds.keyFile})` : creds.keySource;
   return { ...creds, key: parseOpenSshPrivateKey(creds.keyText, source) };
 }

@@ -8,7 +8,7 @@
 import { isTaskAgentError, TaskAgentError } from '../../shared/errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
 import type {
-  LabelSave, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
+  BundleLimits, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
 } from '../platform.js';
 import { DEFAULT_ENCORD_DOMAIN, loadEncordKey, normalizeDomain } from './credentials.js';
 import { EncordHttpClient, type EncordHttpOptions } from './http.js';
@@ -68,6 +68,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export class EncordPlatform implements Platform {
   readonly kind = 'encord' as const;
   readonly descriptor: PlatformDescriptor;
+  readonly bundleLimits: BundleLimits;
   readonly http: EncordHttpClient;
   private readonly projectHash: string;
   private readonly limits: EncordLimits;
@@ -81,6 +82,8 @@ export class EncordPlatform implements Platform {
     this.descriptor = descriptor;
     this.projectHash = descriptor.projectHash;
     this.limits = { ...ENCORD_LIMITS, ...options.limits };
+    // A bundle the runner hands over is exactly one request.
+    this.bundleLimits = Object.freeze({ saves: this.limits.labelSaves, priorities: this.limits.priorities, proceeds: this.limits.actions });
     this.taskCacheSize = options.taskCacheSize ?? 200_000;
     this.resource = { type: 'project', id: descriptor.projectHash };
     const key = parseOpenSshPrivateKey(descriptor.keyText, 'the platform descriptor');
@@ -256,6 +259,23 @@ export class EncordPlatform implements Platform {
   async downloadMedia(signedUrl: string, destPath: string, options: DownloadMediaOptions = {}): Promise<DownloadResult> {
     this.downloads++;
     return downloadMedia(signedUrl, destPath, options);
+  }
+
+  /**
+   * Downloads the item's signed URL to `tempPath()`. The URL was signed when its batch was
+   * fetched; a long queue can outlive it, so an expired one is re-signed once.
+   */
+  async mediaFile(item: StorageItem, tempPath: () => string): Promise<MediaFile> {
+    if (!item.signedUrl) throw new TaskAgentError('TA_MEDIA_MISSING', `storage item "${item.name}" has no signed URL`);
+    const path = tempPath();
+    try {
+      await this.downloadMedia(item.signedUrl, path, { refresh: this.signedUrlRefresher(item) });
+    } catch (e) {
+      if (isTaskAgentError(e) && e.code === 'TA_MEDIA_DOWNLOAD_FAILED') throw e;
+      // The refresh failed (the item is gone, the API is down): still a failed download.
+      throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `Downloading the media of storage item ${item.uuid} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    return { path, temporary: true };
   }
 
   /** A refresh callback for downloadMedia: re-fetches the storage item with a fresh signed URL. */

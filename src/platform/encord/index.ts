@@ -10,3 +10,4 @@ export * from './http.js';
 export * from './wire.js';
 export * from './media-download.js';
 export * from './encord-platform.js';
+export * from './webhook-signature.js';

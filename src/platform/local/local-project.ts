@@ -12,11 +12,12 @@ import { confinedMediaPath } from '../../shared/confined-path.js';
 import { TaskAgentError } from '../../shared/errors.js';
 import { parseOntology, parseWorkflow } from '../../shared/project-schema.js';
 import type {
-  DataType, LabelRowIncludeArgs, LabelRowJson, LabelRowMetadata, OntologyStructure, ProjectInfo, StorageItem,
+  DataType, LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, OntologyStructure, ProjectInfo, StorageItem,
   StorageItemType, TaskRecord, TaskStatus, Workflow,
 } from '../../shared/types.js';
 import type { LabelSave, ProceedAction, ProceedResult } from '../platform.js';
 import { emptyLabelRow, labelTimestamp, type DataUnitInfo } from './label-row-template.js';
+import { applyLabelRowInit } from './label-row-init.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { MEDIA_DIR } from './media-types.js';
 import { TaskSeqCache } from './task-seq-cache.js';
@@ -87,6 +88,7 @@ interface PathwayLookup {
 export class LocalProject {
   readonly dir: string;
   readonly mediaDir: string;
+  /** The SQLite handle, for this folder's own modules (twin-project.ts) and tests; everything else uses the methods. */
   readonly db: Database.Database;
   #info: ProjectInfo;
   readonly #datasetHash: string;
@@ -135,8 +137,8 @@ export class LocalProject {
     return new LocalProject(abs, db);
   }
 
-  /** Open an existing project directory. */
-  static open(dir: string): LocalProject {
+  /** Open an existing project directory; `readOnly` opens a connection that cannot write (`project view`). */
+  static open(dir: string, { readOnly = false }: { readOnly?: boolean } = {}): LocalProject {
     const abs = resolve(dir);
     if (!existsSync(join(abs, PROJECT_DB))) {
       throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${abs} (missing ${PROJECT_DB})`,
@@ -144,9 +146,11 @@ export class LocalProject {
     }
     let db: Database.Database;
     try {
-      db = new Database(join(abs, PROJECT_DB), { fileMustExist: true });
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      db = new Database(join(abs, PROJECT_DB), { fileMustExist: true, readonly: readOnly });
+      if (!readOnly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
       db.pragma('busy_timeout = 5000');
       // Checkpoint every ~40 MB of WAL instead of every 4 MB: a run's proceeds rewrite the same
       // index pages bundle after bundle, and each checkpoint writes them back (and syncs) again.
@@ -225,7 +229,8 @@ export class LocalProject {
       unit: db.prepare('SELECT * FROM data_units WHERE data_hash = ?'),
       label: db.prepare('SELECT * FROM label_rows WHERE data_hash = ?'),
       labelByHash: db.prepare('SELECT * FROM label_rows WHERE label_hash = ?'),
-      currentTask: db.prepare("SELECT uuid, stage_uuid, priority FROM tasks WHERE data_hash = ? ORDER BY seq DESC LIMIT 1"),
+      currentTask: db.prepare("SELECT uuid, stage_uuid, priority, assignee FROM tasks WHERE data_hash = ? ORDER BY seq DESC LIMIT 1"),
+      dataHashes: db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').pluck(),
     };
   }
 
@@ -317,6 +322,29 @@ export class LocalProject {
     return rows.map((r) => ({ ...this.toTask(r), stageUuid: r.stage_uuid, priority: r.priority }));
   }
 
+  /** Per stage: tasks waiting and when the longest-waiting one entered it (ISO; the emulator's task-ready webhooks). */
+  queuesByStage(): Map<string, { count: number; oldestEnteredAt: string }> {
+    const rows = this.db.prepare('SELECT stage_uuid, count(*) AS n, min(updated_at) AS oldest FROM tasks GROUP BY stage_uuid').all() as Array<{ stage_uuid: string; n: number; oldest: string }>;
+    return new Map(rows.map((r) => [r.stage_uuid, { count: r.n, oldestEnteredAt: r.oldest }]));
+  }
+
+  /** The stage a task is in, or null when there is no such task. */
+  stageOfTask(taskUuid: string): string | null {
+    const row = this.#stmts.taskStage.get(taskUuid) as { stage_uuid: string } | undefined;
+    return row?.stage_uuid ?? null;
+  }
+
+  /** The assignee of a data unit's current task (null when unassigned or without a task). */
+  assigneeOf(dataHash: string): string | null {
+    const row = this.#stmts.currentTask.get(dataHash) as { assignee: string | null } | undefined;
+    return row?.assignee ?? null;
+  }
+
+  /** Every data unit's hash, in import order. */
+  dataHashes(): string[] {
+    return this.#stmts.dataHashes.all() as string[];
+  }
+
   countsByStage(): Map<string, number> {
     const rows = this.db.prepare('SELECT stage_uuid, count(*) AS n FROM tasks GROUP BY stage_uuid').all() as Array<{ stage_uuid: string; n: number }>;
     return new Map(rows.map((r) => [r.stage_uuid, r.n]));
@@ -363,19 +391,20 @@ export class LocalProject {
   }
 
   /**
-   * Label rows by data hash; uninitialised rows are created (Encord's labelrow PUT).
+   * Label rows by data hash; uninitialised rows are created (Encord's labelrow PUT). `init`
+   * filters the content as Encord's initialise_labels does (label-row-init.ts).
    * Write transactions here are IMMEDIATE: worker threads open the same file (twins, clients), and a
    * deferred read-then-write transaction fails at once with "database is locked" when another
    * connection committed in between, where an immediate one waits (busy_timeout).
    */
-  getLabelRows(dataHashes: string[]): Map<string, LabelRowJson> {
+  getLabelRows(dataHashes: string[], init?: LabelRowInitArgs): Map<string, LabelRowJson> {
     const out = new Map<string, LabelRowJson>();
     this.db.transaction(() => {
       for (const h of dataHashes) {
         const row = this.#stmts.label.get(h) as { json: string | null; label_hash: string | null } | undefined;
         if (!row) continue;
         if (row.json !== null) {
-          out.set(h, JSON.parse(row.json) as LabelRowJson);
+          out.set(h, applyLabelRowInit(JSON.parse(row.json) as LabelRowJson, init));
           continue;
         }
         const du = this.unitInfo(h);
@@ -399,9 +428,12 @@ export class LocalProject {
     return { ...emptyLabelRow(du), label_hash: null };
   }
 
-  labelRowByHash(labelHash: string): LabelRowJson | null {
+  /** The stored row of a label hash, filtered by `init` when given (as getLabelRows). */
+  labelRowByHash(labelHash: string, init?: LabelRowInitArgs): LabelRowJson | null {
     const row = this.#stmts.labelByHash.get(labelHash) as { json: string | null } | undefined;
-    return row?.json ? (JSON.parse(row.json) as LabelRowJson) : null;
+    if (!row?.json) return null;
+    const parsed = JSON.parse(row.json) as LabelRowJson;
+    return init ? applyLabelRowInit(parsed, init) : parsed;
   }
 
   getStorageItems(uuids: string[], signUrls = false): StorageItem[] {
@@ -492,8 +524,7 @@ export class LocalProject {
 
   /** All label rows in Encord's label-row JSON, uninitialised ones as their empty template. */
   exportLabelRows(): LabelRowJson[] {
-    const hashes = (this.db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').all() as Array<{ data_hash: string }>).map((r) => r.data_hash);
-    return hashes.map((h) => this.peekLabelRow(h)).filter((r): r is LabelRowJson => r !== null);
+    return this.dataHashes().map((h) => this.peekLabelRow(h)).filter((r): r is LabelRowJson => r !== null);
   }
 }
 
