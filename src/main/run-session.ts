@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
+import { withinMs } from '../shared/within-ms.js';
 import type { AgentManifest, RunChunkRequest, WorkerEvent, WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
@@ -379,13 +380,6 @@ export class RunSession {
     for (const p of this.projects) await p.close();
     this.#events.close(); // after the pool: also removes the run's media temp folder
   }
-}
-
-/** Waits for `p`, at most `ms`. */
-async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
 }
 
 interface WorkerEvents {

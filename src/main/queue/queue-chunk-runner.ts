@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { TaskAgentError } from '../../shared/errors.js';
+import { withinMs } from '../../shared/within-ms.js';
 import type { RunChunkRequest, RunChunkResponse } from '../../shared/protocol.js';
 import { runAbortedOutcomes } from '../chunk-outcomes.js';
 import { connectOnce, parseRedisUrl, redactRedisUrl, RECONNECT_EVERY_MS } from './redis-connection.js';
@@ -248,8 +249,6 @@ export class QueueChunkRunner {
     // BullMQ's clients would wait for a Redis that may be gone for good, reconnecting (and keeping
     // the process alive): unreachable, they are cut off (whose promise may then never settle).
     const closing = reachable ? [this.#events.close(), this.#queue.close()] : [this.#events.disconnect(), this.#queue.disconnect()];
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(closing), new Promise((r) => (timer = setTimeout(r, reachable ? 2000 : 300)))]);
-    clearTimeout(timer);
+    await withinMs(Promise.allSettled(closing), reachable ? 2000 : 300);
   }
 }

@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { TaskAgentError, isTaskAgentError } from '../../shared/errors.js';
+import { withinMs } from '../../shared/within-ms.js';
 import type { RunChunkResponse } from '../../shared/protocol.js';
 import { loadEncordKey } from '../../platform/encord/credentials.js';
 import { ABORT_GRACE_MS, WorkerPool } from '../worker-pool.js';
@@ -236,9 +237,7 @@ export class QueueWorker {
     this.#redis.removeAllListeners('close');
     if (this.#redis.status === 'ready') await this.#worker.close();
     else {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.#worker.close(true).catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 1000)))]);
-      clearTimeout(timer);
+      await withinMs(this.#worker.close(true), 1000);
       void this.#worker.disconnect().catch(() => undefined);
     }
     await this.#closeIdle(-1);
