@@ -45,7 +45,8 @@ test('429 with Retry-After is retried after Retry-After, requests are signed per
 
 test('503 ×4: three retries with 0, base×2, base×4 backoff, then TA_PLATFORM_REQUEST_FAILED', async () => {
   const s = await startServer((req, res) => json(res, 503, { detail: 'down' }));
-  const c = client(s.url);
+  // A base large enough that "immediate" and "base × 2" stay apart on a loaded machine.
+  const c = client(s.url, { backoffBaseMs: 150 });
   try {
     const e = await c.v2('POST', 'projects/p/priorities', { body: { priorities: [] }, op: 'setPriorities' }).catch((x) => x);
     assert.equal(e.code, 'TA_PLATFORM_REQUEST_FAILED');
@@ -54,8 +55,9 @@ test('503 ×4: three retries with 0, base×2, base×4 backoff, then TA_PLATFORM_
     assert.match(e.message, /down/);
     assert.equal(s.requests.length, 4);
     const [g1, g2, g3] = gaps(s.requests);
-    assert.ok(g1 < 30, `first retry immediate, got ${g1}`);
-    assert.ok(g2 >= 38 && g3 >= 78, `gaps ${g2}, ${g3}`);
+    assert.ok(g1 < 200, `first retry immediate, got ${g1}`);
+    assert.ok(g2 >= 295 && g3 >= 595, `gaps ${g2}, ${g3}`);
+    assert.ok(g3 > g2 && g2 > g1, `gaps grow: ${g1}, ${g2}, ${g3}`);
     assert.deepEqual(c.callCounts(), { setPriorities: 1 });
   } finally {
     await c.close();

@@ -1,14 +1,15 @@
-// A user's folder made from a template under templates/ (what `task-agents init DIR --template
-// NAME` scaffolds), with its dependencies linked from this repository's node_modules instead of
-// installed: `task-agents` is this checkout (its dist/), the template's own packages (e.g.
-// onnxruntime-node) are the repository's devDependencies of the same versions.
-import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+// A user's folder made by `task-agents init DIR --template NAME --no-install`, with its
+// dependencies linked from this repository's node_modules instead of installed: `task-agents` is
+// this checkout (its dist/), the template's own packages (e.g. onnxruntime-node) are the
+// repository's devDependencies of the same versions.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ROOT } from './cli.mjs';
+import { MAIN, ROOT } from './cli.mjs';
 
-/** Copies templates/NAME to `dir` and links every dependency its package.json names (plus typescript). */
+/** Scaffolds templates/NAME into `dir` through the CLI and links every dependency its package.json names. */
 export function scaffoldTemplate(name, dir) {
-  cpSync(join(ROOT, 'templates', name), dir, { recursive: true });
+  execFileSync(process.execPath, [MAIN, 'init', dir, '--template', name, '--no-install'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const names = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})];
   for (const dep of names) {

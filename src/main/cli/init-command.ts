@@ -105,7 +105,7 @@ export async function initProject(dir: string, o: InitOptions, version: string):
   }
   if (o.install) {
     process.stderr.write(`installing dependencies in ${target} (npm install) …\n`);
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: target, stdio: ['ignore', 2, 2], env: { SKIP_FFMPEG: 'true', ...process.env } });
+    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: target, stdio: ['ignore', 2, 2], env: { SKIP_FFMPEG: 'true', ONNXRUNTIME_NODE_INSTALL: 'skip', ...process.env } });
     if (r.status !== 0) {
       throw new TaskAgentError('TA_CFG_INSTALL_FAILED', `npm install in ${target} failed (exit ${r.status ?? r.signal})`, { hint: `see npm's output above; then run \`npm install\` in ${target}` });
     }
