@@ -5,7 +5,7 @@
  * every worker thread loads with the agent module, so workers start without the HTTP stack.
  */
 export { Runner, isRunner, type AgentFunction, type AgentReturn, type StageOptions, type RunnerOptions, type RunStageOptions, type PreExecutionContext } from './agent/runner.js';
-export type { RunOptions, RunSummary, StageSummary, ProjectSummary, TaskFailure, TaskDecision, TaskResult, TaskEvent, UnfinishedCause } from './agent/run-types.js';
+export type { RunOptions, RunSummary, RunWarning, StageSummary, ProjectSummary, TaskFailure, TaskDecision, TaskResult, TaskEvent, UnfinishedCause } from './agent/run-types.js';
 export type { EncordCredentialsOption } from './shared/types.js';
 export { defineDep, isDep, type Dep, type DepScope, type TaskContext, type DefineDepOptions } from './deps/define.js';
 export * as deps from './deps/builtins.js';

@@ -40,6 +40,8 @@ export interface RunOptions {
   queue?: string;
   /** BullMQ queue name (default `task-agents`); workers must use the same. */
   queueName: string;
+  /** Queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE, in ms. @default 30000 */
+  queueReconnectMs: number;
   /** Run only this registered stage (title or UUID, either matching however it was registered). */
   stage?: string;
   /** Encord credentials for this run instead of the ENCORD_SSH_KEY(_FILE) / ENCORD_DOMAIN environment. */
@@ -64,7 +66,7 @@ export type TaskEvent = {
 export type TaskResult = TaskEvent & { projectHash: string };
 
 /** Why listed tasks were left unattempted or unreported; only `lost` makes a run not ok. */
-export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'lost';
+export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'run-ended' | 'lost';
 
 export interface StageSummary {
   stage: string;
@@ -123,6 +125,16 @@ export interface TaskDecision {
   twinWrites?: TwinWrites;
 }
 
+/** Something the user should know that failed nothing (code `TA_..._` marked "Warning" in the catalog). */
+export interface RunWarning {
+  code: SerializedError['code'];
+  message: string;
+  /** The task it concerns, when it concerns one. */
+  taskUuid?: string;
+  dataTitle?: string;
+  stage?: string;
+}
+
 /** One project's part of a run. */
 export interface ProjectSummary {
   /** The `--project` value (a directory or an Encord project hash). */
@@ -144,7 +156,15 @@ export interface RunSummary {
   durationMs: number;
   tasksPerSecond: number;
   passes: number;
+  /** Stopped by a signal (Ctrl-C / SIGTERM): dispatching stopped, what was in flight finished and was committed. */
   interrupted: boolean;
+  /** The first signal that stopped the run. */
+  signal?: 'SIGINT' | 'SIGTERM';
+  /** A second signal aborted the tasks in flight (they fail with TA_RUN_ABORTED and stay in their stage). */
+  aborted?: true;
+  warnings: RunWarning[];
+  /** Warnings past the first 1000, counted only. */
+  warningsOmitted?: number;
   stages: StageSummary[];
   failures: TaskFailure[];
   /** Failures not tied to one task (a stage's listing failed after the retry budget); the tasks not reached stay for the next run or pass. */

@@ -27,6 +27,7 @@ export const RunOptionsSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   queue: z.string().regex(/^redis:\/\//, 'queue must be a redis:// URL').optional(),
   queueName: z.string().min(1).default('task-agents'),
+  queueReconnectMs: count(0).default(30_000),
   stage: z.string().min(1).optional(),
   // Messages name fields only: a key never reaches an error.
   credentials: z.strictObject({

@@ -1,12 +1,19 @@
 /**
  * Tallies a run as outcomes and commits arrive: per stage moved (by pathway), stayed, failed (by
- * code), skipped; the failure list; and the tasks/s figure. Produces the RunSummary. It also keeps
- * the books per stage: every task the platform listed must end reported (moved, stayed, skipped,
- * failed) or counted unfinished with a cause; reconcile() finds any that did neither.
+ * code), skipped; the failure and warning lists; and the tasks/s figure. Produces the RunSummary.
+ * Text echoed from agents (messages, hints) is capped: a 20 MB error must not make a 40 MB summary.
+ * It also keeps the books per stage: every task the platform listed must end reported (moved,
+ * stayed, skipped, failed) or counted unfinished with a cause; reconcile() finds any that did neither.
  */
 import { serializeError, type SerializedError } from '../shared/errors.js';
+import { capText, MESSAGE_CAP } from '../shared/cap-text.js';
 import { trimStack } from '../shared/stack.js';
-import type { RunError, RunSummary, StageSummary, TaskEvent, TaskFailure, UnfinishedCause } from '../agent/run-types.js';
+import type { RunError, RunSummary, RunWarning, StageSummary, TaskEvent, TaskFailure, UnfinishedCause } from '../agent/run-types.js';
+
+/** Characters of a failure's first line in the text summary. */
+const TEXT_LINE_CAP = 300;
+/** Warnings kept in a summary (the rest are counted). */
+const WARNINGS_CAP = 1000;
 
 /** Causes that leave a run ok: the user asked for them (a cap, Ctrl-C). */
 const EXPECTED_CAUSES: ReadonlySet<UnfinishedCause> = new Set(['max-tasks-per-stage', 'interrupted']);
@@ -31,9 +38,13 @@ export class RunReport {
   readonly stages = new Map<string, StageSummary>();
   readonly failures: TaskFailure[] = [];
   readonly errors: RunError[] = [];
+  readonly warnings: RunWarning[] = [];
+  #warningsCut = 0;
   readonly #start = performance.now();
   passes = 0;
   interrupted = false;
+  signal: 'SIGINT' | 'SIGTERM' | undefined;
+  aborted = false;
   #finished = 0;
   /** Called once per finished task (runStage callbacks, handle results, failure memory, metrics). */
   onTask: ((e: TaskEvent) => void) | undefined;
@@ -105,7 +116,10 @@ export class RunReport {
     const s = this.stages.get(stageUuid)!;
     s.failed[error.code] = (s.failed[error.code] ?? 0) + 1;
     const stack = trimStack(error.stack);
-    this.failures.push({ taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: error.message, ...(error.hint && { hint: error.hint }), ...(stack && { stack }) });
+    this.failures.push({
+      taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: capText(error.message, MESSAGE_CAP),
+      ...(error.hint && { hint: capText(error.hint, MESSAGE_CAP) }), ...(stack && { stack }),
+    });
     this.#reported(stageUuid);
     this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'failed', error });
   }
@@ -113,9 +127,22 @@ export class RunReport {
   /** Pass `pass` of a stage failed beyond its tasks (listing its tasks failed); returns the record. */
   error(stageUuid: string, e: unknown, pass: number): RunError {
     const s = serializeError(e, 'TA_INTERNAL');
-    const r: RunError = { stage: this.stages.get(stageUuid)?.stage ?? stageUuid, pass, code: s.code, message: s.message, ...(s.hint && { hint: s.hint }) };
+    const r: RunError = { stage: this.stages.get(stageUuid)?.stage ?? stageUuid, pass, code: s.code, message: capText(s.message, MESSAGE_CAP), ...(s.hint && { hint: s.hint }) };
     this.errors.push(r);
     return r;
+  }
+
+  /** A warning, about a task of a stage or about the run. */
+  warning(about: { stageUuid?: string; taskUuid?: string; dataTitle?: string }, w: Pick<SerializedError, 'code' | 'message'>): void {
+    if (this.warnings.length >= WARNINGS_CAP) {
+      this.#warningsCut++;
+      return;
+    }
+    const stage = about.stageUuid ? this.stages.get(about.stageUuid)?.stage : undefined;
+    this.warnings.push({
+      code: w.code, message: capText(w.message, MESSAGE_CAP),
+      ...(about.taskUuid && { taskUuid: about.taskUuid }), ...(about.dataTitle !== undefined && about.taskUuid && { dataTitle: about.dataTitle }), ...(stage !== undefined && { stage }),
+    });
   }
 
   /** Twin writes committed for tasks of this stage. */
@@ -123,6 +150,11 @@ export class RunReport {
     const s = this.stages.get(stageUuid)!;
     s.twins ??= { saved: 0, moved: 0, skipped: 0 };
     s.twins[what] += n;
+  }
+
+  /** Warnings past the first WARNINGS_CAP, counted only. */
+  get warningsOmitted(): number {
+    return this.#warningsCut;
   }
 
   get finished(): number {
@@ -144,6 +176,10 @@ export class RunReport {
       tasksPerSecond: durationMs > 0 ? Math.round((this.#finished / durationMs) * 1000) : this.#finished,
       passes: this.passes,
       interrupted: this.interrupted,
+      ...(this.signal && { signal: this.signal }),
+      ...(this.aborted && { aborted: true as const }),
+      warnings: this.warnings,
+      ...(this.#warningsCut > 0 && { warningsOmitted: this.#warningsCut }),
       stages: [...this.stages.values()],
       failures: this.failures,
       errors: this.errors,
@@ -173,7 +209,8 @@ export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: Run
   if (s.dryRun) lines.push('dry run: nothing was written; "moved" counts what would have moved');
   const finished = s.stages.reduce((n, st) => n + Object.values(st.moved).reduce((a, b) => a + b, 0) + st.stayed + st.skipped + Object.values(st.failed).reduce((a, b) => a + b, 0), 0);
   const rate = finished === 0 ? 'no tasks' : s.durationMs < 1000 ? `${finished} task${finished === 1 ? '' : 's'}` : `${s.tasksPerSecond} tasks/s`;
-  lines.push(`${s.ok ? 'done' : 'done with failures'}${s.interrupted ? ' (interrupted)' : ''} in ${(s.durationMs / 1000).toFixed(2)} s, ${rate}`);
+  const stop = s.aborted ? ` (aborted by a second ${s.signal ?? 'signal'})` : s.interrupted ? ` (interrupted by ${s.signal ?? 'a signal'})` : '';
+  lines.push(`${s.ok ? 'done' : 'done with failures'}${stop} in ${(s.durationMs / 1000).toFixed(2)} s, ${rate}`);
   const projects = s.projects ?? [];
   const several = projects.length > 1;
   const titles = new Map(projects.map((p) => [p.projectHash, p.title]));
@@ -192,7 +229,7 @@ export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: Run
   const shown = verbose ? s.failures : s.failures.slice(0, 20);
   const stackShown = new Set<string>();
   for (const f of shown) {
-    lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${f.message.split('\n')[0]}${f.hint ? `\n      hint: ${f.hint}` : ''}`);
+    lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${firstLine(f.message)}${f.hint ? `\n      hint: ${firstLine(f.hint)}` : ''}`);
     if (f.stack && (verbose || !stackShown.has(f.code))) {
       stackShown.add(f.code);
       // The error line repeats the message: show the frames.
@@ -201,5 +238,13 @@ export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: Run
     }
   }
   if (s.failures.length > shown.length) lines.push(`  … and ${s.failures.length - shown.length} more failures (--verbose lists them all, --json too)`);
+  const warned = verbose ? s.warnings : s.warnings.slice(0, 20);
+  for (const w of warned) lines.push(`  ! ${w.stage ? `${w.stage} / ${w.dataTitle ?? ''}: ` : ''}${w.code}: ${firstLine(w.message)}`);
+  const more = s.warnings.length - warned.length + (s.warningsOmitted ?? 0);
+  if (more > 0) lines.push(`  … and ${more} more warnings${s.warningsOmitted ? '' : ' (--verbose lists them all, --json too)'}`);
   return lines.join('\n');
+}
+
+function firstLine(text: string): string {
+  return capText(text.split('\n', 1)[0]!, TEXT_LINE_CAP);
 }

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
+import { withinMs } from '../shared/within-ms.js';
 import type { AgentManifest, RunChunkRequest, WorkerEvent, WorkerInit } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
@@ -26,7 +27,7 @@ import { loadQueueModule } from './queue/load-queue.js';
 import { mediaTempRoot, removeMediaTemp, sweepStaleMediaTemp } from './media-temp-sweep.js';
 import { baseInit, readManifest, showsProgress, workerIo, type WorkerIo } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
-import { WorkerPool, type ChunkRunner } from './worker-pool.js';
+import { ABORT_GRACE_MS, WorkerPool, type ChunkRunner, type RunWorkers } from './worker-pool.js';
 import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
 import type { QueueRunContext } from './queue/queue-protocol.js';
 import { createProgress, projectProgress, type Progress } from './progress.js';
@@ -34,6 +35,10 @@ import { runStagePass, type RunControl, type ResolvedStage, type StagePassContex
 import { ProjectRun } from './project-run.js';
 import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 import { RetryBudget } from '../platform/encord/retry-budget.js';
+import type { StopSignal } from './run-signals.js';
+
+/** After an abort, how long worker-scoped teardowns may take. */
+const ABORTED_DISPOSE_MS = 1000;
 
 export interface ExecuteInput extends Partial<RunOptions> {
   agentModule: string;
@@ -120,12 +125,14 @@ export class RunSession {
   readonly control: RunControl = { stopping: false, aborting: false };
   passes = 0;
   interrupted = false;
+  /** The first signal that stopped the run, and whether a second one aborted it. */
+  signal: StopSignal | undefined;
+  aborted = false;
   /** Called once per finished task of any project (runStage callbacks, handle results, failure memory, metrics). */
   onTask: ((e: TaskResult) => void) | undefined;
   readonly projects: ProjectRun[];
   readonly #progress: Progress;
   readonly #events: WorkerEvents;
-  readonly #init: WorkerInit;
   readonly #pool: WorkerPool | undefined;
   /** Queue mode: one queue run per project (a queue worker's pool serves one project). */
   readonly #queues: QueueChunkRunner[];
@@ -134,7 +141,6 @@ export class RunSession {
     readonly options: ResolvedRunOptions,
     readonly manifest: AgentManifest,
     opened: OpenedProject[],
-    init: WorkerInit,
     pool: WorkerPool | undefined,
     queues: QueueChunkRunner[],
     progress: Progress,
@@ -142,7 +148,6 @@ export class RunSession {
   ) {
     this.#progress = progress;
     this.#events = events;
-    this.#init = init;
     this.#pool = pool;
     this.#queues = queues;
     const several = opened.length > 1;
@@ -226,12 +231,13 @@ export class RunSession {
         if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), opened.length, true);
         // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
         const { QueueChunkRunner } = await loadQueueModule(() => import('./queue/queue-chunk-runner.js'));
-        for (const o of opened) queues.push(await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, o.project, o.platform, options)));
+        const queueOptions = { reconnectMs: options.queueReconnectMs, log: (line: string) => process.stderr.write(`${line}\n`) };
+        for (const o of opened) queues.push(await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, o.project, o.platform, options), queueOptions));
       } else {
         pool = reuse?.pool ?? new WorkerPool(init, options.threads);
         if (manifest.hasPreExecution) await runPreExecution(pool, opened.length, false);
       }
-      return new RunSession(options, manifest, opened, init, pool, queues, progress, events);
+      return new RunSession(options, manifest, opened, pool, queues, progress, events);
     } catch (e) {
       progress.stop();
       await pool?.destroy();
@@ -308,23 +314,52 @@ export class RunSession {
     }
   }
 
-  /** Raises the cooperative abort flag the agents see as `signal`. */
-  raiseAbortFlag(): void {
-    Atomics.store(new Int32Array(this.#init.abortFlag), 0, 1);
+  /** Whatever runs this run's chunks: the pool, or the projects' queue runs. */
+  get #workers(): RunWorkers[] {
+    return this.#pool ? [this.#pool] : this.#queues;
   }
 
-  /** Worker-scoped teardown, then the summary of the current reports. */
+  /** A first Ctrl-C / SIGTERM: no new chunk, no new task; attempts in progress finish and are committed. */
+  stop(signal: StopSignal): void {
+    if (this.control.stopping) return;
+    this.control.stopping = true;
+    this.interrupted = true;
+    this.signal = signal;
+    for (const w of this.#workers) w.stop();
+  }
+
+  /**
+   * A second one: every attempt's `signal` fires now; after ABORT_GRACE_MS the workers still busy
+   * are recycled and their tasks fail with TA_RUN_ABORTED.
+   */
+  abort(): void {
+    if (this.control.aborting) return;
+    this.control.aborting = true;
+    this.control.stopping = true;
+    this.aborted = true;
+    for (const w of this.#workers) w.abort(ABORT_GRACE_MS);
+  }
+
+  /** Worker-scoped teardown (bounded after an abort: the run ends within seconds), then the summary of the current reports. */
   async finish(): Promise<RunSummary> {
-    await this.#pool?.disposeWorkers();
+    if (this.#pool) await (this.control.aborting ? withinMs(this.#pool.disposeWorkers(), ABORTED_DISPOSE_MS) : this.#pool.disposeWorkers());
+    return this.summary();
+  }
+
+  /** After an error that ends the run part-way: commits what finished, and returns the summary of it. */
+  async salvage(): Promise<RunSummary> {
+    for (const run of this.projects) await run.commits.flush().catch(() => undefined);
     return this.summary();
   }
 
   /** The run's summary: per project, and summed over them. */
   summary(): RunSummary {
+    for (const [i, q] of this.#queues.entries()) for (const w of q.takeWarnings()) this.projects[i]!.report.warning({}, w);
     const several = this.projects.length > 1;
     const parts = this.projects.map((p) => p.summary(several));
     const durationMs = Math.max(0, ...parts.map((p) => p.durationMs));
     const finished = parts.reduce((n, p) => n + p.finished, 0);
+    const omitted = this.projects.reduce((n, p) => n + p.report.warningsOmitted, 0);
     const calls: Record<string, number> = {};
     for (const p of parts) for (const [op, n] of Object.entries(p.calls)) calls[op] = (calls[op] ?? 0) + n;
     const summary: RunSummary = {
@@ -333,6 +368,10 @@ export class RunSession {
       tasksPerSecond: durationMs > 0 ? Math.round((finished / durationMs) * 1000) : finished,
       passes: this.passes,
       interrupted: this.interrupted,
+      ...(this.signal && { signal: this.signal }),
+      ...(this.aborted && { aborted: true as const }),
+      warnings: this.projects.flatMap((p) => p.report.warnings),
+      ...(omitted > 0 && { warningsOmitted: omitted }),
       stages: parts.flatMap((p) => p.stages),
       failures: parts.flatMap((p) => p.failures),
       errors: parts.flatMap((p) => p.errors),

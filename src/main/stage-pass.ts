@@ -12,11 +12,13 @@
  * the pass: what was listed before it is run and reported, then the listing's error is thrown.
  */
 import { TaskAgentError, isTaskAgentError, serializeError } from '../shared/errors.js';
+import { capError } from '../shared/cap-text.js';
 import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol.js';
 import type { LabelRowMetadata, TaskRecord, WorkflowStage } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
 import type { ChunkRunner } from './worker-pool.js';
+import { endsTheRun, failedOutcomes, runAbortedOutcomes } from './chunk-outcomes.js';
 import type { RunReport } from './run-report.js';
 import type { Progress } from './progress.js';
 import type { CommitEntry, Commits } from './commit-buffer.js';
@@ -162,10 +164,18 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   let pageError: { error: unknown } | undefined;
   /** Tasks dispatched, or failed before dispatch (both count as attempted). */
   let attempted = 0;
-  /** Tasks of chunks dropped by an abort (second Ctrl-C): attempted, never reported. */
-  let abandoned = 0;
+  /** Tasks whose chunk did not come back because the run cannot go on (the queue is gone). */
+  let ended = 0;
 
   const record = (o: TaskOutcome, dataTitle: string) => {
+    if (o.warnings) for (const w of o.warnings) report.warning({ stageUuid, taskUuid: o.taskUuid, dataTitle }, w);
+    if (!o.ok && o.notStarted) {
+      // The run stopped before the task started: not attempted (counted unfinished: interrupted), it stays in its stage.
+      attempted--;
+      report.attempted(stageUuid, -1);
+      progress.addTotal(stageUuid, -1);
+      return;
+    }
     if (o.ok) {
       const entry: TitledCommitEntry = { taskUuid: o.taskUuid, dataHash: o.dataHash, stageUuid, pathway: o.pathway, dataTitle };
       if (o.labelRow) entry.labelRow = o.labelRow;
@@ -192,11 +202,25 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   };
 
   const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
-    pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk }).then(
-      (r) => recordChunk(chunk, r.outcomes),
+    pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk, ...(isolated && { isolated }) }).then(
+      (r) => {
+        recordChunk(chunk, r.outcomes);
+        // Errors thrown by callbacks that earlier tasks left running (see worker/late-errors.ts).
+        for (const w of r.late ?? []) report.warning(w.taskUuid ? { stageUuid: w.stageUuid, taskUuid: w.taskUuid, dataTitle: w.dataTitle } : {}, w.warning);
+      },
       async (err: unknown) => {
+        if (endsTheRun(err)) {
+          // The run cannot go on (the queue is gone): stop dispatching, and fail the pass once
+          // drained. These tasks did not come back: unfinished, run-ended.
+          control.stopping = true;
+          ended += chunk.length;
+          attempted -= chunk.length;
+          report.attempted(stageUuid, -chunk.length);
+          progress.addTotal(stageUuid, -chunk.length);
+          throw err;
+        }
         if (control.aborting) {
-          abandoned += chunk.length;
+          recordChunk(chunk, runAbortedOutcomes(chunk));
           return;
         }
         if (!isolated && chunk.length > 1) {
@@ -205,10 +229,9 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
           return;
         }
         const what = err instanceof Error ? err.message : String(err);
-        const error = serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`));
-        for (const p of chunk) {
-          const o: TaskOutcome = { ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error };
-          record(o, p.task.dataTitle);
+        const error = capError(serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`)));
+        for (const o of failedOutcomes(chunk, error)) {
+          record(o, chunk.find((p) => p.task.uuid === o.taskUuid)!.task.dataTitle);
           tick(o); // its worker died before it could report it
         }
       },
@@ -262,7 +285,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   report.listed(stageUuid, batches.listed);
   const pastCap = batches.capped ? batches.buffered : 0;
   if (pastCap > 0) report.unfinished(stageUuid, 'max-tasks-per-stage', pastCap);
-  const left = batches.listed - attempted - pastCap + abandoned;
+  if (ended > 0) report.unfinished(stageUuid, 'run-ended', ended);
+  const left = batches.listed - attempted - pastCap - ended;
   if (left > 0) report.unfinished(stageUuid, control.stopping || control.aborting ? 'interrupted' : 'lost', left);
   if (pageError) throw pageError.error;
   if (recordError) throw recordError.error;

@@ -33,7 +33,7 @@ export function baseInit(agentUrl: string, options: PoolSettings, project: Proje
     concurrency: options.concurrency,
     decoder: options.decoder,
     decoderThreads: Math.max(1, Math.floor(availableParallelism() / options.threads)),
-    abortFlag: new SharedArrayBuffer(4),
+    runState: new SharedArrayBuffer(4),
   };
 }
 

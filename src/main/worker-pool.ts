@@ -1,15 +1,24 @@
 /**
  * The only piscina wrapper. The pool runs dist/worker/entry.js (named by URL: the main thread
- * never imports worker code) with the run's WorkerInit as workerData. Workers are never
- * terminated while busy: cancellation is the shared abort flag, checked cooperatively.
+ * never imports worker code) with the run's WorkerInit as workerData. Cancellation is cooperative
+ * first (the shared abort flag fires the agents' signals, the task timeout fires inside the
+ * worker); a worker that does not come back (a synchronous loop blocks its thread) is recycled
+ * from here: past taskTimeoutMs + TIMEOUT_GRACE_MS on an attempt, or when the run is aborted.
+ * Recycling terminates the worker, so it waits for the worker to be outside native media calls
+ * (the chunk's shared state, see shared/chunk-state.ts); piscina then starts a new worker.
  */
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
-import type { AgentManifest, RunChunkMessage, RunChunkReply, RunChunkRequest, RunChunkResponse, WorkerInit } from '../shared/protocol.js';
+import { RUN_ABORTED, RUN_GOING, RUN_STOPPING, type AgentManifest, type RunChunkMessage, RunChunkReply, RunChunkRequest, RunChunkResponse, TaskOutcome, WorkerInit } from '../shared/protocol.js';
 import type { Pathway } from '../shared/types.js';
 import { packTasks, unpackOutcomes } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
-import type { SerializedError } from '../shared/errors.js';
+import { TaskAgentError, serializeError, type SerializedError } from '../shared/errors.js';
+import { condemn, createChunkState, neverStarted, overdueTasks } from '../shared/chunk-state.js';
+import { failedOutcomes, runAbortedOutcomes } from './chunk-outcomes.js';
+
+/** How often the watchdog looks at the chunks in flight. */
+const WATCH_MS = 50;
 
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker/entry.js', import.meta.url));
 
@@ -20,10 +29,41 @@ export interface ChunkRunner {
   readonly reportsProgress?: boolean;
 }
 
-export class WorkerPool implements ChunkRunner {
+/** What runs a run's chunks, as the run's signals see it: the local WorkerPool, or a QueueChunkRunner. */
+export interface RunWorkers {
+  /** The run is stopping (first Ctrl-C): attempts in progress finish, tasks not started come back `notStarted`. */
+  stop(): void;
+  /**
+   * The run is aborted (second Ctrl-C): the signals of the attempts in flight fire now; after
+   * `graceMs` the chunks still in flight end, their tasks failing with TA_RUN_ABORTED (nothing of
+   * them is written). No new chunk runs.
+   */
+  abort(graceMs: number): void;
+}
+
+/** How long past its timeout an attempt may block its worker before the worker is recycled. */
+export const TIMEOUT_GRACE_MS = 1000;
+/** After a second signal, how long agents get to honour their signal before their workers are recycled. */
+export const ABORT_GRACE_MS = 1000;
+
+/** A chunk in a worker (or in piscina's queue), as the watchdog sees it. */
+interface ChunkInFlight {
+  state: Int32Array;
+  epoch: number;
+  controller: AbortController;
+  /** Set once the worker is to be recycled: which tasks timed out, or the whole run aborted. */
+  recycle?: { overdue: number[] } | 'aborted';
+  terminated: boolean;
+}
+
+
+export class WorkerPool implements ChunkRunner, RunWorkers {
   readonly #pool: Piscina;
   readonly #init: WorkerInit;
   readonly #pathways = new Map<string, readonly Pathway[]>();
+  readonly #inFlight = new Set<ChunkInFlight>();
+  #watchdog: NodeJS.Timeout | undefined;
+  #aborted = false;
   readonly threads: number;
   readonly reportsProgress: boolean;
 
@@ -55,13 +95,98 @@ export class WorkerPool implements ChunkRunner {
     return this.#pool.run(projectIndex, { name: 'preExecution' });
   }
 
-  /** Runs a chunk of one stage's tasks, packed both ways (see chunk-wire.ts). */
+  /**
+   * Runs a chunk of one stage's tasks, packed both ways (see chunk-wire.ts). A task whose attempt
+   * blocks its worker past the deadline fails with TA_AGENT_TIMEOUT and the rest of the chunk runs
+   * again on a fresh worker. Rejects when the worker dies (the stage pass re-runs the tasks one by one).
+   */
   async runChunk(req: RunChunkRequest): Promise<RunChunkResponse> {
+    if (this.#aborted) return { outcomes: runAbortedOutcomes(req.tasks, () => true) };
+    const chunk: ChunkInFlight = { state: createChunkState(req.tasks.length), epoch: Date.now(), controller: new AbortController(), terminated: false };
     const projectIndex = req.projectIndex ?? 0;
-    const message: RunChunkMessage = { projectIndex, stageIndex: req.stageIndex, stageUuid: req.stageUuid, packed: packTasks(req.tasks) };
-    const reply = (await this.#pool.run(message, { name: 'runChunk' })) as RunChunkReply;
+    const message: RunChunkMessage = {
+      projectIndex, stageIndex: req.stageIndex, stageUuid: req.stageUuid, packed: packTasks(req.tasks), state: chunk.state.buffer as SharedArrayBuffer, epoch: chunk.epoch,
+      ...(req.isolated && { isolated: true }),
+    };
+    this.#inFlight.add(chunk);
+    this.#watch();
+    let reply: RunChunkReply;
+    try {
+      reply = (await this.#pool.run(message, { name: 'runChunk', signal: chunk.controller.signal })) as RunChunkReply;
+    } catch (e) {
+      if (chunk.recycle === undefined) throw e;
+      if (chunk.recycle === 'aborted') return { outcomes: runAbortedOutcomes(req.tasks, (i) => neverStarted(chunk.state, i)) };
+      return this.#afterTimeout(req, chunk.recycle.overdue);
+    } finally {
+      this.#inFlight.delete(chunk);
+    }
     const outcomes = unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(projectIndex, req.stageUuid));
-    return reply.framesDecoded ? { outcomes, framesDecoded: reply.framesDecoded } : { outcomes };
+    return { outcomes, ...(reply.framesDecoded && { framesDecoded: reply.framesDecoded }), ...(reply.late && { late: reply.late }) };
+  }
+
+  /** The overdue tasks of a recycled chunk fail; the others run again. */
+  async #afterTimeout(req: RunChunkRequest, overdue: number[]): Promise<RunChunkResponse> {
+    const ms = this.#init.taskTimeoutMs;
+    const late = new Set(overdue);
+    const rest = req.tasks.filter((_, i) => !late.has(i));
+    const again = rest.length > 0 ? await this.runChunk({ ...req, tasks: rest }) : { outcomes: [] };
+    const outcomes: TaskOutcome[] = [];
+    let j = 0;
+    req.tasks.forEach((p, i) => {
+      if (!late.has(i)) {
+        outcomes.push(again.outcomes[j++]!);
+        return;
+      }
+      const error = new TaskAgentError('TA_AGENT_TIMEOUT', `agent did not finish "${p.task.dataTitle}" within ${ms} ms, and its worker was blocked ${TIMEOUT_GRACE_MS} ms past a timeout (a synchronous loop?): the worker was recycled`);
+      outcomes.push(failedOutcomes([p], serializeError(error))[0]!);
+    });
+    return { outcomes, ...(again.framesDecoded && { framesDecoded: again.framesDecoded }), ...(again.late && { late: again.late }) };
+  }
+
+  stop(): void {
+    Atomics.compareExchange(new Int32Array(this.#init.runState), 0, RUN_GOING, RUN_STOPPING);
+  }
+
+  abort(graceMs: number): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    Atomics.store(new Int32Array(this.#init.runState), 0, RUN_ABORTED);
+    const inFlight = [...this.#inFlight];
+    setTimeout(() => {
+      for (const c of inFlight) c.recycle ??= 'aborted';
+      this.#watch();
+      this.#sweep();
+    }, graceMs).unref();
+  }
+
+  /** Runs the watchdog while chunks are in flight and something needs watching (a timeout, a pending recycle). */
+  #watch(): void {
+    if (this.#watchdog || this.#inFlight.size === 0) return;
+    if (this.#init.taskTimeoutMs <= 0 && !this.#aborted) return;
+    this.#watchdog = setInterval(() => this.#sweep(), WATCH_MS);
+    this.#watchdog.unref();
+  }
+
+  /** Marks overdue chunks for recycling and terminates every marked worker that is outside native code. */
+  #sweep(): void {
+    const limit = this.#init.taskTimeoutMs + TIMEOUT_GRACE_MS;
+    const now = Date.now();
+    for (const c of this.#inFlight) {
+      if (c.recycle === undefined && this.#init.taskTimeoutMs > 0 && overdueTasks(c.state, c.epoch, limit, now).length > 0) {
+        // The worker is blocked: every attempt of it already past its timeout has timed out (not
+        // only the one past the grace too); those within their time run again.
+        c.recycle = { overdue: overdueTasks(c.state, c.epoch, this.#init.taskTimeoutMs, now) };
+      }
+      if (c.recycle !== undefined && !c.terminated && condemn(c.state)) {
+        c.terminated = true;
+        // piscina terminates the worker running it (or drops it from its queue) and starts another.
+        c.controller.abort();
+      }
+    }
+    if (this.#inFlight.size === 0 && this.#watchdog) {
+      clearInterval(this.#watchdog);
+      this.#watchdog = undefined;
+    }
   }
 
   /** The stage's pathways as the workers see them (the same workflow, from the same WorkerInit): outcomes name them by index. */

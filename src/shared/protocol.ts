@@ -31,8 +31,8 @@ export interface WorkerInit {
   concurrency: number;
   decoder: 'auto' | 'beamcoder' | 'node-av';
   decoderThreads: number;
-  /** Int32Array over a SharedArrayBuffer: [0] = 1 once the run is aborted (cooperative cancel). */
-  abortFlag: SharedArrayBuffer;
+  /** Int32Array over a SharedArrayBuffer: [0] is the run's state, RUN_GOING, RUN_STOPPING or RUN_ABORTED. */
+  runState: SharedArrayBuffer;
   /** BroadcastChannel name for WorkerEvents (per-task progress, captured output); none: no events. */
   events?: string;
   /**
@@ -44,6 +44,13 @@ export interface WorkerInit {
   /** The run's media temp folder (see shared/media-temp.ts); removed by the main thread when the run closes. */
   mediaTemp?: string;
 }
+
+/** The run goes on. */
+export const RUN_GOING = 0;
+/** A first Ctrl-C / SIGTERM: attempts in progress finish, tasks not started yet are not started. */
+export const RUN_STOPPING = 1;
+/** A second one: the signals of the attempts in progress fire, no attempt starts. */
+export const RUN_ABORTED = 2;
 
 /** Worker → main, on the run's BroadcastChannel (see worker/worker-events.ts). */
 export type WorkerEvent =
@@ -103,6 +110,8 @@ export interface RunChunkRequest {
   stageIndex: number;
   stageUuid: string;
   tasks: TaskPayload[];
+  /** A task re-run alone after its chunk was lost (see RunChunkMessage.isolated). */
+  isolated?: boolean;
 }
 
 export type TaskOutcome =
@@ -117,11 +126,31 @@ export type TaskOutcome =
       priority?: number;
       /** Writes to twin projects the agent asked for (twin.save() / twin.proceed()), committed with the task. */
       twinWrites?: TwinWrites;
+      /** Warnings of the last attempt (e.g. a clip that ends before the frames its container declares). */
+      warnings?: SerializedError[];
     }
-  | { ok: false; taskUuid: string; dataHash: string; attempts: number; error: SerializedError };
+  | {
+      ok: false;
+      taskUuid: string;
+      dataHash: string;
+      attempts: number;
+      error: SerializedError;
+      warnings?: SerializedError[];
+      /** The run stopped before this task started: it was not attempted (it stays in its stage). */
+      notStarted?: true;
+    };
+
+/** A warning about a task that may not be in the chunk that reports it (an error thrown after its agent returned). */
+export interface TaskWarning {
+  taskUuid: string;
+  dataTitle: string;
+  stageUuid: string;
+  warning: SerializedError;
+}
 
 export interface RunChunkResponse {
   outcomes: TaskOutcome[];
+  late?: TaskWarning[];
   /** Video and image frames the chunk's agents received (decoded). */
   framesDecoded?: number;
 }
@@ -132,10 +161,19 @@ export interface RunChunkMessage {
   stageIndex: number;
   stageUuid: string;
   packed: PackedTasks;
+  /** The chunk's shared state (see chunk-state.ts) and the main thread's Date.now() when it sent the chunk. */
+  state: SharedArrayBuffer;
+  epoch: number;
+  /**
+   * One task re-run alone after its chunk was lost: the worker tags the attempt's callbacks, so an
+   * error thrown later by a timer it left running is put on the right task.
+   */
+  isolated?: boolean;
 }
 
 /** A RunChunkResponse as it crosses back (outcomes packed against the chunk's tasks and the stage's pathways). */
 export interface RunChunkReply {
   packed: PackedOutcomes;
+  late?: TaskWarning[];
   framesDecoded?: number;
 }

@@ -1,6 +1,7 @@
 /** Workflow lookups shared by both threads. */
 import { TaskAgentError } from './errors.js';
 import type { WorkflowStage } from './types.js';
+import { capText, VALUE_CAP } from './cap-text.js';
 
 /** A stage by UUID, else by exact title (how agents, the CLI and the runner name stages). */
 export function findStage(stages: readonly WorkflowStage[], ref: string): WorkflowStage | undefined {
@@ -20,7 +21,7 @@ export function resolvePathway(value: string, stage: Pick<WorkflowStage, 'title'
   if (exact) return { uuid: exact.uuid, title: exact.title };
   const loose = p.filter((x) => x.title.toLowerCase() === value.toLowerCase());
   if (loose.length === 1) return { uuid: loose[0]!.uuid, title: loose[0]!.title };
-  throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway "${value}"`, {
+  throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway "${capText(value, VALUE_CAP)}"`, {
     hint: `valid pathways: ${p.map((x) => `"${x.title}" (${x.uuid})`).join(', ')}`,
   });
 }

@@ -5,16 +5,18 @@
  */
 import { workerData, threadId } from 'node:worker_threads';
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, type TwinSpec, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type WorkerInit } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, type TwinSpec, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerInit } from '../shared/protocol.js';
 import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
 import type { AnyDep } from '../deps/define.js';
 import { checkStageDeps } from '../deps/graph.js';
 import type { Runner } from '../agent/runner.js';
 import { loadRunner } from './load-agent.js';
-import { runTask, type StageRuntime } from './run-task.js';
+import { abortLiveAttempts, runTask, type RunTaskSettings, type StageRuntime } from './run-task.js';
 import { disposeWorkerScope } from './task-scope.js';
 import { createBuiltinProvider } from './builtin-deps.js';
+import { useNativeGate } from './native-gate.js';
+import { installLateErrorHandlers, runTagged, takeLateWarnings } from './late-errors.js';
 import { framesDecoded } from './frame.js';
 import { useMediaTempRoot } from './media-files.js';
 import { flushProgress, startWorkerEvents, taskFinished, withTask } from './worker-events.js';
@@ -22,8 +24,19 @@ import { flushProgress, startWorkerEvents, taskFinished, withTask } from './work
 const init = workerData as WorkerInit;
 startWorkerEvents(init);
 useMediaTempRoot(init.mediaTemp);
-const abortFlag = new Int32Array(init.abortFlag);
-const runAborted = () => Atomics.load(abortFlag, 0) === 1;
+const runState = new Int32Array(init.runState);
+const runAborted = () => Atomics.load(runState, 0) === RUN_ABORTED;
+const runStopping = () => Atomics.load(runState, 0) !== RUN_GOING;
+
+// A run abort (second Ctrl-C) fires the signal of every attempt in progress. Polled: the state is
+// shared memory, and an idle worker (blocked in Atomics.wait between messages) has nothing to abort.
+const abortWatch = setInterval(() => {
+  if (!runAborted()) return;
+  abortLiveAttempts();
+  clearInterval(abortWatch);
+}, 50);
+abortWatch.unref();
+installLateErrorHandlers();
 
 /** What the worker knows of one project of the run: its init view, stage runtimes and built-in providers. */
 interface ProjectRuntime {
@@ -97,21 +110,32 @@ export async function preExecution(projectIndex: number | null): Promise<{ error
 /** The pool's entry point: the chunk arrives packed and its outcomes leave packed (see chunk-wire.ts). */
 export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
   const tasks = unpackTasks(msg.packed);
+  const state = new Int32Array(msg.state);
+  useNativeGate(state);
   const projectIndex = msg.projectIndex ?? 0;
   const framesBefore = framesDecoded();
-  const { outcomes } = await runTasks({ projectIndex, stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks });
+  const { outcomes } = await runTasks({ projectIndex, stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks, ...(msg.isolated && { isolated: true }) }, state, msg.epoch);
   const frames = framesDecoded() - framesBefore;
-  return { packed: packOutcomes(outcomes, tasks, projects[projectIndex]?.stages[msg.stageIndex]?.stage.pathways ?? []), ...(frames > 0 && { framesDecoded: frames }) };
+  const late = takeLateWarnings();
+  return {
+    packed: packOutcomes(outcomes, tasks, projects[projectIndex]?.stages[msg.stageIndex]?.stage.pathways ?? []),
+    ...(frames > 0 && { framesDecoded: frames }), ...(late && { late }),
+  };
 }
 
-async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
+async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number): Promise<RunChunkResponse> {
   const p = projects[req.projectIndex ?? 0];
   const rt = p?.stages[req.stageIndex];
   if (loadError || !p || !rt) {
     const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex} of project ${req.projectIndex ?? 0}`));
     return { outcomes: req.tasks.map((t) => ({ ok: false, taskUuid: t.task.uuid, dataHash: t.task.dataHash, attempts: 0, error })) };
   }
-  const settings = { project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: p.builtins(req.tasks) };
+  const settings: RunTaskSettings = {
+    project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: p.builtins(req.tasks),
+    watch: { state, epoch },
+  };
+  // One task re-run alone after its chunk was lost: its callbacks are tagged (see late-errors.ts).
+  const isolated = req.isolated === true && req.tasks.length === 1;
   const outcomes: TaskOutcome[] = new Array(req.tasks.length);
   let next = 0;
   // Progress is keyed by stage, and by project too when there are several (twin projects share stage UUIDs).
@@ -120,7 +144,13 @@ async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
     while (next < req.tasks.length) {
       const i = next++;
       const payload = req.tasks[i]!;
-      const o = await withTask(progressKey, payload.task.dataTitle, () => runTask(rt, payload, settings));
+      // After a first Ctrl-C the tasks in progress finish; the rest of the chunk does not start.
+      if (runStopping()) {
+        outcomes[i] = notStarted(payload);
+        continue;
+      }
+      const run = () => (isolated ? runTagged(payload.task, req.stageUuid, (tag) => runTask(rt, payload, settings, i, tag)) : runTask(rt, payload, settings, i));
+      const o = await withTask(progressKey, payload.task.dataTitle, run);
       outcomes[i] = o;
       taskFinished(progressKey, o.ok);
     }
@@ -128,6 +158,11 @@ async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
   await Promise.all(Array.from({ length: Math.min(init.concurrency, req.tasks.length) }, lane));
   flushProgress();
   return { outcomes };
+}
+
+function notStarted(p: TaskPayload): TaskOutcome {
+  const error = serializeError(new TaskAgentError('TA_RUN_ABORTED', `the run stopped before "${p.task.dataTitle}" started`));
+  return { ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 0, error, notStarted: true };
 }
 
 export interface Barrier {

@@ -3,12 +3,13 @@
  * One decoder per worker thread (created on first use) with the run's decoder thread count;
  * cancellation is the task's AbortSignal, checked between frames by the decoder.
  */
-import { TaskAgentError } from '../shared/errors.js';
+import { TaskAgentError, serializeError } from '../shared/errors.js';
+import { capError } from '../shared/cap-text.js';
 import type { StorageItem } from '../shared/types.js';
 import type { TaskPayload, WorkerInit } from '../shared/protocol.js';
 import type { AnyDep, TaskContext } from '../deps/define.js';
 import type { Frame, FrameSampler } from '../deps/builtins.js';
-import type { FrameDecoder } from './decode/frame-decoder.js';
+import type { DecodeOptions, FrameDecoder } from './decode/frame-decoder.js';
 import { createDecoder } from './decode/select.js';
 import { assetCopy, mediaFile, titled } from './media-files.js';
 import { toFrame } from './frame.js';
@@ -19,6 +20,12 @@ function getDecoder(init: WorkerInit): Promise<FrameDecoder> {
   decoder ??= createDecoder(init.decoder);
   decoder.catch(() => (decoder = undefined));
   return decoder;
+}
+
+/** A decoder warning on the attempt's outcome, once however many times the frames are walked. */
+function warnOnce(scope: TaskScope, w: unknown): void {
+  const s = capError(serializeError(w));
+  if (!scope.warnings.some((x) => x.code === s.code && x.message === s.message)) scope.warnings.push(s);
 }
 
 function unsupported(what: string, item: StorageItem, title: string, supported: string): TaskAgentError {
@@ -64,7 +71,7 @@ export async function provideMediaDep(init: WorkerInit, dep: AnyDep, ctx: TaskCo
   const title = ctx.task.dataTitle;
   const item = needItem(payload, title);
   const children = payload.children ?? [];
-  const opts = { threads: init.decoderThreads, signal: ctx.signal };
+  const opts: DecodeOptions = { threads: init.decoderThreads, signal: ctx.signal, onWarning: (w) => warnOnce(scope, titled(w, title)) };
   const isSequence = item.itemType === 'imageSequence';
   switch (dep.builtin) {
     case 'asset':

@@ -8,6 +8,7 @@ import type { AnyDep, TaskContext } from '../deps/define.js';
 import { lookupNeed } from '../deps/graph.js';
 import type { AttemptContext } from './task-context.js';
 import type { TaskPayload, TwinWrites } from '../shared/protocol.js';
+import type { SerializedError } from '../shared/errors.js';
 
 export type BuiltinProvider = (dep: AnyDep, ctx: TaskContext, payload: TaskPayload, scope: TaskScope) => unknown;
 
@@ -19,6 +20,8 @@ export class TaskScope {
   readonly #disposers: Array<() => void | Promise<void>> = [];
   /** Twin writes this attempt asked for; committed with the task only if the attempt succeeds. */
   readonly twinWrites: TwinWrites = { saves: [], proceeds: [] };
+  /** Warnings of this attempt (reported with the task's outcome, e.g. a clip shorter than declared). */
+  readonly warnings: SerializedError[] = [];
 
   constructor(
     readonly ctx: AttemptContext,

@@ -95,20 +95,37 @@ for (const backend of ['node-av', 'beamcoder']) {
       await assert.rejects(collect(dec.frames(fx.p('junk.mp4'))), (e) => e.code === 'TA_MEDIA_DECODE_FAILED' && /frame 0/.test(e.message) && !e.message.includes(fx.dir));
     });
 
-    test('truncated mp4 yields its early frames, then TA_MEDIA_DECODE_FAILED naming the frame reached', async () => {
-      const file = fx.p('trunc.mp4');
-      const ref = ffmpegRgb(fx.p('h264.mp4'));
+    for (const name of ['trunc.mp4', 'cut-at-packet.mp4']) {
+      test(`${name} (fewer frames than its container declares): the frames end where ffmpeg's do, with one TA_MEDIA_TRUNCATED warning`, async () => {
+        const file = fx.p(name);
+        const warnings = [];
+        const got = await collect(dec.frames(file, {}, { onWarning: (w) => warnings.push(w) }));
+        // The oracle: what the ffmpeg CLI decodes of the same file. We may stop earlier (at the
+        // last whole frame before a broken packet), never later, and every frame we give is its frame.
+        const ref = ffmpegRgb(file, { passthrough: true });
+        const size = 320 * 240 * 3;
+        assert.ok(got.length >= 5 && got.length <= ref.length / size && got.length < 30, `yielded ${got.length}, ffmpeg ${ref.length / size}`);
+        got.forEach((f, i) => assert.ok(buf(f.content).equals(ref.subarray(i * size, (i + 1) * size)), `frame ${i} differs`));
+        assert.deepEqual(warnings.map((w) => w.code), ['TA_MEDIA_TRUNCATED']);
+        assert.match(warnings[0].message, new RegExp(`holds ${got.length} decodable frames`));
+        assert.ok(warnings[0].message.includes(basename(file)) && !warnings[0].message.includes(fx.dir));
+      });
+    }
+
+    test('garbage mid-stream with the rest of the file after it stays TA_MEDIA_DECODE_FAILED naming the frame reached', async () => {
+      const file = fx.p('corrupt-mid.mp4');
       const got = [];
+      const warnings = [];
       let err;
       try {
-        for await (const f of dec.frames(file)) got.push(f);
+        for await (const f of dec.frames(file, {}, { onWarning: (w) => warnings.push(w) })) got.push(f);
       } catch (e) {
         err = e;
       }
-      assert.ok(got.length >= 5 && got.length < 30, `yielded ${got.length}`);
-      assert.equal(err?.code, 'TA_MEDIA_DECODE_FAILED');
+      assert.equal(err?.code, 'TA_MEDIA_DECODE_FAILED', `yielded ${got.length} frames, warnings ${warnings.map((w) => w.message)}`);
       assert.match(err.message, new RegExp(`frame ${got.length}\\b`));
-      assert.ok(err.message.includes(basename(file)) && !err.message.includes(fx.dir));
+      assert.ok(got.length < 30);
+      const ref = ffmpegRgb(fx.p('h264.mp4'));
       const size = 320 * 240 * 3;
       assert.ok(buf(got[0].content).equals(ref.subarray(0, size)));
     });

@@ -25,13 +25,28 @@ export function makeFixtures(prefix = 'ta-decode-') {
   // Truncated: moov first (faststart) so the early frames stay decodable.
   ff([...src('320x240'), '-frames:v', '30', '-c:v', 'libx264', '-g', '10', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', p('trunc.mp4')]);
   truncateSync(p('trunc.mp4'), Math.floor(statSync(p('trunc.mp4')).size * 0.5));
+  // Cut exactly after a packet: the container declares 30 frames, the file holds whole packets only.
+  ff([...src('320x240'), '-frames:v', '30', '-c:v', 'libx264', '-g', '10', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', p('cut-at-packet.mp4')]);
+  const pkts = JSON.parse(String(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pos,size', '-of', 'json', p('cut-at-packet.mp4')])))
+    .packets.map((k) => [Number(k.pos), Number(k.size)]).sort((a, b) => a[0] - b[0]);
+  truncateSync(p('cut-at-packet.mp4'), pkts[17][0] + pkts[17][1]);
+  // Garbage in the middle of the stream, whole file after it: a real decode error, not a short file.
+  ff([...src('320x240'), '-frames:v', '30', '-c:v', 'libx264', '-g', '10', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', p('corrupt-mid.mp4')]);
+  const mid = readFileSync(p('corrupt-mid.mp4'));
+  const at = pkts[12][0];
+  randomBytes(4000).copy(mid, at);
+  writeFileSync(p('corrupt-mid.mp4'), mid);
   writeFileSync(p('junk.mp4'), randomBytes(50_000));
   return { dir, p, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** All frames as packed RGB24, decoded by the ffmpeg CLI with its default swscale flags. */
-export function ffmpegRgb(file) {
-  return execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 30 });
+/**
+ * All frames as packed RGB24, decoded by the ffmpeg CLI with its default swscale flags. With
+ * `{ passthrough: true }` every decoded frame once, as decoded (no frame rate conversion: a damaged
+ * file otherwise gets frames duplicated or dropped by timestamp).
+ */
+export function ffmpegRgb(file, { passthrough = false } = {}) {
+  return execFileSync('ffmpeg', ['-v', passthrough ? 'quiet' : 'error', '-i', file, ...(passthrough ? ['-vsync', 'passthrough'] : []), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 30 });
 }
 
 export function ffprobeFrames(file) {

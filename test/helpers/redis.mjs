@@ -14,9 +14,12 @@ function freePort() {
   });
 }
 
-/** Starts redis-server without persistence; resolves with { url, stop } once it accepts connections. */
-export async function startRedis() {
-  const port = await freePort();
+/**
+ * Starts redis-server without persistence (on `port`, default a free one); resolves with
+ * { url, port, stop, kill } once it accepts connections. `kill(signal)` resolves once it is gone.
+ */
+export async function startRedis({ port } = {}) {
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp('ta-redis-')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise((resolve, reject) => {
@@ -27,12 +30,10 @@ export async function startRedis() {
       if (/Ready to accept connections/.test(out)) resolve();
     });
   });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: () => new Promise((res) => {
-      if (child.exitCode !== null) return res();
-      child.once('exit', () => res());
-      child.kill('SIGTERM');
-    }),
-  };
+  const kill = (signal) => new Promise((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) return res();
+    child.once('exit', () => res());
+    child.kill(signal);
+  });
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => kill('SIGTERM'), kill };
 }

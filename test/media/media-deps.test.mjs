@@ -15,9 +15,9 @@ let src;
 function ffmpeg(...args) {
   execFileSync('ffmpeg', ['-v', 'error', '-y', ...args]);
 }
-/** Every frame of a file as RGB24, from the ffmpeg CLI (the oracle). */
+/** Every frame of a file as RGB24, from the ffmpeg CLI (the oracle), each decoded frame once. */
 function oracleFrames(file, w, h) {
-  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 28 });
+  const raw = execFileSync('ffmpeg', ['-v', 'quiet', '-i', file, '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 28 });
   const size = w * h * 3;
   return Array.from({ length: raw.length / size }, (_, i) => sha(raw.subarray(i * size, (i + 1) * size)));
 }
@@ -28,6 +28,10 @@ before(() => {
   ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-t', '4', '-c:v', 'libx264', '-g', '25', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', join(src, 'long.mp4'));
   const long = readFileSync(join(src, 'long.mp4'));
   writeFileSync(join(src, 'truncated.mp4'), long.subarray(0, Math.floor(long.length * 0.6)));
+  // Garbage over a stretch in the middle, the rest of the file intact: a real decode error.
+  const corrupt = Buffer.from(long);
+  randomBytes(3000).copy(corrupt, Math.floor(long.length * 0.5));
+  writeFileSync(join(src, 'corrupt.mp4'), corrupt);
   writeFileSync(join(src, 'noise.mp4'), randomBytes(5000));
   ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=80x60', '-frames:v', '1', join(src, 'still.png'));
   writeFileSync(join(src, 'notes.txt'), 'some text');
@@ -45,8 +49,8 @@ async function project(files) {
   return { dir, imported: r.json };
 }
 
-test('videoFrames equals the ffmpeg CLI frame for frame; bad media fail with their codes while the rest move', async () => {
-  const { dir, imported } = await project(['clip.mp4', 'truncated.mp4', 'noise.mp4', 'still.png', 'gone.mp4']);
+test('videoFrames equals the ffmpeg CLI frame for frame; a short file ends with a warning; bad media fail with their codes while the rest move', async () => {
+  const { dir, imported } = await project(['clip.mp4', 'truncated.mp4', 'corrupt.mp4', 'noise.mp4', 'still.png', 'gone.mp4']);
   assert.ok(imported.warnings.some((w) => w.path.endsWith('noise.mp4')), 'corrupt file imported with a warning');
   const goneRel = readdirMedia(dir).find((p) => p.endsWith('gone.mp4'));
   unlinkSync(join(dir, 'media', goneRel));
@@ -54,19 +58,25 @@ test('videoFrames equals the ffmpeg CLI frame for frame; bad media fail with the
   const r = await cli(['run', agent('media.mjs'), '--project', dir, '--json', '--threads', '2'], { env: { TA_MEDIA_MODE: 'frames', TA_OUT: out } });
   assert.equal(r.code, 1, r.stderr);
   const byTitle = Object.fromEntries(r.json.failures.map((f) => [f.dataTitle, f]));
-  assert.deepEqual(Object.keys(byTitle).sort(), ['gone.mp4', 'noise.mp4', 'still.png', 'truncated.mp4']);
+  assert.deepEqual(Object.keys(byTitle).sort(), ['corrupt.mp4', 'gone.mp4', 'noise.mp4', 'still.png']);
   assert.equal(byTitle['gone.mp4'].code, 'TA_MEDIA_MISSING');
   assert.equal(byTitle['still.png'].code, 'TA_MEDIA_UNSUPPORTED');
   assert.match(byTitle['still.png'].message, /only supported for video/);
   assert.equal(byTitle['noise.mp4'].code, 'TA_MEDIA_DECODE_FAILED');
-  assert.equal(byTitle['truncated.mp4'].code, 'TA_MEDIA_DECODE_FAILED');
-  assert.match(byTitle['truncated.mp4'].message, /"truncated\.mp4".*frame \d+/);
-  assert.deepEqual(stageCounts(dir), { 'Agent 1': 4, Annotate: 0, Complete: 1 });
-  // Frames before the corruption point were delivered before the task failed.
+  assert.equal(byTitle['corrupt.mp4'].code, 'TA_MEDIA_DECODE_FAILED');
+  assert.match(byTitle['corrupt.mp4'].message, /"corrupt\.mp4".*frame \d+/);
+  // The short file (its container declares 100 frames) moves: its frames end early, with a warning.
+  assert.deepEqual(stageCounts(dir), { 'Agent 1': 4, Annotate: 0, Complete: 2 });
+  assert.deepEqual(r.json.warnings.map((w) => [w.dataTitle, w.code, w.stage]), [['truncated.mp4', 'TA_MEDIA_TRUNCATED', 'Agent 1']]);
+  assert.match(r.json.warnings[0].message, /"truncated\.mp4": .*holds (\d+) decodable frames \(its container declares 100\)/);
   const early = lines(join(out, 'truncated.mp4.frames'));
   assert.ok(early.length > 10 && early.length < 100, `frames delivered: ${early.length}`);
-  const full = oracleFrames(join(src, 'long.mp4'), 160, 120);
-  assert.deepEqual(early.map((l) => l.split(' ')[2]), full.slice(0, early.length));
+  assert.match(r.json.warnings[0].message, new RegExp(`holds ${early.length} decodable`));
+  const shortOracle = oracleFrames(join(src, 'truncated.mp4'), 160, 120);
+  assert.deepEqual(early.map((l) => l.split(' ')[2]), shortOracle.slice(0, early.length));
+  // Frames before the corruption point were delivered before the corrupt file's task failed.
+  const before = lines(join(out, 'corrupt.mp4.frames'));
+  assert.deepEqual(before.map((l) => l.split(' ')[2]), oracleFrames(join(src, 'long.mp4'), 160, 120).slice(0, before.length));
   // A re-run retries exactly the failed tasks.
   const again = await cli(['run', agent('media.mjs'), '--project', dir, '--json'], { env: { TA_MEDIA_MODE: 'frames', TA_OUT: tmp() } });
   assert.equal(again.json.stages[0].attempted, 4);

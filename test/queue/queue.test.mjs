@@ -2,33 +2,12 @@
 // processes (real processes, real worker threads) run the chunks they take from Redis.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAIN, ROOT, agent, cli, lines, tmp } from '../helpers/cli.mjs';
+import { agent, cli, lines, tmp } from '../helpers/cli.mjs';
+import { startWorker } from '../helpers/queue-worker.mjs';
 import { startRedis } from '../helpers/redis.mjs';
 import { makeProject, singleAgentWorkflow, stageCounts, tasksOf, labelledCount } from '../helpers/projects.mjs';
-
-/** A `task-agents worker` process; resolves once it printed its ready line. */
-function startWorker(module, url, args = [], env = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, 'worker', module, '--queue', url, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (/^worker ready on /m.test(stdout)) resolve({ child, output: () => ({ stdout, stderr }), stop });
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${stderr}`)));
-    const stop = () => new Promise((res) => {
-      if (child.exitCode !== null) return res(child.exitCode);
-      child.removeAllListeners('exit');
-      child.once('exit', (code) => res(code));
-      child.kill('SIGTERM');
-    });
-  });
-}
 
 test('two worker processes share a run: every task labelled and moved exactly once, both did work', async () => {
   const redis = await startRedis();
@@ -81,31 +60,15 @@ test('a worker killed with SIGKILL mid-chunk: its chunk returns to the queue and
   }
 });
 
-test('a worker started with another agent module refuses the run\'s chunks; they fail with a code, nothing moves', async () => {
-  const redis = await startRedis();
-  const { dir } = makeProject(6, { workflow: singleAgentWorkflow().workflow });
-  const w = await startWorker(agent('chain.mjs'), redis.url, ['--threads', '1']);
-  try {
-    const r = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '1']);
-    assert.equal(r.code, 1, r.stderr + r.stdout);
-    assert.equal(r.json.failures.length, 6);
-    assert.match(r.json.failures[0].message, /registers stages/);
-    assert.equal(stageCounts(dir)['Agent 1'], 6);
-  } finally {
-    await w.stop();
-    await redis.stop();
-  }
-});
-
-test('an unreachable queue is exit 3 (TA_PLATFORM_UNREACHABLE) for the run and for a worker; a bad URL is exit 2', async () => {
+test('an unreachable queue is exit 3 (TA_QUEUE_UNREACHABLE) for the run and for a worker; a bad URL is exit 2', async () => {
   const { dir } = makeProject(2, { workflow: singleAgentWorkflow().workflow });
   const r = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', 'redis://127.0.0.1:1']);
   assert.equal(r.code, 3, r.stdout + r.stderr);
-  assert.equal(r.json.error.code, 'TA_PLATFORM_UNREACHABLE');
+  assert.equal(r.json.error.code, 'TA_QUEUE_UNREACHABLE');
   assert.equal(stageCounts(dir)['Agent 1'], 2);
   const w = await cli(['worker', agent('labels.mjs'), '--queue', 'redis://127.0.0.1:1'], { timeoutMs: 30_000 });
   assert.equal(w.code, 3, w.stdout + w.stderr);
-  assert.match(w.stderr, /TA_PLATFORM_UNREACHABLE/);
+  assert.match(w.stderr, /TA_QUEUE_UNREACHABLE/);
   const bad = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', 'http://x']);
   assert.equal(bad.code, 2);
   assert.equal(bad.json.error.code, 'TA_CFG_INVALID');

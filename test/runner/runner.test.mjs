@@ -239,8 +239,9 @@ test('SIGINT stops dispatching, finishes in-flight tasks, commits them; a re-run
       }, 20);
     },
   });
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 130, r.stderr);
   assert.equal(r.json.interrupted, true);
+  assert.equal(r.json.signal, 'SIGINT');
   assert.equal(r.json.ok, true);
   const started = new Set(lines(log));
   // The pass says what it left: every listed task (one local page: all 200) attempted or interrupted.

@@ -2,7 +2,9 @@
  * The `task-agents` command line (commander). `run` is the default command; with no agent module
  * and no project it runs the bundled demo agents on ./demo-project (created on first use).
  * Exit codes: 0 all done, 1 some tasks failed (or a stage's listing failed mid-run), 2 usage/config/
- * agent module (nothing touched), 3 platform unreachable, unauthorised or failing before any task.
+ * agent module (nothing touched), 3 platform/auth/queue unreachable or failing before any task,
+ * 130 / 143 a run stopped by SIGINT / SIGTERM. Usage errors commander finds (a bad flag value) go
+ * through the error catalog like ours: TA_CFG_INVALID, and `{ok:false,error}` on stdout with --json.
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -18,15 +20,26 @@ import { registerServeCommand } from './serve-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { registerInitCommand } from './init-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
-import { writeJson } from './output.js';
+import { exitWhenWritten, writeJson } from './output.js';
 import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
 import { asStorageError } from '../../platform/local/storage-errors.js';
+import { capError } from '../../shared/cap-text.js';
+import { exitCodeForSignal } from '../run-signals.js';
 
 const PLATFORM_CODES = new Set([
   'TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_PLATFORM_REQUEST_FAILED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID',
-  'TA_TWIN_PROJECT_UNAVAILABLE', 'TA_PLATFORM_STORAGE_FULL', 'TA_PLATFORM_STORAGE_FAILED',
+  'TA_TWIN_PROJECT_UNAVAILABLE', 'TA_PLATFORM_STORAGE_FULL', 'TA_PLATFORM_STORAGE_FAILED', 'TA_QUEUE_UNREACHABLE',
 ]);
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    every task done
+  1    some tasks failed (see the summary)
+  2    usage, configuration or agent-module error (nothing was touched)
+  3    platform, credentials or queue unreachable (results received before were committed)
+  130  stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM: tasks in flight finished and were
+       committed (a second signal aborts them, a third exits at once)`;
 
 export function exitCodeFor(code: string): number {
   return PLATFORM_CODES.has(code) ? 3 : 2;
@@ -49,11 +62,16 @@ function version(): string {
 }
 
 
-/** Prints a coded error (JSON on stdout with --json) and sets the exit code. */
+/**
+ * Prints a coded error (JSON on stdout with --json) and sets the exit code. An error that ended a
+ * run part-way carries the summary of what was done (`summary`), printed with it.
+ */
 export async function reportError(e: unknown, json: boolean): Promise<void> {
   // A full disk under `project import` / `init` is a storage error, not a bug.
-  const s: SerializedError = serializeError(asStorageError(e, 'writing the project'), 'TA_INTERNAL');
-  if (json) await writeJson({ ok: false, error: { code: s.code, message: s.message, hint: s.hint } });
+  const s: SerializedError = capError(serializeError(asStorageError(e, 'writing the project'), 'TA_INTERNAL'));
+  const summary = (e as { summary?: RunSummary } | null)?.summary;
+  if (json) await writeJson({ ok: false, error: { code: s.code, message: s.message, hint: s.hint }, ...(summary && { summary }) });
+  else if (summary) process.stdout.write(`${formatSummary(summary)}\n`);
   process.stderr.write(`${formatError(s)}\n`);
   if (s.code === 'TA_INTERNAL' && s.stack) process.stderr.write(`${s.stack}\n`);
   process.exitCode = exitCodeFor(s.code);
@@ -64,8 +82,9 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
   const program = new Command('task-agents')
     .description('Run workflow task agents on every core, against a local project or Encord.')
     .version(version(), '-V, --version')
-    .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // commander's own usage errors are printed by runCli, through the catalog.
+    .configureOutput({ outputError: () => undefined });
 
   const run = program
     .command('run', { isDefault: true })
@@ -81,15 +100,17 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
     .option('--num-retries <N>', 'extra attempts per failed task (default 3)', int('--num-retries'))
     .option('--task-batch-size <N>', 'tasks per prefetch batch, cut from the platform\'s pages (default 300)', int('--task-batch-size'))
     .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
-    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none); a timed-out attempt is not retried', int('--task-timeout-ms'))
+    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none); a timed-out attempt is not retried, and a worker still blocked 1 s past it is recycled', int('--task-timeout-ms'))
     .option('--retry-budget <N>', 'platform retries the run keeps in reserve for transient faults (default 100; 0 = none)', int('--retry-budget'))
     .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
     .option('--queue <URL>', 'queue mode: send chunks to `task-agents worker` processes through Redis (redis://host:port)')
     .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
+    .option('--queue-reconnect-ms <MS>', 'queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE (default 30000)', int('--queue-reconnect-ms', { min: 0 }))
     .option('--dry-run', 'run the agents, report their decisions, write nothing back (one pass)')
     .option('--json', 'print only a JSON summary on stdout')
     .option('--quiet', 'no progress bars or summary text')
-    .option('--verbose', 'list every failure with its stack in the summary (default: 20, the first stack per code)');
+    .option('--verbose', 'list every failure with its stack in the summary (default: 20, the first stack per code)')
+    .addHelpText('after', EXIT_CODES_HELP);
   addCredentialFlags(run)
     .action(async (...args: unknown[]) => {
       const agentModule = fixedModule ?? (args[0] as string | undefined);
@@ -113,10 +134,13 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
         const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), ...(credentials && { credentials }), json, quiet: opts.quiet === true });
         if (json) await writeJson(summary);
         else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);
-        process.exitCode = exitCodeForSummary(summary);
+        process.exitCode = summary.signal ? exitCodeForSignal(summary.signal) : exitCodeForSummary(summary);
       } catch (e) {
         await reportError(e, json);
       }
+      // BullMQ's event reader sleeps 5 s between attempts on a Redis that is gone, keeping the
+      // process alive after the run has ended: a queue-mode run exits once its output is out.
+      if (opts.queue !== undefined) await exitWhenWritten();
     });
 
   registerInitCommand(program);
@@ -135,7 +159,13 @@ export async function runCli(argv: string[], options: { agentModule?: string } =
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version "fail" with exit code 0.
-      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      if (e.exitCode === 0 || e.code === 'commander.help') {
+        // A command group without its subcommand printed its help: a usage error, already explained.
+        process.exitCode = e.exitCode === 0 ? 0 : 2;
+        return;
+      }
+      const message = e.message.replace(/^error: /, '');
+      await reportError(new TaskAgentError('TA_CFG_INVALID', message, { hint: 'see `task-agents --help` (or `task-agents COMMAND --help`)' }), argv.includes('--json'));
       return;
     }
     await reportError(e, false);

@@ -12,6 +12,7 @@ import { DEFAULT_QUEUE_NAME } from '../queue/queue-protocol.js';
 import { reportError } from './program.js';
 import { untilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
+import { exitWhenWritten } from './output.js';
 import { loadQueueModule } from '../queue/load-queue.js';
 
 export function registerWorkerCommand(program: Command): void {
@@ -35,11 +36,14 @@ export function registerWorkerCommand(program: Command): void {
           ...(o.stallMs !== undefined && { stallMs: Math.max(1000, o.stallMs) }),
           onRun: (ctx) => process.stdout.write(`joined run ${ctx.runId} (project ${ctx.project.title})\n`),
           onRunDone: (d) => process.stdout.write(`left run ${d.runId}: ${d.chunks} chunks, ${d.tasks} tasks\n`),
+          onEvent: (line) => process.stdout.write(`${line}\n`),
         });
         const stopped = untilSignal();
         process.stdout.write(`worker ready on ${redactRedisUrl(o.queue)} queue ${o.queueName}\n`);
         await stopped;
         await worker.close();
+        // BullMQ may hold timers for a Redis that is gone: exit once the log is out.
+        await exitWhenWritten();
       } catch (e) {
         await reportError(e, false);
       }

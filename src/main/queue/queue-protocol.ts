@@ -9,8 +9,23 @@ import type { ProjectInfo } from '../../shared/types.js';
 
 export const DEFAULT_QUEUE_NAME = 'task-agents';
 
-/** Redis key holding a run's context (expires a day after the run starts). */
+/**
+ * Redis key holding a run's context. The run refreshes it every CONTEXT_REFRESH_MS (which also
+ * restores it after a Redis restart) with a lifetime of CONTEXT_TTL_S and deletes it when it
+ * ends: a worker knows a run is over when its context is gone.
+ */
 export const runContextKey = (queueName: string, runId: string): string => `${queueName}:run:${runId}`;
+export const CONTEXT_TTL_S = 60;
+export const CONTEXT_REFRESH_MS = 20_000;
+
+/** Hash of the workers that refused a run (worker id → why), read by the run to report each once. */
+export const refusedKey = (queueName: string, runId: string): string => `${queueName}:run:${runId}:refused`;
+
+/**
+ * A run's state once it stops: `stop` (first Ctrl-C: workers start no new task of the run) or
+ * `abort` (second: they fire their attempts' signals and drop the run's chunks).
+ */
+export const runStateKey = (queueName: string, runId: string): string => `${queueName}:run:${runId}:state`;
 
 export interface QueueRunContext {
   runId: string;

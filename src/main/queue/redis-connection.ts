@@ -46,9 +46,12 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
+/** How often a lost connection is tried again (BullMQ's default backs off to 20 s: too slow to notice a restarted Redis). */
+export const RECONNECT_EVERY_MS = 500;
+
 /**
  * One connection attempt without retries (BullMQ's own clients retry forever): a Redis client
- * ready for commands, or TA_PLATFORM_UNREACHABLE within `timeoutMs`.
+ * ready for commands, or TA_QUEUE_UNREACHABLE within `timeoutMs`.
  */
 export async function connectOnce(url: string, timeoutMs = 10_000): Promise<Redis> {
   // Imported here: the CLI parses --queue URLs for every command, but connects only in queue mode.
@@ -60,6 +63,6 @@ export async function connectOnce(url: string, timeoutMs = 10_000): Promise<Redi
     return redis;
   } catch (cause) {
     redis.disconnect();
-    throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `the queue at ${redactRedisUrl(url)} cannot be reached`, { cause, hint: 'start redis-server, or check --queue' });
+    throw new TaskAgentError('TA_QUEUE_UNREACHABLE', `the queue at ${redactRedisUrl(url)} cannot be reached`, { cause, hint: 'start redis-server, or check --queue' });
   }
 }

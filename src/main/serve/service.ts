@@ -259,10 +259,9 @@ export class TaskService {
     return this.#metrics.render();
   }
 
-  /** A second signal: agents in flight see their `signal` aborted. */
+  /** A second signal: agents in flight see their `signal` aborted; workers that do not come back are recycled. */
   abort(): void {
-    this.#session.control.aborting = true;
-    this.#session.raiseAbortFlag();
+    this.#session.abort();
   }
 
   /**

@@ -4,7 +4,7 @@
  * A file that cannot be probed is still imported, with a warning recorded and returned: never
  * silently skipped, and it never stops the others.
  */
-import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { TaskAgentError } from '../../shared/errors.js';
@@ -27,15 +27,49 @@ export interface ImportResult {
   warnings: Array<{ path: string; warning: string }>;
 }
 
-function walk(dir: string): string[] {
+/**
+ * The files under `dir`. A symbolic link to a regular file counts as that file (inside the folder
+ * or not: its content is copied in); any other link is skipped with a warning: broken, to a folder
+ * (not followed, so no loops), or to something that is not a regular file.
+ */
+function walk(dir: string, warnings: ImportResult['warnings']): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
+    if (e.isDirectory()) out.push(...walk(p, warnings));
     else if (e.isFile()) out.push(p);
+    else if (e.isSymbolicLink()) {
+      const skipped = skippedLink(p);
+      if (skipped) warnings.push({ path: p, warning: skipped });
+      else out.push(p);
+    }
   }
   return out;
+}
+
+/** Why a symbolic link is not imported, or null when it points to a regular file. */
+function skippedLink(p: string): string | null {
+  let st;
+  try {
+    st = statSync(p);
+  } catch {
+    return 'broken symbolic link (its target does not exist), not imported';
+  }
+  if (st.isFile()) return null;
+  if (st.isDirectory()) return 'symbolic link to a folder, not followed (pass the folder itself to import it)';
+  return 'symbolic link to something that is not a regular file, not imported';
+}
+
+/** The media kind of a file by its name, or (a link named without the extension) by its target's. */
+function kindOf(src: string): ReturnType<typeof mediaKindOf> {
+  const kind = mediaKindOf(src);
+  if (kind) return kind;
+  try {
+    return mediaKindOf(realpathSync(src));
+  } catch {
+    return null;
+  }
 }
 
 export async function importPaths(project: LocalProject, paths: string[], options: { as?: ImportAs; probe: MediaProber; encodeSequence?: SequenceEncoder }): Promise<ImportResult> {
@@ -54,7 +88,7 @@ export async function importPaths(project: LocalProject, paths: string[], option
   };
 
   const describe = async (src: string): Promise<{ item: NewStorageItem; dataType: NewDataUnit['dataType'] } | null> => {
-    const kind = mediaKindOf(src);
+    const kind = kindOf(src);
     if (!kind) {
       result.warnings.push({ path: src, warning: `unsupported file type "${extname(src) || '(none)'}", not imported` });
       return null;
@@ -83,7 +117,7 @@ export async function importPaths(project: LocalProject, paths: string[], option
       continue;
     }
     if (st.isDirectory() && as !== 'files') {
-      const images = walk(p).filter((f) => mediaKindOf(f)?.dataType === 'IMAGE');
+      const images = walk(p, result.warnings).filter((f) => kindOf(f)?.dataType === 'IMAGE');
       if (images.length === 0) {
         result.warnings.push({ path: p, warning: `no images found for --as ${as}` });
         continue;
@@ -116,7 +150,7 @@ export async function importPaths(project: LocalProject, paths: string[], option
       units.push({ title: basename(p), dataType: isGroup ? 'IMG_GROUP' : 'VIDEO', item, children });
       continue;
     }
-    for (const f of st.isDirectory() ? walk(p) : [p]) {
+    for (const f of st.isDirectory() ? walk(p, result.warnings) : [p]) {
       const d = await describe(f);
       if (d) units.push({ title: basename(f), dataType: d.dataType, item: d.item });
     }

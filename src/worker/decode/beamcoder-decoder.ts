@@ -10,6 +10,7 @@ import type { MediaSource, OpenSource, SourceInfo } from './media-source.js';
 import { createWalkerDecoder } from './frame-walker.js';
 import { decoderUnavailable } from './decode-errors.js';
 import { isImageFormat } from './image-formats.js';
+import { native } from '../native-gate.js';
 
 /* Only the parts of beamcoder we use (it ships no types for the bare binding). */
 interface BcPacket {
@@ -59,7 +60,8 @@ let cached: Beamcoder | null = null;
 /** Loads the beamcoder binding once per thread (throws a plain Error when it cannot). */
 export function loadBeamcoder(): Beamcoder {
   if (cached) return cached;
-  const bc = createRequire(import.meta.url)('beamcoder/build/Release/beamcoder.node') as Beamcoder;
+  // Inside the native gate: a thread terminated while it loads a binding aborts the process.
+  const bc = native(() => createRequire(import.meta.url)('beamcoder/build/Release/beamcoder.node') as Beamcoder);
   bc.logging('error'); // system libav* log level: silences swscaler "deprecated pixel format" warnings
   cached = bc;
   return bc;

@@ -17,6 +17,14 @@ export function decodeFailed(path: string, frame: number, e: unknown): TaskAgent
   });
 }
 
+/** The TA_MEDIA_TRUNCATED warning: the file ends (or is cut) after `frames` frames. */
+export function truncated(path: string, frames: number, declared: number | null): TaskAgentError {
+  const why = declared !== null && declared > frames ? `its container declares ${declared}` : 'its last packet is cut short';
+  return new TaskAgentError('TA_MEDIA_TRUNCATED', `${basename(path)} holds ${frames} decodable frames (${why}); its frames end there`, {
+    details: { file: basename(path), frames, ...(declared !== null && { declared }) },
+  });
+}
+
 /** Throws TA_MEDIA_MISSING when the file is absent (checked before any native open). */
 export async function assertMediaExists(path: string): Promise<void> {
   try {

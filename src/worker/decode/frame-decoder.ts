@@ -5,6 +5,7 @@
  * Cancellation is cooperative: `signal` is checked between frames, never by killing a thread.
  */
 import type { ProbedMedia } from '../../shared/types.js';
+import type { TaskAgentError } from '../../shared/errors.js';
 
 export interface DecodedFrame {
   /** 0-based frame index in decode (presentation) order. */
@@ -24,6 +25,8 @@ export interface DecodeOptions {
   /** FFmpeg decoder threads per decode; the runner sets it so N workers do not oversubscribe the cores. */
   threads?: number;
   signal?: AbortSignal;
+  /** Told of what does not stop the frames but the user should know (TA_MEDIA_TRUNCATED). */
+  onWarning?: (warning: TaskAgentError) => void;
 }
 
 export interface FrameDecoder {

@@ -5,6 +5,7 @@
  */
 import type { DecodedFrame } from './frame-decoder.js';
 import { loadNodeAvSync } from './node-av-sync.js';
+import { native } from '../native-gate.js';
 
 export type ImageFormat = 'jpeg' | 'png';
 export type B64Output = 'raw' | 'url' | 'openai' | 'anthropic';
@@ -27,6 +28,11 @@ const MEDIA_TYPE: Record<ImageFormat, string> = { jpeg: 'image/jpeg', png: 'imag
  * `quality` is 1–100 for JPEG (default 95, like OpenCV's `imencode`).
  */
 export function encodeRgbImage(rgb: Uint8Array, width: number, height: number, format: ImageFormat, quality = 95): Buffer {
+  // Native from end to end: inside the gate, so the worker is never terminated in the middle.
+  return native(() => encodeNative(rgb, width, height, format, quality));
+}
+
+function encodeNative(rgb: Uint8Array, width: number, height: number, format: ImageFormat, quality: number): Buffer {
   const { lib, api, C } = loadNodeAvSync();
   const buf = Buffer.isBuffer(rgb) ? rgb : Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
   const frame = lib.Frame.fromVideoBuffer(buf, { width, height, format: C.AV_PIX_FMT_RGB24 });

@@ -1,12 +1,15 @@
 /**
  * The backend-neutral FrameDecoder: frame numbering, ranges, keyframe seeking, truncation
  * detection, errors and cooperative cancellation, driven through a `MediaSource`. Keeping this in
- * one place is what makes both backends return identical frames for identical calls.
+ * one place is what makes both backends return identical frames for identical calls. Every call
+ * into a source goes through the native gate (worker/native-gate.ts), so the main thread never
+ * terminates a worker in the middle of one: the frame boundary is where a worker can be recycled.
  */
 import { stat } from 'node:fs/promises';
 import type { DecodedFrame, DecodeOptions, FrameDecoder } from './frame-decoder.js';
 import type { MediaSource, OpenSource } from './media-source.js';
-import { assertMediaExists, decodeFailed } from './decode-errors.js';
+import { assertMediaExists, decodeFailed, truncated } from './decode-errors.js';
+import { native } from '../native-gate.js';
 
 /** Presentation-ordered timestamps of every video packet, plus the keyframe ones. */
 interface PacketIndex {
@@ -36,7 +39,23 @@ function keyAtOrBefore(index: PacketIndex, pts: number): number {
   return index.keyPts[Math.max(0, i)]!;
 }
 
-export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', open: OpenSource<P, F>): FrameDecoder {
+/** The source with each call inside the native gate (for async backends, the call's synchronous part). */
+function gated<P, F>(src: MediaSource<P, F>): MediaSource<P, F> {
+  return {
+    info: src.info,
+    readPacket: () => native(() => src.readPacket()),
+    packetInfo: (p) => native(() => src.packetInfo(p)),
+    decode: (p) => native(() => src.decode(p)),
+    framePts: (f) => native(() => src.framePts(f)),
+    toRgb: (f) => native(() => src.toRgb(f)),
+    release: (f) => native(() => src.release(f)),
+    seek: (pts) => native(() => src.seek(pts)),
+    close: () => native(() => src.close()),
+  };
+}
+
+export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', openRaw: OpenSource<P, F>): FrameDecoder {
+  const open: OpenSource<P, F> = (path, threads) => native(() => openRaw(path, threads)).then(gated);
   // Samplers call framesAt repeatedly on one file: keep a few packet indexes (keyed by size+mtime).
   const indexCache = new Map<string, PacketIndex | null>();
 
@@ -83,21 +102,32 @@ export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', open: O
 
   /**
    * Decoded frames from the source's current position. `rank` maps a frame to its index
-   * (by pts when an index exists, else by count). Throws decode errors naming the frame reached,
-   * and flags a file that ends before the frame count its container declares.
+   * (by pts when an index exists, else by count). A file that ends before the frames its container
+   * declares (fewer packets than declared), or whose last packet is cut short (a read or decode
+   * error with nothing after it), ends the frames with a TA_MEDIA_TRUNCATED warning, as OpenCV
+   * just stops. A real decode error mid-stream is TA_MEDIA_DECODE_FAILED naming the frame reached:
+   * an error with more of the file after it, or (backends that conceal errors) frames missing
+   * although every declared packet was read.
    */
-  async function* rawFrames(src: MediaSource<P, F>, path: string, rank: (f: F, n: number) => number, from: number): AsyncGenerator<Raw<F>> {
+  async function* rawFrames(src: MediaSource<P, F>, path: string, rank: (f: F, n: number) => number, from: number, options?: DecodeOptions): AsyncGenerator<Raw<F>> {
     let reached = from;
     let n = from;
     let pending: F[] = [];
+    let cutShort: unknown;
+    let packets = from;
     try {
       for (;;) {
-        let pkt: P | null;
+        let pkt: P | null = null;
         try {
           pkt = await src.readPacket();
+          if (pkt !== null) packets++;
           pending = await src.decode(pkt);
         } catch (e) {
-          throw decodeFailed(path, reached, e);
+          if (await hasMorePackets(src)) throw decodeFailed(path, reached, e);
+          // The end of the file is cut short. What the decoder still holds would be built on the
+          // broken packet: stop at the last whole frame.
+          cutShort = e;
+          break;
         }
         while (pending.length > 0) {
           const f = pending.shift()!;
@@ -109,11 +139,21 @@ export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', open: O
         if (pkt === null) break;
       }
       const declared = src.info.declaredFrames;
-      if (declared !== null && reached < declared) {
-        throw decodeFailed(path, reached, new Error(`file ends early (${declared} frames declared)`));
+      const short = declared !== null && reached < declared;
+      if (short && cutShort === undefined && packets >= declared) {
+        throw decodeFailed(path, reached, new Error(`${declared - reached} of its ${declared} frames could not be decoded`));
       }
+      if (cutShort !== undefined || short) options?.onWarning?.(truncated(path, reached, declared));
     } finally {
       for (const f of pending) src.release(f);
+    }
+  }
+
+  async function hasMorePackets(src: MediaSource<P, F>): Promise<boolean> {
+    try {
+      return (await src.readPacket()) !== null;
+    } catch {
+      return false;
     }
   }
 
@@ -129,7 +169,7 @@ export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', open: O
   async function* sequential(path: string, start: number, end: number, step: number, options?: DecodeOptions): AsyncGenerator<DecodedFrame> {
     const src = await openChecked(path, options);
     try {
-      for await (const r of rawFrames(src, path, (_f, n) => n, 0)) {
+      for await (const r of rawFrames(src, path, (_f, n) => n, 0, options)) {
         options?.signal?.throwIfAborted();
         if (r.idx >= start && r.idx < end && (r.idx - start) % step === 0) yield await emit(src, r);
         else src.release(r.f);
@@ -150,7 +190,7 @@ export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', open: O
         // Images and streams without timestamps: one forward pass picking the wanted frames.
         const want = new Set(targets);
         const last = targets[targets.length - 1]!;
-        for await (const r of rawFrames(src, path, (_f, n) => n, 0)) {
+        for await (const r of rawFrames(src, path, (_f, n) => n, 0, options)) {
           options?.signal?.throwIfAborted();
           if (want.has(r.idx)) yield await emit(src, r);
           else src.release(r.f);
@@ -183,7 +223,7 @@ export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', open: O
           }
           if (gen === null) {
             const from = lowerBound(index.pts, key);
-            gen = rawFrames(src, path, rank, from);
+            gen = rawFrames(src, path, rank, from, options);
           }
           for (;;) {
             const r = await gen.next();

@@ -7,29 +7,25 @@ import type { FrameDecoder } from './frame-decoder.js';
 import type { MediaSource, OpenSource, SourceInfo, SourcePacket } from './media-source.js';
 import { createWalkerDecoder } from './frame-walker.js';
 import { decoderUnavailable } from './decode-errors.js';
+import { isTaskAgentError } from '../../shared/errors.js';
 import { isImageFormat } from './image-formats.js';
+import { loadNodeAvSync, type NodeAvSync } from './node-av-sync.js';
+import { native } from '../native-gate.js';
 
-type Lib = typeof import('node-av/lib');
-type Api = typeof import('node-av/api');
-type Consts = typeof import('node-av/constants');
 type NFrame = import('node-av/lib').Frame;
 type NPacket = import('node-av/lib').Packet;
 
-export interface NodeAvModules {
-  lib: Lib;
-  api: Api;
-  C: Consts;
-}
+export type NodeAvModules = NodeAvSync;
 
 let loaded: Promise<NodeAvModules> | null = null;
 
-/** Loads node-av once per thread and silences FFmpeg's log (warnings like "deprecated pixel format"). */
+/**
+ * Loads node-av once per thread and silences FFmpeg's log (warnings like "deprecated pixel format").
+ * Synchronously (require(esm)) and inside the native gate: a thread terminated while it loads the
+ * binding aborts the process, so a recycle waits until it is loaded.
+ */
 export function loadNodeAv(): Promise<NodeAvModules> {
-  loaded ??= (async () => {
-    const [lib, api, C] = await Promise.all([import('node-av/lib'), import('node-av/api'), import('node-av/constants')]);
-    lib.Log.setLevel(C.AV_LOG_ERROR);
-    return { lib, api, C };
-  })();
+  loaded ??= new Promise<NodeAvModules>((resolve) => resolve(native(loadNodeAvSync)));
   return loaded;
 }
 
@@ -151,7 +147,7 @@ export async function createNodeAvDecoder(): Promise<FrameDecoder> {
     m = await loadNodeAv();
   } catch (e) {
     loaded = null;
-    throw decoderUnavailable('node-av', e);
+    throw isTaskAgentError(e) ? e : decoderUnavailable('node-av', e);
   }
   return createWalkerDecoder('node-av', openNodeAvSource(m));
 }

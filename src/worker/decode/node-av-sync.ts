@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { decoderUnavailable } from './decode-errors.js';
+import { native } from '../native-gate.js';
 
 export interface NodeAvSync {
   lib: typeof import('node-av/lib');
@@ -18,7 +19,8 @@ export function loadNodeAvSync(): NodeAvSync {
   if (cached) return cached;
   try {
     const req = createRequire(import.meta.url);
-    const m: NodeAvSync = { lib: req('node-av/lib'), api: req('node-av/api'), C: req('node-av/constants') };
+    // Inside the native gate: a thread terminated while it loads the binding aborts the process.
+    const m: NodeAvSync = native(() => ({ lib: req('node-av/lib'), api: req('node-av/api'), C: req('node-av/constants') }));
     m.lib.Log.setLevel(m.C.AV_LOG_ERROR);
     cached = m;
     return m;
