@@ -8,7 +8,7 @@
  * Chunks are as large as a batch allows (one per thread, so per-message costs are amortised), and
  * the pool takes two per thread, so the next chunk is waiting the moment a worker finishes one.
  */
-import { TaskAgentError, serializeError } from '../shared/errors.js';
+import { TaskAgentError, serializeError, type SerializedError } from '../shared/errors.js';
 import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol.js';
 import type { LabelRowMetadata, TaskRecord, WorkflowStage } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
@@ -29,6 +29,21 @@ export interface ResolvedStage {
 export interface RunControl {
   stopping: boolean;
   aborting: boolean;
+  /** Why the run stopped, when not by a signal (the unfinished tasks' cause). */
+  stopReason?: 'max-failures';
+}
+
+/** A task whose attempts are exhausted, with what its stage's failure pathway needs. */
+export interface FailedTask {
+  payload: TaskPayload;
+  error: SerializedError;
+  dataTitle: string;
+}
+
+/** A stage's failure pathway (failure-pathway.ts): takes failed tasks over, and reports each of them exactly once. */
+export interface FailureRouting {
+  takes(error: SerializedError): boolean;
+  route(tasks: FailedTask[]): Promise<void>;
 }
 
 /** Restricts a pass to some tasks: listed by data hash (fewer, smaller pages), then accepted one by one. */
@@ -42,6 +57,8 @@ export interface StagePassContext {
   filter?: TaskFilter;
   /** Sees every page of tasks the pass takes (a service measures queue lag with it). */
   onListed?: (tasks: TaskRecord[]) => void;
+  /** The stage's failure pathway, if it has one. */
+  failures?: FailureRouting;
   platform: Platform;
   pool: ChunkRunner;
   options: ResolvedRunOptions;
@@ -149,6 +166,16 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       report.failed(stageUuid, { taskUuid: o.taskUuid, dataHash: o.dataHash, dataTitle }, o.error);
     }
   };
+  const routing: Array<Promise<void>> = [];
+  /** Failures the stage's failure pathway takes over (it reports them); everything else is recorded here. */
+  const settle = (done: Array<{ o: TaskOutcome; payload: TaskPayload | undefined; dataTitle: string }>) => {
+    const routed: FailedTask[] = [];
+    for (const { o, payload, dataTitle } of done) {
+      if (!o.ok && payload && ctx.failures && !control.aborting && ctx.failures.takes(o.error)) routed.push({ payload, error: o.error, dataTitle });
+      else record(o, dataTitle);
+    }
+    if (routed.length > 0) routing.push(ctx.failures!.route(routed).catch((error: unknown) => { recordError ??= { error }; }));
+  };
   // The local pool's workers report finished tasks themselves (per task, see worker-events.ts);
   // otherwise (queue mode) progress moves as chunks return.
   const tickOnReturn = !pool.reportsProgress;
@@ -156,12 +183,14 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
 
   // Outcomes come back in chunk order; the lookup is a fallback that should never be needed.
   const recordChunk = (chunk: TaskPayload[], outcomes: TaskOutcome[]) => {
+    const done: Array<{ o: TaskOutcome; payload: TaskPayload | undefined; dataTitle: string }> = [];
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i]!;
-      const task = chunk[i]?.task.uuid === o.taskUuid ? chunk[i]!.task : chunk.find((p) => p.task.uuid === o.taskUuid)?.task;
-      record(o, task?.dataTitle ?? '');
+      const payload = chunk[i]?.task.uuid === o.taskUuid ? chunk[i]! : chunk.find((p) => p.task.uuid === o.taskUuid);
+      done.push({ o, payload, dataTitle: payload?.task.dataTitle ?? '' });
       if (tickOnReturn) tick(o);
     }
+    settle(done);
   };
 
   const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
@@ -179,11 +208,11 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         }
         const what = err instanceof Error ? err.message : String(err);
         const error = serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`));
-        for (const p of chunk) {
+        settle(chunk.map((p) => {
           const o: TaskOutcome = { ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error };
-          record(o, p.task.dataTitle);
           tick(o); // its worker died before it could report it
-        }
+          return { o, payload: p, dataTitle: p.task.dataTitle };
+        }));
       },
     );
 
@@ -223,6 +252,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
     // A batch prefetched before a stop is dropped: nothing of it was dispatched (counted below).
     if (pending) await pending.catch(() => undefined);
     await window.drain();
+    // Failure pathways report their tasks once the errors are recorded and the moves queued.
+    await Promise.all(routing);
     await batches.close();
   }
   // Every listed task must end attempted and reported, or be counted here with its cause: listed
@@ -231,6 +262,6 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   const pastCap = batches.capped ? batches.buffered : 0;
   if (pastCap > 0) report.unfinished(stageUuid, 'max-tasks-per-stage', pastCap);
   const left = batches.listed - attempted - pastCap + abandoned;
-  if (left > 0) report.unfinished(stageUuid, control.stopping || control.aborting ? 'interrupted' : 'lost', left);
+  if (left > 0) report.unfinished(stageUuid, control.stopping || control.aborting ? control.stopReason ?? 'interrupted' : 'lost', left);
   if (recordError) throw recordError.error;
 }

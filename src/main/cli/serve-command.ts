@@ -40,6 +40,11 @@ export function registerServeCommand(program: Command): void {
     .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per drain', integerArg('--max-tasks-per-stage'))
     .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none)', integerArg('--task-timeout-ms'))
     .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
+    .option('--on-failure <PATHWAY>', 'move a task whose attempts are exhausted along this pathway (stages without their own onFailure)')
+    .option('--on-failure-record <WHERE>', 'with --on-failure, write the error to classification:NAME or metadata:KEY')
+    .option('--skip-failed-after <N>', 'leave alone tasks that failed N drains in a row (until a restart with --retry-failed)', integerArg('--skip-failed-after'))
+    .option('--retry-failed', 'try the tasks --skip-failed-after leaves alone again')
+    .option('--state-dir <DIR>', 'where failures of Encord projects are remembered (default $XDG_STATE_HOME/task-agents)')
     .option('--quiet', 'no line per drain on stderr');
   addCredentialFlags(serve).action(async (agentModule: string, opts: ServeCliOptions) => {
     try {

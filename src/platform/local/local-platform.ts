@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { TaskAgentError } from '../../shared/errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
 import type {
-  BundleLimits, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
+  BundleLimits, ClientMetadataPatch, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
 } from '../platform.js';
 import { LocalProject } from './local-project.js';
 
@@ -110,6 +110,11 @@ export class LocalPlatform implements Platform {
   async saveLabelRows(saves: LabelSave[]): Promise<void> {
     this.#count('saveLabelRows');
     this.project.saveLabelRows(saves);
+  }
+
+  async updateClientMetadata(patches: ClientMetadataPatch[]): Promise<void> {
+    this.#count('updateClientMetadata');
+    this.project.updateClientMetadata(patches);
   }
 
   async setPriorities(priorities: Array<[string, number]>): Promise<void> {
