@@ -95,7 +95,7 @@ async function showUnit(hash, frame) {
   err.textContent = unit.labelError ? `labels not shown: ${unit.labelError.code}: ${unit.labelError.message}` : '';
 
   const pager = $('frame-pager');
-  pager.hidden = frames <= 1;
+  pager.hidden = frames <= 1 || !VISUAL.has(unit.dataType);
   const slider = $('frame-slider');
   slider.max = String(frames - 1);
   slider.value = String(frame);
@@ -140,7 +140,19 @@ async function showUnit(hash, frame) {
   const ctx = canvas.getContext('2d');
   ctx.drawImage(img, 0, 0);
   drawObjects(ctx, onFrame, canvas.width, canvas.height);
+  fitCanvas();
   canvas.dataset.drawn = `${hash}:${frame}`;
+}
+
+/** Shows the canvas as large as the area allows (small frames scaled up), keeping its aspect ratio. */
+function fitCanvas() {
+  const canvas = $('view-canvas');
+  if (!canvas.width) return;
+  const area = canvas.parentElement.clientWidth;
+  const tall = window.innerHeight * 0.75;
+  const scale = Math.min(area / canvas.width, tall / canvas.height);
+  canvas.style.width = `${Math.floor(canvas.width * scale)}px`;
+  canvas.style.height = `${Math.floor(canvas.height * scale)}px`;
 }
 
 // ------------------------------------------------------------------ drawing
@@ -294,6 +306,7 @@ async function start() {
   document.title = `${project.title} · task-agents view`;
   $('back').onclick = () => go({ stage: unit?.stage?.uuid });
   window.addEventListener('hashchange', route);
+  window.addEventListener('resize', fitCanvas);
   await route();
 }
 

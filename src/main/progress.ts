@@ -70,7 +70,8 @@ export function formatPassLine(pass: number, nextPollAt: number | undefined, now
   return ` pass ${pass} · next poll at ${at}${wait > 0 ? ` (in ${duration(wait)})` : ''}`;
 }
 
-const NOOP: Progress = { stage() {}, addTotal() {}, tick() {}, failure() {}, pass() {}, log() {}, stop() {} };
+/** No display: agent output the workers captured (stdout carries JSON) goes to stderr as it comes. */
+const NOOP: Progress = { stage() {}, addTotal() {}, tick() {}, failure() {}, pass() {}, log: (text) => void process.stderr.write(text), stop() {} };
 
 export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!enabled) return NOOP;

@@ -36,9 +36,9 @@ export interface WorkerInit {
   /** BroadcastChannel name for WorkerEvents (per-task progress, captured output); none: no events. */
   events?: string;
   /**
-   * Where agents' stdout/stderr go: as they are (`inherit`), to stderr prefixed with the task's
-   * title (`stderr`: stdout carries JSON), or to the main thread as log events (`events`: it
-   * prints them above the progress bars).
+   * Where agents' stdout/stderr go: as they are (`inherit`), or prefixed with the task's title to
+   * stderr (`stderr`: stdout carries JSON) or above the progress lines (`events`). Captured output
+   * travels as log events when there is an events channel (the main thread prints it).
    */
   output?: 'inherit' | 'stderr' | 'events';
   /** The run's media temp folder (see shared/media-temp.ts); removed by the main thread when the run closes. */

@@ -102,7 +102,9 @@ export function startWorkerEvents(init: WorkerInit): void {
   if (init.output === 'inherit' || init.output === undefined) return;
   active = true;
   const stderrWrite = process.stderr.write.bind(process.stderr) as (text: string) => boolean;
-  const sink = init.output === 'events' && channel
+  // Through the channel whenever there is one: a worker's own stderr is flushed asynchronously, and
+  // what it holds when the pool terminates the thread is lost (seen with the last task of a chunk).
+  const sink = channel
     ? (text: string) => channel!.postMessage({ type: 'log', text } satisfies WorkerEvent)
     : (text: string) => stderrWrite(text);
   captureStream(process.stdout, sink);

@@ -30,22 +30,19 @@ export function applyLabelRowInit(row: LabelRowJson, init: LabelRowInitArgs = {}
     return rest;
   };
 
+  /** A frame's instances of one kind (`objects` / `classifications`), remembering each instance's feature. */
+  const filterInstances = (list: unknown, hashKey: string, set: Set<string> | null, seen: Map<string, unknown>): unknown => {
+    if (!Array.isArray(list)) return list;
+    return list.filter((x: unknown) => {
+      if (!isObject(x)) return true;
+      if (typeof x[hashKey] === 'string') seen.set(x[hashKey] as string, x['featureHash']);
+      return keep(set, x['featureHash']);
+    }).map((x: unknown) => (isObject(x) ? withoutReviews(x) : x));
+  };
   const filterFrame = (frame: Json): Json => {
     const out: Json = { ...frame };
-    if (Array.isArray(frame['objects'])) {
-      out['objects'] = (frame['objects'] as unknown[]).filter((o) => {
-        if (!isObject(o)) return true;
-        if (typeof o['objectHash'] === 'string') objectFeature.set(o['objectHash'], o['featureHash']);
-        return keep(objects, o['featureHash']);
-      }).map((o) => (isObject(o) ? withoutReviews(o) : o));
-    }
-    if (Array.isArray(frame['classifications'])) {
-      out['classifications'] = (frame['classifications'] as unknown[]).filter((c) => {
-        if (!isObject(c)) return true;
-        if (typeof c['classificationHash'] === 'string') classificationFeature.set(c['classificationHash'], c['featureHash']);
-        return keep(classifications, c['featureHash']);
-      }).map((c) => (isObject(c) ? withoutReviews(c) : c));
-    }
+    if ('objects' in frame) out['objects'] = filterInstances(frame['objects'], 'objectHash', objects, objectFeature);
+    if ('classifications' in frame) out['classifications'] = filterInstances(frame['classifications'], 'classificationHash', classifications, classificationFeature);
     return out;
   };
   const isFrame = (labels: Json) => Array.isArray(labels['objects']) || Array.isArray(labels['classifications']);
