@@ -19,6 +19,7 @@ import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
 import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
+import { addAgentRunFlags } from './run-flags.js';
 
 const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID', 'TA_TWIN_PROJECT_UNAVAILABLE']);
 
@@ -60,23 +61,12 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
   run
     .option('--project <DIR|UUID>', 'local project directory or Encord project UUID; repeat for several (each runs the registered stages it has)', collect)
     .option('--project-hash <UUID>', 'the same as --project (the Python runner\'s flag)')
-    .option('--stage <NAME|UUID>', 'run only this registered stage (title or UUID)')
-    .option('--threads <N>', 'worker threads (default: number of cores)', int('--threads'))
-    .option('--concurrency <N>', 'tasks in flight per thread (default 1)', int('--concurrency'))
+    .option('--stage <NAME|UUID>', 'run only this registered stage (title or UUID)');
+  addAgentRunFlags(run, 'pass')
     .option('--refresh-every <S>', 'poll again every S seconds (default: one pass)', num('--refresh-every'))
-    .option('--num-retries <N>', 'extra attempts per failed task (default 3)', int('--num-retries'))
-    .option('--task-batch-size <N>', 'tasks per prefetch batch, cut from the platform\'s pages (default 300)', int('--task-batch-size'))
-    .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
-    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none); a timed-out attempt is not retried', int('--task-timeout-ms'))
-    .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
+    .option('--max-failures <N>', 'stop the run once N tasks have failed (tasks in flight finish and commit)', int('--max-failures'))
     .option('--queue <URL>', 'queue mode: send chunks to `task-agents worker` processes through Redis (redis://host:port)')
     .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
-    .option('--on-failure <PATHWAY>', 'move a task whose attempts are exhausted along this pathway (stages without their own onFailure)')
-    .option('--on-failure-record <WHERE>', 'with --on-failure, write the error to classification:NAME (a text classification) or metadata:KEY (client metadata)')
-    .option('--max-failures <N>', 'stop the run once N tasks have failed (tasks in flight finish and commit)', int('--max-failures'))
-    .option('--skip-failed-after <N>', 'leave alone tasks that failed N runs in a row (until --retry-failed)', int('--skip-failed-after'))
-    .option('--retry-failed', 'try the tasks --skip-failed-after leaves alone again')
-    .option('--state-dir <DIR>', 'where failures of Encord projects are remembered (default $XDG_STATE_HOME/task-agents)')
     .option('--dry-run', 'run the agents, report their decisions, write nothing back (one pass)')
     .option('--json', 'print only a JSON summary on stdout')
     .option('--quiet', 'no progress bars or summary text')
