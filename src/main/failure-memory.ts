@@ -6,6 +6,7 @@
  * `--skip-failed-after N` leaves alone the tasks that failed N runs in a row, until `--retry-failed`
  * tries them again. The remembered tasks are held in memory too (they are few), so a task that
  * succeeds costs a set lookup, not a write; outcomes are written once per drain, in one transaction.
+ * A dry run reads the memory (to leave the same tasks alone) and writes nothing.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -61,24 +62,34 @@ export class FailureMemory {
   /** Outcomes to write: failures, and successes of remembered tasks (the last one per task wins). */
   #pending = new Map<string, TaskResult>();
 
-  private constructor(readonly path: string) {
+  private constructor(readonly path: string, private readonly readOnly: boolean) {
     if (existsSync(path)) this.#open();
   }
 
-  /** The memory of a project (see failureMemoryPath); nothing is created before a failure. */
-  static open(descriptor: PlatformDescriptor, stateDir: string | undefined): FailureMemory {
-    return new FailureMemory(failureMemoryPath(descriptor, stateDir));
+  /** The memory of a project (see failureMemoryPath); nothing is created before a failure. `readOnly`: a dry run. */
+  static open(descriptor: PlatformDescriptor, stateDir: string | undefined, { readOnly = false }: { readOnly?: boolean } = {}): FailureMemory {
+    return new FailureMemory(failureMemoryPath(descriptor, stateDir), readOnly);
   }
 
-  #open(): Database.Database {
+  #open(): Database.Database | undefined {
     if (this.#db) return this.#db;
     try {
-      mkdirSync(join(this.path, '..'), { recursive: true });
-      const db = new Database(this.path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
-      this.#db = db;
+      if (this.readOnly) {
+        const db = new Database(this.path, { readonly: true, fileMustExist: true });
+        const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'task_failures'").get();
+        if (!has) {
+          db.close();
+          return undefined;
+        }
+        this.#db = db;
+      } else {
+        mkdirSync(join(this.path, '..'), { recursive: true });
+        const db = new Database(this.path);
+        db.pragma('journal_mode = WAL');
+        db.pragma('busy_timeout = 5000');
+        db.exec(SCHEMA);
+        this.#db = db;
+      }
     } catch (cause) {
       throw new TaskAgentError('TA_CFG_INVALID', `cannot open the failure memory at ${this.path}`, { cause, hint: 'check --state-dir is a writable directory' });
     }
@@ -89,6 +100,7 @@ export class FailureMemory {
   }
 
   record(e: TaskResult): void {
+    if (this.readOnly) return;
     if (e.outcome === 'failed' || this.#known.has(e.taskUuid)) this.#pending.set(e.taskUuid, e);
   }
 
@@ -97,7 +109,7 @@ export class FailureMemory {
     if (this.#pending.size === 0) return;
     const batch = this.#pending;
     this.#pending = new Map();
-    const db = this.#open();
+    const db = this.#open()!;
     const now = new Date().toISOString();
     const failed = db.prepare(`INSERT INTO task_failures (task_uuid, stage_uuid, data_hash, data_title, runs_in_a_row, total_runs, last_code, last_message, first_failed_at, last_failed_at)
       VALUES (@taskUuid, @stageUuid, @dataHash, @dataTitle, 1, 1, @code, @message, @now, @now)

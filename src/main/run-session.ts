@@ -215,7 +215,7 @@ export class RunSession {
           }
         }
         const failurePathways = failurePathwaysOf(selected, project, options);
-        opened.push({ ref, platform, project, stages, selected, skippedStages, twins, memory: FailureMemory.open(platform.descriptor, options.stateDir), failurePathways });
+        opened.push({ ref, platform, project, stages, selected, skippedStages, twins, memory: FailureMemory.open(platform.descriptor, options.stateDir, { readOnly: options.dryRun }), failurePathways });
         await twins.check(selected);
         warnDeprecatedDeps(stages);
       }

@@ -48,7 +48,7 @@ export function registerPrintCommands(program: Command): void {
         const { FailureMemory } = await import('../failure-memory.js');
         const descriptor = isProjectUuid(o.project) ? { kind: 'encord' as const, projectHash: o.project.toLowerCase(), domain: '', keyText: '' } : { kind: 'local' as const, dir: resolve(o.project) };
         if (descriptor.kind === 'local' && !LocalProject.exists(descriptor.dir)) throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${descriptor.dir}`);
-        const memory = FailureMemory.open(descriptor, o.stateDir);
+        const memory = FailureMemory.open(descriptor, o.stateDir, { readOnly: true });
         try {
           const rows = memory.list();
           if (o.json) await writeJson(rows);
