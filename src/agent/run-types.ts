@@ -44,6 +44,18 @@ export interface RunOptions {
   queueReconnectMs: number;
   /** Run only this registered stage (title or UUID, either matching however it was registered). */
   stage?: string;
+  /** Failure pathway for every stage without its own `onFailure` (see StageOptions.onFailure). */
+  onFailure?: string;
+  /** Where `onFailure` writes the error: `classification:NAME` (a text classification) or `metadata:KEY` (client metadata). */
+  onFailureRecord?: string;
+  /** Stop the run (dispatch nothing more, finish and commit what is in flight) once this many tasks have failed. */
+  maxFailures?: number;
+  /** Leave alone a task that failed this many runs in a row (remembered per task) until `retryFailed`. */
+  skipFailedAfter?: number;
+  /** Try the tasks `skipFailedAfter` leaves alone again. */
+  retryFailed: boolean;
+  /** Where failures of Encord projects are remembered (default $XDG_STATE_HOME/task-agents, else ~/.local/state/task-agents); local projects keep them in project.db. */
+  stateDir?: string;
   /** Encord credentials for this run instead of the ENCORD_SSH_KEY(_FILE) / ENCORD_DOMAIN environment. */
   credentials?: EncordCredentialsOption;
 }
@@ -66,7 +78,7 @@ export type TaskEvent = {
 export type TaskResult = TaskEvent & { projectHash: string };
 
 /** Why listed tasks were left unattempted or unreported; only `lost` makes a run not ok. */
-export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'run-ended' | 'lost';
+export type UnfinishedCause = 'max-tasks-per-stage' | 'interrupted' | 'max-failures' | 'run-ended' | 'lost';
 
 export interface StageSummary {
   stage: string;
@@ -87,6 +99,10 @@ export interface StageSummary {
   unfinished: Partial<Record<UnfinishedCause, number>>;
   /** Writes to twin projects (deps.twinLabelRow): rows saved, twin tasks moved, and twin tasks that had already left their stage. Present when any. */
   twins?: { saved: number; moved: number; skipped: number };
+  /** Failed tasks moved along the stage's failure pathway (onFailure), by pathway. Present when any. */
+  failedMoved?: Record<string, number>;
+  /** Tasks left alone because they failed `skipFailedAfter` runs in a row (not attempted, not listed above). Present when any. */
+  leftAlone?: number;
 }
 
 export interface TaskFailure {
@@ -100,6 +116,8 @@ export interface TaskFailure {
   hint?: string;
   /** Where it was thrown: the agent's frames first, runtime frames counted, not listed (≤ 20 frames, ≤ 4000 characters). */
   stack?: string;
+  /** The failure pathway the task was moved along (onFailure). */
+  movedTo?: string;
 }
 
 /** A failure not tied to one task: a stage's task listing (or a pass) failed, so its remaining tasks were not reached. */
@@ -171,6 +189,8 @@ export interface RunSummary {
   errors: RunError[];
   /** Platform operations (requests for HTTP platforms) by name, summed over the projects. */
   calls: Record<string, number>;
+  /** Why the run stopped before its end, when it did (`--max-failures`). */
+  stopped?: { reason: 'max-failures'; failures: number };
   /** Per project, in `--project` order (one entry for a run over one project). */
   projects: ProjectSummary[];
   /** Video and image frames decoded for the agents (present when any). */

@@ -9,6 +9,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TaskAgentError } from '../shared/errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, ProjectInfo } from '../shared/types.js';
+import type { FailurePathway } from '../shared/protocol.js';
 import type { AnyDep, Dep, TaskContext } from '../deps/define.js';
 import type { LabelRow } from '../shared/label-row/index.js';
 import type { RunOptions, RunSummary, TaskResult } from './run-types.js';
@@ -45,6 +46,13 @@ export interface StageOptions<D extends Record<string, AnyDep>> {
   willSetPriority?: boolean;
   /** Replace an earlier registration of the same stage, keeping its position. */
   overwrite?: boolean;
+  /**
+   * Move a task whose attempts are exhausted (the agent or a dependency failed every attempt, or
+   * its worker crashed) along this pathway instead of leaving it in the stage, with the error
+   * written to a text classification of its label row (`record: { classification: 'Note' }`) or to
+   * a key of its storage item's client metadata (`record: { clientMetadata: 'agent_error' }`).
+   */
+  onFailure?: string | FailurePathway;
 }
 
 export interface StageRegistration {

@@ -25,6 +25,8 @@ export interface CommitEntry {
   labelRow?: LabelRowJson;
   priority?: number;
   twinWrites?: TwinWrites;
+  /** A failed task moved along its stage's failure pathway (see failure-pathway.ts): reported failed, not moved. */
+  failure?: SerializedError;
 }
 
 export interface CommitListener {

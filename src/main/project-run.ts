@@ -14,6 +14,8 @@ import { CommitBuffer, type CommitEntry, type CommitListener, type Commits } fro
 import { DryRunCommits } from './dry-run-commits.js';
 import { dataTitleOf, type ResolvedStage } from './stage-pass.js';
 import type { TwinPlatforms } from './twin-projects.js';
+import type { FailureMemory } from './failure-memory.js';
+import { FailureRouter, failedMoveError, parseFailureRecord, resolveFailurePathway, type ResolvedFailurePathway } from './failure-pathway.js';
 
 export interface ProjectRunParts {
   index: number;
@@ -31,6 +33,24 @@ export interface ProjectRunParts {
   options: ResolvedRunOptions;
   /** Where every finished task of this project is reported (the session's hook, read at call time). */
   onTask: (e: TaskResult) => void;
+  /** The dead-letter memory (every run keeps one). */
+  memory: FailureMemory;
+  /** The selected stages' failure pathways, checked (failurePathwaysOf). */
+  failurePathways: Map<string, ResolvedFailurePathway>;
+}
+
+/**
+ * The failure pathway of each selected stage (its own onFailure, else `--on-failure`), checked
+ * against the stage and the ontology before anything runs.
+ * @throws TaskAgentError TA_CFG_INVALID
+ */
+export function failurePathwaysOf(selected: ResolvedStage[], project: ProjectInfo, options: ResolvedRunOptions): Map<string, ResolvedFailurePathway> {
+  const out = new Map<string, ResolvedFailurePathway>();
+  for (const s of selected) {
+    const config = s.manifest.onFailure ?? (options.onFailure !== undefined ? { pathway: options.onFailure, ...(options.onFailureRecord && { record: parseFailureRecord(options.onFailureRecord)! }) } : undefined);
+    if (config) out.set(s.stage.uuid, resolveFailurePathway(s, config, project.ontology));
+  }
+  return out;
 }
 
 export class ProjectRun {
@@ -51,6 +71,9 @@ export class ProjectRun {
   report!: RunReport;
   readonly #dryRun: DryRunCommits | undefined;
   readonly #onTask: (e: TaskResult) => void;
+  readonly memory: FailureMemory;
+  /** Failure pathways by stage UUID (stages without one have none). */
+  readonly #routers = new Map<string, FailureRouter>();
 
   constructor(p: ProjectRunParts) {
     this.index = p.index;
@@ -63,16 +86,18 @@ export class ProjectRun {
     this.twins = p.twins;
     this.progress = p.progress;
     this.#onTask = p.onTask;
+    this.memory = p.memory;
     const progress = p.progress;
     const ref = (e: CommitEntry) => ({ taskUuid: e.taskUuid, dataHash: e.dataHash, dataTitle: dataTitleOf(e) });
     const listener: CommitListener = {
       // Progress counts tasks as their agents finish (stage-pass.ts); commits only add late failures.
-      moved: (e) => this.report.moved(e.stageUuid, ref(e), e.pathway!),
+      // A failed task moved along its failure pathway is reported failed, not moved (or skipped: it failed).
+      moved: (e) => (e.failure ? this.report.failed(e.stageUuid, ref(e), e.failure, e.pathway!.title) : this.report.moved(e.stageUuid, ref(e), e.pathway!)),
       stayed: (e) => this.report.stayed(e.stageUuid, ref(e)),
-      skipped: (e) => this.report.skipped(e.stageUuid, ref(e)),
+      skipped: (e) => (e.failure ? this.report.failed(e.stageUuid, ref(e), e.failure) : this.report.skipped(e.stageUuid, ref(e))),
       failed: (e, err) => {
-        this.report.failed(e.stageUuid, ref(e), err);
-        progress.failure(e.stageUuid);
+        this.report.failed(e.stageUuid, ref(e), e.failure ? failedMoveError(e.failure, e.pathway?.title ?? '', err) : err);
+        if (!e.failure) progress.failure(e.stageUuid);
       },
       twins: (e, c) => {
         for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) this.report.twins(e.stageUuid, k, c[k]);
@@ -81,7 +106,16 @@ export class ProjectRun {
     this.#dryRun = p.options.dryRun ? new DryRunCommits(listener, (uuid) => this.report.stages.get(uuid)?.stage ?? uuid) : undefined;
     this.commits = this.#dryRun ?? new CommitBuffer(p.platform, listener, undefined, p.twins.platform);
     for (const s of p.selected) progress.stage(s.stage.uuid, s.stage.title);
+    for (const s of p.selected) {
+      const resolved = p.failurePathways.get(s.stage.uuid);
+      if (resolved) this.#routers.set(s.stage.uuid, new FailureRouter(p.platform, s, p.project.ontology, resolved, this.commits, () => this.report, p.options.dryRun));
+    }
     this.freshReport();
+  }
+
+  /** The stage's failure pathway, if it has one. */
+  failureRouter(stage: ResolvedStage): FailureRouter | undefined {
+    return this.#routers.get(stage.stage.uuid);
   }
 
   /** Starts a fresh report; the old one keeps what it has. */
@@ -89,7 +123,11 @@ export class ProjectRun {
     const report = new RunReport();
     for (const s of this.selected) report.stage(s.stage.uuid, s.stage.title);
     const projectHash = this.project.projectHash;
-    report.onTask = (e) => this.#onTask({ ...e, projectHash });
+    report.onTask = (e) => {
+      const r = { ...e, projectHash };
+      this.memory.record(r);
+      this.#onTask(r);
+    };
     this.report = report;
     return report;
   }
@@ -118,6 +156,7 @@ export class ProjectRun {
   }
 
   async close(): Promise<void> {
+    this.memory.close();
     await this.twins.close();
     // Closing cannot lose what was committed; a failure here (a full disk at the last checkpoint) must not hide the summary.
     await this.platform.close().catch((e: unknown) => process.stderr.write(`warning: closing the project failed: ${formatError(serializeError(e))}\n`));

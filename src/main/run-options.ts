@@ -29,13 +29,20 @@ export const RunOptionsSchema = z.strictObject({
   queueName: z.string().min(1).default('task-agents'),
   queueReconnectMs: count(0).default(30_000),
   stage: z.string().min(1).optional(),
+  onFailure: z.string().min(1).optional(),
+  onFailureRecord: z.string().regex(/^(classification|metadata):.+$/, 'on-failure-record must be classification:NAME or metadata:KEY').optional(),
+  maxFailures: count(1).optional(),
+  skipFailedAfter: count(1).optional(),
+  retryFailed: z.boolean().default(false),
+  stateDir: z.string().min(1).optional(),
   // Messages name fields only: a key never reaches an error.
   credentials: z.strictObject({
     sshKey: z.string().min(1).optional(),
     sshKeyFile: z.string().min(1).optional(),
     domain: z.string().regex(/^https?:\/\/\S+$/, 'domain must be an http(s) URL').optional(),
   }).refine((c) => !(c.sshKey && c.sshKeyFile), { message: 'give sshKey or sshKeyFile, not both' }).optional(),
-}).refine((o) => !(o.dryRun && o.refreshEvery !== undefined), { message: 'dry-run makes one pass: it cannot be combined with refresh-every', path: ['dryRun'] });
+}).refine((o) => !(o.dryRun && o.refreshEvery !== undefined), { message: 'dry-run makes one pass: it cannot be combined with refresh-every', path: ['dryRun'] })
+  .refine((o) => o.onFailureRecord === undefined || o.onFailure !== undefined, { message: 'on-failure-record needs on-failure', path: ['onFailureRecord'] });
 
 export type ResolvedRunOptions = Readonly<Omit<z.output<typeof RunOptionsSchema>, 'project'> & {
   /** The first project (the only one, but in a run over several). */

@@ -112,13 +112,18 @@ export class RunReport {
     this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'skipped' });
   }
 
-  failed(stageUuid: string, task: TaskRef, error: SerializedError): void {
+  /** A failed task; `movedTo`: the failure pathway it was moved along (onFailure). */
+  failed(stageUuid: string, task: TaskRef, error: SerializedError, movedTo?: string): void {
     const s = this.stages.get(stageUuid)!;
     s.failed[error.code] = (s.failed[error.code] ?? 0) + 1;
+    if (movedTo !== undefined) {
+      s.failedMoved ??= {};
+      s.failedMoved[movedTo] = (s.failedMoved[movedTo] ?? 0) + 1;
+    }
     const stack = trimStack(error.stack);
     this.failures.push({
       taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: capText(error.message, MESSAGE_CAP),
-      ...(error.hint && { hint: capText(error.hint, MESSAGE_CAP) }), ...(stack && { stack }),
+      ...(error.hint && { hint: capText(error.hint, MESSAGE_CAP) }), ...(stack && { stack }), ...(movedTo !== undefined && { movedTo }),
     });
     this.#reported(stageUuid);
     this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'failed', error });
@@ -143,6 +148,12 @@ export class RunReport {
       code: w.code, message: capText(w.message, MESSAGE_CAP),
       ...(about.taskUuid && { taskUuid: about.taskUuid }), ...(about.dataTitle !== undefined && about.taskUuid && { dataTitle: about.dataTitle }), ...(stage !== undefined && { stage }),
     });
+  }
+
+  /** Tasks left alone (not listed) because they failed --skip-failed-after runs in a row. */
+  leftAlone(stageUuid: string, n = 1): void {
+    const s = this.stages.get(stageUuid)!;
+    s.leftAlone = (s.leftAlone ?? 0) + n;
   }
 
   /** Twin writes committed for tasks of this stage. */
@@ -199,6 +210,8 @@ export function formatStageCounts(st: StageSummary): string {
   if (failed) parts.push(`failed {${failed}}`);
   const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
   if (unfinished) parts.push(`unfinished {${unfinished}}`);
+  if (st.failedMoved) parts.push(`failed moved {${Object.entries(st.failedMoved).map(([p, n]) => `${p}: ${n}`).join(', ')}}`);
+  if (st.leftAlone) parts.push(`left alone ${st.leftAlone} (failed too often)`);
   if (st.twins) parts.push(`twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}`);
   return parts.join(', ');
 }
@@ -210,7 +223,8 @@ export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: Run
   const finished = s.stages.reduce((n, st) => n + Object.values(st.moved).reduce((a, b) => a + b, 0) + st.stayed + st.skipped + Object.values(st.failed).reduce((a, b) => a + b, 0), 0);
   const rate = finished === 0 ? 'no tasks' : s.durationMs < 1000 ? `${finished} task${finished === 1 ? '' : 's'}` : `${s.tasksPerSecond} tasks/s`;
   const stop = s.aborted ? ` (aborted by a second ${s.signal ?? 'signal'})` : s.interrupted ? ` (interrupted by ${s.signal ?? 'a signal'})` : '';
-  lines.push(`${s.ok ? 'done' : 'done with failures'}${stop} in ${(s.durationMs / 1000).toFixed(2)} s, ${rate}`);
+  const stopped = s.stopped ? ` (stopped after ${s.stopped.failures} failures: --max-failures)` : '';
+  lines.push(`${s.ok ? 'done' : 'done with failures'}${stop}${stopped} in ${(s.durationMs / 1000).toFixed(2)} s, ${rate}`);
   const projects = s.projects ?? [];
   const several = projects.length > 1;
   const titles = new Map(projects.map((p) => [p.projectHash, p.title]));
@@ -229,7 +243,7 @@ export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: Run
   const shown = verbose ? s.failures : s.failures.slice(0, 20);
   const stackShown = new Set<string>();
   for (const f of shown) {
-    lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${firstLine(f.message)}${f.hint ? `\n      hint: ${firstLine(f.hint)}` : ''}`);
+    lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${firstLine(f.message)}${f.movedTo ? ` (moved along "${f.movedTo}")` : ''}${f.hint ? `\n      hint: ${firstLine(f.hint)}` : ''}`);
     if (f.stack && (verbose || !stackShown.has(f.code))) {
       stackShown.add(f.code);
       // The error line repeats the message: show the frames.

@@ -31,8 +31,10 @@ import { ABORT_GRACE_MS, WorkerPool, type ChunkRunner, type RunWorkers } from '.
 import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
 import type { QueueRunContext } from './queue/queue-protocol.js';
 import { createProgress, projectProgress, type Progress } from './progress.js';
-import { runStagePass, type RunControl, type ResolvedStage, type StagePassContext } from './stage-pass.js';
-import { ProjectRun } from './project-run.js';
+import { runStagePass, type RunControl, type ResolvedStage, type StagePassContext, type TaskFilter } from './stage-pass.js';
+import { ProjectRun, failurePathwaysOf } from './project-run.js';
+import { FailureMemory } from './failure-memory.js';
+import type { ResolvedFailurePathway } from './failure-pathway.js';
 import { warnDeprecatedDeps, TwinPlatforms } from './twin-projects.js';
 import { RetryBudget } from '../platform/encord/retry-budget.js';
 import type { StopSignal } from './run-signals.js';
@@ -119,6 +121,8 @@ interface OpenedProject {
   selected: ResolvedStage[];
   skippedStages: Array<{ stage: string; note: string }>;
   twins: TwinPlatforms;
+  memory: FailureMemory;
+  failurePathways: Map<string, ResolvedFailurePathway>;
 }
 
 export class RunSession {
@@ -154,7 +158,10 @@ export class RunSession {
     this.projects = opened.map((o, index) => new ProjectRun({
       index, ...o, options,
       progress: several ? projectProgress(progress, String(index), o.project.title) : progress,
-      onTask: (e) => this.onTask?.(e),
+      onTask: (e) => {
+        if (e.outcome === 'failed') this.#failed();
+        this.onTask?.(e);
+      },
     }));
   }
 
@@ -217,7 +224,8 @@ export class RunSession {
             throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is not a registered stage of this project`, { hint: `registered stages: ${stageListing(stages)}` });
           }
         }
-        opened.push({ ref, platform, project, stages, selected, skippedStages, twins });
+        const failurePathways = failurePathwaysOf(selected, project, options);
+        opened.push({ ref, platform, project, stages, selected, skippedStages, twins, memory: FailureMemory.open(platform.descriptor, options.stateDir, { readOnly: options.dryRun }), failurePathways });
         await twins.check(selected);
         warnDeprecatedDeps(stages);
       }
@@ -242,10 +250,25 @@ export class RunSession {
       progress.stop();
       await pool?.destroy();
       await Promise.allSettled(queues.map((q) => q.close()));
-      for (const o of opened) await o.twins.close();
+      for (const o of opened) {
+        o.memory.close();
+        await o.twins.close();
+      }
       for (const p of platforms) await p.close();
       events.close();
       throw e;
+    }
+  }
+
+  /** Failed tasks since the run opened (`--max-failures` stops it at that many). */
+  failures = 0;
+
+  #failed(): void {
+    this.failures++;
+    const max = this.options.maxFailures;
+    if (max !== undefined && this.failures >= max && !this.control.stopping) {
+      this.control.stopping = true;
+      this.control.stopReason = 'max-failures';
     }
   }
 
@@ -292,14 +315,38 @@ export class RunSession {
    * the listing's error is thrown.
    */
   async drain(run: ProjectRun, stage: ResolvedStage, how: Pick<StagePassContext, 'filter' | 'onListed'> = {}): Promise<void> {
+    const failures = run.failureRouter(stage);
     let failure: { error: unknown } | undefined;
-    await runStagePass({
-      stage, ...how, platform: run.platform, pool: this.#chunksFor(run), options: this.options,
-      report: run.report, progress: run.progress, commits: run.commits, control: this.control,
-    }).catch((error: unknown) => void (failure = { error }));
-    await run.commits.flush();
-    run.report.reconcile(stage.stage.uuid);
+    try {
+      await runStagePass({
+        stage, ...how, filter: this.#leaveAlone(run, stage, how.filter), ...(failures && { failures }), platform: run.platform, pool: this.#chunksFor(run),
+        options: this.options, report: run.report, progress: run.progress, commits: run.commits, control: this.control,
+      }).catch((error: unknown) => void (failure = { error }));
+      await run.commits.flush();
+      run.report.reconcile(stage.stage.uuid);
+    } finally {
+      run.memory.flush();
+    }
     if (failure) throw failure.error;
+  }
+
+  /** The pass's filter, plus `--skip-failed-after`: tasks that failed that many runs in a row are not listed (and counted as left alone). */
+  #leaveAlone(run: ProjectRun, stage: ResolvedStage, filter: TaskFilter | undefined): TaskFilter | undefined {
+    const after = this.options.skipFailedAfter;
+    if (after === undefined || this.options.retryFailed) return filter;
+    const alone = run.memory.leftAlone(stage.stage.uuid, after);
+    if (alone.size === 0) return filter;
+    const report = run.report;
+    return {
+      ...filter,
+      accept: (t) => {
+        if (alone.has(t.uuid)) {
+          report.leftAlone(stage.stage.uuid);
+          return false;
+        }
+        return filter?.accept ? filter.accept(t) : true;
+      },
+    };
   }
 
   /** One pass over the selected stages of every project, in `--project` then registration order. */
@@ -380,6 +427,7 @@ export class RunSession {
     };
     const frames = this.projects.reduce((n, p) => n + p.framesDecoded, 0);
     if (frames > 0) summary.framesDecoded = frames;
+    if (this.control.stopReason === 'max-failures') summary.stopped = { reason: 'max-failures', failures: this.failures };
     if (!this.options.dryRun) return summary;
     return { ...summary, dryRun: true, decisions: this.projects.flatMap((p) => p.decisions ?? []) };
   }

@@ -11,14 +11,14 @@
  * its tasks with the platform's code and the next batch goes on; a page that cannot be listed ends
  * the pass: what was listed before it is run and reported, then the listing's error is thrown.
  */
-import { TaskAgentError, isTaskAgentError, serializeError } from '../shared/errors.js';
+import { TaskAgentError, isTaskAgentError, serializeError, type SerializedError } from '../shared/errors.js';
 import { capError } from '../shared/cap-text.js';
 import type { StageManifest, TaskOutcome, TaskPayload } from '../shared/protocol.js';
 import type { LabelRowMetadata, TaskRecord, WorkflowStage } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
 import type { ChunkRunner } from './worker-pool.js';
-import { endsTheRun, failedOutcomes, runAbortedOutcomes } from './chunk-outcomes.js';
+import { endsTheRun, runAbortedOutcomes } from './chunk-outcomes.js';
 import type { RunReport } from './run-report.js';
 import type { Progress } from './progress.js';
 import type { CommitEntry, Commits } from './commit-buffer.js';
@@ -34,6 +34,21 @@ export interface ResolvedStage {
 export interface RunControl {
   stopping: boolean;
   aborting: boolean;
+  /** Why the run stopped, when not by a signal (the unfinished tasks' cause). */
+  stopReason?: 'max-failures';
+}
+
+/** A task whose attempts are exhausted, with what its stage's failure pathway needs. */
+export interface FailedTask {
+  payload: TaskPayload;
+  error: SerializedError;
+  dataTitle: string;
+}
+
+/** A stage's failure pathway (failure-pathway.ts): takes failed tasks over, and reports each of them exactly once. */
+export interface FailureRouting {
+  takes(error: SerializedError): boolean;
+  route(tasks: FailedTask[]): Promise<void>;
 }
 
 /** Restricts a pass to some tasks: listed by data hash (fewer, smaller pages), then accepted one by one. */
@@ -47,6 +62,8 @@ export interface StagePassContext {
   filter?: TaskFilter;
   /** Sees every page of tasks the pass takes (a service measures queue lag with it). */
   onListed?: (tasks: TaskRecord[]) => void;
+  /** The stage's failure pathway, if it has one. */
+  failures?: FailureRouting;
   platform: Platform;
   pool: ChunkRunner;
   options: ResolvedRunOptions;
@@ -186,6 +203,16 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       report.failed(stageUuid, { taskUuid: o.taskUuid, dataHash: o.dataHash, dataTitle }, o.error);
     }
   };
+  const routing: Array<Promise<void>> = [];
+  /** Failures the stage's failure pathway takes over (it reports them); everything else is recorded here. */
+  const settle = (done: Array<{ o: TaskOutcome; payload: TaskPayload | undefined; dataTitle: string }>) => {
+    const routed: FailedTask[] = [];
+    for (const { o, payload, dataTitle } of done) {
+      if (!o.ok && !o.notStarted && payload && ctx.failures && !control.aborting && ctx.failures.takes(o.error)) routed.push({ payload, error: o.error, dataTitle });
+      else record(o, dataTitle);
+    }
+    if (routed.length > 0) routing.push(ctx.failures!.route(routed).catch((error: unknown) => { recordError ??= { error }; }));
+  };
   // The local pool's workers report finished tasks themselves (per task, see worker-events.ts);
   // otherwise (queue mode) progress moves as chunks return.
   const tickOnReturn = !pool.reportsProgress;
@@ -193,12 +220,14 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
 
   // Outcomes come back in chunk order; the lookup is a fallback that should never be needed.
   const recordChunk = (chunk: TaskPayload[], outcomes: TaskOutcome[]) => {
+    const done: Array<{ o: TaskOutcome; payload: TaskPayload | undefined; dataTitle: string }> = [];
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i]!;
-      const task = chunk[i]?.task.uuid === o.taskUuid ? chunk[i]!.task : chunk.find((p) => p.task.uuid === o.taskUuid)?.task;
-      record(o, task?.dataTitle ?? '');
+      const payload = chunk[i]?.task.uuid === o.taskUuid ? chunk[i]! : chunk.find((p) => p.task.uuid === o.taskUuid);
+      done.push({ o, payload, dataTitle: payload?.task.dataTitle ?? '' });
       if (tickOnReturn) tick(o);
     }
+    settle(done);
   };
 
   const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
@@ -230,10 +259,11 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         }
         const what = err instanceof Error ? err.message : String(err);
         const error = capError(serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`)));
-        for (const o of failedOutcomes(chunk, error)) {
-          record(o, chunk.find((p) => p.task.uuid === o.taskUuid)!.task.dataTitle);
+        settle(chunk.map((p) => {
+          const o: TaskOutcome = { ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error };
           tick(o); // its worker died before it could report it
-        }
+          return { o, payload: p, dataTitle: p.task.dataTitle };
+        }));
       },
     );
 
@@ -278,6 +308,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
     // A batch prefetched before a stop is dropped: nothing of it was dispatched (counted below).
     if (pending) await pending.catch(() => undefined);
     await window.drain();
+    // Failure pathways report their tasks once the errors are recorded and the moves queued.
+    await Promise.all(routing);
     await batches.close();
   }
   // Every listed task must end attempted and reported, or be counted here with its cause: listed
@@ -287,7 +319,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   if (pastCap > 0) report.unfinished(stageUuid, 'max-tasks-per-stage', pastCap);
   if (ended > 0) report.unfinished(stageUuid, 'run-ended', ended);
   const left = batches.listed - attempted - pastCap - ended;
-  if (left > 0) report.unfinished(stageUuid, control.stopping || control.aborting ? 'interrupted' : 'lost', left);
+  if (left > 0) report.unfinished(stageUuid, control.stopping || control.aborting ? control.stopReason ?? 'interrupted' : 'lost', left);
   if (pageError) throw pageError.error;
   if (recordError) throw recordError.error;
 }

@@ -24,6 +24,11 @@ export interface ProceedAction {
   dataHash?: string;
 }
 
+export interface ClientMetadataPatch {
+  itemUuid: string;
+  clientMetadata: Record<string, unknown>;
+}
+
 export interface LabelSave {
   dataHash: string;
   labelHash: string | null;
@@ -92,6 +97,8 @@ export interface Platform {
    */
   mediaFile(item: StorageItem, tempPath: () => string): Promise<MediaFile>;
   saveLabelRows(saves: LabelSave[]): Promise<void>;
+  /** Replaces storage items' client metadata (the whole object: read it first to merge). Bundled. */
+  updateClientMetadata(patches: ClientMetadataPatch[]): Promise<void>;
   /** `[dataHash, priority]` pairs; priority in [0, 1] (0 is a priority). */
   setPriorities(priorities: Array<[string, number]>): Promise<void>;
   /** Proceeds out of one stage. A task that already left the stage is skipped, never fails the rest. */

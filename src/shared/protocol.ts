@@ -71,6 +71,17 @@ export interface StageManifest {
   twins: TwinSpec[];
   /** Deprecated built-ins the stage uses (a warning at start). */
   deprecatedDeps: string[];
+  /** The stage's failure pathway (StageOptions.onFailure), as plain data. */
+  onFailure?: FailurePathway;
+}
+
+/**
+ * Where a task whose attempts are exhausted goes, and where its error is written: a text
+ * classification of the ontology on its label row, or a key of its storage item's client metadata.
+ */
+export interface FailurePathway {
+  pathway: string;
+  record?: { classification: string } | { clientMetadata: string };
 }
 
 /** Twin-project writes of one task attempt, in the order the agent made them (per kind). */

@@ -77,6 +77,7 @@ try {
       labelRowInit: reg.options.labelRowInit ?? {},
       twins: builtins.filter((d) => d.builtin === 'twinLabelRow').map((d) => d.options as TwinSpec),
       deprecatedDeps: [...new Set(builtins.filter((d) => d.builtin === 'dataLookup').map((d) => d.label))],
+      ...(reg.options.onFailure !== undefined && { onFailure: typeof reg.options.onFailure === 'string' ? { pathway: reg.options.onFailure } : reg.options.onFailure }),
     };
   });
   // Plain data only (functions stay here); credentials cross too, so `new Runner({ credentials })` reaches the run.

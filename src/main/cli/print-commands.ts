@@ -1,6 +1,9 @@
 /** `task-agents print agent-nodes | system-info`: the project's agent stages; facts for bug reports. */
 import type { Command } from 'commander';
-import { openPlatform } from '../open-platform.js';
+import { resolve } from 'node:path';
+import { TaskAgentError } from '../../shared/errors.js';
+import { LocalProject } from '../../platform/local/local-project.js';
+import { isProjectUuid, openPlatform } from '../open-platform.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
 import { reportError } from './program.js';
 import { writeJson } from './output.js';
@@ -29,6 +32,30 @@ export function registerPrintCommands(program: Command): void {
           }
         } finally {
           await platform.close();
+        }
+      } catch (e) {
+        await reportError(e, o.json === true);
+      }
+    });
+
+  print.command('failures')
+    .description('the tasks remembered as failing (the dead-letter memory of --skip-failed-after), most runs in a row first')
+    .requiredOption('--project <DIR|UUID>', 'local project directory or Encord project UUID')
+    .option('--state-dir <DIR>', 'where Encord projects\' failures are kept (default $XDG_STATE_HOME/task-agents)')
+    .option('--json', 'print as JSON')
+    .action(async (o: { project: string; stateDir?: string; json?: boolean }) => {
+      try {
+        const { FailureMemory } = await import('../failure-memory.js');
+        const descriptor = isProjectUuid(o.project) ? { kind: 'encord' as const, projectHash: o.project.toLowerCase(), domain: '', keyText: '' } : { kind: 'local' as const, dir: resolve(o.project) };
+        if (descriptor.kind === 'local' && !LocalProject.exists(descriptor.dir)) throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${descriptor.dir}`);
+        const memory = FailureMemory.open(descriptor, o.stateDir, { readOnly: true });
+        try {
+          const rows = memory.list();
+          if (o.json) await writeJson(rows);
+          else if (rows.length === 0) process.stdout.write('no failing tasks remembered\n');
+          else for (const r of rows) process.stdout.write(`${r.taskUuid}  ${String(r.runsInARow).padStart(3)} in a row (${r.totalRuns} total)  ${r.dataTitle}  ${r.lastCode}: ${r.lastMessage.split('\n')[0]}\n`);
+        } finally {
+          memory.close();
         }
       } catch (e) {
         await reportError(e, o.json === true);

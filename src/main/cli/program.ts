@@ -26,6 +26,7 @@ import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
 import { asStorageError } from '../../platform/local/storage-errors.js';
 import { capError } from '../../shared/cap-text.js';
 import { exitCodeForSignal } from '../run-signals.js';
+import { addAgentRunFlags } from './run-flags.js';
 
 const PLATFORM_CODES = new Set([
   'TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_PLATFORM_REQUEST_FAILED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID',
@@ -93,16 +94,10 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
   run
     .option('--project <DIR|UUID>', 'local project directory or Encord project UUID; repeat for several (each runs the registered stages it has)', collect)
     .option('--project-hash <UUID>', 'the same as --project (the Python runner\'s flag)')
-    .option('--stage <NAME|UUID>', 'run only this registered stage (title or UUID)')
-    .option('--threads <N>', 'worker threads (default: number of cores)', int('--threads'))
-    .option('--concurrency <N>', 'tasks in flight per thread (default 1)', int('--concurrency'))
+    .option('--stage <NAME|UUID>', 'run only this registered stage (title or UUID)');
+  addAgentRunFlags(run, 'pass')
     .option('--refresh-every <S>', 'poll again every S seconds (default: one pass)', num('--refresh-every'))
-    .option('--num-retries <N>', 'extra attempts per failed task (default 3)', int('--num-retries'))
-    .option('--task-batch-size <N>', 'tasks per prefetch batch, cut from the platform\'s pages (default 300)', int('--task-batch-size'))
-    .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per pass', int('--max-tasks-per-stage'))
-    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none); a timed-out attempt is not retried, and a worker still blocked 1 s past it is recycled', int('--task-timeout-ms'))
-    .option('--retry-budget <N>', 'platform retries the run keeps in reserve for transient faults (default 100; 0 = none)', int('--retry-budget'))
-    .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
+    .option('--max-failures <N>', 'stop the run once N tasks have failed (tasks in flight finish and commit)', int('--max-failures'))
     .option('--queue <URL>', 'queue mode: send chunks to `task-agents worker` processes through Redis (redis://host:port)')
     .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
     .option('--queue-reconnect-ms <MS>', 'queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE (default 30000)', int('--queue-reconnect-ms', { min: 0 }))

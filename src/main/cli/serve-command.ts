@@ -11,6 +11,7 @@ import { TaskAgentError } from '../../shared/errors.js';
 import { reportError } from './program.js';
 import { collect, integerArg, numberArg } from './arg-parsers.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
+import { addAgentRunFlags } from './run-flags.js';
 
 interface ServeCliOptions extends Record<string, unknown> {
   sshKeyFile?: string;
@@ -32,15 +33,8 @@ export function registerServeCommand(program: Command): void {
     .option('--port <N>', 'port for POST /webhook, GET /healthz, GET /metrics (0 = any free port)', integerArg('--port', { min: 0 }), 8080)
     .option('--webhook-secret <S>', 'the stage webhook\'s signing secret (default TA_WEBHOOK_SECRET; prefer the variable: flags show in ps)')
     .option('--refresh-every <S>', 'fallback poll of every stage, in seconds (a lost notification only delays work)', numberArg('--refresh-every'), 300)
-    .option('--stage <NAME|UUID>', 'serve only this registered stage')
-    .option('--threads <N>', 'worker threads (default: number of cores)', integerArg('--threads'))
-    .option('--concurrency <N>', 'tasks in flight per thread (default 1)', integerArg('--concurrency'))
-    .option('--num-retries <N>', 'extra attempts per failed task (default 3)', integerArg('--num-retries'))
-    .option('--task-batch-size <N>', 'tasks per page and prefetch batch (default 300)', integerArg('--task-batch-size'))
-    .option('--max-tasks-per-stage <N>', 'cap on tasks attempted per stage per drain', integerArg('--max-tasks-per-stage'))
-    .option('--task-timeout-ms <MS>', 'per-attempt agent timeout (default none)', integerArg('--task-timeout-ms'))
-    .option('--decoder <NAME>', 'frame decoder: auto, beamcoder or node-av (default auto)')
-    .option('--quiet', 'no line per drain on stderr');
+    .option('--stage <NAME|UUID>', 'serve only this registered stage');
+  addAgentRunFlags(serve, 'drain').option('--quiet', 'no line per drain on stderr');
   addCredentialFlags(serve).action(async (agentModule: string, opts: ServeCliOptions) => {
     try {
       const secret = opts.webhookSecret ?? process.env[`TA_WEBHOOK_SECRET`];

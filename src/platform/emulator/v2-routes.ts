@@ -6,7 +6,7 @@
  */
 import {
   actionsFromWire, agentTaskToWire, ontologyToWire, pageToWire, prioritiesFromWire, projectToWire,
-  storageGetBulkFromWire, storageItemToWire,
+  storageGetBulkFromWire, storageItemToWire, storagePatchBulkFromWire,
 } from '../encord/wire.js';
 import type { TaskRecord } from '../../shared/types.js';
 import { ApiError, type RouteResult } from './api-error.js';
@@ -71,6 +71,16 @@ export function handleV2(ctx: ApiContext, method: string, url: URL, body: unknow
     const req = parse(() => storageGetBulkFromWire(body));
     const items = findStorageItems(ctx, req.itemUuids).map(({ item, project }) => storageItemToWire(withSignedUrl(ctx, project, item, req.signUrls)));
     return { endpoint: 'POST v2 storage/items/get-bulk', status: 200, body: pageToWire(items, null) };
+  }
+  // PATCH storage/items/patch-bulk: client metadata replaced per item (all or nothing: an unknown item is a 404)
+  if (method === 'PATCH' && path === 'storage/items/patch-bulk') {
+    const patches = parse(() => storagePatchBulkFromWire(body));
+    const found = findStorageItems(ctx, patches.map((p) => p.itemUuid));
+    if (found.length !== patches.length) throw new ApiError(404, 'storage item not found');
+    const byUuid = new Map(found.map((f) => [f.item.uuid, f]));
+    for (const p of patches) byUuid.get(p.itemUuid)!.project.updateClientMetadata([p]);
+    const items = findStorageItems(ctx, patches.map((p) => p.itemUuid)).map(({ item }) => storageItemToWire(item));
+    return { endpoint: 'PATCH v2 storage/items/patch-bulk', status: 200, body: pageToWire(items, null) };
   }
   // GET storage/items/{i}
   if (method === 'GET' && seg.length === 3 && seg[0] === 'storage' && seg[1] === 'items') {

@@ -12,7 +12,7 @@ import { isTaskAgentError, TaskAgentError } from '../../shared/errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
 import { findStage } from '../../shared/workflow.js';
 import type {
-  BundleLimits, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
+  BundleLimits, ClientMetadataPatch, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
 } from '../platform.js';
 import { DEFAULT_ENCORD_DOMAIN, loadEncordKey, normalizeDomain } from './credentials.js';
 import { EncordHttpClient, type EncordHttpOptions } from './http.js';
@@ -22,7 +22,7 @@ import type { V1Resource } from './signing.js';
 import {
   agentTaskFromWire, labelRowCreatePayload, labelRowFromWire, labelRowGetPayload, labelRowMetadataFromWire,
   labelRowMetadataPayload, labelRowSavePayload, pageFromWire, prioritiesToWire, proceedActionsToWire, projectFromWire,
-  storageGetBulkToWire, storageItemFromWire, taskListQuery,
+  storageGetBulkToWire, storageItemFromWire, storagePatchBulkToWire, taskListQuery,
 } from './wire.js';
 
 /** Per-request limits (the SDK's bundle defaults as the agents runner uses them). */
@@ -214,6 +214,12 @@ export class EncordPlatform implements Platform {
     });
     for (const part of chunks(resolved, this.limits.labelSaves)) {
       await this.http.v1('labelrow', 'POST', { uid: part.map((r) => r.hash), payload: labelRowSavePayload(part.map((r) => r.row)), resource: this.resource, op: 'saveLabelRows' });
+    }
+  }
+
+  async updateClientMetadata(patches: ClientMetadataPatch[]): Promise<void> {
+    for (const part of chunks(patches, this.limits.storageItems)) {
+      await this.http.v2('PATCH', 'storage/items/patch-bulk', { body: storagePatchBulkToWire(part), op: 'updateClientMetadata' });
     }
   }
 

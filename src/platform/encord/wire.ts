@@ -564,6 +564,22 @@ export function storageGetBulkFromWire(body: unknown): { itemUuids: string[]; si
   return { itemUuids: ids as string[], signUrls: get(o, 'signUrls') === true };
 }
 
+/** `PATCH storage/items/patch-bulk` body (protocol reference §8.2): `{itemPatches: {uuid: {clientMetadata: {…}}}}`. */
+export function storagePatchBulkToWire(patches: Array<{ itemUuid: string; clientMetadata: Record<string, unknown> }>): { itemPatches: Record<string, { clientMetadata: Record<string, unknown> }> } {
+  return { itemPatches: Object.fromEntries(patches.map((p) => [p.itemUuid, { clientMetadata: p.clientMetadata }])) };
+}
+
+export function storagePatchBulkFromWire(body: unknown): Array<{ itemUuid: string; clientMetadata: Record<string, unknown> }> {
+  const o = obj(body, 'patch-bulk request');
+  const patches = get(o, 'itemPatches');
+  if (typeof patches !== 'object' || patches === null || Array.isArray(patches)) throw bad('patch-bulk request', '"itemPatches" is not an object');
+  return Object.entries(patches as Record<string, unknown>).map(([itemUuid, p]) => {
+    const cm = typeof p === 'object' && p !== null ? (p as Record<string, unknown>)['clientMetadata'] : undefined;
+    if (typeof cm !== 'object' || cm === null || Array.isArray(cm)) throw bad('patch-bulk request', `"itemPatches.${itemUuid}.clientMetadata" is not an object`);
+    return { itemUuid, clientMetadata: cm as Record<string, unknown> };
+  });
+}
+
 /** v2 error body (`{"message": …}`), what the SDK reads into its exception text. */
 export function v2ErrorBody(message: string): { message: string } {
   return { message };

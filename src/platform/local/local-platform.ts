@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { TaskAgentError } from '../../shared/errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
 import type {
-  BundleLimits, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
+  BundleLimits, ClientMetadataPatch, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
 } from '../platform.js';
 import { LocalProject } from './local-project.js';
 import { withStorageErrors } from './storage-errors.js';
@@ -107,6 +107,10 @@ export class LocalPlatform implements Platform {
 
   async saveLabelRows(saves: LabelSave[]): Promise<void> {
     return this.#op('saveLabelRows', 'saving label rows', () => this.project.saveLabelRows(saves));
+  }
+
+  async updateClientMetadata(patches: ClientMetadataPatch[]): Promise<void> {
+    return this.#op('updateClientMetadata', 'writing client metadata', () => this.project.updateClientMetadata(patches));
   }
 
   async setPriorities(priorities: Array<[string, number]>): Promise<void> {

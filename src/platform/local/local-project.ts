@@ -459,6 +459,14 @@ export class LocalProject {
 
   // ---------------------------------------------------------------- writing
 
+  /** Replaces storage items' client metadata; unknown items are ignored. One transaction. */
+  updateClientMetadata(patches: Array<{ itemUuid: string; clientMetadata: Record<string, unknown> }>): void {
+    const put = this.db.prepare('UPDATE storage_items SET client_metadata = ? WHERE uuid = ?');
+    this.db.transaction(() => {
+      for (const p of patches) put.run(JSON.stringify(p.clientMetadata), p.itemUuid);
+    }).immediate();
+  }
+
   saveLabelRows(saves: LabelSave[]): void {
     const now = labelTimestamp();
     this.db.transaction(() => {
