@@ -21,6 +21,24 @@ export function freePort() {
   });
 }
 
+/**
+ * An emulator that notifies serve, and serve on the port the emulator was told: `emulator(port)`
+ * starts the one, `serve(emu, port)` the other. Between freePort() and serve's listen another
+ * process can take the port (EADDRINUSE): then both start again on another port.
+ */
+export async function startEmulatorAndServe(emulator, serve, tries = 5) {
+  for (let i = 1; ; i++) {
+    const port = await freePort();
+    const emu = await emulator(port);
+    try {
+      return { emu, serve: await serve(emu, port), port };
+    } catch (e) {
+      await emu.stop();
+      if (i >= tries || !/EADDRINUSE/.test(String(e?.message))) throw e;
+    }
+  }
+}
+
 /** Spawns serve; resolves once it printed `listening on URL`. */
 export function startServe(module, args, env = {}) {
   return new Promise((resolve, reject) => {

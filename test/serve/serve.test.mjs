@@ -9,7 +9,7 @@ import { LocalProject } from '../../dist/testing.js';
 import { agent, cli, lines, tmp } from '../helpers/cli.mjs';
 import { makeKey, startEmulator } from '../helpers/emulator.mjs';
 import { makeProject, singleAgentWorkflow, stageCounts, tasksOf } from '../helpers/projects.mjs';
-import { SECRET, freePort, metrics, notify, startServe, total, waitFor } from '../helpers/serve.mjs';
+import { SECRET, metrics, notify, startEmulatorAndServe, startServe, total, waitFor } from '../helpers/serve.mjs';
 
 function addTasks(dir, n, prefix) {
   const p = LocalProject.open(dir);
@@ -24,11 +24,11 @@ test('the emulator\'s signed task-ready webhooks drive a real serve process (Enc
   const wf = singleAgentWorkflow();
   const { dir, info } = makeProject(4, { workflow: wf.workflow });
   const key = makeKey();
-  const port = await freePort();
-  const emu = await startEmulator(dir, ['--authorized-keys', key.pubFile, '--webhook', `http://127.0.0.1:${port}/webhook`, '--webhook-secret', SECRET,
-    '--webhook-batch-size', '3', '--webhook-max-wait-ms', '600000', '--webhook-check-ms', '150']);
-  const env = { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' };
-  const serve = await startServe(agent('routing.mjs'), ['--project', info.projectHash, '--port', String(port), '--refresh-every', '3600', '--threads', '1'], env);
+  const { emu, serve, port } = await startEmulatorAndServe(
+    (port) => startEmulator(dir, ['--authorized-keys', key.pubFile, '--webhook', `http://127.0.0.1:${port}/webhook`, '--webhook-secret', SECRET,
+      '--webhook-batch-size', '3', '--webhook-max-wait-ms', '600000', '--webhook-check-ms', '150']),
+    (emu, port) => startServe(agent('routing.mjs'), ['--project', info.projectHash, '--port', String(port), '--refresh-every', '3600', '--threads', '1'],
+      { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' }));
   try {
     assert.equal(serve.firstLine, `listening on http://127.0.0.1:${port}`);
     // The start drain takes the 4 waiting tasks.
@@ -99,11 +99,11 @@ test('two emulator projects in one serve: each project\'s notifications drain it
   const wfB = singleAgentWorkflow();
   const b = makeProject(0, { title: 'B', workflow: wfB.workflow });
   const key = makeKey();
-  const port = await freePort();
-  const emu = await startEmulator(a.dir, [b.dir, '--authorized-keys', key.pubFile, '--webhook', `http://127.0.0.1:${port}/webhook`, '--webhook-secret', SECRET,
-    '--webhook-batch-size', '1', '--webhook-check-ms', '150']);
-  const env = { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' };
-  const serve = await startServe(agent('multi-project.mjs'), ['--project', a.info.projectHash, '--project', b.info.projectHash, '--port', String(port), '--refresh-every', '3600', '--threads', '2'], env);
+  const { emu, serve } = await startEmulatorAndServe(
+    (port) => startEmulator(a.dir, [b.dir, '--authorized-keys', key.pubFile, '--webhook', `http://127.0.0.1:${port}/webhook`, '--webhook-secret', SECRET,
+      '--webhook-batch-size', '1', '--webhook-check-ms', '150']),
+    (emu, port) => startServe(agent('multi-project.mjs'), ['--project', a.info.projectHash, '--project', b.info.projectHash, '--port', String(port), '--refresh-every', '3600', '--threads', '2'],
+      { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' }));
   try {
     await waitFor(() => serve.drains().length === 3, 30_000, 'the start drains');
     addTasks(a.dir, 6, 'a');

@@ -279,11 +279,12 @@ async function assertBackground(page, x, y, what) {
   assert.ok(px.every((p) => near(p, [128, 128, 128], 24)), `${what}: expected the grey image at (${Math.round(x)}, ${Math.round(y)}): ${JSON.stringify(px)}`);
 }
 
-test('project view in headless Chromium: stage counts and filter, every shape drawn where the label row says, video frames paged', { skip: noBrowser ?? false }, async () => {
+test('project view in headless Chromium: stage counts and filter, every shape drawn where the label row says, video frames paged', { skip: noBrowser ?? false, timeout: 240_000 }, async () => {
   const { root, dir, hash } = await viewProject();
   const view = await startListening(['project', 'view', dir, '--port', '0']);
-  const browser = await launchBrowser();
+  let browser;
   try {
+    browser = await launchBrowser();
     const page = await browser.context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -353,7 +354,8 @@ test('project view in headless Chromium: stage counts and filter, every shape dr
     await page.screenshot({ path: join(root, 'viewer-video.png') });
     assert.deepEqual(errors, []);
   } finally {
-    await browser.close();
+    // The server stops even when the browser did not start (a live child would keep this file running).
+    await browser?.close();
     assert.equal(await view.stop(), 0, view.output().stderr);
   }
 });
