@@ -10,7 +10,7 @@ import { createDemoProject } from '../../platform/local/demo-project.js';
 import { createTwinProject } from '../../platform/local/twin-project.js';
 import { importPaths, type ImportAs } from '../../platform/local/import-files.js';
 import { defaultProber } from './media-prober.js';
-import { writeImageSequenceVideo } from '../../worker/decode/encode-sequence.js';
+import { writeImageSequenceVideo } from '../../media/encode-sequence.js';
 import { demoMedia } from './demo-media.js';
 import { reportError } from './program.js';
 import { writeJson } from './output.js';

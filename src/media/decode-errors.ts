@@ -1,7 +1,7 @@
 /** Maps backend failures to catalog errors whose messages name only the file's basename. */
 import { basename, dirname } from 'node:path';
 import { stat } from 'node:fs/promises';
-import { TaskAgentError, isTaskAgentError } from '../../shared/errors.js';
+import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
 
 /** FFmpeg messages sometimes echo the full path; keep only the basename. */
 function reasonOf(path: string, e: unknown): string {
