@@ -7,7 +7,7 @@
  * prefetched data of a payload) travels as it is.
  */
 import type { Pathway, TaskRecord } from './types.js';
-import type { TaskOutcome, TaskPayload } from './protocol.js';
+import type { PackedOutcomes, PackedTasks, TaskOutcome, TaskPayload } from './protocol.js';
 
 /** TaskRecord fields in wire order. */
 const TASK_FIELDS = ['uuid', 'createdAt', 'updatedAt', 'status', 'dataHash', 'dataTitle', 'labelBranchName', 'assignee', 'lastActionedBy'] as const;
@@ -15,13 +15,6 @@ const WIDTH = TASK_FIELDS.length;
 // Fails to compile when TaskRecord gains a field that TASK_FIELDS does not list.
 type Unlisted = Exclude<keyof TaskRecord, (typeof TASK_FIELDS)[number]>;
 export const TASK_FIELDS_COMPLETE: [Unlisted] extends [never] ? true : Unlisted = true;
-
-export interface PackedTasks {
-  /** The TASK_FIELDS values of each task, task after task. */
-  records: unknown[];
-  /** The rest of each payload (metadata, label row, storage item, …), or 0 when it is the task alone. */
-  extras: Array<Omit<TaskPayload, 'task'> | 0>;
-}
 
 /** TaskRecords as one flat array of their fields, in TASK_FIELDS order. */
 export function packRecords(tasks: readonly TaskRecord[]): unknown[] {
@@ -62,13 +55,6 @@ export function unpackTasks(packed: PackedTasks): TaskPayload[] {
     const rest = packed.extras[i];
     return rest ? { ...rest, task } : { task };
   });
-}
-
-export interface PackedOutcomes {
-  /** Per outcome: attempts, then the index of its pathway in the stage (STAYED, or FULL: the next of `full`). */
-  codes: number[];
-  /** The outcomes that are not plain decisions, in order. */
-  full: TaskOutcome[];
 }
 
 const STAYED = -1;

@@ -10,7 +10,7 @@ import { parseAuthorizedKeys } from '../../platform/encord/ssh-key.js';
 import { parseFaultSpec } from '../../platform/emulator/fault-injector.js';
 import { startEmulator } from '../../platform/emulator/emulator-server.js';
 import type { WebhookOptions } from '../../platform/emulator/webhook-notifier.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 import { serveUntilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 

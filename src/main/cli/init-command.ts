@@ -16,7 +16,7 @@ import { TaskAgentError } from '../../shared/errors.js';
 import { createDemoProject } from '../../platform/local/demo-project.js';
 import { defaultProber } from './media-prober.js';
 import { demoMedia } from './demo-media.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 
 // This file is bundled into a chunk in dist/; templates/ sits next to dist/ in the package.
 export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));

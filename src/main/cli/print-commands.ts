@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { openPlatform } from '../open-platform.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 import { writeJson } from './output.js';
 import { DEMO_PROJECT_DIR } from './demo.js';
 import { formatSystemInfo, systemInfo } from './system-info.js';

@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatError, serializeError, TaskAgentError, type SerializedError } from '../../shared/errors.js';
+import { TaskAgentError } from '../../shared/errors.js';
 import { executeRun } from '../execute.js';
 import { formatSummary } from '../run-report.js';
 import { registerProjectCommands } from './project-commands.js';
@@ -17,14 +17,9 @@ import { registerEmulatorCommand } from './emulator-command.js';
 import { registerInitCommand } from './init-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { writeJson } from './output.js';
+import { reportError } from './report-error.js';
 import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
-
-const PLATFORM_CODES = new Set(['TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID', 'TA_TWIN_PROJECT_UNAVAILABLE']);
-
-export function exitCodeFor(code: string): number {
-  return PLATFORM_CODES.has(code) ? 3 : 2;
-}
 
 function version(): string {
   try {
@@ -33,16 +28,6 @@ function version(): string {
   } catch {
     return '0.0.0';
   }
-}
-
-
-/** Prints a coded error (JSON on stdout with --json) and sets the exit code. */
-export async function reportError(e: unknown, json: boolean): Promise<void> {
-  const s: SerializedError = serializeError(e, 'TA_INTERNAL');
-  if (json) await writeJson({ ok: false, error: { code: s.code, message: s.message, hint: s.hint } });
-  process.stderr.write(`${formatError(s)}\n`);
-  if (s.code === 'TA_INTERNAL' && s.stack) process.stderr.write(`${s.stack}\n`);
-  process.exitCode = exitCodeFor(s.code);
 }
 
 /** `agentModule`: the module is fixed (`node agent.js`, runIfMain), so `run` takes no AGENT_MODULE argument. */

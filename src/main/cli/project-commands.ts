@@ -12,7 +12,7 @@ import { importPaths, type ImportAs } from '../../platform/local/import-files.js
 import { defaultProber } from './media-prober.js';
 import { writeImageSequenceVideo } from '../../media/encode-sequence.js';
 import { demoMedia } from './demo-media.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 import { writeJson } from './output.js';
 import { registerViewCommand } from './view-command.js';
 import { isProjectUuid, openPlatform } from '../open-platform.js';

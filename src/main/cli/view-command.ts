@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { startViewer } from '../view/view-server.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 import { serveUntilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { TaskAgentError } from '../../shared/errors.js';
 import { parseRedisUrl, redactRedisUrl } from '../queue/redis-connection.js';
 import { DEFAULT_QUEUE_NAME } from '../queue/queue-protocol.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 import { untilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 import { loadQueueModule } from '../queue/load-queue.js';
