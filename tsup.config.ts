@@ -23,6 +23,8 @@ export default defineConfig({
   target: 'node20',
   dts: { entry: { index: 'src/index.ts', testing: 'src/testing.ts', 'platform/encord/index': 'src/platform/encord/index.ts' } },
   sourcemap: true,
+  // dist/metafile-esm.json: what each output imports, read by scripts/check-bundle.mjs.
+  metafile: true,
   clean: true,
   splitting: true,
   shims: false,

@@ -215,7 +215,7 @@ export class RunSession {
         throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is a registered stage of none of the projects`, { hint: `registered stages: ${manifest.stages.map((m) => `"${m.ref}"`).join(', ')}` });
       }
       const [first, ...rest] = opened;
-      const init = reuse?.init ?? baseInit(agentUrl, options, first!.project, first!.platform.descriptor, io(options), rest.map((o) => ({ project: o.project, platform: o.platform.descriptor })));
+      const init = reuse?.init ?? baseInit(agentUrl, options, first.project, first.platform.descriptor, io(options), rest.map((o) => ({ project: o.project, platform: o.platform.descriptor })));
       if (options.queue) {
         // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
         if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), opened.length, true);
@@ -245,7 +245,7 @@ export class RunSession {
 
   /** The only project (a run over one project). */
   get single(): ProjectRun {
-    return this.projects[0]!;
+    return this.projects[0];
   }
 
   /** The project of a run whose hash is `projectHash`. */

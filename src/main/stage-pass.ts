@@ -157,8 +157,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   // Outcomes come back in chunk order; the lookup is a fallback that should never be needed.
   const recordChunk = (chunk: TaskPayload[], outcomes: TaskOutcome[]) => {
     for (let i = 0; i < outcomes.length; i++) {
-      const o = outcomes[i]!;
-      const task = chunk[i]?.task.uuid === o.taskUuid ? chunk[i]!.task : chunk.find((p) => p.task.uuid === o.taskUuid)?.task;
+      const o = outcomes[i];
+      const task = chunk[i]?.task.uuid === o.taskUuid ? chunk[i].task : chunk.find((p) => p.task.uuid === o.taskUuid)?.task;
       record(o, task?.dataTitle ?? '');
       if (tickOnReturn) tick(o);
     }
@@ -178,7 +178,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
           return;
         }
         const what = err instanceof Error ? err.message : String(err);
-        const error = serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`));
+        const error = serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0].task.dataTitle}" died: ${what}`));
         for (const p of chunk) {
           const o: TaskOutcome = { ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error };
           record(o, p.task.dataTitle);

@@ -11,7 +11,7 @@ function reasonOf(path: string, e: unknown): string {
 
 /** TA_MEDIA_DECODE_FAILED naming the frame index the decode had reached. */
 export function decodeFailed(path: string, frame: number, e: unknown): TaskAgentError {
-  if (isTaskAgentError(e)) return e as TaskAgentError;
+  if (isTaskAgentError(e)) return e;
   return new TaskAgentError('TA_MEDIA_DECODE_FAILED', `Cannot decode ${basename(path)} at frame ${frame}: ${reasonOf(path, e)}`, {
     details: { file: basename(path), frame },
   });

@@ -18,7 +18,7 @@ export function loadNodeAvSync(): NodeAvSync {
   if (cached) return cached;
   try {
     const req = createRequire(import.meta.url);
-    const m: NodeAvSync = { lib: req('node-av/lib'), api: req('node-av/api'), C: req('node-av/constants') };
+    const m: NodeAvSync = { lib: req('node-av/lib') as NodeAvSync['lib'], api: req('node-av/api') as NodeAvSync['api'], C: req('node-av/constants') as NodeAvSync['C'] };
     m.lib.Log.setLevel(m.C.AV_LOG_ERROR);
     cached = m;
     return m;

@@ -65,7 +65,7 @@ export function packOutcomes(outcomes: readonly TaskOutcome[], tasks: readonly T
   const codes = new Array<number>(outcomes.length * 2);
   const full: TaskOutcome[] = [];
   for (let i = 0; i < outcomes.length; i++) {
-    const o = outcomes[i]!;
+    const o = outcomes[i];
     const kind = plainDecision(o, tasks[i]?.task, pathways);
     codes[2 * i] = o.attempts;
     codes[2 * i + 1] = kind;
@@ -80,13 +80,13 @@ export function unpackOutcomes(packed: PackedOutcomes, tasks: readonly TaskPaylo
   const out = new Array<TaskOutcome>(codes.length / 2);
   let next = 0;
   for (let i = 0; i < out.length; i++) {
-    const kind = codes[2 * i + 1]!;
+    const kind = codes[2 * i + 1];
     if (kind === FULL) {
       out[i] = full[next++]!;
       continue;
     }
-    const t = tasks[i]!.task;
-    out[i] = { ok: true, taskUuid: t.uuid, dataHash: t.dataHash, attempts: codes[2 * i]!, pathway: kind === STAYED ? null : refs[kind]! };
+    const t = tasks[i].task;
+    out[i] = { ok: true, taskUuid: t.uuid, dataHash: t.dataHash, attempts: codes[2 * i], pathway: kind === STAYED ? null : refs[kind] };
   }
   return out;
 }
@@ -100,5 +100,5 @@ function plainDecision(o: TaskOutcome, task: TaskRecord | undefined, pathways: r
   if (keys !== 5) return FULL;
   if (o.pathway === null) return STAYED;
   const k = pathways.findIndex((p) => p.uuid === o.pathway!.uuid);
-  return k >= 0 && pathways[k]!.title === o.pathway.title ? k : FULL;
+  return k >= 0 && pathways[k].title === o.pathway.title ? k : FULL;
 }

@@ -8,7 +8,6 @@ import { serializeError, TaskAgentError, type SerializedError } from '../shared/
 import { PROTOCOL_VERSION, type TwinSpec, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type WorkerInit } from '../shared/protocol.js';
 import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
-import type { AnyDep } from '../deps/define.js';
 import { checkStageDeps } from '../deps/graph.js';
 import type { Runner } from '../agent/runner.js';
 import { loadRunner } from './load-agent.js';
@@ -47,7 +46,7 @@ let manifestValue: AgentManifest | undefined;
 try {
   runner = await loadRunner(init.agentModuleUrl);
   const stages = runner.registrations.map((reg) => {
-    const deps = (reg.options.deps ?? {}) as Record<string, AnyDep>;
+    const deps = reg.options.deps ?? {};
     const { requirements: req, builtins } = checkStageDeps(reg.stage, deps);
     for (const p of projects) {
       const stage = findStage(p.init.project.workflow.stages, reg.stage);
@@ -112,14 +111,14 @@ async function runTasks(req: RunChunkRequest): Promise<RunChunkResponse> {
     return { outcomes: req.tasks.map((t) => ({ ok: false, taskUuid: t.task.uuid, dataHash: t.task.dataHash, attempts: 0, error })) };
   }
   const settings = { project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: p.builtins(req.tasks) };
-  const outcomes: TaskOutcome[] = new Array(req.tasks.length);
+  const outcomes = new Array<TaskOutcome>(req.tasks.length);
   let next = 0;
   // Progress is keyed by stage, and by project too when there are several (twin projects share stage UUIDs).
   const progressKey = projects.length > 1 ? `${req.projectIndex ?? 0}:${req.stageUuid}` : req.stageUuid;
   const lane = async () => {
     while (next < req.tasks.length) {
       const i = next++;
-      const payload = req.tasks[i]!;
+      const payload = req.tasks[i];
       const o = await withTask(progressKey, payload.task.dataTitle, () => runTask(rt, payload, settings));
       outcomes[i] = o;
       taskFinished(progressKey, o.ok);

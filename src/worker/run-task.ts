@@ -110,7 +110,7 @@ export function interpretReturn(result: unknown, stage: StageRuntime['stage']): 
   }
   if (r.priority !== undefined && r.priority !== null) {
     if (typeof r.priority !== 'number' || !Number.isFinite(r.priority) || r.priority < 0 || r.priority > 1) {
-      throw new TaskAgentError('TA_PRIORITY_INVALID', `priority must be a number in [0, 1], got ${String(r.priority)}`);
+      throw new TaskAgentError('TA_PRIORITY_INVALID', `priority must be a number in [0, 1], got ${JSON.stringify(r.priority)}`);
     }
     decision.priority = r.priority;
   }

@@ -118,7 +118,7 @@ function makeTwin(project: TwinProject, ref: string, record: TwinRecord, writes:
     async save() {
       if (!labelRow) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `the twin of "${title}" has no initialised label row`, { hint: 'use deps.twinLabelRow({ ..., initLabels: true })' });
       // A snapshot now: later edits need another save(), as with an immediate write.
-      const json = labelRow.toJSON() as LabelRowJson;
+      const json = labelRow.toJSON();
       const save = { twinProject: ref, dataHash: record.metadata.dataHash, labelHash: json.label_hash ?? record.metadata.labelHash, labelRow: json };
       const i = writes.saves.findIndex((s) => s.twinProject === ref && s.dataHash === save.dataHash);
       if (i >= 0) writes.saves[i] = save;

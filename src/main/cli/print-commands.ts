@@ -1,6 +1,5 @@
 /** `task-agents print agent-nodes | system-info`: the project's agent stages; facts for bug reports. */
 import type { Command } from 'commander';
-import { openPlatform } from '../open-platform.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
 import { reportError } from './report-error.js';
 import { writeJson } from './output.js';
@@ -15,6 +14,8 @@ export function registerPrintCommands(program: Command): void {
     .option('--json', 'print as JSON'))
     .action(async (o: { project: string; json?: boolean; sshKeyFile?: string; domain?: string }) => {
       try {
+        // Loaded on use: platforms (SQLite, HTTP) are no part of the CLI's start.
+        const { openPlatform } = await import('../open-platform.js');
         const platform = await openPlatform(o.project, credentialsFrom(o));
         try {
           const info = await platform.getProject();

@@ -7,8 +7,6 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TaskAgentError } from '../../shared/errors.js';
-import { executeRun } from '../execute.js';
-import { formatSummary } from '../run-report.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerPrintCommands } from './print-commands.js';
 import { registerWorkerCommand } from './worker-command.js';
@@ -68,7 +66,7 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
       try {
         const projects = opts.project as string[] | undefined;
         if (projectHash !== undefined && projects !== undefined && !(projects.length === 1 && projects[0] === projectHash)) {
-          throw new TaskAgentError('TA_CFG_INVALID', `--project ${projects.join(', ')} and --project-hash ${String(projectHash)} disagree`, { hint: 'pass one of them' });
+          throw new TaskAgentError('TA_CFG_INVALID', `--project ${projects.join(', ')} and --project-hash ${projectHash as string} disagree`, { hint: 'pass one of them' });
         }
         let project: string | string[] | undefined = projects ?? (projectHash !== undefined ? [projectHash as string] : undefined);
         let module = agentModule;
@@ -80,6 +78,8 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
           throw new TaskAgentError('TA_CFG_INVALID', 'no agent module given', { hint: 'task-agents run AGENT_MODULE --project DIR' });
         }
         const credentials = credentialsFrom(opts);
+        // The run machinery (pool, platforms, natives) loads when a run starts, not for --help.
+        const [{ executeRun }, { formatSummary }] = await Promise.all([import('../execute.js'), import('../run-report.js')]);
         const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), ...(credentials && { credentials }), json, quiet: opts.quiet === true });
         if (json) await writeJson(summary);
         else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);
