@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import { TaskAgentError } from '../../shared/errors.js';
 import type { RunChunkRequest, RunChunkResponse } from '../../shared/protocol.js';
-import { connectOnce, parseRedisUrl, redactRedisUrl } from './redis-connection.js';
+import { connectOnce, queueConnection, redactRedisUrl, type QueueConnection } from './redis-connection.js';
 import { runContextKey, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
 
 export class QueueChunkRunner {
@@ -16,7 +16,7 @@ export class QueueChunkRunner {
   #queue: Queue<ChunkJobData, RunChunkResponse>;
   #events: QueueEvents;
 
-  private constructor(readonly queueName: string, connection: ReturnType<typeof parseRedisUrl>) {
+  private constructor(readonly queueName: string, connection: QueueConnection) {
     this.#queue = new Queue(queueName, { connection });
     this.#events = new QueueEvents(queueName, { connection });
     // Connection errors surface as a failed open() or failed jobs; the emitters must not crash the run.
@@ -31,7 +31,7 @@ export class QueueChunkRunner {
   static async open(url: string, queueName: string, context: Omit<QueueRunContext, 'runId'>): Promise<QueueChunkRunner> {
     // Fail fast (and store the context) on a plain connection before BullMQ's retrying clients exist.
     const redis = await connectOnce(url);
-    const r = new QueueChunkRunner(queueName, parseRedisUrl(url));
+    const r = new QueueChunkRunner(queueName, queueConnection(url));
     try {
       await redis.set(runContextKey(queueName, r.runId), JSON.stringify({ ...context, runId: r.runId }), 'EX', 86_400);
       await r.#events.waitUntilReady();

@@ -14,7 +14,7 @@ import type { RunChunkResponse } from '../../shared/protocol.js';
 import { loadEncordKey } from '../../platform/encord/credentials.js';
 import { WorkerPool } from '../worker-pool.js';
 import { baseInit, readManifest } from '../worker-init.js';
-import { connectOnce, parseRedisUrl } from './redis-connection.js';
+import { connectOnce, queueConnection } from './redis-connection.js';
 import { runContextKey, workerDescriptor, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
 
 export interface QueueWorkerOptions {
@@ -61,10 +61,10 @@ export class QueueWorker {
   }
 
   private constructor(private readonly options: QueueWorkerOptions) {
-    const connection = parseRedisUrl(options.url);
+    const connection = queueConnection(options.url);
     this.#threads = options.threads ?? availableParallelism();
     this.#moduleUrl = pathToFileURL(resolve(options.agentModule)).href;
-    this.#redis = new Redis(connection);
+    this.#redis = new Redis(connection.url, { maxRetriesPerRequest: null });
     this.#redis.on('error', () => undefined);
     // Two chunks per thread in flight, as the local run keeps (one running, one queued).
     this.#worker = new Worker(options.queueName, (job) => this.#run(job), {
