@@ -11,7 +11,7 @@ export default defineConfig({
     'worker/view-frames': 'src/worker/view-frames.ts',
     'demo/agents': 'src/demo/agents.ts',
     // Internals loaded directly by tests and the bench.
-    'worker/decode/index': 'src/worker/decode/index.ts',
+    'media/index': 'src/media/index.ts',
     'platform/encord/index': 'src/platform/encord/index.ts',
     'platform/emulator/index': 'src/platform/emulator/index.ts',
     'main/task-batches': 'src/main/task-batches.ts',
@@ -23,6 +23,8 @@ export default defineConfig({
   target: 'node20',
   dts: { entry: { index: 'src/index.ts', testing: 'src/testing.ts', 'platform/encord/index': 'src/platform/encord/index.ts' } },
   sourcemap: true,
+  // dist/metafile-esm.json: what each output imports, read by scripts/check-bundle.mjs.
+  metafile: true,
   clean: true,
   splitting: true,
   shims: false,

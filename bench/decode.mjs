@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const DIST = new URL('../dist/worker/decode/index.js', import.meta.url).href;
+const DIST = new URL('../dist/media/index.js', import.meta.url).href;
 
 /** Wall ms of an ffmpeg run whose stdout is drained by this process (the "sink"). */
 function timeFfmpeg(args) {

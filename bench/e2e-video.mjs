@@ -25,7 +25,7 @@ export async function runE2EBench({ quick = false, perThreadFps = null } = {}) {
   const framesPerClip = quick ? 60 : 150;
   const reps = quick ? 1 : 2;
   const { usesVideoFramesDep } = await import(AGENT);
-  const { chosenDecoder, createDecoder } = await import('../dist/worker/decode/index.js');
+  const { chosenDecoder, createDecoder } = await import('../dist/media/index.js');
   await createDecoder('auto');
   const backend = chosenDecoder().name; // what `auto` resolves to in the agent's workers too
   const notes = [usesVideoFramesDep ? 'agent uses deps.videoFrames()' : 'deps.videoFrames not exported by dist/index.js: agent falls back to createDecoder() + decoder.frames(join(project, "media", storageItem.url))'];

@@ -7,23 +7,27 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { ROOT, ffmpegAvailable, formatTable } from './common.mjs';
 
 const CASES = ['runner', 'decode', 'e2e', 'encord', 'queue', 'ocr'];
 
-function parseArgs(argv) {
-  const flags = { quick: false, only: CASES };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--quick') flags.quick = true;
-    else if (a === '--only' || a.startsWith('--only=')) {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (!v) usage('--only needs a list of cases');
-      flags.only = v.split(',').map((s) => s.trim()).filter(Boolean);
-      const bad = flags.only.filter((c) => !CASES.includes(c));
-      if (bad.length) usage(`unknown case(s): ${bad.join(', ')}`);
-    } else if (a === '--help' || a === '-h') usage();
-    else usage(`unknown flag ${a}`);
+/** `--quick`, `--only a,b` (or `--only=a,b`), `--help`; anything else is exit 2 with the usage. */
+function parseFlags(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  } catch (e) {
+    usage(e.message);
+  }
+  const { quick, only, help } = parsed.values;
+  if (help) usage();
+  const flags = { quick, only: CASES };
+  if (only !== undefined) {
+    flags.only = only.split(',').map((s) => s.trim()).filter(Boolean);
+    if (flags.only.length === 0) usage('--only needs a list of cases');
+    const bad = flags.only.filter((c) => !CASES.includes(c));
+    if (bad.length) usage(`unknown case(s): ${bad.join(', ')}`);
   }
   return flags;
 }
@@ -76,7 +80,7 @@ function scalingSvg(series, meta) {
   return out.join('\n') + '\n';
 }
 
-const flags = parseArgs(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2));
 const sha = gitSha();
 const started = new Date();
 const env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', availableParallelism: availableParallelism(), platform: `${process.platform} ${process.arch}` };

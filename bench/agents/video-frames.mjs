@@ -1,6 +1,6 @@
 // E2E video bench agent: iterates every frame of the task's video, then completes the task.
 // Uses deps.videoFrames() when dist/index.js exports it; otherwise (it is being wired in main) it
-// falls back to a worker-scoped decoder from dist/worker/decode/index.js iterating the local media
+// falls back to a worker-scoped decoder from dist/media/index.js iterating the local media
 // file join(TA_BENCH_PROJECT, 'media', storageItem.url). Appends "<frames>\n" per task to
 // TA_BENCH_LOG so the bench can check every frame was seen.
 import { appendFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ if (usesVideoFramesDep) {
 } else {
   const decoder = defineDep({
     scope: 'worker',
-    create: async () => (await import('../../dist/worker/decode/index.js')).createDecoder(process.env.TA_BENCH_DECODER ?? 'auto'),
+    create: async () => (await import('../../dist/media/index.js')).createDecoder(process.env.TA_BENCH_DECODER ?? 'auto'),
   });
   runner.stage('Agent 1', { deps: { item: deps.storageItem(), decoder } }, async ({ item, decoder }) => {
     const path = join(process.env.TA_BENCH_PROJECT, 'media', item.url);

@@ -109,7 +109,10 @@ export class Runner {
   }
 
   /** Register an agent for a stage (title or UUID). Registering the same stage twice throws unless `overwrite`. */
+  // {} is "no deps": an empty key set, which Record<string, never> (every key) is not.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   stage<const D extends Record<string, AnyDep> = {}>(stage: string, fn: AgentFunction<D>): this;
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   stage<const D extends Record<string, AnyDep> = {}>(stage: string, options: StageOptions<D>, fn: AgentFunction<D>): this;
   stage<const D extends Record<string, AnyDep>>(stage: string, a: StageOptions<D> | AgentFunction<D>, b?: AgentFunction<D>): this {
     const options = (typeof a === 'function' ? {} : a) as StageOptions<Record<string, AnyDep>>;
@@ -225,7 +228,7 @@ function callerModuleUrl(): string | undefined {
   for (const line of stack) {
     const m = /(file:\/\/[^\s)]+?|\/[^\s():]+?):\d+:\d+\)?$/.exec(line.trim());
     if (!m) continue;
-    const url = m[1]!.startsWith('file://') ? m[1]! : pathToFileURL(m[1]!).href;
+    const url = m[1].startsWith('file://') ? m[1] : pathToFileURL(m[1]).href;
     if (url.startsWith(ownDir) || url.includes('/node_modules/task-agents/')) continue;
     if (url.startsWith('node:')) continue;
     return url;

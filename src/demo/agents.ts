@@ -11,7 +11,7 @@ function meanLuma(f: Frame): number {
   const c = f.content;
   let sum = 0;
   // Every 7th pixel is plenty for a mean and keeps the demo fast.
-  for (let i = 0; i < c.length; i += 21) sum += 0.299 * c[i]! + 0.587 * c[i + 1]! + 0.114 * c[i + 2]!;
+  for (let i = 0; i < c.length; i += 21) sum += 0.299 * c[i] + 0.587 * c[i + 1] + 0.114 * c[i + 2];
   return sum / Math.ceil(c.length / 21);
 }
 

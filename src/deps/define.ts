@@ -35,6 +35,8 @@ export interface Dep<T> {
   readonly options?: unknown;
   readonly needs: Readonly<Record<string, Dep<unknown> | string>>;
   readonly requires: readonly DepRequirement[];
+  // any: each dep's input type differs; the resolver builds it from `needs`, checked by defineDep's types.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly create?: (input: any) => T | Promise<T>;
   readonly dispose?: (value: T) => void | Promise<void>;
   /** Shown in error messages. */
@@ -69,6 +71,8 @@ export interface DefineDepOptions<T, N extends Record<string, AnyDep | string>> 
  * const model = defineDep({ scope: 'worker', create: () => loadModel(), dispose: (m) => m.close() });
  * const scorer = defineDep({ needs: { model, labelRow: deps.labelRow() }, create: ({ model, labelRow }) => new Scorer(model, labelRow) });
  */
+// {} is "no needs": an empty key set, as in Runner.stage.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export function defineDep<T, const N extends Record<string, AnyDep | string> = {}>(options: DefineDepOptions<T, N>): Dep<T> {
   const needs = options.needs ?? ({} as N);
   const requires = new Set<DepRequirement>();
@@ -78,6 +82,7 @@ export function defineDep<T, const N extends Record<string, AnyDep | string> = {
     scope: options.scope ?? 'task',
     needs,
     requires: [...requires],
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see Dep.create
     create: options.create as (input: any) => T | Promise<T>,
     ...(options.dispose && { dispose: options.dispose }),
     label: options.name ?? 'custom dependency',

@@ -70,7 +70,7 @@ export async function executeRun(input: ExecuteInput, hooks: RunHooks = {}): Pro
           const progress = session.progress;
           const say = showsProgress(options) ? (l: string) => progress.log(l) : (l: string) => void process.stderr.write(l);
           const passes = session.passes;
-          session.projects.forEach((p, i) => logFailedPass(p.report, before[i]!.errors, before[i]!.failures, passes, options.refreshEvery!, say));
+          session.projects.forEach((p, i) => logFailedPass(p.report, before[i].errors, before[i].failures, passes, options.refreshEvery!, say));
           await sleepUntil(passStart + options.refreshEvery * 1000, control);
           if (control.stopping) break;
         }

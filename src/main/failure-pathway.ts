@@ -125,7 +125,7 @@ export class FailureRouter implements FailureRouting {
       for (const [h, r] of await this.platform.getLabelRows(metas)) have.set(h, r);
     }
     const missing = items.filter((it) => !have.has(it.payload.task.dataHash));
-    if (missing.length > 0) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `no label row for ${missing.length} failed task(s) (first: "${missing[0]!.dataTitle}")`);
+    if (missing.length > 0) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `no label row for ${missing.length} failed task(s) (first: "${missing[0].dataTitle}")`);
     return have;
   }
 

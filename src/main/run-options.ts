@@ -25,7 +25,7 @@ export const RunOptionsSchema = z.strictObject({
   quiet: z.boolean().default(false),
   json: z.boolean().default(false),
   dryRun: z.boolean().default(false),
-  queue: z.string().regex(/^redis:\/\//, 'queue must be a redis:// URL').optional(),
+  queue: z.string().regex(/^rediss?:\/\//, 'queue must be a redis:// or rediss:// URL').optional(),
   queueName: z.string().min(1).default('task-agents'),
   queueReconnectMs: count(0).default(30_000),
   stage: z.string().min(1).optional(),

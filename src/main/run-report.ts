@@ -260,5 +260,5 @@ export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: Run
 }
 
 function firstLine(text: string): string {
-  return capText(text.split('\n', 1)[0]!, TEXT_LINE_CAP);
+  return capText(text.split('\n', 1)[0], TEXT_LINE_CAP);
 }

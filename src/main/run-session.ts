@@ -16,7 +16,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
 import { withinMs } from '../shared/within-ms.js';
-import type { AgentManifest, RunChunkRequest, WorkerEvent, WorkerInit } from '../shared/protocol.js';
+import type { AgentManifest, RunChunkRequest, WorkerEvent } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
 import { findStage } from '../shared/workflow.js';
 import type { Platform } from '../platform/platform.js';
@@ -233,7 +233,7 @@ export class RunSession {
         throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is a registered stage of none of the projects`, { hint: `registered stages: ${manifest.stages.map((m) => `"${m.ref}"`).join(', ')}` });
       }
       const [first, ...rest] = opened;
-      const init = reuse?.init ?? baseInit(agentUrl, options, first!.project, first!.platform.descriptor, io(options), rest.map((o) => ({ project: o.project, platform: o.platform.descriptor })));
+      const init = reuse?.init ?? baseInit(agentUrl, options, first.project, first.platform.descriptor, io(options), rest.map((o) => ({ project: o.project, platform: o.platform.descriptor })));
       if (options.queue) {
         // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
         if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), opened.length, true);
@@ -279,7 +279,7 @@ export class RunSession {
 
   /** The only project (a run over one project). */
   get single(): ProjectRun {
-    return this.projects[0]!;
+    return this.projects[0];
   }
 
   /** The project of a run whose hash is `projectHash`. */
@@ -357,7 +357,7 @@ export class RunSession {
         // The platform has retried within the run's budget: record the stage's failure and go on.
         await this.drain(run, s).catch((e: unknown) => void run.report.error(s.stage.uuid, e, this.passes));
       }
-      await run.commits.flush().catch((e: unknown) => void run.report.error(run.selected[run.selected.length - 1]!.stage.uuid, e, this.passes));
+      await run.commits.flush().catch((e: unknown) => void run.report.error(run.selected[run.selected.length - 1].stage.uuid, e, this.passes));
     }
   }
 
@@ -401,7 +401,7 @@ export class RunSession {
 
   /** The run's summary: per project, and summed over them. */
   summary(): RunSummary {
-    for (const [i, q] of this.#queues.entries()) for (const w of q.takeWarnings()) this.projects[i]!.report.warning({}, w);
+    for (const [i, q] of this.#queues.entries()) for (const w of q.takeWarnings()) this.projects[i].report.warning({}, w);
     const several = this.projects.length > 1;
     const parts = this.projects.map((p) => p.summary(several));
     const durationMs = Math.max(0, ...parts.map((p) => p.durationMs));

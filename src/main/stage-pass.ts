@@ -222,8 +222,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   const recordChunk = (chunk: TaskPayload[], outcomes: TaskOutcome[]) => {
     const done: Array<{ o: TaskOutcome; payload: TaskPayload | undefined; dataTitle: string }> = [];
     for (let i = 0; i < outcomes.length; i++) {
-      const o = outcomes[i]!;
-      const payload = chunk[i]?.task.uuid === o.taskUuid ? chunk[i]! : chunk.find((p) => p.task.uuid === o.taskUuid);
+      const o = outcomes[i];
+      const payload = chunk[i]?.task.uuid === o.taskUuid ? chunk[i] : chunk.find((p) => p.task.uuid === o.taskUuid);
       done.push({ o, payload, dataTitle: payload?.task.dataTitle ?? '' });
       if (tickOnReturn) tick(o);
     }
@@ -258,7 +258,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
           return;
         }
         const what = err instanceof Error ? err.message : String(err);
-        const error = capError(serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0]!.task.dataTitle}" died: ${what}`)));
+        const error = capError(serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0].task.dataTitle}" died: ${what}`)));
         settle(chunk.map((p) => {
           const o: TaskOutcome = { ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error };
           tick(o); // its worker died before it could report it

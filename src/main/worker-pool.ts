@@ -134,11 +134,11 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
     let j = 0;
     req.tasks.forEach((p, i) => {
       if (!late.has(i)) {
-        outcomes.push(again.outcomes[j++]!);
+        outcomes.push(again.outcomes[j++]);
         return;
       }
       const error = new TaskAgentError('TA_AGENT_TIMEOUT', `agent did not finish "${p.task.dataTitle}" within ${ms} ms, and its worker was blocked ${TIMEOUT_GRACE_MS} ms past a timeout (a synchronous loop?): the worker was recycled`);
-      outcomes.push(failedOutcomes([p], serializeError(error))[0]!);
+      outcomes.push(failedOutcomes([p], serializeError(error))[0]);
     });
     return { outcomes, ...(again.framesDecoded && { framesDecoded: again.framesDecoded }), ...(again.late && { late: again.late }) };
   }

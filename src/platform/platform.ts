@@ -10,6 +10,7 @@
 import type {
   LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord,
 } from '../shared/types.js';
+import type { PlatformDescriptor } from '../shared/platform-descriptor.js';
 
 export interface TaskPagesOptions {
   /** Only the tasks of these data units (Encord's `dataHashes` filter). */
@@ -61,13 +62,8 @@ export interface MediaFile {
 /** Counts of platform operations (requests for HTTP platforms), by operation name. */
 export type PlatformCallCounts = Record<string, number>;
 
-/**
- * How a worker thread re-creates its own handle on the platform (workers cannot share the main
- * thread's sockets or database handle). Plain data: it crosses the thread boundary.
- */
-export type PlatformDescriptor =
-  | { kind: 'local'; dir: string }
-  | { kind: 'encord'; projectHash: string; domain: string; keyText: string };
+// Plain data that crosses the thread boundary, so it lives in shared/ (the protocol carries it).
+export type { PlatformDescriptor } from '../shared/platform-descriptor.js';
 
 export interface Platform {
   readonly kind: 'local' | 'encord';

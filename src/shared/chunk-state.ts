@@ -3,7 +3,7 @@
  * that the main thread creates with the chunk and the worker writes while it runs it. It is how
  * the main thread sees into a worker that may be blocked (a synchronous loop in an agent): which
  * attempts have run past their deadline, and whether the worker is inside a native media call
- * (where it must not be terminated; see worker/native-gate.ts).
+ * (where it must not be terminated; see media/native-gate.ts).
  *
  *   [GATE]        0: no native call in progress; n > 0: inside n nested calls; CONDEMNED: the main
  *                 thread is terminating this worker, no native call may start

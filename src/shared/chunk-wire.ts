@@ -7,7 +7,7 @@
  * prefetched data of a payload) travels as it is.
  */
 import type { Pathway, TaskRecord } from './types.js';
-import type { TaskOutcome, TaskPayload } from './protocol.js';
+import type { PackedOutcomes, PackedTasks, TaskOutcome, TaskPayload } from './protocol.js';
 
 /** TaskRecord fields in wire order. */
 const TASK_FIELDS = ['uuid', 'createdAt', 'updatedAt', 'status', 'dataHash', 'dataTitle', 'labelBranchName', 'assignee', 'lastActionedBy'] as const;
@@ -15,13 +15,6 @@ const WIDTH = TASK_FIELDS.length;
 // Fails to compile when TaskRecord gains a field that TASK_FIELDS does not list.
 type Unlisted = Exclude<keyof TaskRecord, (typeof TASK_FIELDS)[number]>;
 export const TASK_FIELDS_COMPLETE: [Unlisted] extends [never] ? true : Unlisted = true;
-
-export interface PackedTasks {
-  /** The TASK_FIELDS values of each task, task after task. */
-  records: unknown[];
-  /** The rest of each payload (metadata, label row, storage item, …), or 0 when it is the task alone. */
-  extras: Array<Omit<TaskPayload, 'task'> | 0>;
-}
 
 /** TaskRecords as one flat array of their fields, in TASK_FIELDS order. */
 export function packRecords(tasks: readonly TaskRecord[]): unknown[] {
@@ -64,13 +57,6 @@ export function unpackTasks(packed: PackedTasks): TaskPayload[] {
   });
 }
 
-export interface PackedOutcomes {
-  /** Per outcome: attempts, then the index of its pathway in the stage (STAYED, or FULL: the next of `full`). */
-  codes: number[];
-  /** The outcomes that are not plain decisions, in order. */
-  full: TaskOutcome[];
-}
-
 const STAYED = -1;
 const FULL = -2;
 
@@ -79,7 +65,7 @@ export function packOutcomes(outcomes: readonly TaskOutcome[], tasks: readonly T
   const codes = new Array<number>(outcomes.length * 2);
   const full: TaskOutcome[] = [];
   for (let i = 0; i < outcomes.length; i++) {
-    const o = outcomes[i]!;
+    const o = outcomes[i];
     const kind = plainDecision(o, tasks[i]?.task, pathways);
     codes[2 * i] = o.attempts;
     codes[2 * i + 1] = kind;
@@ -94,13 +80,13 @@ export function unpackOutcomes(packed: PackedOutcomes, tasks: readonly TaskPaylo
   const out = new Array<TaskOutcome>(codes.length / 2);
   let next = 0;
   for (let i = 0; i < out.length; i++) {
-    const kind = codes[2 * i + 1]!;
+    const kind = codes[2 * i + 1];
     if (kind === FULL) {
       out[i] = full[next++]!;
       continue;
     }
-    const t = tasks[i]!.task;
-    out[i] = { ok: true, taskUuid: t.uuid, dataHash: t.dataHash, attempts: codes[2 * i]!, pathway: kind === STAYED ? null : refs[kind]! };
+    const t = tasks[i].task;
+    out[i] = { ok: true, taskUuid: t.uuid, dataHash: t.dataHash, attempts: codes[2 * i], pathway: kind === STAYED ? null : refs[kind] };
   }
   return out;
 }
@@ -114,5 +100,5 @@ function plainDecision(o: TaskOutcome, task: TaskRecord | undefined, pathways: r
   if (keys !== 5) return FULL;
   if (o.pathway === null) return STAYED;
   const k = pathways.findIndex((p) => p.uuid === o.pathway!.uuid);
-  return k >= 0 && pathways[k]!.title === o.pathway.title ? k : FULL;
+  return k >= 0 && pathways[k].title === o.pathway.title ? k : FULL;
 }

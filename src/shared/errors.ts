@@ -101,7 +101,7 @@ export interface SerializedError {
 /** Any throwable → a record with a code. Non-coded errors get `fallback` (user code → TA_AGENT_THREW). */
 export function serializeError(e: unknown, fallback: ErrorCode = 'TA_INTERNAL'): SerializedError {
   if (isTaskAgentError(e)) {
-    const t = e as TaskAgentError;
+    const t = e;
     const causeText = t.cause instanceof Error ? `: ${t.cause.message}` : '';
     return {
       code: t.code,

@@ -5,8 +5,7 @@
  */
 import type { SerializedError } from './errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from './types.js';
-import type { PlatformDescriptor } from '../platform/platform.js';
-import type { PackedOutcomes, PackedTasks } from './chunk-wire.js';
+import type { PlatformDescriptor } from './platform-descriptor.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -164,6 +163,22 @@ export interface RunChunkResponse {
   late?: TaskWarning[];
   /** Video and image frames the chunk's agents received (decoded). */
   framesDecoded?: number;
+}
+
+/** Tasks as they cross to the worker: flat TaskRecord fields (packed and unpacked in chunk-wire.ts). */
+export interface PackedTasks {
+  /** The chunk-wire.ts TASK_FIELDS values of each task, task after task. */
+  records: unknown[];
+  /** The rest of each payload (metadata, label row, storage item, …), or 0 when it is the task alone. */
+  extras: Array<Omit<TaskPayload, 'task'> | 0>;
+}
+
+/** Outcomes as they cross back: plain decisions as two numbers each (see chunk-wire.ts). */
+export interface PackedOutcomes {
+  /** Per outcome: attempts, then the index of its pathway in the stage (STAYED, or FULL: the next of `full`). */
+  codes: number[];
+  /** The outcomes that are not plain decisions, in order. */
+  full: TaskOutcome[];
 }
 
 /** A RunChunkRequest as it crosses to the worker (tasks packed, see chunk-wire.ts). */

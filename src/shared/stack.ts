@@ -31,7 +31,7 @@ export function trimStack(stack: string | undefined): string | undefined {
   const lines = stack.split('\n');
   const head: string[] = [];
   let i = 0;
-  for (; i < lines.length && !isFrame(lines[i]!); i++) head.push(lines[i]!);
+  for (; i < lines.length && !isFrame(lines[i]); i++) head.push(lines[i]);
   const frames = lines.slice(i).filter(isFrame);
   const agent = frames.filter((f) => !isRuntimeFrame(f));
   const kept = agent.slice(0, MAX_STACK_FRAMES).map((f) => f.trimEnd());

@@ -20,7 +20,7 @@ export function resolvePathway(value: string, stage: Pick<WorkflowStage, 'title'
   const exact = p.find((x) => x.title === value);
   if (exact) return { uuid: exact.uuid, title: exact.title };
   const loose = p.filter((x) => x.title.toLowerCase() === value.toLowerCase());
-  if (loose.length === 1) return { uuid: loose[0]!.uuid, title: loose[0]!.title };
+  if (loose.length === 1) return { uuid: loose[0].uuid, title: loose[0].title };
   throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway "${capText(value, VALUE_CAP)}"`, {
     hint: `valid pathways: ${p.map((x) => `"${x.title}" (${x.uuid})`).join(', ')}`,
   });

@@ -60,8 +60,8 @@ export async function createDataLookup(d: PlatformDescriptor): Promise<DataLooku
   };
   const getStorageItems = async (hashes: string[]): Promise<StorageItem[]> => platform.getStorageItems(await backingItemUuids(hashes), { signUrls: true });
   return {
-    getDataRow: async (h) => (await metadataOf([h]))[0]!,
-    getStorageItem: async (h) => (await getStorageItems([h]))[0]!,
+    getDataRow: async (h) => (await metadataOf([h]))[0],
+    getStorageItem: async (h) => (await getStorageItems([h]))[0],
     getStorageItems,
     backingItemUuids,
   };

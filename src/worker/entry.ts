@@ -8,14 +8,13 @@ import { serializeError, TaskAgentError, type SerializedError } from '../shared/
 import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, type TwinSpec, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerInit } from '../shared/protocol.js';
 import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
-import type { AnyDep } from '../deps/define.js';
 import { checkStageDeps } from '../deps/graph.js';
 import type { Runner } from '../agent/runner.js';
 import { loadRunner } from './load-agent.js';
 import { abortLiveAttempts, runTask, type RunTaskSettings, type StageRuntime } from './run-task.js';
 import { disposeWorkerScope } from './task-scope.js';
 import { createBuiltinProvider } from './builtin-deps.js';
-import { useNativeGate } from './native-gate.js';
+import { useNativeGate } from '../media/native-gate.js';
 import { installLateErrorHandlers, runTagged, takeLateWarnings } from './late-errors.js';
 import { framesDecoded } from './frame.js';
 import { useMediaTempRoot } from './media-files.js';
@@ -60,7 +59,7 @@ let manifestValue: AgentManifest | undefined;
 try {
   runner = await loadRunner(init.agentModuleUrl);
   const stages = runner.registrations.map((reg) => {
-    const deps = (reg.options.deps ?? {}) as Record<string, AnyDep>;
+    const deps = reg.options.deps ?? {};
     const { requirements: req, builtins } = checkStageDeps(reg.stage, deps);
     for (const p of projects) {
       const stage = findStage(p.init.project.workflow.stages, reg.stage);
@@ -137,14 +136,14 @@ async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number):
   };
   // One task re-run alone after its chunk was lost: its callbacks are tagged (see late-errors.ts).
   const isolated = req.isolated === true && req.tasks.length === 1;
-  const outcomes: TaskOutcome[] = new Array(req.tasks.length);
+  const outcomes = new Array<TaskOutcome>(req.tasks.length);
   let next = 0;
   // Progress is keyed by stage, and by project too when there are several (twin projects share stage UUIDs).
   const progressKey = projects.length > 1 ? `${req.projectIndex ?? 0}:${req.stageUuid}` : req.stageUuid;
   const lane = async () => {
     while (next < req.tasks.length) {
       const i = next++;
-      const payload = req.tasks[i]!;
+      const payload = req.tasks[i];
       // After a first Ctrl-C the tasks in progress finish; the rest of the chunk does not start.
       if (runStopping()) {
         outcomes[i] = notStarted(payload);

@@ -1,7 +1,7 @@
 /** The Frame objects agents receive: decoder output plus `toBase64` (worker threads). */
 import type { Frame } from '../deps/builtins.js';
-import type { DecodedFrame } from './decode/frame-decoder.js';
-import { frameToBase64 } from './decode/frame-encoding.js';
+import type { DecodedFrame } from '../media/frame-decoder.js';
+import { frameToBase64 } from '../media/frame-encoding.js';
 import { frameDecoded } from './worker-events.js';
 
 let decoded = 0;

@@ -9,8 +9,8 @@ import type { StorageItem } from '../shared/types.js';
 import type { TaskPayload, WorkerInit } from '../shared/protocol.js';
 import type { AnyDep, TaskContext } from '../deps/define.js';
 import type { Frame, FrameSampler } from '../deps/builtins.js';
-import type { DecodeOptions, FrameDecoder } from './decode/frame-decoder.js';
-import { createDecoder } from './decode/select.js';
+import type { DecodeOptions, FrameDecoder } from '../media/frame-decoder.js';
+import { createDecoder } from '../media/select.js';
 import { assetCopy, mediaFile, titled } from './media-files.js';
 import { toFrame } from './frame.js';
 import type { TaskScope } from './task-scope.js';
@@ -39,7 +39,7 @@ function needItem(payload: TaskPayload, title: string): StorageItem {
   return payload.storageItem;
 }
 
-async function* framesOf(it: AsyncIterable<import('./decode/frame-decoder.js').DecodedFrame>, title: string, index?: (f: number) => number): AsyncIterable<Frame> {
+async function* framesOf(it: AsyncIterable<import('../media/frame-decoder.js').DecodedFrame>, title: string, index?: (f: number) => number): AsyncIterable<Frame> {
   try {
     for await (const f of it) yield toFrame(f, index ? index(f.frame) : f.frame);
   } catch (e) {

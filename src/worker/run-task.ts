@@ -173,7 +173,7 @@ export function interpretReturn(result: unknown, stage: StageRuntime['stage'], o
   }
   if (r.priority !== undefined && r.priority !== null) {
     if (typeof r.priority !== 'number' || !Number.isFinite(r.priority) || r.priority < 0 || r.priority > 1) {
-      throw new TaskAgentError('TA_PRIORITY_INVALID', `priority must be a number in [0, 1], got ${capText(String(r.priority), VALUE_CAP)}`);
+      throw new TaskAgentError('TA_PRIORITY_INVALID', `priority must be a number in [0, 1], got ${capText(JSON.stringify(r.priority) ?? 'undefined', VALUE_CAP)}`);
     }
     decision.priority = r.priority;
   }

@@ -61,7 +61,7 @@ export class TaskScope {
         const target = lookupNeed(need, this.stageDeps, name, this.ctx.stage.title);
         input[key] = await this.resolve(target, typeof need === 'string' ? need : key);
       }
-      const value = await dep.create!(input);
+      const value: unknown = await dep.create!(input);
       if (dep.dispose) {
         const dispose = () => dep.dispose!(value);
         (dep.scope === 'worker' ? workerDisposers : this.#disposers).push(dispose);

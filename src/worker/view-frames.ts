@@ -5,9 +5,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { TaskAgentError, serializeError } from '../shared/errors.js';
-import type { DecodedFrame, FrameDecoder } from './decode/frame-decoder.js';
-import { createDecoder } from './decode/select.js';
-import { encodeRgbImage } from './decode/frame-encoding.js';
+import type { DecodedFrame, FrameDecoder } from '../media/frame-decoder.js';
+import { createDecoder } from '../media/select.js';
+import { encodeRgbImage } from '../media/frame-encoding.js';
 
 export interface FrameRequest {
   id: number;

@@ -72,8 +72,6 @@ export function frameDecoded(): void {
   schedule();
 }
 
-type Write = typeof process.stdout.write;
-
 /** Replaces a stream's write with one that prefixes every line with the current task's title. */
 function captureStream(stream: NodeJS.WriteStream, sink: (text: string) => void): void {
   let partial = '';
@@ -89,7 +87,7 @@ function captureStream(stream: NodeJS.WriteStream, sink: (text: string) => void)
     if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
     return true;
   };
-  stream.write = write as Write;
+  stream.write = write;
 }
 
 /** Sets up this worker's events and output routing from its WorkerInit (once, at worker start). */
@@ -101,7 +99,7 @@ export function startWorkerEvents(init: WorkerInit): void {
   }
   if (init.output === 'inherit' || init.output === undefined) return;
   active = true;
-  const stderrWrite = process.stderr.write.bind(process.stderr) as (text: string) => boolean;
+  const stderrWrite: (text: string) => boolean = process.stderr.write.bind(process.stderr);
   // Through the channel whenever there is one: a worker's own stderr is flushed asynchronously, and
   // what it holds when the pool terminates the thread is lost (seen with the last task of a chunk).
   const sink = channel

@@ -2,7 +2,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
-import { createDecoder, probeMedia } from '../../dist/worker/decode/index.js';
+import { createDecoder, probeMedia } from '../../dist/media/index.js';
 import { hasFfmpeg, makeFixtures, ffmpegRgb, ffprobeFrames, meanAbsDiff } from './fixtures.mjs';
 
 const skip = hasFfmpeg ? false : 'ffmpeg/ffprobe CLI not installed (the oracle)';

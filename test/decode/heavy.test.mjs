@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDecoder, frameToBase64, probeMedia, writeDemoVideo, writeDemoImage } from '../../dist/worker/decode/index.js';
+import { createDecoder, frameToBase64, probeMedia, writeDemoVideo, writeDemoImage } from '../../dist/media/index.js';
 import { hasFfmpeg, ff, ffmpegRgb } from './fixtures.mjs';
 
 const skip = hasFfmpeg ? false : 'ffmpeg/ffprobe CLI not installed (the oracle)';
@@ -41,7 +41,7 @@ for (const backend of ['node-av', 'beamcoder']) {
 test('both backends decode correctly in two worker threads at once', { skip }, async () => {
   const file = join(dir, 'w.mp4');
   const expected = createHash('sha256').update(ffmpegRgb(file)).digest('hex');
-  const url = new URL('../../dist/worker/decode/index.js', import.meta.url).href;
+  const url = new URL('../../dist/media/index.js', import.meta.url).href;
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const { createHash } = require('node:crypto');

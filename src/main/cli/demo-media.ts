@@ -1,6 +1,6 @@
 /** Two short demo videos, encoded in-process (node-av) so the demo needs no ffmpeg CLI. */
 import { join } from 'node:path';
-import { writeDemoVideo } from '../../worker/decode/encode-demo.js';
+import { writeDemoVideo } from '../../media/encode-demo.js';
 
 export async function demoMedia(dir: string): Promise<void> {
   writeDemoVideo(join(dir, 'drive-1.mp4'), { width: 320, height: 180, frames: 48, fps: 24, seed: 1 });

@@ -8,9 +8,8 @@ import { readFileSync } from 'node:fs';
 import { TaskAgentError } from '../../shared/errors.js';
 import { parseAuthorizedKeys } from '../../platform/encord/ssh-key.js';
 import { parseFaultSpec } from '../../platform/emulator/fault-injector.js';
-import { startEmulator } from '../../platform/emulator/emulator-server.js';
 import type { WebhookOptions } from '../../platform/emulator/webhook-notifier.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 import { serveUntilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 
@@ -89,6 +88,8 @@ export function registerEmulatorCommand(program: Command): void {
     .action(async (dir: string[], opts: EmulatorCliOptions) => {
       try {
         const webhook = webhookOptions(opts);
+        // Loaded on use: the server and the SQLite projects it serves are no part of the CLI's start.
+        const { startEmulator } = await import('../../platform/emulator/emulator-server.js');
         const emulator = await startEmulator({
           ...(webhook && { webhook }),
           dir, host: opts.host, port: opts.port,

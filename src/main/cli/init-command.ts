@@ -13,10 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TaskAgentError } from '../../shared/errors.js';
-import { createDemoProject } from '../../platform/local/demo-project.js';
-import { defaultProber } from './media-prober.js';
-import { demoMedia } from './demo-media.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 
 // This file is bundled into a chunk in dist/; templates/ sits next to dist/ in the package.
 export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
@@ -100,6 +97,10 @@ export async function initProject(dir: string, o: InitOptions, version: string):
   const files = copyTemplate(from, target, { name: packageName(target), version, dependency: o.dependency ?? `^${version}` });
   const meta = templateMeta(from);
   if (meta.demoProject) {
+    // Loaded on use: SQLite, image encoding and FFmpeg are no part of the CLI's start.
+    const [{ createDemoProject }, { defaultProber }, { demoMedia }] = await Promise.all([
+      import('../../platform/local/demo-project.js'), import('./media-prober.js'), import('./demo-media.js'),
+    ]);
     const p = await createDemoProject(join(target, 'demo-project'), { probe: defaultProber, extraMedia: demoMedia });
     p.close();
   }

@@ -1,5 +1,5 @@
 /** The prober `project import` uses to read media properties (FFmpeg through node-av). */
-import { probeMedia } from '../../worker/decode/probe.js';
+import { probeMedia } from '../../media/probe.js';
 import type { MediaProber } from '../../platform/local/import-files.js';
 
 export const defaultProber: MediaProber = async (path) => {

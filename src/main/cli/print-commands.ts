@@ -2,10 +2,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { TaskAgentError } from '../../shared/errors.js';
-import { LocalProject } from '../../platform/local/local-project.js';
-import { isProjectUuid, openPlatform } from '../open-platform.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 import { writeJson } from './output.js';
 import { DEMO_PROJECT_DIR } from './demo.js';
 import { formatSystemInfo, systemInfo } from './system-info.js';
@@ -18,6 +16,8 @@ export function registerPrintCommands(program: Command): void {
     .option('--json', 'print as JSON'))
     .action(async (o: { project: string; json?: boolean; sshKeyFile?: string; domain?: string }) => {
       try {
+        // Loaded on use: platforms (SQLite, HTTP) are no part of the CLI's start.
+        const { openPlatform } = await import('../open-platform.js');
         const platform = await openPlatform(o.project, credentialsFrom(o));
         try {
           const info = await platform.getProject();
@@ -45,7 +45,9 @@ export function registerPrintCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (o: { project: string; stateDir?: string; json?: boolean }) => {
       try {
-        const { FailureMemory } = await import('../failure-memory.js');
+        const [{ FailureMemory }, { isProjectUuid }, { LocalProject }] = await Promise.all([
+          import('../failure-memory.js'), import('../open-platform.js'), import('../../platform/local/local-project.js'),
+        ]);
         const descriptor = isProjectUuid(o.project) ? { kind: 'encord' as const, projectHash: o.project.toLowerCase(), domain: '', keyText: '' } : { kind: 'local' as const, dir: resolve(o.project) };
         if (descriptor.kind === 'local' && !LocalProject.exists(descriptor.dir)) throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${descriptor.dir}`);
         const memory = FailureMemory.open(descriptor, o.stateDir, { readOnly: true });

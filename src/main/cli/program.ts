@@ -9,10 +9,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatError, serializeError, TaskAgentError, type SerializedError } from '../../shared/errors.js';
-import { executeRun } from '../execute.js';
-import type { RunSummary } from '../../agent/run-types.js';
-import { formatSummary } from '../run-report.js';
+import { TaskAgentError } from '../../shared/errors.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerPrintCommands } from './print-commands.js';
 import { registerWorkerCommand } from './worker-command.js';
@@ -21,17 +18,11 @@ import { registerEmulatorCommand } from './emulator-command.js';
 import { registerInitCommand } from './init-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { exitWhenWritten, writeJson } from './output.js';
+import { exitCodeForSummary, reportError } from './report-error.js';
 import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
-import { asStorageError } from '../../platform/local/storage-errors.js';
-import { capError } from '../../shared/cap-text.js';
 import { exitCodeForSignal } from '../run-signals.js';
 import { addAgentRunFlags } from './run-flags.js';
-
-const PLATFORM_CODES = new Set([
-  'TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_PLATFORM_REQUEST_FAILED', 'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_IS_PATH', 'TA_AUTH_KEY_INVALID',
-  'TA_TWIN_PROJECT_UNAVAILABLE', 'TA_PLATFORM_STORAGE_FULL', 'TA_PLATFORM_STORAGE_FAILED', 'TA_QUEUE_UNREACHABLE',
-]);
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -42,17 +33,6 @@ Exit codes:
   130  stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM: tasks in flight finished and were
        committed (a second signal aborts them, a third exits at once)`;
 
-export function exitCodeFor(code: string): number {
-  return PLATFORM_CODES.has(code) ? 3 : 2;
-}
-
-/** 0 all done; 3 when the platform failed before any task was attempted; else 1. */
-export function exitCodeForSummary(s: RunSummary): number {
-  if (s.ok) return 0;
-  const untouched = s.stages.every((st) => st.attempted === 0);
-  return untouched && s.errors.length > 0 && s.errors.every((e) => PLATFORM_CODES.has(e.code)) ? 3 : 1;
-}
-
 function version(): string {
   try {
     const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string };
@@ -62,21 +42,6 @@ function version(): string {
   }
 }
 
-
-/**
- * Prints a coded error (JSON on stdout with --json) and sets the exit code. An error that ended a
- * run part-way carries the summary of what was done (`summary`), printed with it.
- */
-export async function reportError(e: unknown, json: boolean): Promise<void> {
-  // A full disk under `project import` / `init` is a storage error, not a bug.
-  const s: SerializedError = capError(serializeError(asStorageError(e, 'writing the project'), 'TA_INTERNAL'));
-  const summary = (e as { summary?: RunSummary } | null)?.summary;
-  if (json) await writeJson({ ok: false, error: { code: s.code, message: s.message, hint: s.hint }, ...(summary && { summary }) });
-  else if (summary) process.stdout.write(`${formatSummary(summary)}\n`);
-  process.stderr.write(`${formatError(s)}\n`);
-  if (s.code === 'TA_INTERNAL' && s.stack) process.stderr.write(`${s.stack}\n`);
-  process.exitCode = exitCodeFor(s.code);
-}
 
 /** `agentModule`: the module is fixed (`node agent.js`, runIfMain), so `run` takes no AGENT_MODULE argument. */
 export function buildProgram({ agentModule: fixedModule }: { agentModule?: string } = {}): Command {
@@ -114,7 +79,7 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
       try {
         const projects = opts.project as string[] | undefined;
         if (projectHash !== undefined && projects !== undefined && !(projects.length === 1 && projects[0] === projectHash)) {
-          throw new TaskAgentError('TA_CFG_INVALID', `--project ${projects.join(', ')} and --project-hash ${String(projectHash)} disagree`, { hint: 'pass one of them' });
+          throw new TaskAgentError('TA_CFG_INVALID', `--project ${projects.join(', ')} and --project-hash ${projectHash as string} disagree`, { hint: 'pass one of them' });
         }
         let project: string | string[] | undefined = projects ?? (projectHash !== undefined ? [projectHash as string] : undefined);
         let module = agentModule;
@@ -126,6 +91,8 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
           throw new TaskAgentError('TA_CFG_INVALID', 'no agent module given', { hint: 'task-agents run AGENT_MODULE --project DIR' });
         }
         const credentials = credentialsFrom(opts);
+        // The run machinery (pool, platforms, natives) loads when a run starts, not for --help.
+        const [{ executeRun }, { formatSummary }] = await Promise.all([import('../execute.js'), import('../run-report.js')]);
         const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), ...(credentials && { credentials }), json, quiet: opts.quiet === true });
         if (json) await writeJson(summary);
         else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);

@@ -4,18 +4,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TaskAgentError } from '../../shared/errors.js';
 import { findStage } from '../../shared/workflow.js';
-import { LocalProject } from '../../platform/local/local-project.js';
-import { defaultOntology, defaultWorkflow } from '../../platform/local/default-project.js';
-import { createDemoProject } from '../../platform/local/demo-project.js';
-import { createTwinProject } from '../../platform/local/twin-project.js';
-import { importPaths, type ImportAs } from '../../platform/local/import-files.js';
-import { defaultProber } from './media-prober.js';
-import { writeImageSequenceVideo } from '../../worker/decode/encode-sequence.js';
-import { demoMedia } from './demo-media.js';
-import { reportError } from './program.js';
+import type { LocalProject } from '../../platform/local/local-project.js';
+import type { ImportAs } from '../../platform/local/import-files.js';
+import { reportError } from './report-error.js';
 import { writeJson } from './output.js';
 import { registerViewCommand } from './view-command.js';
-import { isProjectUuid, openPlatform } from '../open-platform.js';
+import { isProjectHash } from '../../shared/project-hash.js';
 import type { ProjectInfo } from '../../shared/types.js';
 
 /** `project show`: the workflow (stages, pathways), the ontology (objects, classifications) and tasks per stage. */
@@ -52,6 +46,7 @@ function printOverview(o: ReturnType<typeof projectOverview>): void {
 
 /** Tasks per agent stage of a remote (Encord) project: the API lists tasks of agent stages only. */
 async function remoteStatus(uuid: string, json: boolean): Promise<void> {
+  const { openPlatform } = await import('../open-platform.js');
   const platform = await openPlatform(uuid);
   try {
     const info = await platform.getProject();
@@ -92,6 +87,7 @@ function readJsonFile(path: string, what: string): unknown {
 async function withProject(dir: string, json: boolean, body: (p: LocalProject) => Promise<void> | void): Promise<void> {
   let p: LocalProject | undefined;
   try {
+    const { LocalProject } = await import('../../platform/local/local-project.js');
     p = LocalProject.open(dir);
     await body(p);
   } catch (e) {
@@ -115,6 +111,11 @@ export function registerProjectCommands(program: Command): void {
     .option('--json', 'print the project as JSON')
     .action(async (dir: string, o: { demo?: boolean; workflow?: string; ontology?: string; title?: string; twinOf?: string; json?: boolean }) => {
       try {
+        // Loaded on use, as every command's machinery: SQLite, image encoding and FFmpeg are no part of the CLI's start.
+        const [{ LocalProject }, { defaultOntology, defaultWorkflow }, { createDemoProject }, { createTwinProject }, { defaultProber }, { demoMedia }] = await Promise.all([
+          import('../../platform/local/local-project.js'), import('../../platform/local/default-project.js'), import('../../platform/local/demo-project.js'),
+          import('../../platform/local/twin-project.js'), import('./media-prober.js'), import('./demo-media.js'),
+        ]);
         let p: LocalProject;
         if (o.twinOf !== undefined) {
           const source = LocalProject.open(o.twinOf);
@@ -159,6 +160,9 @@ export function registerProjectCommands(program: Command): void {
         // A path that is not there is a usage error, found before anything is copied.
         const missing = paths.filter((x) => !existsSync(resolve(x)));
         if (missing.length) throw new TaskAgentError('TA_CFG_INVALID', `no such file or folder: ${missing.join(', ')}`, { hint: 'nothing was imported; check the paths' });
+        const [{ importPaths }, { defaultProber }, { writeImageSequenceVideo }] = await Promise.all([
+          import('../../platform/local/import-files.js'), import('./media-prober.js'), import('../../media/encode-sequence.js'),
+        ]);
         const r = await importPaths(p, paths, { as: o.as as ImportAs, probe: defaultProber, encodeSequence: writeImageSequenceVideo });
         if (r.imported.length === 0) {
           throw new TaskAgentError('TA_CFG_INVALID', `nothing to import in ${paths.join(', ')}: ${r.warnings.map((w) => `${w.path}: ${w.warning}`).join('; ') || 'no media files'}`, { hint: 'import images, videos, audio, text or PDF files, or folders of them' });
@@ -188,7 +192,7 @@ export function registerProjectCommands(program: Command): void {
     .argument('<DIR|UUID>')
     .option('--json', 'print as JSON')
     .action(async (dir: string, o: { json?: boolean }) => {
-      if (isProjectUuid(dir) && !existsSync(dir)) {
+      if (isProjectHash(dir) && !existsSync(dir)) {
         try {
           await remoteStatus(dir, o.json === true);
         } catch (e) {

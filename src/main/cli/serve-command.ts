@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { TaskAgentError } from '../../shared/errors.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 import { collect, integerArg, numberArg } from './arg-parsers.js';
 import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
 import { addAgentRunFlags } from './run-flags.js';

@@ -17,7 +17,7 @@ export interface SystemInfo {
 }
 
 // Relative to dist/ (this file is bundled into a chunk there, like worker-pool.ts).
-const DECODE_MODULE = new URL('./worker/decode/index.js', import.meta.url).href;
+const DECODE_MODULE = new URL('./media/index.js', import.meta.url).href;
 
 // CommonJS (eval workers are), importing the decoder module by URL.
 const PROBE = `

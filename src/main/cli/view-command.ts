@@ -4,8 +4,7 @@
  * until SIGINT/SIGTERM, when it closes cleanly.
  */
 import type { Command } from 'commander';
-import { startViewer } from '../view/view-server.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 import { serveUntilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 
@@ -18,6 +17,8 @@ export function registerViewCommand(project: Command): void {
     .option('--port <N>', 'port (0 = any free port)', integerArg('--port', { min: 0 }), 0)
     .action(async (dir: string, opts: { host: string; port: number }) => {
       try {
+        // Loaded on use, as every command's machinery.
+        const { startViewer } = await import('../view/view-server.js');
         const viewer = await startViewer({ dir, host: opts.host, port: opts.port });
         await serveUntilSignal(viewer);
       } catch (e) {

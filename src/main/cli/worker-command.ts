@@ -7,9 +7,9 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TaskAgentError } from '../../shared/errors.js';
-import { parseRedisUrl, redactRedisUrl } from '../queue/redis-connection.js';
+import { queueConnection, redactRedisUrl } from '../queue/redis-connection.js';
 import { DEFAULT_QUEUE_NAME } from '../queue/queue-protocol.js';
-import { reportError } from './program.js';
+import { reportError } from './report-error.js';
 import { untilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
 import { exitWhenWritten } from './output.js';
@@ -27,7 +27,7 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (agentModule: string, o: { queue: string; queueName: string; threads?: number; stallMs?: number }) => {
       try {
         if (!existsSync(resolve(agentModule))) throw new TaskAgentError('TA_AGENT_MODULE_NOT_FOUND', `agent module ${resolve(agentModule)} does not exist`);
-        parseRedisUrl(o.queue); // a bad URL is a usage error before connecting
+        queueConnection(o.queue); // a bad URL is a usage error before connecting
         if (o.threads !== undefined && o.threads < 1) throw new TaskAgentError('TA_CFG_INVALID', '--threads must be at least 1');
         // Loaded by this command only: BullMQ and its Redis client would cost every other command start-up time and memory.
         const { QueueWorker } = await loadQueueModule(() => import('../queue/queue-worker.js'));

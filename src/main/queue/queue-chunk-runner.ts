@@ -19,7 +19,7 @@ import { TaskAgentError } from '../../shared/errors.js';
 import { withinMs } from '../../shared/within-ms.js';
 import type { RunChunkRequest, RunChunkResponse } from '../../shared/protocol.js';
 import { runAbortedOutcomes } from '../chunk-outcomes.js';
-import { connectOnce, parseRedisUrl, redactRedisUrl, RECONNECT_EVERY_MS } from './redis-connection.js';
+import { connectOnce, queueConnection, redactRedisUrl, RECONNECT_EVERY_MS } from './redis-connection.js';
 import { runStateKey, CONTEXT_REFRESH_MS, CONTEXT_TTL_S, refusedKey, runContextKey, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
 
 /** How often chunks in flight are looked up in Redis. */
@@ -62,7 +62,7 @@ export class QueueChunkRunner {
 
   private constructor(readonly url: string, readonly queueName: string, redis: Redis, context: QueueRunContext, private readonly options: QueueRunOptions) {
     this.runId = context.runId;
-    const connection = { ...parseRedisUrl(url), retryStrategy: () => RECONNECT_EVERY_MS };
+    const connection = { ...queueConnection(url), retryStrategy: () => RECONNECT_EVERY_MS };
     this.#queue = new Queue(queueName, { connection });
     this.#events = new QueueEvents(queueName, { connection });
     // Connection errors are handled through our own connection's state; the emitters must not crash the run.

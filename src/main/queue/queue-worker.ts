@@ -23,7 +23,7 @@ import type { RunChunkResponse } from '../../shared/protocol.js';
 import { loadEncordKey } from '../../platform/encord/credentials.js';
 import { ABORT_GRACE_MS, WorkerPool } from '../worker-pool.js';
 import { baseInit, readManifest } from '../worker-init.js';
-import { connectOnce, parseRedisUrl, redactRedisUrl, RECONNECT_EVERY_MS } from './redis-connection.js';
+import { connectOnce, queueConnection, redactRedisUrl, RECONNECT_EVERY_MS } from './redis-connection.js';
 import { refusedKey, runContextKey, runStateKey, workerDescriptor, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
 
 export interface QueueWorkerOptions {
@@ -83,10 +83,10 @@ export class QueueWorker {
   }
 
   private constructor(private readonly options: QueueWorkerOptions) {
-    const connection = { ...parseRedisUrl(options.url), retryStrategy: () => RECONNECT_EVERY_MS };
+    const connection = { ...queueConnection(options.url), retryStrategy: () => RECONNECT_EVERY_MS };
     this.#threads = options.threads ?? availableParallelism();
     this.#moduleUrl = pathToFileURL(resolve(options.agentModule)).href;
-    this.#redis = new Redis(connection);
+    this.#redis = new Redis(connection.url, { maxRetriesPerRequest: null, retryStrategy: connection.retryStrategy });
     this.#redis.on('error', () => undefined);
     this.#redis.on('close', () => {
       if (this.#lost) return;
@@ -146,7 +146,7 @@ export class QueueWorker {
     await this.#redis.expire(refusedKey(this.options.queueName, runId), 86_400);
     // One module per worker: while a run it cannot serve is on the queue, every job it took would
     // be one to give back. It takes jobs again once the refused runs are over.
-    this.#worker.pause(true);
+    void this.#worker.pause(true);
   }
 
   #poolFor(runId: string): Promise<RunPool> | RunPool {
@@ -211,7 +211,7 @@ export class QueueWorker {
       for (const runId of [...this.#refused]) {
         if ((await this.#redis.exists(runContextKey(this.options.queueName, runId))) === 0) this.#refused.delete(runId);
       }
-      if (this.#refused.size === 0) this.#worker.resume();
+      if (this.#refused.size === 0) void this.#worker.resume();
     } catch {
       // Redis went away meanwhile: next time.
     }

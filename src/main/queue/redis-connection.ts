@@ -1,37 +1,29 @@
 /**
- * Redis for queue mode: `--queue redis://[:password@]host[:port][/db]` → ioredis options (BullMQ
- * needs maxRetriesPerRequest: null), and a first connection that fails fast when Redis is down.
+ * Redis for queue mode: `--queue redis://[[user]:password@]host[:port][/db]` or `rediss://…` (TLS).
+ * ioredis parses the URL itself (BullMQ passes `connection.url` to it); here it is only checked
+ * early, so a wrong URL is a usage error before anything connects. BullMQ needs
+ * maxRetriesPerRequest: null. The first connection fails fast when Redis is down.
  */
 import type { Redis } from 'ioredis';
 import { TaskAgentError } from '../../shared/errors.js';
 
-export interface RedisOptions {
-  host: string;
-  port: number;
-  password?: string;
-  username?: string;
-  db?: number;
+/** BullMQ connection options: ioredis parses `url` (host, port, credentials, db, TLS for rediss://). */
+export interface QueueConnection {
+  url: string;
   maxRetriesPerRequest: null;
 }
 
-export function parseRedisUrl(url: string): RedisOptions {
+/** The URL's scheme and database are checked here; everything else is ioredis's to read. */
+export function queueConnection(url: string): QueueConnection {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new TaskAgentError('TA_CFG_INVALID', '--queue is not a URL', { hint: 'use redis://host:port (optionally redis://:password@host:port/db)' });
+    throw new TaskAgentError('TA_CFG_INVALID', '--queue is not a URL', { hint: 'use redis://host:port (optionally redis://:password@host:port/db, or rediss:// for TLS)' });
   }
-  if (u.protocol !== 'redis:') throw new TaskAgentError('TA_CFG_INVALID', `--queue must be a redis:// URL, got ${u.protocol}`, { hint: 'use redis://host:port' });
-  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
-  if (db !== undefined && !Number.isInteger(db)) throw new TaskAgentError('TA_CFG_INVALID', '--queue database must be a number (redis://host:port/0)');
-  return {
-    host: u.hostname || '127.0.0.1',
-    port: u.port ? Number(u.port) : 6379,
-    ...(u.password && { password: decodeURIComponent(u.password) }),
-    ...(u.username && { username: decodeURIComponent(u.username) }),
-    ...(db !== undefined && { db }),
-    maxRetriesPerRequest: null,
-  };
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new TaskAgentError('TA_CFG_INVALID', `--queue must be a redis:// or rediss:// URL, got ${u.protocol}`, { hint: 'use redis://host:port' });
+  if (!/^\/?(\d+)?$/.test(u.pathname)) throw new TaskAgentError('TA_CFG_INVALID', '--queue database must be a number (redis://host:port/0)');
+  return { url, maxRetriesPerRequest: null };
 }
 
 /** The URL without credentials, for messages. */
@@ -56,7 +48,7 @@ export const RECONNECT_EVERY_MS = 500;
 export async function connectOnce(url: string, timeoutMs = 10_000): Promise<Redis> {
   // Imported here: the CLI parses --queue URLs for every command, but connects only in queue mode.
   const { Redis } = await import('ioredis');
-  const redis = new Redis({ ...parseRedisUrl(url), lazyConnect: true, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  const redis = new Redis(queueConnection(url).url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   try {
     await redis.connect();

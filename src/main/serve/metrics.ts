@@ -86,7 +86,7 @@ export class RateWindow {
 
   add(n = 1): void {
     this.#advance();
-    this.#buckets[this.#second % this.seconds]! += n;
+    this.#buckets[this.#second % this.seconds] += n;
   }
 
   perSecond(): number {

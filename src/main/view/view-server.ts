@@ -100,12 +100,12 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     }
     const unit = /^\/api\/units\/([0-9a-fA-F-]{1,64})$/.exec(url.pathname);
     if (unit) {
-      const view = unitView(project, unit[1]!);
+      const view = unitView(project, unit[1]);
       return view ? json(res, 200, view) : fail(res, 404, 'not_found', 'no such data unit');
     }
     const frame = /^\/api\/units\/([0-9a-fA-F-]{1,64})\/frames\/(\d{1,9})$/.exec(url.pathname);
     if (frame) {
-      const src = frameSource(project, frame[1]!, Number(frame[2]));
+      const src = frameSource(project, frame[1], Number(frame[2]));
       if (!src) return fail(res, 404, 'not_found', 'no such data unit or frame');
       if (src.kind === 'file' && BROWSER_IMAGES.has(src.mimeType ?? '')) return sendFile(res, src.path, src.mimeType!);
       const jpeg = src.kind === 'video' ? await frames.render(src.path, src.frame, 'video') : await frames.render(src.path, 0, 'image');

@@ -89,7 +89,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     for (const p of opened) p.close();
     throw new TaskAgentError('TA_CFG_INVALID', 'the same project was given twice');
   }
-  const project = opened[0]!;
+  const project = opened[0];
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) {
     for (const p of opened) p.close();

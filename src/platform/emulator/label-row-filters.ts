@@ -29,8 +29,8 @@ export interface LabelRowFilters {
 export function sqlLike(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '\\' && i + 1 < pattern.length) re += escapeRe(pattern[++i] as string);
+    const c = pattern[i];
+    if (c === '\\' && i + 1 < pattern.length) re += escapeRe(pattern[++i]);
     else if (c === '%') re += '[\\s\\S]*';
     else if (c === '_') re += '[\\s\\S]';
     else re += escapeRe(c);
@@ -77,7 +77,7 @@ export function labelRowFiltersFromPayload(payload: unknown): LabelRowFilters {
     stageTitleLike: like('workflow_graph_node_title_like'),
     editedBefore: time('edited_before'),
     editedAfter: time('edited_after'),
-    labelStatuses: statuses == null ? null : new Set(statuses as string[]),
+    labelStatuses: statuses == null ? null : new Set(statuses),
     shadowOnly: o['shadow_data_state'] === 'SHADOW_DATA',
   };
 }

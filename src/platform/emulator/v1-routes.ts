@@ -13,7 +13,7 @@ import { isRelativeMedia, signMedia, type ApiContext } from './api-context.js';
 import { hasFilters, labelRowFiltersFromPayload, matchesLabelRowFilters } from './label-row-filters.js';
 import { labelHolders } from '../../shared/label-row/label-row.js';
 
-const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null);
+const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v) : null);
 
 /** Handles one v1 envelope (already authenticated). `resourceId` is the ResourceID header. */
 export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: unknown): RouteResult {
@@ -73,10 +73,10 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
     const saves: LabelSave[] = labels.map((l, i) => {
       const row = l as LabelRowJson;
       if (typeof row !== 'object' || row === null || typeof row.data_hash !== 'string') throw new ApiError(400, 'each label row needs a data_hash', 'CORRUPTED_LABEL_ERROR');
-      const stored = ctx.project.labelRowByHash(labelHashes[i] as string);
+      const stored = ctx.project.labelRowByHash(labelHashes[i]);
       if (!stored || stored.data_hash !== row.data_hash) throw new ApiError(404, 'label row not found');
       checkFeatures(ctx, row, i);
-      return { dataHash: row.data_hash, labelHash: labelHashes[i] as string, labelRow: row };
+      return { dataHash: row.data_hash, labelHash: labelHashes[i], labelRow: row };
     });
     ctx.project.saveLabelRows(saves);
     return ok(true);
@@ -113,10 +113,10 @@ function checkFeatures(ctx: ApiContext, row: LabelRowJson, index: number): void 
 
 /** Data-unit links as signed URLs (`get_signed_url`). */
 function signLinks(ctx: ApiContext, row: LabelRowJson): LabelRowJson {
-  const units = (row.data_units ?? {}) as Record<string, Record<string, unknown>>;
+  const units = (row.data_units ?? {});
   const signed: Record<string, Record<string, unknown>> = {};
   for (const [k, u] of Object.entries(units)) {
     signed[k] = isRelativeMedia(u['data_link']) ? { ...u, data_link: signMedia(ctx, ctx.project, u['data_link']) } : u;
   }
-  return { ...row, data_units: signed } as LabelRowJson;
+  return { ...row, data_units: signed };
 }

@@ -210,7 +210,7 @@ export class EncordPlatform implements Platform {
     const resolved = saves.map((s) => {
       const hash = s.labelHash ?? s.labelRow.label_hash ?? created.get(s.dataHash)?.label_hash ?? null;
       if (hash === null) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `Could not obtain a label hash for data unit ${s.dataHash}; its labels were not saved.`);
-      return { hash, row: { ...s.labelRow, label_hash: hash } as LabelRowJson };
+      return { hash, row: { ...s.labelRow, label_hash: hash } };
     });
     for (const part of chunks(resolved, this.limits.labelSaves)) {
       await this.http.v1('labelrow', 'POST', { uid: part.map((r) => r.hash), payload: labelRowSavePayload(part.map((r) => r.row)), resource: this.resource, op: 'saveLabelRows' });
@@ -245,7 +245,7 @@ export class EncordPlatform implements Platform {
       await this.http.v2('POST', `${this.p}/workflow/stages/${stageUuid}/actions`, { body: proceedActionsToWire(part), op: 'proceedTasks' });
       result.moved.push(...part.map((a) => a.taskUuid));
     } catch (e) {
-      const status = isTaskAgentError(e) ? (e as TaskAgentError).details?.['status'] : undefined;
+      const status = isTaskAgentError(e) ? (e).details?.['status'] : undefined;
       // The backend rejects the whole request (400 InvalidArguments) when any task left the stage.
       if ((status !== 400 && status !== 404) || round >= 3) throw e;
       const present = await this.tasksInStage(stageUuid, part.map((a) => a.taskUuid));

@@ -353,7 +353,7 @@ export class EncordHttpClient {
         this.attemptCount++;
         attempts++;
         const r = await request(url, {
-          method: method as Dispatcher.HttpMethod, headers: makeHeaders(), ...(body !== undefined && { body }),
+          method: method, headers: makeHeaders(), ...(body !== undefined && { body }),
           dispatcher: this.dispatcher, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs,
         });
         res = { status: r.statusCode, headers: r.headers, body: Buffer.from(await r.body.arrayBuffer()) };

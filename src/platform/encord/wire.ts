@@ -365,7 +365,7 @@ export function labelRowMetadataFromWire(v: unknown): LabelRowMetadata {
   };
   const node = get(o, 'workflowGraphNode');
   if (node !== undefined) m.workflowGraphNode = node === null ? null : { uuid: str(obj(node, what), 'uuid', what), title: optStr(obj(node, what), 'title') ?? '' };
-  const nums: Array<keyof LabelRowMetadata & string> = ['framesPerSecond', 'duration', 'width', 'height', 'priority'];
+  const nums: Array<keyof LabelRowMetadata> = ['framesPerSecond', 'duration', 'width', 'height', 'priority'];
   for (const k of nums) if (get(o, k) !== undefined) (m as unknown as Json)[k] = optNum(o, k);
   for (const k of ['taskUuid', 'fileType', 'createdAt', 'lastEditedAt'] as const) if (get(o, k) !== undefined) m[k] = optStr(o, k);
   const cm = get(o, 'clientMetadata');
@@ -561,7 +561,7 @@ export function storageGetBulkFromWire(body: unknown): { itemUuids: string[]; si
   const o = obj(body, 'get-bulk request');
   const ids = get(o, 'itemUuids');
   if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) throw bad('get-bulk request', '"itemUuids" is not a string array');
-  return { itemUuids: ids as string[], signUrls: get(o, 'signUrls') === true };
+  return { itemUuids: ids, signUrls: get(o, 'signUrls') === true };
 }
 
 /** `PATCH storage/items/patch-bulk` body (protocol reference §8.2): `{itemPatches: {uuid: {clientMetadata: {…}}}}`. */

@@ -127,7 +127,7 @@ export async function importPaths(project: LocalProject, paths: string[], option
         const d = await describe(f);
         if (d) children.push(d.item);
       }
-      const first = children[0]!;
+      const first = children[0];
       const isGroup = as === 'image-group';
       const item: NewStorageItem = {
         itemType: isGroup ? 'imageGroup' : 'imageSequence', name: basename(p), relPath: null,
@@ -159,7 +159,7 @@ export async function importPaths(project: LocalProject, paths: string[], option
     throw new TaskAgentError('TA_CFG_INVALID', 'nothing to import', { hint: 'pass files or folders' });
   }
   const hashes = project.addDataUnits(units);
-  units.forEach((u, i) => result.imported.push({ title: u.title, dataHash: hashes[i]!, dataType: u.dataType }));
+  units.forEach((u, i) => result.imported.push({ title: u.title, dataHash: hashes[i], dataType: u.dataType }));
   return result;
 }
 

@@ -35,7 +35,7 @@ export function applyLabelRowInit(row: LabelRowJson, init: LabelRowInitArgs = {}
     if (!Array.isArray(list)) return list;
     return list.filter((x: unknown) => {
       if (!isObject(x)) return true;
-      if (typeof x[hashKey] === 'string') seen.set(x[hashKey] as string, x['featureHash']);
+      if (typeof x[hashKey] === 'string') seen.set(x[hashKey], x['featureHash']);
       return keep(set, x['featureHash']);
     }).map((x: unknown) => (isObject(x) ? withoutReviews(x) : x));
   };
@@ -70,7 +70,7 @@ export function applyLabelRowInit(row: LabelRowJson, init: LabelRowInitArgs = {}
         out[hash] = a;
         continue;
       }
-      const id = typeof a[hashKey] === 'string' ? (a[hashKey] as string) : hash;
+      const id = typeof a[hashKey] === 'string' ? (a[hashKey]) : hash;
       const feature = a['featureHash'] ?? seen.get(id);
       if (keep(set, feature)) out[hash] = withoutReviews(a);
     }

@@ -252,7 +252,7 @@ export class LocalProject {
    * stage of the workflow. One transaction for the whole list.
    */
   addDataUnits(units: NewDataUnit[]): string[] {
-    const firstStage = this.#info.workflow.stages[0]!.uuid;
+    const firstStage = this.#info.workflow.stages[0].uuid;
     const now = new Date().toISOString();
     const insItem = this.db.prepare(`INSERT INTO storage_items (uuid, parent_uuid, child_index, item_type, name, rel_path, mime_type, width, height, fps,
       frame_count, duration, codec, file_size, client_metadata, import_warning, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
@@ -311,7 +311,7 @@ export class LocalProject {
     const last = rows.at(-1)?.[0];
     const results = new Array<TaskRecord>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const [seq, uuid, dataHash, status, assignee, lastActionedBy, createdAt, updatedAt, dataTitle] = rows[i]!;
+      const [seq, uuid, dataHash, status, assignee, lastActionedBy, createdAt, updatedAt, dataTitle] = rows[i];
       results[i] = { uuid, createdAt, updatedAt, status: status as TaskStatus, dataHash, dataTitle, labelBranchName: 'main', assignee, lastActionedBy };
       this.#listedSeqs.remember(uuid, seq);
     }

@@ -23,7 +23,7 @@ export class TaskSeqCache {
 
   /** The seq remembered in this UUID's slot (possibly another task's), or undefined. */
   seqOf(uuid: string): number | undefined {
-    const seq = this.#seqs[fnv1a(uuid) & this.#mask]!;
+    const seq = this.#seqs[fnv1a(uuid) & this.#mask];
     return seq === 0 ? undefined : seq;
   }
 }

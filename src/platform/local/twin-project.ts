@@ -28,7 +28,7 @@ export function createTwinProject(dir: string, source: LocalProject, init: TwinI
     title: init.title ?? `${source.info.title} (twin)`,
   });
   const db = twin.db;
-  const firstStage = twin.info.workflow.stages[0]!.uuid;
+  const firstStage = twin.info.workflow.stages[0].uuid;
   const now = new Date().toISOString();
   db.exec(`ATTACH DATABASE '${source.db.name.replace(/'/g, "''")}' AS src`);
   try {

@@ -1,5 +1,6 @@
 import { TaskAgentError } from '../errors.js';
 import { lowerSnakeCase } from './name-match.js';
+import { jsonText } from './json-text.js';
 import type { AttributeLocation, AttributeOwner, AttributeType, Ontology, OntologyAttribute, OntologyOption } from './ontology.js';
 import type { FrameRange } from './ranges.js';
 
@@ -56,7 +57,7 @@ export function resolveAnswers(ontology: Ontology, owner: AttributeOwner, input:
       const valid = ontology.attributeLocations(owner).map((l) => `${l.attribute.name} (${l.attribute.type}, ${l.attribute.featureNodeHash})`);
       throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `"${owner.name}" has no attribute "${ref}". Valid: ${valid.length ? valid.join(', ') : '(none)'}.`, { details: { ref, valid } });
     }
-    if (matches.length === 1) out.push(resolveValue(ontology, matches[0]!, value));
+    if (matches.length === 1) out.push(resolveValue(ontology, matches[0], value));
     else deferred.push([ref, value, matches]);
   }
   const chosen = new Set(out.flatMap((a) => (Array.isArray(a.value) ? a.value.map((o) => o.featureNodeHash) : [])));
@@ -65,7 +66,7 @@ export function resolveAnswers(ontology: Ontology, owner: AttributeOwner, input:
     if (under.length !== 1) {
       throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `"${ref}" matches several attributes of "${owner.name}": ${matches.map((m) => `${m.attribute.name} (${m.attribute.featureNodeHash}${m.parentOption ? ` under option "${m.parentOption.label}"` : ''})`).join(', ')}. Use the feature hash.`, { details: { ref } });
     }
-    out.push(resolveValue(ontology, under[0]!, value));
+    out.push(resolveValue(ontology, under[0], value));
   }
   // Ontology order (parents before nested attributes), whatever order the input had.
   const order = ontology.attributeLocations(owner);
@@ -83,12 +84,12 @@ function resolveValue(ontology: Ontology, location: AttributeLocation, value: An
     case 'numeric':
       return typeof value === 'number' && Number.isFinite(value) ? { location, value } : wrong('a finite number');
     case 'radio': {
-      const ref = typeof value === 'string' ? value : Array.isArray(value) && value.length === 1 ? value[0] : undefined;
+      const ref: unknown = typeof value === 'string' ? value : Array.isArray(value) && value.length === 1 ? value[0] : undefined;
       return typeof ref === 'string' ? { location, value: [ontology.option(attr, ref)] } : wrong('one option');
     }
     case 'checklist': {
-      const refs = typeof value === 'string' ? [value] : Array.isArray(value) ? value : wrong('a list of options');
-      const opts = refs.map((r) => ontology.option(attr, r));
+      const refs: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : wrong('a list of options');
+      const opts = refs.map((r) => (typeof r === 'string' ? ontology.option(attr, r) : wrong('a list of options')));
       return { location, value: [...new Map(opts.map((o) => [o.featureNodeHash, o])).values()] };
     }
     default:
@@ -118,10 +119,10 @@ export function decodeAttributeDict(d: Json, ontology: Ontology): AttributeAnswe
   let optionHashes: string[] = [];
   if (Array.isArray(raw)) {
     const opts = raw.filter((o): o is Json => typeof o === 'object' && o !== null);
-    optionHashes = opts.map((o) => String(o['featureHash'] ?? ''));
+    optionHashes = opts.map((o) => jsonText(o['featureHash']));
     const labels = opts.map((o) => {
       const known = loc?.attribute.options.find((x) => x.featureNodeHash === o['featureHash']);
-      return known?.label ?? String(o['name'] ?? o['value'] ?? '');
+      return known?.label ?? jsonText(o['name'] ?? o['value']);
     });
     if (type === 'unknown') type = labels.length === 1 ? 'radio' : 'checklist';
     value = type === 'radio' ? labels[0] ?? '' : labels;
@@ -129,10 +130,10 @@ export function decodeAttributeDict(d: Json, ontology: Ontology): AttributeAnswe
     value = raw;
     if (type === 'unknown') type = 'numeric';
   } else {
-    value = raw === undefined || raw === null ? '' : String(raw);
+    value = jsonText(raw);
     if (type === 'unknown') type = 'text';
   }
-  return { attribute: loc?.attribute.name ?? String(d['name'] ?? ''), featureHash: fh, type, value, optionHashes, manualAnnotation: d['manualAnnotation'] !== false };
+  return { attribute: loc?.attribute.name ?? jsonText(d['name']), featureHash: fh, type, value, optionHashes, manualAnnotation: d['manualAnnotation'] !== false };
 }
 
 /** Feature hashes of every attribute nested (at any depth) under the options of `attr` other than `keep`. */

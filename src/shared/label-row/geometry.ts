@@ -1,5 +1,6 @@
 import { TaskAgentError } from '../errors.js';
 import { encodeRle } from './rle.js';
+import { jsonText } from './json-text.js';
 
 /** A normalised (0..1) point. */
 export interface Point2D {
@@ -173,7 +174,7 @@ export function coordinatesFromWire(fo: Json, path: string): ObjectCoordinates {
       return {
         shape,
         skeleton: indexed(need('skeleton'), `${path}.skeleton`).map((p, i) => {
-          const out: SkeletonPoint = { ...pt(p, `${path}.skeleton.${i}`), name: String(p['name'] ?? '') };
+          const out: SkeletonPoint = { ...pt(p, `${path}.skeleton.${i}`), name: jsonText(p['name']) };
           if (typeof p['color'] === 'string') out.color = p['color'];
           if (typeof p['featureHash'] === 'string') out.featureHash = p['featureHash'];
           if (typeof p['value'] === 'string') out.value = p['value'];
@@ -199,7 +200,7 @@ function skeletonVisibility(p: Json): SkeletonVisibility | undefined {
 /** `[x1,y1,x2,y2,…]` → points. */
 export function ringToPoints(ring: readonly number[]): Point2D[] {
   const out: Point2D[] = [];
-  for (let i = 0; i + 1 < ring.length; i += 2) out.push({ x: ring[i]!, y: ring[i + 1]! });
+  for (let i = 0; i + 1 < ring.length; i += 2) out.push({ x: ring[i], y: ring[i + 1] });
   return out;
 }
 
@@ -287,7 +288,7 @@ export function coordinatesFromInput(input: GeometryInput, ctx: GeometryContext)
       if (input.polygon !== undefined) {
         if (!Array.isArray(input.polygon) || input.polygon.length < 3) invalid(`${path}.polygon`, 'a polygon needs ≥ 3 points');
         polygon = input.polygon.map((p, i) => checkPoint(p, `${path}.polygon[${i}]`));
-      } else polygon = ringToPoints(polygons![0]![0]!);
+      } else polygon = ringToPoints(polygons![0][0]);
       return { shape: 'polygon', polygon, polygons: polygons ?? [[pointsToRing(polygon)]] };
     }
     case 'polyline': {

@@ -18,8 +18,8 @@ export function newLabelHash(): string {
   const b = globalThis.crypto.getRandomValues(new Uint8Array(6));
   let out = '';
   for (let i = 0; i < 6; i += 3) {
-    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
-    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+    const n = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
+    out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
   }
   return out;
 }

@@ -278,7 +278,7 @@ export class LabelRow {
     const now = formatLabelTimestamp();
     frames.forEach((frame, i) => {
       const slot = this.#slot(frame, true)!;
-      (slot.labels['objects'] as Json[]).push(this.#frameObject(obj, objectHash, coords[i]!, input, now));
+      (slot.labels['objects'] as Json[]).push(this.#frameObject(obj, objectHash, coords[i], input, now));
     });
     this.#json.object_answers[objectHash] = { objectHash, classifications: [] };
     this.#touch();
@@ -356,7 +356,7 @@ export class LabelRow {
     if (frames.length === 0) invalid('addClassification', 'no frames given');
     const taken = this.classifications({ featureHash: cls.featureNodeHash }).filter((c) => c.frames.some((f) => frames.includes(f)));
     if (taken.length) {
-      invalid('classifications', `"${top.name}" is already on frame(s) ${taken.flatMap((c) => c.frames.filter((f) => frames.includes(f))).join(', ')} (instance ${taken[0]!.classificationHash}); a classification can be on a frame once`);
+      invalid('classifications', `"${top.name}" is already on frame(s) ${taken.flatMap((c) => c.frames.filter((f) => frames.includes(f))).join(', ')} (instance ${taken[0].classificationHash}); a classification can be on a frame once`);
     }
     const answerInput: Record<string, AnswerValue> = { ...(input.attributes ?? {}) };
     if (input.answer !== undefined) answerInput[top.featureNodeHash] = input.answer;
@@ -733,7 +733,7 @@ export class LabelRow {
           return rest.length ? [{ ...x, range: rest }] : [];
         });
         const match = actions.findIndex((x) => x['featureHash'] === attr.featureNodeHash && JSON.stringify(x['answers']) === same);
-        if (match >= 0) actions[match] = { ...actions[match], range: unionRanges(rangeOf(actions[match]!), range) };
+        if (match >= 0) actions[match] = { ...actions[match], range: unionRanges(rangeOf(actions[match]), range) };
         else {
           actions.push({
             ...attributeDict(a, opts.manualAnnotation), dynamic: true, range, shouldPropagate: false, trackHash: newLabelHash(),
@@ -815,7 +815,7 @@ export function checkLabelRowJson(json: unknown): asserts json is LabelRowJson {
     if (!isObj(du)) invalid(`data_units.${duHash}`, 'expected an object');
     if (du['labels'] !== undefined && !isObj(du['labels'])) invalid(`data_units.${duHash}.labels`, 'expected an object');
     if (layout === 'frames') {
-      for (const k of Object.keys((du['labels'] as Json | undefined) ?? {})) {
+      for (const k of Object.keys((du['labels']) ?? {})) {
         if (!/^\d+$/.test(k)) invalid(`data_units.${duHash}.labels.${k}`, 'frame keys must be frame numbers');
       }
     }

@@ -17,13 +17,13 @@ export type MatchResult<T> = { kind: 'one'; item: T } | { kind: 'none' } | { kin
 /** Resolve `ref` against candidates: hash > exact name > case-insensitive name. */
 export function matchByNameOrHash<T>(candidates: readonly MatchCandidate<T>[], ref: string): MatchResult<T> {
   const byHash = unique(candidates.filter((c) => c.hash === ref));
-  if (byHash.length === 1) return { kind: 'one', item: byHash[0]!.item };
+  if (byHash.length === 1) return { kind: 'one', item: byHash[0].item };
   const exact = unique(candidates.filter((c) => c.names.includes(ref)));
-  if (exact.length === 1) return { kind: 'one', item: exact[0]!.item };
+  if (exact.length === 1) return { kind: 'one', item: exact[0].item };
   if (exact.length > 1) return { kind: 'ambiguous', items: exact.map((c) => c.item) };
   const lower = ref.toLowerCase();
   const loose = unique(candidates.filter((c) => c.names.some((n) => n.toLowerCase() === lower)));
-  if (loose.length === 1) return { kind: 'one', item: loose[0]!.item };
+  if (loose.length === 1) return { kind: 'one', item: loose[0].item };
   if (loose.length > 1) return { kind: 'ambiguous', items: loose.map((c) => c.item) };
   return { kind: 'none' };
 }

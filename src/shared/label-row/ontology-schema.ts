@@ -77,7 +77,7 @@ function fieldsFor(attrs: readonly OntologyAttribute[], where: string): Shape {
 }
 
 function unionOf(models: z.ZodObject[], discriminator: string): z.ZodType {
-  if (models.length === 1) return models[0]!;
+  if (models.length === 1) return models[0];
   return z.discriminatedUnion(discriminator, models as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);
 }
 
@@ -173,7 +173,7 @@ export class OntologyDataModel<T extends OntologyClassification | OntologyObject
     const kinds = new Set(items.map((i) => i.kind));
     if (kinds.size > 1) mismatch('You cannot mix classifications and objects in the same model.');
     this.items = items;
-    this.kind = items[0]!.kind;
+    this.kind = items[0].kind;
     if (this.kind === 'object') {
       const objects = items as unknown as OntologyObject[];
       const illegal = objects.filter((o) => !LEGAL_OBJECT_SHAPES.has(o.shape));
@@ -201,7 +201,7 @@ export class OntologyDataModel<T extends OntologyClassification | OntologyObject
 
   /** JSON Schema (draft 2020-12) of the expected LLM output. */
   get jsonSchema(): Record<string, unknown> {
-    return z.toJSONSchema(this.zodSchema) as Record<string, unknown>;
+    return z.toJSONSchema(this.zodSchema);
   }
 
   /** `jsonSchema` as a string, for prompts. */
@@ -213,7 +213,7 @@ export class OntologyDataModel<T extends OntologyClassification | OntologyObject
    * Validate the LLM's answer (JSON text or parsed value) and convert it to drafts.
    * Throws TA_ONTOLOGY_MISMATCH with the validation issues when it does not fit the schema.
    */
-  parse(answer: string | unknown): OntologyDataModelResult<T> {
+  parse(answer: unknown): OntologyDataModelResult<T> {
     let value: unknown = answer;
     if (typeof answer === 'string') {
       try {

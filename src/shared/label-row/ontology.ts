@@ -260,7 +260,7 @@ export class Ontology {
       if (!t || typeof t !== 'object' || str(t['name']).toLowerCase() !== objectName.toLowerCase()) continue;
       const pts = (t['skeleton'] ?? {}) as Record<string, Json>;
       const points = Object.keys(pts).sort((a, b) => Number(a) - Number(b)).map((k) => {
-        const p = pts[k]!;
+        const p = pts[k];
         return {
           x: Number(p['x'] ?? 0), y: Number(p['y'] ?? 0), name: str(p['name']),
           ...(typeof p['color'] === 'string' && { color: p['color'] }),

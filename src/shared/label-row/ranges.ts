@@ -8,7 +8,7 @@ export type FrameRange = [number, number];
 
 /** Sort and merge overlapping or adjacent ranges. */
 export function normaliseRanges(ranges: readonly (readonly number[])[]): FrameRange[] {
-  const sorted = ranges.map((r) => [r[0]!, r[1] ?? r[0]!] as FrameRange).sort((a, b) => a[0] - b[0]);
+  const sorted = ranges.map((r) => [r[0], r[1] ?? r[0]] as FrameRange).sort((a, b) => a[0] - b[0]);
   const out: FrameRange[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];
@@ -47,5 +47,5 @@ export function subtractRanges(a: readonly FrameRange[], b: readonly FrameRange[
 
 /** Whether `frame` lies in any range. */
 export function rangesContain(ranges: readonly (readonly number[])[], frame: number): boolean {
-  return ranges.some((r) => frame >= r[0]! && frame <= (r[1] ?? r[0]!));
+  return ranges.some((r) => frame >= r[0] && frame <= (r[1] ?? r[0]));
 }

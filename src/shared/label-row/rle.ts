@@ -31,7 +31,7 @@ export function runsToString(runs: readonly number[]): string {
   for (let i = 0; i < runs.length; i++) {
     // Arbitrary-size arithmetic instead of `>>`: deltas can exceed 32 bits only in theory, but
     // Math.floor keeps the sign-extension semantics of the C code without overflow surprises.
-    let x = runs[i]! - (i > 2 ? runs[i - 2]! : 0);
+    let x = runs[i] - (i > 2 ? runs[i - 2] : 0);
     let more = true;
     while (more) {
       let c = ((x % 32) + 32) % 32;
@@ -62,7 +62,7 @@ export function stringToRuns(s: string): number[] {
       k++;
       if (!more && c & 0x10) x -= 2 ** (5 * k);
     }
-    if (runs.length > 2) x += runs[runs.length - 2]!;
+    if (runs.length > 2) x += runs[runs.length - 2];
     runs.push(x);
   }
   return runs;
@@ -101,7 +101,7 @@ export function decodeRle(rle: string, width: number, height: number): Uint8Arra
   const mask = new Uint8Array(total);
   let pos = 0;
   for (let i = 0; i < runs.length; i++) {
-    const n = runs[i]!;
+    const n = runs[i];
     if (n < 0 || pos + n > total) {
       throw new TaskAgentError('TA_LABEL_ROW_INVALID', `RLE runs exceed the ${width}×${height} mask (run ${i} = ${n} at pixel ${pos}).`);
     }

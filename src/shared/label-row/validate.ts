@@ -31,7 +31,7 @@ function checkJsonValue(v: unknown, path: string, ancestors: Set<object>): void 
       if (v === null) return;
       if (ancestors.has(v)) invalid(path, 'refers back to itself (a cycle)');
       const proto = Object.getPrototypeOf(v) as unknown;
-      if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) invalid(path, `expected plain JSON data, got a ${(v as object).constructor?.name ?? 'class instance'}`);
+      if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) invalid(path, `expected plain JSON data, got a ${(v).constructor?.name ?? 'class instance'}`);
       ancestors.add(v);
       if (Array.isArray(v)) v.forEach((x, i) => checkJsonValue(x, `${path}[${i}]`, ancestors));
       // undefined properties are dropped by JSON, as they would be on the wire.

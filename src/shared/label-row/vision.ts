@@ -107,7 +107,7 @@ export function coordinatesToBoundingBox(coords: ObjectCoordinates, width: numbe
       // Outer rings of every polygon; holes cannot extend the box.
       const outer = coords.polygons.flatMap((poly) => poly[0] ?? []);
       const pts: Point2D[] = [];
-      for (let i = 0; i + 1 < outer.length; i += 2) pts.push({ x: outer[i]!, y: outer[i + 1]! });
+      for (let i = 0; i + 1 < outer.length; i += 2) pts.push({ x: outer[i], y: outer[i + 1] });
       return polygonToBoundingBox(pts.length ? pts : coords.polygon);
     }
     case 'polyline': return polygonToBoundingBox(coords.polyline);

@@ -2,7 +2,7 @@
 import type { FrameDecoder } from './frame-decoder.js';
 import { createBeamcoderDecoder } from './beamcoder-decoder.js';
 import { createNodeAvDecoder } from './node-av-decoder.js';
-import { TaskAgentError } from '../../shared/errors.js';
+import { TaskAgentError } from '../shared/errors.js';
 
 export type DecoderKind = 'auto' | 'beamcoder' | 'node-av';
 

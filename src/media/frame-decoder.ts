@@ -4,8 +4,8 @@
  * RGB24, one Uint8Array of height*width*3 bytes each, handed to the agent without copies.
  * Cancellation is cooperative: `signal` is checked between frames, never by killing a thread.
  */
-import type { ProbedMedia } from '../../shared/types.js';
-import type { TaskAgentError } from '../../shared/errors.js';
+import type { ProbedMedia } from '../shared/types.js';
+import type { TaskAgentError } from '../shared/errors.js';
 
 export interface DecodedFrame {
   /** 0-based frame index in decode (presentation) order. */

@@ -7,10 +7,10 @@ import type { FrameDecoder } from './frame-decoder.js';
 import type { MediaSource, OpenSource, SourceInfo, SourcePacket } from './media-source.js';
 import { createWalkerDecoder } from './frame-walker.js';
 import { decoderUnavailable } from './decode-errors.js';
-import { isTaskAgentError } from '../../shared/errors.js';
+import { isTaskAgentError } from '../shared/errors.js';
 import { isImageFormat } from './image-formats.js';
 import { loadNodeAvSync, type NodeAvSync } from './node-av-sync.js';
-import { native } from '../native-gate.js';
+import { native } from './native-gate.js';
 
 type NFrame = import('node-av/lib').Frame;
 type NPacket = import('node-av/lib').Packet;

@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { decoderUnavailable } from './decode-errors.js';
-import { native } from '../native-gate.js';
+import { native } from './native-gate.js';
 
 export interface NodeAvSync {
   lib: typeof import('node-av/lib');
@@ -20,7 +20,7 @@ export function loadNodeAvSync(): NodeAvSync {
   try {
     const req = createRequire(import.meta.url);
     // Inside the native gate: a thread terminated while it loads the binding aborts the process.
-    const m: NodeAvSync = native(() => ({ lib: req('node-av/lib'), api: req('node-av/api'), C: req('node-av/constants') }));
+    const m: NodeAvSync = native(() => ({ lib: req('node-av/lib') as NodeAvSync['lib'], api: req('node-av/api') as NodeAvSync['api'], C: req('node-av/constants') as NodeAvSync['C'] }));
     m.lib.Log.setLevel(m.C.AV_LOG_ERROR);
     cached = m;
     return m;

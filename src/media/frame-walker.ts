@@ -2,14 +2,14 @@
  * The backend-neutral FrameDecoder: frame numbering, ranges, keyframe seeking, truncation
  * detection, errors and cooperative cancellation, driven through a `MediaSource`. Keeping this in
  * one place is what makes both backends return identical frames for identical calls. Every call
- * into a source goes through the native gate (worker/native-gate.ts), so the main thread never
+ * into a source goes through the native gate (media/native-gate.ts), so the main thread never
  * terminates a worker in the middle of one: the frame boundary is where a worker can be recycled.
  */
 import { stat } from 'node:fs/promises';
 import type { DecodedFrame, DecodeOptions, FrameDecoder } from './frame-decoder.js';
 import type { MediaSource, OpenSource } from './media-source.js';
 import { assertMediaExists, decodeFailed, truncated } from './decode-errors.js';
-import { native } from '../native-gate.js';
+import { native } from './native-gate.js';
 
 /** Presentation-ordered timestamps of every video packet, plus the keyframe ones. */
 interface PacketIndex {
@@ -27,7 +27,7 @@ function lowerBound(a: number[], x: number): number {
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
+    if (a[mid] < x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -36,7 +36,7 @@ function lowerBound(a: number[], x: number): number {
 /** Largest keyframe pts <= pts (or the first keyframe). */
 function keyAtOrBefore(index: PacketIndex, pts: number): number {
   const i = lowerBound(index.keyPts, pts + 1) - 1;
-  return index.keyPts[Math.max(0, i)]!;
+  return index.keyPts[Math.max(0, i)];
 }
 
 /** The source with each call inside the native gate (for async backends, the call's synchronous part). */
@@ -189,7 +189,7 @@ export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', openRaw
       if (index === null) {
         // Images and streams without timestamps: one forward pass picking the wanted frames.
         const want = new Set(targets);
-        const last = targets[targets.length - 1]!;
+        const last = targets[targets.length - 1];
         for await (const r of rawFrames(src, path, (_f, n) => n, 0, options)) {
           options?.signal?.throwIfAborted();
           if (want.has(r.idx)) yield await emit(src, r);
@@ -208,11 +208,11 @@ export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', openRaw
       let lastIdx = -1;
       let ti = 0;
       try {
-        while (ti < targets.length && targets[ti]! < index.pts.length) {
-          const t = targets[ti]!;
-          const key = keyAtOrBefore(index, index.pts[t]!);
+        while (ti < targets.length && targets[ti] < index.pts.length) {
+          const t = targets[ti];
+          const key = keyAtOrBefore(index, index.pts[t]);
           // Keep decoding forward when the target's keyframe is already behind us; else seek.
-          const forward = gen !== null ? lastIdx < t && key <= index.pts[Math.max(0, lastIdx)]! : key <= index.keyPts[0]!;
+          const forward = gen !== null ? lastIdx < t && key <= index.pts[Math.max(0, lastIdx)] : key <= index.keyPts[0];
           if (!forward) {
             await gen?.return(undefined);
             gen = null;
@@ -230,7 +230,7 @@ export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', openRaw
             if (r.done) return;
             options?.signal?.throwIfAborted();
             lastIdx = r.value.idx;
-            while (ti < targets.length && targets[ti]! < lastIdx) ti++;
+            while (ti < targets.length && targets[ti] < lastIdx) ti++;
             if (targets[ti] === lastIdx) {
               yield await emit(src, r.value);
               ti++;
@@ -255,7 +255,7 @@ export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', openRaw
       const step = Math.max(1, Math.floor(range.step ?? 1));
       if (start === 0) return sequential(path, start, end, step, options);
       // A later start seeks: decode only from the keyframe before `start`.
-      const self = this;
+      const framesAt = this.framesAt.bind(this);
       return (async function* () {
         const index = await (async () => {
           await assertMediaExists(path);
@@ -271,7 +271,7 @@ export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', openRaw
         }
         const targets: number[] = [];
         for (let i = start; i < Math.min(end, index.pts.length); i += step) targets.push(i);
-        yield* self.framesAt(path, targets, options);
+        yield* framesAt(path, targets, options);
       })();
     },
     framesAt(path, indices, options) {

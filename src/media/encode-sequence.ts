@@ -22,7 +22,7 @@ function rgbaToRgb(rgba: Buffer, pixels: number): Buffer {
 export function writeImageSequenceVideo(images: string[], dest: string, opts: { width: number; height: number; fps: number }): { codec: string; width: number; height: number } {
   const codec = writeVideo(dest, {
     width: opts.width, height: opts.height, fps: opts.fps, frames: images.length,
-    frameAt: (i, w, h) => rgbaToRgb(new Transformer(readFileSync(images[i]!)).resize(w, h, null, ResizeFit.Fill).rawPixelsSync(), w * h),
+    frameAt: (i, w, h) => rgbaToRgb(new Transformer(readFileSync(images[i])).resize(w, h, null, ResizeFit.Fill).rawPixelsSync(), w * h),
   });
   return { codec, width: opts.width & ~1, height: opts.height & ~1 };
 }

@@ -10,7 +10,7 @@ import type { MediaSource, OpenSource, SourceInfo } from './media-source.js';
 import { createWalkerDecoder } from './frame-walker.js';
 import { decoderUnavailable } from './decode-errors.js';
 import { isImageFormat } from './image-formats.js';
-import { native } from '../native-gate.js';
+import { native } from './native-gate.js';
 
 /* Only the parts of beamcoder we use (it ships no types for the bare binding). */
 interface BcPacket {
@@ -71,8 +71,8 @@ export function loadBeamcoder(): Beamcoder {
 function packRgb(o: BcFrame): Uint8Array {
   const row = o.width * 3;
   const size = row * o.height;
-  const src = o.data[0]!;
-  const stride = o.linesize[0]!;
+  const src = o.data[0];
+  const stride = o.linesize[0];
   if (stride === row) return new Uint8Array(src.buffer, src.byteOffset, size);
   const out = Buffer.allocUnsafe(size);
   for (let y = 0; y < o.height; y++) src.copy(out, y * row, y * stride, y * stride + row);
@@ -126,7 +126,7 @@ function openBeamcoderSource(bc: Beamcoder): OpenSource<BcPacket, BcFrame> {
           });
           filtKey = key;
         }
-        const out = (await filt.filter([f]))[0]!.frames[0];
+        const out = (await filt.filter([f]))[0].frames[0];
         if (!out) throw new Error('the RGB filter produced no frame');
         return { content: packRgb(out), width: out.width, height: out.height };
       },

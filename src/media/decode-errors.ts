@@ -1,7 +1,7 @@
 /** Maps backend failures to catalog errors whose messages name only the file's basename. */
 import { basename, dirname } from 'node:path';
 import { stat } from 'node:fs/promises';
-import { TaskAgentError, isTaskAgentError } from '../../shared/errors.js';
+import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
 
 /** FFmpeg messages sometimes echo the full path; keep only the basename. */
 function reasonOf(path: string, e: unknown): string {
@@ -11,7 +11,7 @@ function reasonOf(path: string, e: unknown): string {
 
 /** TA_MEDIA_DECODE_FAILED naming the frame index the decode had reached. */
 export function decodeFailed(path: string, frame: number, e: unknown): TaskAgentError {
-  if (isTaskAgentError(e)) return e as TaskAgentError;
+  if (isTaskAgentError(e)) return e;
   return new TaskAgentError('TA_MEDIA_DECODE_FAILED', `Cannot decode ${basename(path)} at frame ${frame}: ${reasonOf(path, e)}`, {
     details: { file: basename(path), frame },
   });
