@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { TaskAgentError } from '../shared/errors.js';
+import { asStorageError } from '../platform/local/storage-errors.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
 import type { TaskResult } from '../agent/run-types.js';
 
@@ -144,11 +145,27 @@ export class FailureMemory {
       FROM task_failures ORDER BY runs_in_a_row DESC, last_failed_at DESC`).all() as RememberedFailure[];
   }
 
-  close(): void {
+  /**
+   * Writes what is buffered and closes. The memory is a convenience: when it cannot be written (a
+   * full disk, a read-only state folder) the error is returned for a warning, never thrown.
+   */
+  close(): TaskAgentError | undefined {
     try {
-      this.flush();
+      return this.tryFlush();
     } finally {
       if (this.#db?.open) this.#db.close();
+    }
+  }
+
+  /** flush(), with a failure to write returned as a coded error (TA_FAILURE_MEMORY_UNWRITABLE) instead of thrown. */
+  tryFlush(): TaskAgentError | undefined {
+    try {
+      this.flush();
+      return undefined;
+    } catch (e) {
+      const cause = asStorageError(e, 'writing the failure memory');
+      const why = cause instanceof Error ? cause.message : String(cause);
+      return new TaskAgentError('TA_FAILURE_MEMORY_UNWRITABLE', `the failures of this run could not be remembered: ${why}`, { cause });
     }
   }
 }

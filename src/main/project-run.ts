@@ -156,7 +156,8 @@ export class ProjectRun {
   }
 
   async close(): Promise<void> {
-    this.memory.close();
+    const unwritable = this.memory.close();
+    if (unwritable) process.stderr.write(`warning: ${formatError(serializeError(unwritable))}\n`);
     await this.twins.close();
     // Closing cannot lose what was committed; a failure here (a full disk at the last checkpoint) must not hide the summary.
     await this.platform.close().catch((e: unknown) => process.stderr.write(`warning: closing the project failed: ${formatError(serializeError(e))}\n`));

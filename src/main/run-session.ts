@@ -14,7 +14,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { TaskAgentError, deserializeError } from '../shared/errors.js';
+import { TaskAgentError, deserializeError, serializeError } from '../shared/errors.js';
 import { withinMs } from '../shared/within-ms.js';
 import type { AgentManifest, RunChunkRequest, WorkerEvent } from '../shared/protocol.js';
 import type { ProjectInfo } from '../shared/types.js';
@@ -32,6 +32,7 @@ import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
 import type { QueueRunContext } from './queue/queue-protocol.js';
 import { createProgress, projectProgress, type Progress } from './progress.js';
 import { runStagePass, type RunControl, type ResolvedStage, type StagePassContext, type TaskFilter } from './stage-pass.js';
+import { endsTheRun } from './chunk-outcomes.js';
 import { ProjectRun, failurePathwaysOf } from './project-run.js';
 import { FailureMemory } from './failure-memory.js';
 import type { ResolvedFailurePathway } from './failure-pathway.js';
@@ -325,7 +326,8 @@ export class RunSession {
       await run.commits.flush();
       run.report.reconcile(stage.stage.uuid);
     } finally {
-      run.memory.flush();
+      const unwritable = run.memory.tryFlush();
+      if (unwritable) run.report.warning({ stageUuid: stage.stage.uuid }, serializeError(unwritable));
     }
     if (failure) throw failure.error;
   }
@@ -355,7 +357,11 @@ export class RunSession {
       for (const s of run.selected) {
         if (this.control.stopping) return;
         // The platform has retried within the run's budget: record the stage's failure and go on.
-        await this.drain(run, s).catch((e: unknown) => void run.report.error(s.stage.uuid, e, this.passes));
+        // A run that cannot go on (its queue is gone) ends here, with what it committed.
+        await this.drain(run, s).catch((e: unknown) => {
+          if (endsTheRun(e)) throw e;
+          run.report.error(s.stage.uuid, e, this.passes);
+        });
       }
       await run.commits.flush().catch((e: unknown) => void run.report.error(run.selected[run.selected.length - 1].stage.uuid, e, this.passes));
     }
@@ -390,13 +396,19 @@ export class RunSession {
   /** Worker-scoped teardown (bounded after an abort: the run ends within seconds), then the summary of the current reports. */
   async finish(): Promise<RunSummary> {
     if (this.#pool) await (this.control.aborting ? withinMs(this.#pool.disposeWorkers(), ABORTED_DISPOSE_MS) : this.#pool.disposeWorkers());
+    await this.#collectQueueWarnings();
     return this.summary();
   }
 
   /** After an error that ends the run part-way: commits what finished, and returns the summary of it. */
   async salvage(): Promise<RunSummary> {
     for (const run of this.projects) await run.commits.flush().catch(() => undefined);
+    await this.#collectQueueWarnings();
     return this.summary();
+  }
+
+  async #collectQueueWarnings(): Promise<void> {
+    await withinMs(Promise.all(this.#queues.map((q) => q.collectRefusals())), 2000);
   }
 
   /** The run's summary: per project, and summed over them. */

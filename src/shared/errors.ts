@@ -59,6 +59,7 @@ export const ERROR_CATALOG = {
   TA_QUEUE_UNREACHABLE: { when: 'Queue mode: Redis cannot be reached, or stayed away longer than `--queue-reconnect-ms` during the run (results received before were committed).', fix: 'Start or restart redis-server, check `--queue`, and run again: what was not committed is picked up.' },
   TA_QUEUE_WORKER_MISMATCH: { when: 'Queue mode: a `task-agents worker` loads an agent module that registers other stages than the run\'s; it takes none of the run\'s chunks.', fix: 'Start `task-agents worker` with the same agent module as the run.' },
   TA_AUTH_KEY_MISSING: { when: 'No ENCORD_SSH_KEY or ENCORD_SSH_KEY_FILE is set.', fix: 'Set ENCORD_SSH_KEY_FILE to the path of your ed25519 private key.' },
+  TA_FAILURE_MEMORY_UNWRITABLE: { when: 'Warning: the failures of a run could not be remembered for `--skip-failed-after` (the disk is full, or the state folder or project database is not writable); the run itself goes on.', fix: 'Free space or fix the permissions of the project folder (local projects) or of `--state-dir`; failures are remembered again from the next drain.' },
   TA_AUTH_BOTH_KEYS: { when: 'Warning: both ENCORD_SSH_KEY and ENCORD_SSH_KEY_FILE are set; ENCORD_SSH_KEY is used.', fix: 'Unset one of them.' },
   TA_AUTH_KEY_IS_PATH: { when: 'ENCORD_SSH_KEY holds a file path instead of key text.', fix: 'Use ENCORD_SSH_KEY_FILE for paths.' },
   TA_AUTH_KEY_INVALID: { when: 'The private key is malformed or is not an OpenSSH ed25519 key.', fix: 'Generate one with `ssh-keygen -t ed25519`.' },

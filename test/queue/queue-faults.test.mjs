@@ -143,7 +143,7 @@ test('a worker with another agent module is reported once (TA_QUEUE_WORKER_MISMA
     assert.deepEqual(ok.json.stages[0].moved, { complete: 60 });
     assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 0, Complete: 60 });
     const mismatches = ok.json.warnings.filter((w) => w.code === 'TA_QUEUE_WORKER_MISMATCH');
-    assert.equal(mismatches.length, 1, JSON.stringify(ok.json.warnings));
+    assert.equal(mismatches.length, 1, `${JSON.stringify(ok.json.warnings)}\n--- run stderr\n${ok.stderr}\n--- wrong worker\n${JSON.stringify(wrong.output())}`);
     assert.match(mismatches[0].message, /^worker \S+:\d+ takes none of this run's chunks/);
     assert.equal((ok.stderr.match(/TA_QUEUE_WORKER_MISMATCH/g) ?? []).length, 1, ok.stderr);
     for (const w of workers) assert.equal(await w.stop(), 0);

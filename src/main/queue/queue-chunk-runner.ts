@@ -102,6 +102,11 @@ export class QueueChunkRunner {
     return r;
   }
 
+  /** Reads the workers' refusals once more: a short run can end between two sweeps. */
+  async collectRefusals(): Promise<void> {
+    if (this.#redis.status === 'ready') await this.#reportRefusals().catch(() => undefined);
+  }
+
   /** Warnings since the last call, for the summary. */
   takeWarnings(): Array<{ code: 'TA_QUEUE_WORKER_MISMATCH'; message: string }> {
     const w = this.#warnings;
