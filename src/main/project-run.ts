@@ -7,7 +7,7 @@ import type { ProjectInfo } from '../shared/types.js';
 import type { Platform } from '../platform/platform.js';
 import type { ProjectSummary, TaskResult } from '../agent/run-types.js';
 import type { ResolvedRunOptions } from './run-options.js';
-import { RunReport } from './run-report.js';
+import { RunReport, type TaskRef } from './run-report.js';
 import type { Progress } from './progress.js';
 import { CommitBuffer, type CommitEntry, type CommitListener, type Commits } from './commit-buffer.js';
 import { DryRunCommits } from './dry-run-commits.js';
@@ -28,8 +28,6 @@ export interface ProjectRunParts {
   twins: TwinPlatforms;
   progress: Progress;
   options: ResolvedRunOptions;
-  /** Where every finished task of this project is reported (the session's hook, read at call time). */
-  onTask: (e: TaskResult) => void;
 }
 
 export class ProjectRun {
@@ -49,7 +47,8 @@ export class ProjectRun {
   /** The tally outcomes land in; a service swaps in a fresh one per drain, so a long life keeps no history. */
   report!: RunReport;
   readonly #dryRun: DryRunCommits | undefined;
-  readonly #onTask: (e: TaskResult) => void;
+  /** Where every finished task of this project is reported (the session's hook), if anywhere. */
+  #onTask: ((e: TaskResult) => void) | undefined;
 
   constructor(p: ProjectRunParts) {
     this.index = p.index;
@@ -61,9 +60,9 @@ export class ProjectRun {
     this.skippedStages = p.skippedStages;
     this.twins = p.twins;
     this.progress = p.progress;
-    this.#onTask = p.onTask;
     const progress = p.progress;
-    const ref = (e: CommitEntry) => ({ taskUuid: e.taskUuid, dataHash: e.dataHash, dataTitle: dataTitleOf(e) });
+    // The stage pass's entries carry their title (TitledCommitEntry): no copy per task.
+    const ref = (e: CommitEntry): TaskRef => (typeof (e as Partial<TaskRef>).dataTitle === 'string' ? e as CommitEntry & TaskRef : { taskUuid: e.taskUuid, dataHash: e.dataHash, dataTitle: dataTitleOf(e) });
     const listener: CommitListener = {
       // Progress counts tasks as their agents finish (stage-pass.ts); commits only add late failures.
       moved: (e) => this.report.moved(e.stageUuid, ref(e), e.pathway!),
@@ -87,10 +86,20 @@ export class ProjectRun {
   freshReport(): RunReport {
     const report = new RunReport();
     for (const s of this.selected) report.stage(s.stage.uuid, s.stage.title);
-    const projectHash = this.project.projectHash;
-    report.onTask = (e) => this.#onTask({ ...e, projectHash });
+    report.onTask = this.#eventsTo(this.#onTask);
     this.report = report;
     return report;
+  }
+
+  /** Sends every finished task of this project to `hook` (or nowhere: then no events are built). */
+  setTaskHook(hook: ((e: TaskResult) => void) | undefined): void {
+    this.#onTask = hook;
+    this.report.onTask = this.#eventsTo(hook);
+  }
+
+  #eventsTo(hook: ((e: TaskResult) => void) | undefined): RunReport['onTask'] {
+    const projectHash = this.project.projectHash;
+    return hook ? (e) => hook({ ...e, projectHash }) : undefined;
   }
 
   get decisions() {

@@ -116,8 +116,7 @@ export class RunSession {
   readonly control: RunControl = { stopping: false, aborting: false };
   passes = 0;
   interrupted = false;
-  /** Called once per finished task of any project (runStage callbacks, handle results, failure memory, metrics). */
-  onTask: ((e: TaskResult) => void) | undefined;
+  #onTask: ((e: TaskResult) => void) | undefined;
   readonly projects: ProjectRun[];
   readonly #progress: Progress;
   readonly #events: WorkerEvents;
@@ -145,8 +144,17 @@ export class RunSession {
     this.projects = opened.map((o, index) => new ProjectRun({
       index, ...o, options,
       progress: several ? projectProgress(progress, String(index), o.project.title) : progress,
-      onTask: (e) => this.onTask?.(e),
     }));
+  }
+
+  /** Called once per finished task of any project (runStage callbacks, handle results, failure memory, metrics). */
+  get onTask(): ((e: TaskResult) => void) | undefined {
+    return this.#onTask;
+  }
+
+  set onTask(hook: ((e: TaskResult) => void) | undefined) {
+    this.#onTask = hook;
+    for (const p of this.projects) p.setTaskHook(hook);
   }
 
   /**
