@@ -3,7 +3,7 @@
 // 1→2(→4 in full mode) worker-thread scaling, and first-frame latency. Uses dist/ (build first).
 // Usage: node bench/decode.mjs [--quick]
 import { spawn, execFileSync } from 'node:child_process';
-import { ffmpegAvailable, formatTable, median } from './common.mjs';
+import { ffmpegAvailable, formatTable, median, row } from './common.mjs';
 import { Worker } from 'node:worker_threads';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,7 +60,10 @@ async function runWorkers(count, data) {
  * is the ffmpeg CLI figure (null when the CLI is missing, which is also reported in `case`).
  * The returned array also carries `scaling` (worker-count points for the chart) and `samples`.
  */
-export async function runDecodeBench({ quick = false } = {}) {
+/** Goal 3 of issue 12: two workers decode ≥ 1.8 × what one does (on 2 free cores). */
+export const SCALING_GOAL = { op: '>=', target: 1.8 };
+
+export async function runDecodeBench({ quick = false, smoke = false } = {}) {
   const rows = [];
   /** Worker-thread scaling points `{backend, clip, workers, fps, frames, wallMs}` (also on `rows.scaling`). */
   const scaling = [];
@@ -74,8 +77,8 @@ export async function runDecodeBench({ quick = false } = {}) {
   }
   const dir = mkdtempSync(join(tmpdir(), 'ta-bench-decode-'));
   try {
-    const n720 = quick ? 90 : 300;
-    const n1080 = quick ? 60 : 200;
+    const n720 = smoke ? 20 : quick ? 90 : 300;
+    const n1080 = smoke ? 10 : quick ? 60 : 200;
     const clips = [
       { name: 'h264 720p', file: join(dir, 'h264-720.mp4'), args: ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-frames:v', String(n720), '-c:v', 'libx264', '-pix_fmt', 'yuv420p'] },
       { name: 'h264 1080p', file: join(dir, 'h264-1080.mp4'), args: ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30', '-frames:v', String(n1080), '-c:v', 'libx264', '-preset', 'fast', '-pix_fmt', 'yuv420p'] },
@@ -94,7 +97,7 @@ export async function runDecodeBench({ quick = false } = {}) {
         const fps = frames / (median(ms) / 1000);
         samples[`${backend} ${c.name} decode ms`] = ms;
         samples[`ffmpeg ${c.name} decode ms`] = refMs;
-        rows.push({ case: `${backend} ${c.name} decode→RGB24, 1 worker, 1 thread`, value: fps, unit: 'fps', reference: refFps, refLabel: 'ffmpeg CLI, 1 thread', ratio: fps / refFps });
+        rows.push(row(`${backend} ${c.name} decode→RGB24, 1 worker, 1 thread`, fps, 'fps', { reference: refFps, refLabel: 'ffmpeg CLI, 1 thread' }));
       }
     }
     // Scaling: the same clip decoded by 1, 2 (and 4 in full mode) workers started together
@@ -109,19 +112,19 @@ export async function runDecodeBench({ quick = false } = {}) {
         scaling.push({ backend, clip: sc.name, workers: count, fps: fpsBy[count], frames: r.results.map((x) => x.n), wallMs: r.wall });
       }
       for (const count of counts.slice(1)) {
-        rows.push({ case: `${backend} ${sc.name} scaling 1→${count} workers (aggregate fps)`, value: fpsBy[count], unit: 'fps', reference: fpsBy[1], refLabel: '1 worker', ratio: fpsBy[count] / fpsBy[1] });
+        rows.push(row(`${backend} ${sc.name} scaling 1→${count} workers (aggregate fps)`, fpsBy[count], 'fps', { reference: fpsBy[1], refLabel: '1 worker (same run)', ...(count === 2 && { goal: SCALING_GOAL }) }));
       }
     }
     // First-frame latency: warm decoder in a worker vs a fresh `ffmpeg -frames:v 1` run.
     const fc = clips[1];
-    const frep = quick ? 3 : 7;
+    const frep = smoke ? 1 : quick ? 3 : 7;
     const refFirst = [];
     for (let i = 0; i < frep; i++) refFirst.push(await timeFfmpeg(['-i', fc.file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']));
     for (const backend of ['beamcoder', 'node-av']) {
       const r = await runWorkers(1, { backend, file: fc.file, mode: 'first', reps: frep });
       const ms = median(r.results[0].ms);
       samples[`${backend} ${fc.name} first frame ms`] = r.results[0].ms;
-      rows.push({ case: `${backend} ${fc.name} first frame latency`, value: ms, unit: 'ms', reference: median(refFirst), refLabel: 'fresh ffmpeg -frames:v 1', ratio: ms / median(refFirst) });
+      rows.push(row(`${backend} ${fc.name} first frame latency`, ms, 'ms', { reference: median(refFirst), refLabel: 'fresh ffmpeg -frames:v 1' }));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

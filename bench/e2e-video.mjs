@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROOT, MAIN, runCli, agentDoneWorkflow, ffmpegAvailable, median } from './common.mjs';
+import { ROOT, MAIN, runCli, agentDoneWorkflow, ffmpegAvailable, median, row } from './common.mjs';
 
 const AGENT = join(ROOT, 'bench', 'agents', 'video-frames.mjs');
 
@@ -17,13 +17,16 @@ const AGENT = join(ROOT, 'bench', 'agents', 'video-frames.mjs');
  * `perThreadFps`: the decode bench's 1-worker h264 720p fps for the backend the agent uses
  * (`{ beamcoder, 'node-av' }`), or null to skip the reference.
  */
-export async function runE2EBench({ quick = false, perThreadFps = null } = {}) {
+/** Goal 3 of issue 12: with --threads 2 the runner keeps ≥ 0.9 of two one-worker decoders. */
+export const E2E_GOAL = { op: '>=', target: 0.9 };
+
+export async function runE2EBench({ quick = false, smoke = false, perThreadFps = null } = {}) {
   if (!ffmpegAvailable()) {
     return { rows: [{ case: 'e2e video: ffmpeg CLI not found, skipped (nothing was installed)', value: null, unit: '', reference: null, ratio: null }], samples: {}, notes: ['ffmpeg missing'] };
   }
-  const clips = quick ? 4 : 8;
-  const framesPerClip = quick ? 60 : 150;
-  const reps = quick ? 1 : 2;
+  const clips = smoke ? 2 : quick ? 4 : 8;
+  const framesPerClip = smoke ? 10 : quick ? 60 : 150;
+  const reps = quick || smoke ? 1 : 2;
   const { usesVideoFramesDep } = await import(AGENT);
   const { chosenDecoder, createDecoder } = await import('../dist/media/index.js');
   await createDecoder('auto');
@@ -62,7 +65,7 @@ export async function runE2EBench({ quick = false, perThreadFps = null } = {}) {
       }
       const value = median(fps);
       const ref = perThreadFps?.[backend] != null ? perThreadFps[backend] * threads : null;
-      rows.push({ case: `e2e video ${clips}×${framesPerClip}f 720p h264, ${backend}, --threads ${threads}`, value, unit: 'fps', reference: ref, refLabel: `decode bench 1 worker × ${threads}`, ratio: ref ? value / ref : null });
+      rows.push(row(`e2e video ${clips}×${framesPerClip}f 720p h264, ${backend}, --threads ${threads}`, value, 'fps', { reference: ref, refLabel: `decode bench 1 worker × ${threads}`, ...(threads === 2 && { goal: E2E_GOAL }) }));
     }
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -40,7 +40,7 @@ export function pythonTwinRequestCount(tasks, batch) {
   return 5 + perBatch + 4 * tasks;
 }
 
-function makeProject(n) {
+export function makeProject(n) {
   return import(new URL('../dist/testing.js', import.meta.url).href).then(({ createTestProject }) => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ta-bench-')), 'project');
     const p = createTestProject(dir, { tasks: n });
@@ -50,14 +50,14 @@ function makeProject(n) {
   });
 }
 
-function startEmulator(dir, args) {
+export function startEmulator(dir, args) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, 'emulator', dir, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
       const m = /^listening on (\S+)\n/.exec(out);
-      if (m) resolve({ url: m[1], stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) });
+      if (m) resolve({ url: m[1], requestLog: async () => (await fetch(`${m[1]}/_emulator/requests`)).json(), stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) });
     });
     child.once('exit', (code) => reject(new Error(`emulator exited ${code}`)));
   });
@@ -106,13 +106,13 @@ async function twinThroughEmulator(n, batch, key) {
 }
 
 /** Rows `{case, value, unit, reference?, ratio?}`. */
-export async function runEncordBench({ quick = false } = {}) {
+export async function runEncordBench({ quick = false, smoke = false } = {}) {
   const keyDir = mkdtempSync(join(tmpdir(), 'ta-bench-key-'));
   const key = join(keyDir, 'id_ed25519');
   execFileSync('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-f', key]);
   const rows = [];
   try {
-    const tasks = quick ? 1000 : 3000;
+    const tasks = smoke ? 200 : quick ? 1000 : 3000;
     for (const batch of quick ? [100] : [100, 300]) {
       const r = await throughEmulator('label-storage.mjs', tasks, batch, key, ['--threads', '2']);
       if (r.summary.stages[0].moved.labelled !== tasks) throw new Error('not every task was moved');
@@ -120,13 +120,13 @@ export async function runEncordBench({ quick = false } = {}) {
       const python = (pythonRequestCount(tasks, batch) * 1000) / tasks;
       rows.push({ case: `requests per 1000 tasks, label row + storage item, batch ${batch}`, value: ours, unit: 'req', reference: python, ratio: ours / python });
     }
-    const twinTasks = quick ? 300 : 1200;
+    const twinTasks = smoke ? 100 : quick ? 300 : 1200;
     const twin = await twinThroughEmulator(twinTasks, 300, key);
     if (twin.summary.stages[0].moved.labelled !== twinTasks) throw new Error('not every twin task was moved');
     const twinOurs = (twin.stats.total * 1000) / twinTasks;
     const twinPython = (pythonTwinRequestCount(twinTasks, 300) * 1000) / twinTasks;
     rows.push({ case: 'requests per 1000 tasks, twin copy (twin save + twin proceed), batch 300', value: twinOurs, unit: 'req', reference: twinPython, ratio: twinOurs / twinPython });
-    const n = quick ? 1000 : 4000;
+    const n = smoke ? 200 : quick ? 1000 : 4000;
     const enc = await throughEmulator('trivial-pre-label.mjs', n, 300, key, ['--threads', '2']);
     const local = await makeProject(n);
     try {

@@ -30,9 +30,9 @@ function spawnUntil(cmd, args, ready) {
 
 const stop = (child) => new Promise((res) => { if (child.exitCode !== null) return res(); child.removeAllListeners('exit'); child.once('exit', res); child.kill('SIGTERM'); });
 
-export async function runQueueBench({ quick = false } = {}) {
+export async function runQueueBench({ quick = false, smoke = false } = {}) {
   if (spawnSync('redis-server', ['--version']).status !== 0) return { rows: [], notes: ['skipped: redis-server not installed (scripts/setup.sh installs it)'] };
-  const tasks = quick ? 5_000 : 30_000;
+  const tasks = smoke ? 500 : quick ? 5_000 : 30_000;
   const parent = mkdtempSync(join(tmpdir(), 'ta-bench-queue-'));
   const port = await freePort();
   const redis = await spawnUntil('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', parent], /Ready to accept connections/);

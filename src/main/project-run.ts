@@ -8,7 +8,7 @@ import { formatError, serializeError } from '../shared/errors.js';
 import type { Platform } from '../platform/platform.js';
 import type { ProjectSummary, TaskResult } from '../agent/run-types.js';
 import type { ResolvedRunOptions } from './run-options.js';
-import { RunReport } from './run-report.js';
+import { RunReport, type TaskRef } from './run-report.js';
 import type { Progress } from './progress.js';
 import { CommitBuffer, type CommitEntry, type CommitListener, type Commits } from './commit-buffer.js';
 import { DryRunCommits } from './dry-run-commits.js';
@@ -88,7 +88,8 @@ export class ProjectRun {
     this.#onTask = p.onTask;
     this.memory = p.memory;
     const progress = p.progress;
-    const ref = (e: CommitEntry) => ({ taskUuid: e.taskUuid, dataHash: e.dataHash, dataTitle: dataTitleOf(e) });
+    // The stage pass's entries carry their title (TitledCommitEntry): no copy per task.
+    const ref = (e: CommitEntry): TaskRef => (typeof (e as Partial<TaskRef>).dataTitle === 'string' ? e as CommitEntry & TaskRef : { taskUuid: e.taskUuid, dataHash: e.dataHash, dataTitle: dataTitleOf(e) });
     const listener: CommitListener = {
       // Progress counts tasks as their agents finish (stage-pass.ts); commits only add late failures.
       // A failed task moved along its failure pathway is reported failed, not moved (or skipped: it failed).

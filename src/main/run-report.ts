@@ -46,7 +46,11 @@ export class RunReport {
   signal: 'SIGINT' | 'SIGTERM' | undefined;
   aborted = false;
   #finished = 0;
-  /** Called once per finished task (runStage callbacks, handle results, failure memory, metrics). */
+  /**
+   * Called once per finished task (runStage callbacks, handle results, failure memory, metrics).
+   * Unset when nobody listens: no event is then built (a trivial run's main thread spent a tenth
+   * of its time building events for no one).
+   */
   onTask: ((e: TaskEvent) => void) | undefined;
   readonly #books = new Map<string, StageBooks>();
 
@@ -95,21 +99,21 @@ export class RunReport {
     const s = this.stages.get(stageUuid)!;
     s.moved[pathway.title] = (s.moved[pathway.title] ?? 0) + 1;
     this.#reported(stageUuid);
-    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'moved', pathway });
+    this.onTask?.({ taskUuid: task.taskUuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'moved', pathway });
   }
 
   stayed(stageUuid: string, task: TaskRef): void {
     const s = this.stages.get(stageUuid)!;
     s.stayed++;
     this.#reported(stageUuid);
-    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'stayed' });
+    this.onTask?.({ taskUuid: task.taskUuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'stayed' });
   }
 
   skipped(stageUuid: string, task: TaskRef): void {
     const s = this.stages.get(stageUuid)!;
     s.skipped++;
     this.#reported(stageUuid);
-    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'skipped' });
+    this.onTask?.({ taskUuid: task.taskUuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'skipped' });
   }
 
   /** A failed task; `movedTo`: the failure pathway it was moved along (onFailure). */
@@ -126,7 +130,7 @@ export class RunReport {
       ...(error.hint && { hint: capText(error.hint, MESSAGE_CAP) }), ...(stack && { stack }), ...(movedTo !== undefined && { movedTo }),
     });
     this.#reported(stageUuid);
-    this.onTask?.({ ...task, stageUuid, stage: s.stage, outcome: 'failed', error });
+    this.onTask?.({ taskUuid: task.taskUuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'failed', error });
   }
 
   /** Pass `pass` of a stage failed beyond its tasks (listing its tasks failed); returns the record. */

@@ -2,7 +2,8 @@
  * The Encord emulator: an HTTP server (node:http) speaking the Encord wire protocol over a local
  * project, so EncordPlatform (and the Python SDK) can run against it. It verifies request
  * signatures against OpenSSH ed25519 public keys, serves media through expiring signed URLs,
- * counts requests per endpoint (`GET /_emulator/stats`), injects faults on demand, limits body
+ * counts requests per endpoint (`GET /_emulator/stats`), logs each request's arrival and end
+ * (`GET /_emulator/requests`), injects faults on demand, limits body
  * size (413) and answers malformed JSON with 400. Nothing it logs contains keys or URL tokens.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { ApiError, type RouteResult } from './api-error.js';
 import type { ApiContext } from './api-context.js';
 import { FaultInjector, parseFaultSpec, type FaultSpec } from './fault-injector.js';
 import { BodyTooLarge, parseJson, readBody, sendJson } from './http-io.js';
-import { RequestStats, type EmulatorStats } from './request-stats.js';
+import { RequestStats, epochMs, type EmulatorStats, type RequestLogEntry } from './request-stats.js';
 import { MEDIA_PREFIX, UrlSigner } from './signed-urls.js';
 import { handleV1 } from './v1-routes.js';
 import { handleV2 } from './v2-routes.js';
@@ -61,6 +62,8 @@ export interface RunningEmulator {
   readonly projectHash: string;
   readonly projectHashes: string[];
   stats(): EmulatorStats;
+  /** The request log (see request-stats.ts). */
+  requestLog(): { requests: RequestLogEntry[]; dropped: number };
   close(): Promise<void>;
 }
 
@@ -110,6 +113,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const url = new URL(target, 'http://emulator');
     const method = req.method ?? 'GET';
     if (url.pathname === '/_emulator/stats' && method === 'GET') return sendJson(res, 200, { ...stats.snapshot(), ...(notifier && { webhooks: notifier.stats() }) });
+    if (url.pathname === '/_emulator/requests' && method === 'GET') return sendJson(res, 200, stats.log());
 
     const isV1 = url.pathname === '/public' || url.pathname === '/public/user';
     const isV2 = url.pathname.startsWith('/v2/public/');
@@ -117,6 +121,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const dropAnswer = (): boolean => {
       if (!lost) return false;
       stats.fault('lost');
+      entry.endpoint = 'fault lost';
       req.socket.destroy();
       return true;
     };
@@ -131,6 +136,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const isMedia = url.pathname.startsWith(MEDIA_PREFIX) && (method === 'GET' || method === 'HEAD');
     if (!isV1 && !isV2 && !isMedia) return fail(404, 'no such endpoint');
     if (!isMedia) stats.arrived();
+    // The log entry is written when the response ends; what it was is known by then.
+    const entry: RequestLogEntry = { endpoint: isMedia ? 'media' : `${method} ${isV1 ? 'v1' : 'v2'}`, start: epochMs(), end: 0, status: 0 };
+    res.once('close', () => {
+      entry.end = epochMs();
+      entry.status = res.statusCode;
+      stats.logged(entry);
+    });
 
     // Media hosts fail too (503s, resets), so faults hit media downloads as well as API calls.
     let lost = false;
@@ -139,12 +151,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       const f = faults.roll();
       if (f?.kind === 'reset' || (f?.kind === 'lost' && isMedia)) {
         stats.fault(f.kind);
+        entry.endpoint = `fault ${f.kind}`;
         req.socket.destroy();
         return;
       }
       lost = f?.kind === 'lost';
       if (f?.kind === 'status') {
         stats.fault(String(f.status));
+        entry.endpoint = `fault ${f.status}`;
         const headers: Record<string, string> = f.status === 429 || f.status === 503 ? { 'Retry-After': retryAfter } : {};
         if (isMedia) return sendJson(res, f.status, { message: `injected fault ${f.status}` }, headers);
         return fail(f.status, `injected fault ${f.status}`, undefined, headers);
@@ -165,6 +179,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       : verifyV2Request({ method, requestTarget: target, headers: req.headers, body, keys, ...(options.maxSignatureAgeSeconds !== undefined && { maxAgeSeconds: options.maxSignatureAgeSeconds }) });
     if (!verdict.ok) {
       stats.rejected(verdict.status);
+      entry.endpoint = `rejected ${verdict.status}`;
       return fail(verdict.status, verdict.reason, verdict.v1Code);
     }
 
@@ -183,11 +198,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     } catch (e) {
       if (e instanceof ApiError) {
         stats.handled(`${e.status} ${isV1 ? 'v1' : method + ' v2'}`);
+        entry.endpoint = `${e.status} ${isV1 ? 'v1' : method + ' v2'}`;
         return fail(e.status, e.message, e.v1Code);
       }
       throw e;
     }
     stats.handled(result.endpoint);
+    entry.endpoint = result.endpoint;
     if (dropAnswer()) return;
     if (result.body === undefined) {
       res.writeHead(result.status);
@@ -241,6 +258,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     projectHash: project.info.projectHash,
     projectHashes: [...projects.keys()],
     stats: () => stats.snapshot(),
+    requestLog: () => stats.log(),
     close: async () => {
       await notifier?.close();
       await new Promise<void>((resolve) => {

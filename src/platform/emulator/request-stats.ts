@@ -1,4 +1,8 @@
-/** Request counters of the emulator, per endpoint, served at `GET /_emulator/stats`. */
+/**
+ * Request counters of the emulator, per endpoint, served at `GET /_emulator/stats`, and a log of
+ * every request's arrival and end (`GET /_emulator/requests`), from which a benchmark computes a
+ * run's critical path (the requests that had to follow one another) on the server's own clock.
+ */
 
 export interface EmulatorStats {
   /** Handled API requests (after fault injection), by endpoint key such as `POST v2 …/actions` or `v1 labelrow GET`. */
@@ -13,6 +17,23 @@ export interface EmulatorStats {
   total: number;
 }
 
+/** One request as the emulator saw it: times are epoch milliseconds (fractional), on this machine's clock. */
+export interface RequestLogEntry {
+  /** The endpoint key of `requests` (`GET v2 …/tasks`, `v1 labelrow GET`, …), `media`, `fault 429`, `rejected 401`, …. */
+  endpoint: string;
+  /** When the request arrived (before any injected latency). */
+  start: number;
+  /** When its response was finished (or its connection closed). */
+  end: number;
+  status: number;
+}
+
+/** Entries the log keeps (the oldest are dropped past it, counted in `dropped`): a long-lived emulator stays bounded. */
+export const REQUEST_LOG_LIMIT = 100_000;
+
+/** Epoch ms with sub-millisecond resolution, comparable across processes of one machine. */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
 const bump = (m: Record<string, number>, k: string): void => {
   m[k] = (m[k] ?? 0) + 1;
 };
@@ -20,6 +41,22 @@ const bump = (m: Record<string, number>, k: string): void => {
 /** Mutable counters. */
 export class RequestStats {
   private readonly data: EmulatorStats = { requests: {}, faults: {}, rejected: {}, media: 0, total: 0 };
+  #log: RequestLogEntry[] = [];
+  #dropped = 0;
+
+  /** Logs a finished request. */
+  logged(entry: RequestLogEntry): void {
+    if (this.#log.length >= REQUEST_LOG_LIMIT) {
+      this.#log.splice(0, this.#log.length - REQUEST_LOG_LIMIT + 1);
+      this.#dropped++;
+    }
+    this.#log.push(entry);
+  }
+
+  /** The request log, in the order requests finished. */
+  log(): { requests: RequestLogEntry[]; dropped: number } {
+    return { requests: [...this.#log], dropped: this.#dropped };
+  }
 
   arrived(): void {
     this.data.total++;
