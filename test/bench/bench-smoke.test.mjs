@@ -22,7 +22,7 @@ test('bench --smoke exits 0, prints every row with its reference, goal and load,
     const table = lines.filter((l) => l.startsWith('| '));
     const has = (re) => assert.ok(table.some((l) => re.test(l)), `no row matching ${re}\n${r.stdout}`);
     // Goal 1: the runner against the bare SQLite loop at 1 and 2 threads, and 2 threads against 1.
-    has(/runner CLI trivial agent, 2000 tasks, --threads 1 .*bare SQLite loop \(same run\).*≥ 0\.6 \| (yes|NO) /);
+    has(/runner CLI trivial agent, 2000 tasks, --threads 1 .*bare SQLite loop \(same run\).*≥ 0\.6 +\| (yes|NO) /);
     has(/runner CLI trivial agent, 2000 tasks, --threads 2 .*bare SQLite loop \(same run\).*≥ 0\.6/);
     has(/--threads 2 vs 1 .*--threads 1 \(same run\).*≥ 1 /);
     // Goal 2: peak RSS of the large run against the small one.
