@@ -75,7 +75,7 @@ test('an unreachable queue is exit 3 (TA_QUEUE_UNREACHABLE) for the run and for 
   // rediss:// (TLS) is ioredis's to read, not a usage error: it is tried, and nothing listens there.
   const tls = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', 'rediss://:secret@127.0.0.1:1/0']);
   assert.equal(tls.code, 3, tls.stdout + tls.stderr);
-  assert.equal(tls.json.error.code, 'TA_PLATFORM_UNREACHABLE');
+  assert.equal(tls.json.error.code, 'TA_QUEUE_UNREACHABLE');
   assert.doesNotMatch(tls.stdout + tls.stderr, /secret/);
   const db = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', 'redis://127.0.0.1:1/zero']);
   assert.equal(db.json.error.code, 'TA_CFG_INVALID');
