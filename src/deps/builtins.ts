@@ -1,6 +1,6 @@
 /**
  * The built-in dependencies, mirroring the Python runner's `dep_*` functions. Each returns a
- * declaration; the worker thread provides the value (src/worker/builtin-deps.ts).
+ * declaration; the worker thread provides the value (src/worker/deps/, one provider per built-in).
  */
 import type { LabelRow } from '../shared/label-row/index.js';
 import type { LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../shared/types.js';
@@ -19,12 +19,12 @@ import { builtinDep, type AnyDep, type Dep } from './define.js';
  * });
  */
 export function labelRow(): Dep<LabelRow> {
-  return builtinDep<LabelRow>('labelRow', ['labelRowMetadata', 'labelRow']);
+  return builtinDep<LabelRow>('labelRow');
 }
 
 /** The task's label-row metadata (data type, frames, fps, priority, workflow node, client metadata…). */
 export function labelRowMetadata(): Dep<LabelRowMetadata> {
-  return builtinDep<LabelRowMetadata>('labelRowMetadata', ['labelRowMetadata']);
+  return builtinDep<LabelRowMetadata>('labelRowMetadata');
 }
 
 /**
@@ -32,7 +32,7 @@ export function labelRowMetadata(): Dep<LabelRowMetadata> {
  * whole batch in one bulk call.
  */
 export function storageItem(): Dep<StorageItem> {
-  return builtinDep<StorageItem>('storageItem', ['labelRowMetadata', 'storageItem']);
+  return builtinDep<StorageItem>('storageItem');
 }
 
 /** A decoded frame: packed RGB24 pixels (`height * width * 3` bytes), handed over without copies. */
@@ -61,7 +61,7 @@ export type FrameSampler = (rateOrIndices: number | number[]) => AsyncIterable<F
  *   meanBrightness(frame.content) > 100 ? 'accept' : 'review');
  */
 export function singleFrame(): Dep<Frame> {
-  return builtinDep<Frame>('singleFrame', ['labelRowMetadata', 'storageItem']);
+  return builtinDep<Frame>('singleFrame');
 }
 
 /**
@@ -79,7 +79,7 @@ export function videoFrames(options?: { start?: number; end?: number; step?: num
 /** With `whenNotVideo: 'null'`, tasks whose data is not a video get `null` instead of failing (mixed datasets). */
 export function videoFrames(options: { start?: number; end?: number; step?: number; whenNotVideo: 'null' }): Dep<AsyncIterable<Frame> | null>;
 export function videoFrames(options: { start?: number; end?: number; step?: number; whenNotVideo?: 'fail' | 'null' } = {}): AnyDep {
-  return builtinDep<AsyncIterable<Frame> | null>('videoFrames', ['labelRowMetadata', 'storageItem'], options);
+  return builtinDep<AsyncIterable<Frame> | null>('videoFrames', options);
 }
 
 /**
@@ -96,7 +96,7 @@ export function videoSampler(options?: { whenNotVideo?: 'fail' }): Dep<FrameSamp
 /** With `whenNotVideo: 'null'`, tasks whose data is not a video (or image sequence) get `null` instead of failing. */
 export function videoSampler(options: { whenNotVideo: 'null' }): Dep<FrameSampler | null>;
 export function videoSampler(options: { whenNotVideo?: 'fail' | 'null' } = {}): AnyDep {
-  return builtinDep<FrameSampler | null>('videoSampler', ['labelRowMetadata', 'storageItem'], options);
+  return builtinDep<FrameSampler | null>('videoSampler', options);
 }
 
 /**
@@ -107,7 +107,7 @@ export function videoSampler(options: { whenNotVideo?: 'fail' | 'null' } = {}): 
  * runner.stage('ocr', { deps: { path: deps.asset() } }, async ({ path }) => (await ocr(path)) ? 'done' : null);
  */
 export function asset(): Dep<string> {
-  return builtinDep<string>('asset', ['labelRowMetadata', 'storageItem']);
+  return builtinDep<string>('asset');
 }
 
 /** A project on the run's platform, as agents see it through `deps.client()`: every call goes straight to the platform (not bundled). */
@@ -137,7 +137,7 @@ export interface Client {
  * });
  */
 export function client(): Dep<Client> {
-  return builtinDep<Client>('client', [], undefined, 'worker');
+  return builtinDep<Client>('client', undefined, 'worker');
 }
 
 /** Where a twin stands: its label row in the twin project, and (with includeTask) its workflow task there. */
@@ -192,7 +192,7 @@ export function twinLabelRow(options: TwinOptions): Dep<Twin | null> {
     throw new TaskAgentError('TA_CFG_INVALID', 'deps.twinLabelRow() needs { twinProject }', { hint: 'pass the twin project hash (or, locally, its directory)' });
   }
   const spec: Required<TwinOptions> = { twinProject: options.twinProject, initLabels: options.initLabels ?? true, includeTask: options.includeTask ?? false };
-  return builtinDep<Twin | null>('twinLabelRow', [], spec);
+  return builtinDep<Twin | null>('twinLabelRow', spec);
 }
 
 /**
@@ -210,5 +210,5 @@ export interface DataLookup {
 
 /** @deprecated Use deps.storageItem(), deps.labelRowMetadata() or deps.client(). */
 export function dataLookup(): Dep<DataLookup> {
-  return builtinDep<DataLookup>('dataLookup', [], undefined, 'worker');
+  return builtinDep<DataLookup>('dataLookup', undefined, 'worker');
 }

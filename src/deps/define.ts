@@ -11,9 +11,7 @@ export const DEP_BRAND = Symbol.for('task-agents.dep');
 
 export type DepScope = 'task' | 'worker';
 
-/** What the main thread must fetch in bulk, per batch, for a dependency to work. */
-export type DepRequirement = 'labelRow' | 'labelRowMetadata' | 'storageItem';
-
+/** The built-in dependencies; each has a declaration (./builtins.ts) and a provider (src/worker/deps/). */
 export type BuiltinDepName =
   | 'labelRow' | 'labelRowMetadata' | 'storageItem' | 'client' | 'asset' | 'singleFrame' | 'videoFrames' | 'videoSampler'
   | 'twinLabelRow' | 'dataLookup';
@@ -34,7 +32,6 @@ export interface Dep<T> {
   readonly builtin?: BuiltinDepName;
   readonly options?: unknown;
   readonly needs: Readonly<Record<string, Dep<unknown> | string>>;
-  readonly requires: readonly DepRequirement[];
   // any: each dep's input type differs; the resolver builds it from `needs`, checked by defineDep's types.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly create?: (input: any) => T | Promise<T>;
@@ -75,13 +72,10 @@ export interface DefineDepOptions<T, N extends Record<string, AnyDep | string>> 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export function defineDep<T, const N extends Record<string, AnyDep | string> = {}>(options: DefineDepOptions<T, N>): Dep<T> {
   const needs = options.needs ?? ({} as N);
-  const requires = new Set<DepRequirement>();
-  for (const n of Object.values(needs)) if (typeof n !== 'string') for (const r of n.requires) requires.add(r);
   return Object.freeze({
     [DEP_BRAND]: true as const,
     scope: options.scope ?? 'task',
     needs,
-    requires: [...requires],
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see Dep.create
     create: options.create as (input: any) => T | Promise<T>,
     ...(options.dispose && { dispose: options.dispose }),
@@ -90,14 +84,13 @@ export function defineDep<T, const N extends Record<string, AnyDep | string> = {
 }
 
 /** Internal: a built-in dependency record. */
-export function builtinDep<T>(builtin: BuiltinDepName, requires: DepRequirement[], options?: unknown, scope: DepScope = 'task'): Dep<T> {
+export function builtinDep<T>(builtin: BuiltinDepName, options?: unknown, scope: DepScope = 'task'): Dep<T> {
   return Object.freeze({
     [DEP_BRAND]: true as const,
     scope,
     builtin,
     options,
     needs: {},
-    requires,
     label: `deps.${builtin}()`,
   });
 }

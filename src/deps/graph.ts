@@ -1,10 +1,10 @@
 /**
  * Checks a stage's dependency declarations before any task runs: names that refer to nothing
  * (TA_DEP_MISSING), cycles (TA_DEP_CYCLE), reserved names (TA_DEP_RESERVED_NAME); and collects
- * what the main thread must prefetch for the stage.
+ * the built-ins the stage uses (what they need prefetched is their providers' business: worker/deps).
  */
 import { TaskAgentError } from '../shared/errors.js';
-import { isDep, type AnyDep, type DepRequirement } from './define.js';
+import { isDep, type AnyDep } from './define.js';
 
 export const RESERVED_DEP_NAMES = ['task', 'project', 'stage', 'signal'] as const;
 
@@ -20,14 +20,12 @@ export function lookupNeed(need: AnyDep | string, stageDeps: Record<string, AnyD
   return found;
 }
 
-/** What a stage's dependency tree needs: bulk prefetches, and the built-ins it uses (nested ones too). */
+/** What a stage's dependency tree uses: its built-ins, nested ones too, each once. */
 export interface StageDepsInfo {
-  requirements: Set<DepRequirement>;
   builtins: AnyDep[];
 }
 
 export function checkStageDeps(stage: string, stageDeps: Record<string, unknown>): StageDepsInfo {
-  const requirements = new Set<DepRequirement>();
   const builtins: AnyDep[] = [];
   const deps: Record<string, AnyDep> = {};
   for (const [name, d] of Object.entries(stageDeps)) {
@@ -41,17 +39,18 @@ export function checkStageDeps(stage: string, stageDeps: Record<string, unknown>
   }
   const names = new Map<AnyDep, string>(Object.entries(deps).map(([k, v]) => [v, k]));
   const done = new Set<AnyDep>();
-  const visit = (dep: AnyDep, path: string[]): void => {
+  // The path holds dep objects, not labels: two unnamed custom deps nested in each other share a label and are no cycle.
+  const visit = (dep: AnyDep, path: AnyDep[]): void => {
     const label = names.get(dep) ?? dep.label;
-    if (path.includes(label)) {
-      throw new TaskAgentError('TA_DEP_CYCLE', `stage "${stage}": dependency cycle ${[...path, label].join(' → ')}`, { hint: 'break the cycle' });
+    if (path.includes(dep)) {
+      const chain = [...path, dep].map((d) => names.get(d) ?? d.label);
+      throw new TaskAgentError('TA_DEP_CYCLE', `stage "${stage}": dependency cycle ${chain.join(' → ')}`, { hint: 'break the cycle' });
     }
     if (done.has(dep)) return;
-    for (const r of dep.requires) requirements.add(r);
     if (dep.builtin) builtins.push(dep);
-    for (const n of Object.values(dep.needs)) visit(lookupNeed(n, deps, label, stage), [...path, label]);
+    for (const n of Object.values(dep.needs)) visit(lookupNeed(n, deps, label, stage), [...path, dep]);
     done.add(dep);
   };
   for (const d of Object.values(deps)) visit(d, []);
-  return { requirements, builtins };
+  return { builtins };
 }

@@ -144,9 +144,11 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
         if (item) p.storageItem = item;
       }
       // Image groups and sequences: their frames are child items (one call per item, as Encord has no bulk form).
-      for (const p of payloads) {
-        const it = p.storageItem;
-        if (it && (it.itemType === 'imageGroup' || it.itemType === 'imageSequence')) p.children = await platform.getChildItems(it, { signUrls: true });
+      if (m.needsChildren) {
+        for (const p of payloads) {
+          const it = p.storageItem;
+          if (it && (it.itemType === 'imageGroup' || it.itemType === 'imageSequence')) p.children = await platform.getChildItems(it, { signUrls: true });
+        }
       }
     }
   }

@@ -63,6 +63,8 @@ export interface StageManifest {
   needsLabelRow: boolean;
   needsMetadata: boolean;
   needsStorageItem: boolean;
+  /** Child items of image groups and sequences (media dependencies read frames from them). */
+  needsChildren: boolean;
   willSetPriority: boolean;
   labelRowInclude: LabelRowIncludeArgs;
   labelRowInit: LabelRowInitArgs;

@@ -7,7 +7,7 @@ import type { StorageItem } from '../shared/types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
 import type { Client, DataLookup, ProjectClient } from '../deps/builtins.js';
 import { otherProject } from '../platform/open-descriptor.js';
-import { handlesOf, platformFor } from './worker-platforms.js';
+import type { WorkerPlatforms } from './worker-platforms.js';
 
 /** A view without close(): the handle is shared by every task of the worker. */
 function projectClient(p: ProjectClient): ProjectClient {
@@ -20,8 +20,8 @@ function projectClient(p: ProjectClient): ProjectClient {
   });
 }
 
-export async function createClient(d: PlatformDescriptor): Promise<Client> {
-  const handle = await handlesOf(d.kind);
+export async function createClient(platforms: WorkerPlatforms, d: PlatformDescriptor): Promise<Client> {
+  const handle = await platforms.handlesOf(d.kind);
   return {
     kind: d.kind,
     project: projectClient(handle(d)),
@@ -32,8 +32,8 @@ export async function createClient(d: PlatformDescriptor): Promise<Client> {
 /** Remembers this many data hash → storage item uuid lookups per worker. */
 const LOOKUP_CACHE = 10_000;
 
-export async function createDataLookup(d: PlatformDescriptor): Promise<DataLookup> {
-  const platform = await platformFor(d);
+export async function createDataLookup(platforms: WorkerPlatforms, d: PlatformDescriptor): Promise<DataLookup> {
+  const platform = await platforms.platformFor(d);
   const itemUuids = new Map<string, string>();
   const metadataOf = async (hashes: string[]) => {
     const metas = await platform.listLabelRowMetadata(hashes);

@@ -5,24 +5,24 @@
  */
 import { workerData, threadId } from 'node:worker_threads';
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, type TwinSpec, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerInit } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerInit } from '../shared/protocol.js';
 import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
-import { checkStageDeps } from '../deps/graph.js';
 import type { Runner } from '../agent/runner.js';
 import { loadRunner } from './load-agent.js';
 import { abortLiveAttempts, runTask, type RunTaskSettings, type StageRuntime } from './run-task.js';
-import { disposeWorkerScope } from './task-scope.js';
-import { createBuiltinProvider } from './builtin-deps.js';
+import { WorkerRuntime } from './worker-runtime.js';
+import { builtinResolver } from './deps/index.js';
+import { describeStage } from './deps/describe-stage.js';
 import { useNativeGate } from '../media/native-gate.js';
 import { installLateErrorHandlers, runTagged, takeLateWarnings } from './late-errors.js';
 import { framesDecoded } from './frame.js';
-import { useMediaTempRoot } from './media-files.js';
 import { flushProgress, startWorkerEvents, taskFinished, withTask } from './worker-events.js';
 
 const init = workerData as WorkerInit;
 startWorkerEvents(init);
-useMediaTempRoot(init.mediaTemp);
+/** This thread's dependency state (worker-scoped values, decoder, platform handles, downloads) and its disposal. */
+const runtime = new WorkerRuntime(init);
 const runState = new Int32Array(init.runState);
 const runAborted = () => Atomics.load(runState, 0) === RUN_ABORTED;
 const runStopping = () => Atomics.load(runState, 0) !== RUN_GOING;
@@ -37,19 +37,18 @@ const abortWatch = setInterval(() => {
 abortWatch.unref();
 installLateErrorHandlers();
 
-/** What the worker knows of one project of the run: its init view, stage runtimes and built-in providers. */
+/** What the worker knows of one project of the run: its init view and stage runtimes. */
 interface ProjectRuntime {
   init: WorkerInit;
   /** By stage index; undefined for a registered stage the project lacks. */
   stages: Array<StageRuntime | undefined>;
-  builtins: ReturnType<typeof createBuiltinProvider>;
 }
 
 // Each project sees the init as if it were the run's only project (its platform for media, client, twins).
 // The preflight worker has no project yet: it only reports the manifest.
 const projects: ProjectRuntime[] = (init.projects ?? []).map((p) => {
   const view: WorkerInit = { ...init, project: p.project, platform: p.platform };
-  return { init: view, stages: [], builtins: createBuiltinProvider(view) };
+  return { init: view, stages: [] };
 });
 
 let runner: Runner | undefined;
@@ -59,25 +58,13 @@ let manifestValue: AgentManifest | undefined;
 try {
   runner = await loadRunner(init.agentModuleUrl);
   const stages = runner.registrations.map((reg) => {
+    const manifest = describeStage(reg);
     const deps = reg.options.deps ?? {};
-    const { requirements: req, builtins } = checkStageDeps(reg.stage, deps);
     for (const p of projects) {
       const stage = findStage(p.init.project.workflow.stages, reg.stage);
       p.stages.push(stage ? { registration: reg, deps, stage: { ...stage, pathways: stage.pathways ?? [] } } : undefined);
     }
-    const willSetPriority = reg.options.willSetPriority === true;
-    return {
-      ref: reg.stage,
-      needsLabelRow: req.has('labelRow'),
-      needsStorageItem: req.has('storageItem'),
-      needsMetadata: req.has('labelRowMetadata') || req.has('labelRow') || req.has('storageItem') || willSetPriority,
-      willSetPriority,
-      labelRowInclude: reg.options.labelRowInclude ?? {},
-      labelRowInit: reg.options.labelRowInit ?? {},
-      twins: builtins.filter((d) => d.builtin === 'twinLabelRow').map((d) => d.options as TwinSpec),
-      deprecatedDeps: [...new Set(builtins.filter((d) => d.builtin === 'dataLookup').map((d) => d.label))],
-      ...(reg.options.onFailure !== undefined && { onFailure: typeof reg.options.onFailure === 'string' ? { pathway: reg.options.onFailure } : reg.options.onFailure }),
-    };
+    return manifest;
   });
   // Plain data only (functions stay here); credentials cross too, so `new Runner({ credentials })` reaches the run.
   const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) || (k === 'credentials' && isPlainRecord(v))));
@@ -131,7 +118,8 @@ async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number):
     return { outcomes: req.tasks.map((t) => ({ ok: false, taskUuid: t.task.uuid, dataHash: t.task.dataHash, attempts: 0, error })) };
   }
   const settings: RunTaskSettings = {
-    project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: p.builtins(req.tasks),
+    project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted,
+    host: { builtin: builtinResolver(runtime, p.init, req.tasks), worker: runtime },
     watch: { state, epoch },
   };
   // One task re-run alone after its chunk was lost: its callbacks are tagged (see late-errors.ts).
@@ -172,21 +160,29 @@ export interface Barrier {
 
 /**
  * Resolves once every thread holds a call of the same barrier (or after 5 s), so a pool that sends
- * one call per thread reaches each thread exactly once.
+ * one call per thread reaches each thread exactly once. Each arrival wakes the threads waiting on
+ * the counter (Atomics.waitAsync: no polling).
  */
 async function meet(barrier: Barrier): Promise<void> {
   const c = new Int32Array(barrier.counter);
   Atomics.add(c, 0, 1);
+  Atomics.notify(c, 0);
   const deadline = Date.now() + 5000;
-  while (Atomics.load(c, 0) < barrier.threads && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 2));
+  for (let seen = Atomics.load(c, 0); seen < barrier.threads; seen = Atomics.load(c, 0)) {
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    const wait = waitAsync(c, 0, seen, left);
+    if (wait.async) await wait.value;
   }
 }
+
+// Atomics.waitAsync (Node >= 16) is typed from lib es2024 on; the build targets es2022.
+const waitAsync = (Atomics as unknown as { waitAsync(this: void, a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 
 /** Disposes this worker's worker-scoped dependencies (once per thread, through a barrier). */
 export async function disposeWorker(barrier: Barrier): Promise<number> {
   await meet(barrier);
-  return disposeWorkerScope();
+  return runtime.dispose();
 }
 
 /** Answers once this thread has finished loading (the pool waits for every thread before it terminates them). */

@@ -12,33 +12,8 @@ import type { StorageItem } from '../shared/types.js';
 import type { MediaFile, PlatformDescriptor } from '../platform/platform.js';
 import { suffixForMime } from '../platform/local/media-types.js';
 import type { TaskScope } from './task-scope.js';
+import type { WorkerPlatforms } from './worker-platforms.js';
 import { mediaTempRoot } from '../shared/media-temp.js';
-
-let runRoot = mediaTempRoot();
-let threadRoot: string | undefined;
-
-/** The run's media temp folder (WorkerInit.mediaTemp), set once at worker start. */
-export function useMediaTempRoot(dir: string | undefined): void {
-  if (dir) runRoot = dir;
-}
-
-/** A fresh directory under this thread's folder (the run removes the run's folder when it closes). */
-function tempDir(): string {
-  if (!threadRoot) {
-    mkdirSync(runRoot, { recursive: true });
-    threadRoot = mkdtempSync(join(runRoot, 'w-'));
-    // A thread that exits on its own cleans up; a terminated one is cleaned by the run (media-temp-sweep.ts).
-    process.once('exit', () => rmSync(threadRoot!, { recursive: true, force: true }));
-  }
-  return mkdtempSync(join(threadRoot, 't-'));
-}
-
-/** A fresh temporary path `DIR/asset<suffix>` whose directory goes with the task scope. */
-function tempAsset(item: StorageItem, scope: TaskScope): string {
-  const dir = tempDir();
-  scope.onDispose(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, `asset${suffixOf(item)}`);
-}
 
 /**
  * Downloads kept across tasks of this thread, by storage item: several media dependencies of one
@@ -48,21 +23,6 @@ function tempAsset(item: StorageItem, scope: TaskScope): string {
  */
 export const DOWNLOAD_CACHE_SIZE = 4;
 interface Download { file: Promise<MediaFile>; dir: string | undefined; users: number }
-const downloads = new Map<string, Download>();
-
-function evict(): void {
-  for (const [key, d] of downloads) {
-    if (downloads.size <= DOWNLOAD_CACHE_SIZE) return;
-    if (d.users > 0) continue;
-    downloads.delete(key);
-    if (d.dir) rmSync(d.dir, { recursive: true, force: true });
-  }
-}
-
-function forget(key: string, d: Download): void {
-  if (downloads.get(key) === d) downloads.delete(key);
-  if (d.dir) rmSync(d.dir, { recursive: true, force: true });
-}
 
 export function suffixOf(item: StorageItem): string {
   return suffixForMime(item.mimeType) || extname(item.url ?? item.name) || extname(item.name);
@@ -78,59 +38,101 @@ export function titled(e: unknown, title: string): unknown {
   return e;
 }
 
-/** The item's file: this thread's download of it when there is one (see `downloads`), else the platform's answer. */
-function fileOf(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<MediaFile> {
-  let d = downloads.get(item.uuid);
-  if (d) {
-    downloads.delete(item.uuid); // most recently used last
-    downloads.set(item.uuid, d);
-  } else {
-    const entry: Download = { dir: undefined, users: 0, file: Promise.resolve(undefined as never) };
-    entry.file = askPlatform(platform, item, title, () => {
-      entry.dir = tempDir();
-      return join(entry.dir, `asset${suffixOf(item)}`);
-    });
-    d = entry;
-    downloads.set(item.uuid, d);
-    // A failed download is not kept (the next attempt downloads again), nor a platform's own file.
-    d.file.then((f) => (f.temporary ? undefined : forget(item.uuid, entry)), () => forget(item.uuid, entry));
-  }
-  const used = d;
-  used.users++;
-  let released = false;
-  scope.onDispose(() => {
-    if (released) return;
-    released = true;
-    used.users--;
-    evict();
-  });
-  return used.file;
-}
+/** This thread's media files: its folder under the run's media temp folder and its downloads. */
+export class MediaFiles {
+  readonly #runRoot: string;
+  #threadRoot: string | undefined;
+  readonly #downloads = new Map<string, Download>();
 
-async function askPlatform(platform: PlatformDescriptor, item: StorageItem, title: string, tempPath: () => string): Promise<MediaFile> {
-  // Loaded on first use, with only the run's platform code (a local run never loads the HTTP stack).
-  const { platformFor } = await import('./worker-platforms.js');
-  try {
-    return await (await platformFor(platform)).mediaFile(item, tempPath);
-  } catch (e) {
-    if (isTaskAgentError(e) && e.code === 'TA_MEDIA_DOWNLOAD_FAILED') {
-      // The cause's message names the URL without its query (the signature never leaves).
-      throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `downloading the media of "${title}" failed: ${e.message}`, { cause: e, hint: 'check connectivity; the task is retried on the next run' });
+  /** `root`: the run's media temp folder (WorkerInit.mediaTemp); `platforms`: this worker's platform handles, loaded on first use. */
+  constructor(
+    root: string | undefined,
+    private readonly platforms: () => Promise<WorkerPlatforms>,
+  ) {
+    this.#runRoot = root ?? mediaTempRoot();
+  }
+
+  /** A readable local path for the item's media; temporary downloads are removed with the task scope. */
+  async mediaFile(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<string> {
+    return (await this.#fileOf(platform, item, title, scope)).path;
+  }
+
+  /** A private copy of the media with the right suffix, removed after the task (Python dep_asset). */
+  async assetCopy(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<string> {
+    // A download is shared by the task's media dependencies and later tasks of the item: the asset is the agent's own copy.
+    const file = await this.#fileOf(platform, item, title, scope);
+    const dir = this.#tempDir();
+    scope.onDispose(() => rmSync(dir, { recursive: true, force: true }));
+    const dest = join(dir, `asset${suffixOf(item)}`);
+    copyFileSync(file.path, dest);
+    return dest;
+  }
+
+  /** A fresh directory under this thread's folder (the run removes the run's folder when it closes). */
+  #tempDir(): string {
+    if (!this.#threadRoot) {
+      mkdirSync(this.#runRoot, { recursive: true });
+      const root = (this.#threadRoot = mkdtempSync(join(this.#runRoot, 'w-')));
+      // A thread that exits on its own cleans up; a terminated one is cleaned by the run (media-temp-sweep.ts).
+      process.once('exit', () => rmSync(root, { recursive: true, force: true }));
     }
-    throw titled(e, title);
+    return mkdtempSync(join(this.#threadRoot, 't-'));
   }
-}
 
-/** A readable local path for the item's media; temporary downloads are removed with the task scope. */
-export async function mediaFile(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<string> {
-  return (await fileOf(platform, item, title, scope)).path;
-}
+  #evict(): void {
+    for (const [key, d] of this.#downloads) {
+      if (this.#downloads.size <= DOWNLOAD_CACHE_SIZE) return;
+      if (d.users > 0) continue;
+      this.#downloads.delete(key);
+      if (d.dir) rmSync(d.dir, { recursive: true, force: true });
+    }
+  }
 
-/** A private copy of the media with the right suffix, removed after the task (Python dep_asset). */
-export async function assetCopy(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<string> {
-  // A download is shared by the task's media dependencies and later tasks of the item: the asset is the agent's own copy.
-  const file = await fileOf(platform, item, title, scope);
-  const dest = tempAsset(item, scope);
-  copyFileSync(file.path, dest);
-  return dest;
+  #forget(key: string, d: Download): void {
+    if (this.#downloads.get(key) === d) this.#downloads.delete(key);
+    if (d.dir) rmSync(d.dir, { recursive: true, force: true });
+  }
+
+  /** The item's file: this thread's download of it when there is one (see `#downloads`), else the platform's answer. */
+  #fileOf(platform: PlatformDescriptor, item: StorageItem, title: string, scope: TaskScope): Promise<MediaFile> {
+    const downloads = this.#downloads;
+    let d = downloads.get(item.uuid);
+    if (d) {
+      downloads.delete(item.uuid); // most recently used last
+      downloads.set(item.uuid, d);
+    } else {
+      const entry: Download = { dir: undefined, users: 0, file: Promise.resolve(undefined as never) };
+      entry.file = this.#askPlatform(platform, item, title, () => {
+        entry.dir = this.#tempDir();
+        return join(entry.dir, `asset${suffixOf(item)}`);
+      });
+      d = entry;
+      downloads.set(item.uuid, d);
+      // A failed download is not kept (the next attempt downloads again), nor a platform's own file.
+      d.file.then((f) => (f.temporary ? undefined : this.#forget(item.uuid, entry)), () => this.#forget(item.uuid, entry));
+    }
+    const used = d;
+    used.users++;
+    let released = false;
+    scope.onDispose(() => {
+      if (released) return;
+      released = true;
+      used.users--;
+      this.#evict();
+    });
+    return used.file;
+  }
+
+  async #askPlatform(platform: PlatformDescriptor, item: StorageItem, title: string, tempPath: () => string): Promise<MediaFile> {
+    try {
+      // Loaded on first use, with only the run's platform code (a local run never loads the HTTP stack).
+      return await (await (await this.platforms()).platformFor(platform)).mediaFile(item, tempPath);
+    } catch (e) {
+      if (isTaskAgentError(e) && e.code === 'TA_MEDIA_DOWNLOAD_FAILED') {
+        // The cause's message names the URL without its query (the signature never leaves).
+        throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `downloading the media of "${title}" failed: ${e.message}`, { cause: e, hint: 'check connectivity; the task is retried on the next run' });
+      }
+      throw titled(e, title);
+    }
+  }
 }

@@ -14,7 +14,7 @@ import { resolvePathway } from '../shared/workflow.js';
 import { validateLabelRowJson } from '../shared/label-row/validate.js';
 import { TaskScope } from './task-scope.js';
 import { AttemptContext, TaskAbort } from './task-context.js';
-import type { BuiltinProvider } from './task-scope.js';
+import type { ScopeHost } from './task-scope.js';
 import type { TaskTag } from './late-errors.js';
 
 /** Failures that another attempt cannot fix. */
@@ -35,7 +35,8 @@ export interface RunTaskSettings {
   numRetries: number;
   taskTimeoutMs: number;
   runAborted: () => boolean;
-  builtin: BuiltinProvider;
+  /** Built-in dependencies and the worker's own scope, for the attempts' TaskScopes. */
+  host: ScopeHost;
   /** The chunk's shared state: the main thread watches attempt deadlines and sees which tasks started (see chunk-state.ts). */
   watch?: { state: Int32Array; epoch: number };
 }
@@ -71,7 +72,7 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
     const ctx = new AttemptContext(task, settings.project, rt.stage, abort);
     // A stage without dependencies has nothing to resolve or dispose: no scope (trivial agents are
     // dominated by this bookkeeping).
-    const scope = hasDeps(rt) ? new TaskScope(ctx, payload, rt.deps, settings.builtin) : undefined;
+    const scope = hasDeps(rt) ? new TaskScope(ctx, payload, rt.deps, settings.host) : undefined;
     let failed = true;
     try {
       const failure = tag ? attemptFailure(tag) : undefined;

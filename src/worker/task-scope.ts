@@ -1,19 +1,25 @@
 /**
  * Resolves dependencies for one task attempt. Task-scoped values are created once per attempt
  * (even when two dependencies need the same one) and disposed in reverse order afterwards, also
- * when the agent threw; worker-scoped values live as long as the worker thread.
+ * when the agent threw; worker-scoped values live as long as the worker thread (in its
+ * WorkerRuntime, which disposes them when the pool stops).
  */
 import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
-import type { AnyDep, TaskContext } from '../deps/define.js';
+import type { AnyDep } from '../deps/define.js';
 import { lookupNeed } from '../deps/graph.js';
 import type { AttemptContext } from './task-context.js';
 import type { TaskPayload, TwinWrites } from '../shared/protocol.js';
 import type { SerializedError } from '../shared/errors.js';
+import type { WorkerRuntime } from './worker-runtime.js';
 
-export type BuiltinProvider = (dep: AnyDep, ctx: TaskContext, payload: TaskPayload, scope: TaskScope) => unknown;
+/** Makes a built-in dependency's value for an attempt (see deps/index.ts builtinResolver). */
+export type BuiltinResolver = (dep: AnyDep, scope: TaskScope) => unknown;
 
-const workerValues = new Map<AnyDep, Promise<unknown>>();
-const workerDisposers: Array<() => void | Promise<void>> = [];
+/** What an attempt's scope resolves against beyond the attempt: the built-ins and the worker's own scope. */
+export interface ScopeHost {
+  builtin: BuiltinResolver;
+  worker: WorkerRuntime;
+}
 
 export class TaskScope {
   readonly #values = new Map<AnyDep, Promise<unknown>>();
@@ -27,7 +33,7 @@ export class TaskScope {
     readonly ctx: AttemptContext,
     readonly payload: TaskPayload,
     readonly stageDeps: Record<string, AnyDep>,
-    readonly builtin: BuiltinProvider,
+    readonly host: ScopeHost,
   ) {}
 
   /** Registers a clean-up that runs after the attempt (used by built-ins such as asset files). */
@@ -42,7 +48,7 @@ export class TaskScope {
   }
 
   resolve(dep: AnyDep, name: string): Promise<unknown> {
-    const cache = dep.scope === 'worker' ? workerValues : this.#values;
+    const cache = dep.scope === 'worker' ? this.host.worker.values : this.#values;
     let p = cache.get(dep);
     if (!p) {
       p = this.#create(dep, name);
@@ -55,7 +61,7 @@ export class TaskScope {
 
   async #create(dep: AnyDep, name: string): Promise<unknown> {
     try {
-      if (dep.builtin) return await this.builtin(dep, this.ctx, this.payload, this);
+      if (dep.builtin) return await this.host.builtin(dep, this);
       const input: Record<string, unknown> = dep.scope === 'task' ? this.ctx.with<Record<string, unknown>>({}) : {};
       for (const [key, need] of Object.entries(dep.needs)) {
         const target = lookupNeed(need, this.stageDeps, name, this.ctx.stage.title);
@@ -64,7 +70,8 @@ export class TaskScope {
       const value: unknown = await dep.create!(input);
       if (dep.dispose) {
         const dispose = () => dep.dispose!(value);
-        (dep.scope === 'worker' ? workerDisposers : this.#disposers).push(dispose);
+        if (dep.scope === 'worker') this.host.worker.onDispose(dispose);
+        else this.#disposers.push(dispose);
       }
       return value;
     } catch (cause) {
@@ -84,24 +91,4 @@ export class TaskScope {
       }
     }
   }
-}
-
-/** Registers a teardown for when the worker stops (e.g. closing its own platform handles). */
-export function onWorkerDispose(fn: () => void | Promise<void>): void {
-  workerDisposers.push(fn);
-}
-
-/** Disposes worker-scoped values (called once per worker when the pool shuts down). */
-export async function disposeWorkerScope(): Promise<number> {
-  let n = 0;
-  for (const d of workerDisposers.splice(0).reverse()) {
-    try {
-      await d();
-      n++;
-    } catch {
-      // As above.
-    }
-  }
-  workerValues.clear();
-  return n;
 }

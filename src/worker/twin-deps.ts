@@ -15,9 +15,9 @@ import type { LabelRowJson, LabelRowMetadata, ProjectInfo, TaskRecord } from '..
 import type { Platform } from '../platform/platform.js';
 import type { Twin } from '../deps/builtins.js';
 import { findStage, resolvePathway } from '../shared/workflow.js';
-import { otherPlatform } from './worker-platforms.js';
+import type { WorkerRuntime } from './worker-runtime.js';
 
-interface TwinProject {
+export interface TwinProject {
   platform: Platform;
   info: ProjectInfo;
 }
@@ -28,17 +28,16 @@ interface TwinRecord {
   task: (TaskRecord & { stage: { uuid: string; title: string } }) | null;
 }
 
-const projects = new Map<string, Promise<TwinProject>>();
-
 /** The twin project, opened and read once per worker (a failure is not cached: the next task tries again). */
-function twinProject(init: WorkerInit, ref: string): Promise<TwinProject> {
+function twinProject(runtime: WorkerRuntime, init: WorkerInit, ref: string): Promise<TwinProject> {
+  const projects = runtime.twinProjects;
   // A local ref resolves next to the run's project, and a run may have several: key by both.
   const key = JSON.stringify([init.platform.kind === 'local' ? init.platform.dir : init.platform.projectHash, ref]);
   let p = projects.get(key);
   if (!p) {
     p = (async () => {
       try {
-        const platform = await otherPlatform(init.platform, ref);
+        const platform = await (await runtime.platforms()).otherPlatform(init.platform, ref);
         return { platform, info: await platform.getProject() };
       } catch (e) {
         throw new TaskAgentError('TA_TWIN_PROJECT_UNAVAILABLE', `twin project ${ref} cannot be read: ${e instanceof Error ? e.message : String(e)}`, {
@@ -57,6 +56,7 @@ export class ChunkTwins {
   readonly #fetches = new Map<string, Promise<Map<string, TwinRecord>>>();
 
   constructor(
+    private readonly runtime: WorkerRuntime,
     private readonly init: WorkerInit,
     private readonly dataHashes: string[],
   ) {}
@@ -70,11 +70,11 @@ export class ChunkTwins {
       fetch.catch(() => this.#fetches.delete(key));
     }
     const record = (await fetch).get(dataHash);
-    return record ? makeTwin(await twinProject(this.init, spec.twinProject), spec.twinProject, record, writes) : null;
+    return record ? makeTwin(await twinProject(this.runtime, this.init, spec.twinProject), spec.twinProject, record, writes) : null;
   }
 
   async #fetch(spec: TwinSpec): Promise<Map<string, TwinRecord>> {
-    const { platform } = await twinProject(this.init, spec.twinProject);
+    const { platform } = await twinProject(this.runtime, this.init, spec.twinProject);
     const metas = await platform.listLabelRowMetadata(this.dataHashes, { includeWorkflowGraphNode: true });
     const rows = spec.initLabels ? await platform.getLabelRows(metas) : new Map<string, LabelRowJson>();
     const tasks = spec.includeTask ? await twinTasks(platform, metas) : new Map<string, TwinRecord['task']>();
