@@ -5,7 +5,7 @@
  */
 import { workerData, threadId } from 'node:worker_threads';
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, type TwinSpec, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerInit } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, type TwinSpec, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerData, type WorkerInit } from '../shared/protocol.js';
 import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
 import { checkStageDeps } from '../deps/graph.js';
@@ -20,7 +20,7 @@ import { framesDecoded } from './frame.js';
 import { useMediaTempRoot } from './media-files.js';
 import { flushProgress, startWorkerEvents, taskFinished, withTask } from './worker-events.js';
 
-const init = workerData as WorkerInit;
+const init = workerData as WorkerData;
 startWorkerEvents(init);
 useMediaTempRoot(init.mediaTemp);
 const runState = new Int32Array(init.runState);
@@ -46,8 +46,8 @@ interface ProjectRuntime {
 }
 
 // Each project sees the init as if it were the run's only project (its platform for media, client, twins).
-// The preflight worker has no project yet: it only reports the manifest.
-const projects: ProjectRuntime[] = (init.projects ?? []).map((p) => {
+// The preflight worker has no project: it only reports the manifest.
+const projects: ProjectRuntime[] = init.role === 'preflight' ? [] : init.projects.map((p) => {
   const view: WorkerInit = { ...init, project: p.project, platform: p.platform };
   return { init: view, stages: [], builtins: createBuiltinProvider(view) };
 });
@@ -79,11 +79,16 @@ try {
       ...(reg.options.onFailure !== undefined && { onFailure: typeof reg.options.onFailure === 'string' ? { pathway: reg.options.onFailure } : reg.options.onFailure }),
     };
   });
-  // Plain data only (functions stay here); credentials cross too, so `new Runner({ credentials })` reaches the run.
-  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) || (k === 'credentials' && isPlainRecord(v))));
+  // Plain data only (functions stay here); several projects and credentials cross too, so
+  // `new Runner({ project: [a, b], credentials })` reaches the run.
+  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) || isStringList(v) || (k === 'credentials' && isPlainRecord(v))));
   manifestValue = { protocol: PROTOCOL_VERSION, stages, hasPreExecution: typeof runner.options.preExecution === 'function', runnerOptions };
 } catch (e) {
   loadError = serializeError(e, 'TA_AGENT_MODULE_LOAD_FAILED');
+}
+
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
@@ -98,7 +103,9 @@ export function manifest(): { manifest?: AgentManifest; error?: SerializedError;
 export async function preExecution(projectIndex: number | null): Promise<{ error?: SerializedError }> {
   if (loadError) return { error: loadError };
   try {
-    await runner!.options.preExecution?.({ project: projects[projectIndex ?? 0]?.init.project ?? init.project, runner: runner! });
+    const project = projects[projectIndex ?? 0]?.init.project;
+    if (!project) return { error: serializeError(new TaskAgentError('TA_INTERNAL', `preExecution asked of a worker without project ${projectIndex ?? 0}`)) };
+    await runner!.options.preExecution?.({ project, runner: runner! });
     return {};
   } catch (e) {
     const s = serializeError(e, 'TA_PRE_EXECUTION_FAILED');
@@ -131,7 +138,7 @@ async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number):
     return { outcomes: req.tasks.map((t) => ({ ok: false, taskUuid: t.task.uuid, dataHash: t.task.dataHash, attempts: 0, error })) };
   }
   const settings: RunTaskSettings = {
-    project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted, builtin: p.builtins(req.tasks),
+    project: p.init.project, numRetries: p.init.numRetries, taskTimeoutMs: p.init.taskTimeoutMs, runAborted, builtin: p.builtins(req.tasks),
     watch: { state, epoch },
   };
   // One task re-run alone after its chunk was lost: its callbacks are tagged (see late-errors.ts).
@@ -155,7 +162,7 @@ async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number):
       taskFinished(progressKey, o.ok);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(init.concurrency, req.tasks.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(p.init.concurrency, req.tasks.length) }, lane));
   flushProgress();
   return { outcomes };
 }
