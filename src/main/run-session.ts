@@ -307,6 +307,10 @@ export class RunSession {
         return r;
       },
       reportsProgress: !queue && pool!.reportsProgress,
+      // The queue's workers advertise their threads as they come and go: read at each dispatch.
+      get capacity() {
+        return queue?.capacity;
+      },
     };
   }
 

@@ -27,6 +27,8 @@ export interface ChunkRunner {
   runChunk(req: RunChunkRequest): Promise<RunChunkResponse>;
   /** True when the workers report each finished task as it finishes (WorkerInit.events), so the run need not tick progress per chunk. */
   readonly reportsProgress?: boolean;
+  /** The worker threads it runs chunks on now, when that is not the run's `threads` (the queue's workers: see QueueChunkRunner.capacity). */
+  readonly capacity?: number;
 }
 
 /** What runs a run's chunks, as the run's signals see it: the local WorkerPool, or a QueueChunkRunner. */
