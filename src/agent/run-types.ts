@@ -1,64 +1,10 @@
 /** Run options and the run summary: the public shapes of `task-agents run` and `runner.execute()`. */
 import type { SerializedError } from '../shared/errors.js';
-import type { EncordCredentialsOption, LabelRowJson } from '../shared/types.js';
+import type { LabelRowJson } from '../shared/types.js';
 import type { TwinWrites } from '../shared/protocol.js';
 
-export interface RunOptions {
-  /**
-   * Local project directory, or an Encord project UUID; several serve one deployment (each project
-   * runs the registered stages it has). Default: `./demo-project` for the demo.
-   */
-  project: string | string[];
-  /** Worker threads. @default availableParallelism() */
-  threads: number;
-  /** Tasks in flight per worker thread (raise for I/O-bound agents). @default 1 */
-  concurrency: number;
-  /** Seconds between passes; unset = one pass then exit. */
-  refreshEvery?: number;
-  /** Extra attempts per task after a failure (agent or dependency). @default 3 */
-  numRetries: number;
-  /** Tasks per prefetch batch, cut from the platform's pages (whose size is the platform's). @default 300 */
-  taskBatchSize: number;
-  /** Cap on tasks attempted per stage per pass. */
-  maxTasksPerStage?: number;
-  /** Per-attempt timeout of an agent, in ms; 0 = none. @default 0 */
-  taskTimeoutMs: number;
-  /**
-   * Platform retries in reserve for the run (transient faults of its page, prefetch and commit
-   * requests: 429, 5xx, resets); each answered request earns half a retry back, up to this many.
-   * 0 = no retries. @default 100
-   */
-  retryBudget: number;
-  /** Frame decoder backend. @default 'auto' */
-  decoder: 'auto' | 'beamcoder' | 'node-av';
-  /** Progress bars and human output. */
-  quiet: boolean;
-  json: boolean;
-  /** Run the agents and report their decisions (`RunSummary.decisions`) without writing them back. One pass only. */
-  dryRun: boolean;
-  /** Queue mode: a redis:// URL; chunks go to `task-agents worker` processes instead of local threads. */
-  queue?: string;
-  /** BullMQ queue name (default `task-agents`); workers must use the same. */
-  queueName: string;
-  /** Queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE, in ms. @default 30000 */
-  queueReconnectMs: number;
-  /** Run only this registered stage (title or UUID, either matching however it was registered). */
-  stage?: string;
-  /** Failure pathway for every stage without its own `onFailure` (see StageOptions.onFailure). */
-  onFailure?: string;
-  /** Where `onFailure` writes the error: `classification:NAME` (a text classification) or `metadata:KEY` (client metadata). */
-  onFailureRecord?: string;
-  /** Stop the run (dispatch nothing more, finish and commit what is in flight) once this many tasks have failed. */
-  maxFailures?: number;
-  /** Leave alone a task that failed this many runs in a row (remembered per task) until `retryFailed`. */
-  skipFailedAfter?: number;
-  /** Try the tasks `skipFailedAfter` leaves alone again. */
-  retryFailed: boolean;
-  /** Where failures of Encord projects are remembered (default $XDG_STATE_HOME/task-agents, else ~/.local/state/task-agents); local projects keep them in project.db. */
-  stateDir?: string;
-  /** Encord credentials for this run instead of the ENCORD_SSH_KEY(_FILE) / ENCORD_DOMAIN environment. */
-  credentials?: EncordCredentialsOption;
-}
+/** The run options' one declaration is their schema (shared/run-options.ts). */
+export type { RunOptions } from '../shared/run-options.js';
 
 /** One task's outcome as a project's report sees it. */
 export type TaskEvent = {

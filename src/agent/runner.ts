@@ -8,6 +8,8 @@ import { isMainThread } from 'node:worker_threads';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TaskAgentError } from '../shared/errors.js';
+import { rejectUnknownKeys } from '../shared/known-keys.js';
+import { RUN_OPTION_KEYS } from '../shared/run-options.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, ProjectInfo } from '../shared/types.js';
 import type { FailurePathway } from '../shared/protocol.js';
 import type { AnyDep, Dep, TaskContext } from '../deps/define.js';
@@ -15,6 +17,11 @@ import type { LabelRow } from '../shared/label-row/index.js';
 import type { RunOptions, RunSummary, TaskResult } from './run-types.js';
 
 export const RUNNER_BRAND = Symbol.for('task-agents.runner');
+
+// The keys each entry point reads: any other is a TA_CFG_INVALID naming the closest one.
+const RUNNER_OPTION_KEYS = [...RUN_OPTION_KEYS.filter((k) => k !== 'agentModule'), 'preExecution'];
+const RUN_STAGE_OPTION_KEYS = [...RUN_OPTION_KEYS, 'onTask', 'onDone'];
+const HANDLE_OPTION_KEYS = ['stage', 'project'];
 
 /** What an agent may return. */
 export type AgentReturn =
@@ -100,6 +107,7 @@ export class Runner {
   readonly moduleUrl: string | undefined;
 
   constructor(options: RunnerOptions = {}) {
+    rejectUnknownKeys(options, RUNNER_OPTION_KEYS, 'new Runner({...})');
     this.options = options;
     this.moduleUrl = callerModuleUrl();
   }
@@ -136,10 +144,11 @@ export class Runner {
    * module that constructed this runner, unless `agentModule` says otherwise.
    */
   async execute(options: Partial<RunOptions> & { agentModule?: string } = {}): Promise<RunSummary> {
+    rejectUnknownKeys(options, RUN_OPTION_KEYS, 'runner.execute({...})');
     const agentModule = options.agentModule ?? (this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined);
     if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'pass execute({ agentModule: import.meta.url path })' });
     const { executeRun } = await import('../main/execute.js');
-    return executeRun({ ...this.options, ...options, agentModule });
+    return executeRun({ ...this.#runOptions(), ...options, agentModule });
   }
 
   /**
@@ -151,11 +160,12 @@ export class Runner {
    * `onDone` receives the summary. Other options are run options over the Runner's own.
    */
   async runStage(stage: string, options: RunStageOptions = {}): Promise<RunSummary> {
+    rejectUnknownKeys(options, RUN_STAGE_OPTION_KEYS, 'runner.runStage(stage, {...})');
     const { onTask, onDone, ...rest } = options;
     const agentModule = rest.agentModule ?? (this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined);
     if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'pass runStage(stage, { agentModule: import.meta.url path })' });
     const { executeRun } = await import('../main/execute.js');
-    const summary = await executeRun({ ...this.options, ...rest, stage, agentModule, quiet: true, json: true }, { onePass: true, ...(onTask && { onTask }) });
+    const summary = await executeRun({ ...this.#runOptions(), ...rest, stage, agentModule, quiet: true, json: true }, { onePass: true, ...(onTask && { onTask }) });
     await onDone?.(summary);
     return summary;
   }
@@ -172,18 +182,25 @@ export class Runner {
    * reject, as `execute()` does.
    */
   async handle(message: unknown, options: { stage?: string; project?: string | string[] } = {}): Promise<string> {
+    rejectUnknownKeys(options, HANDLE_OPTION_KEYS, 'runner.handle(message, {...})');
     const project = options.project ?? this.options.project;
     const key = JSON.stringify(project ?? null);
     let handler = this.#handlers.get(key);
     if (!handler) {
       const agentModule = this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined;
       if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'construct the Runner in the agent module itself' });
-      handler = import('../main/handle/message-handler.js').then((m) => m.MessageHandler.open({ ...this.options, ...(project !== undefined && { project }), agentModule, json: true, quiet: true }));
+      handler = import('../main/handle/message-handler.js').then((m) => m.MessageHandler.open({ ...this.#runOptions(), ...(project !== undefined && { project }), agentModule, json: true, quiet: true }));
       this.#handlers.set(key, handler);
       // A failed open is not cached: the next message tries again.
       handler.catch(() => this.#handlers.delete(key));
     }
     return (await handler).handle(message, options.stage === undefined ? {} : { stage: options.stage });
+  }
+
+  /** The constructor's run options, without the hooks (which stay in this thread). */
+  #runOptions(): RunOptions {
+    const { preExecution: _hook, ...run } = this.options;
+    return run;
   }
 
   /** Releases what `handle()` keeps warm (worker threads, platform connections). */

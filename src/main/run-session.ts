@@ -25,8 +25,9 @@ import { openPlatform } from './open-platform.js';
 import { startWarm } from './warm-start.js';
 import { loadQueueModule } from './queue/load-queue.js';
 import { mediaTempRoot, removeMediaTemp, sweepStaleMediaTemp } from './media-temp-sweep.js';
-import { baseInit, readManifest, showsProgress, workerIo, type WorkerIo } from './worker-init.js';
+import { baseInit, preflightInit, readManifest, showsProgress, workerIo, type WorkerIo } from './worker-init.js';
 import { resolveRunOptions, type ResolvedRunOptions } from './run-options.js';
+import { workerSettings } from '../shared/run-options.js';
 import { ABORT_GRACE_MS, WorkerPool, type ChunkRunner, type RunWorkers } from './worker-pool.js';
 import type { QueueChunkRunner } from './queue/queue-chunk-runner.js';
 import type { QueueRunContext } from './queue/queue-protocol.js';
@@ -55,8 +56,8 @@ function agentModuleUrl(path: string): string {
 }
 
 /** Loads the agent module in a throw-away worker: its manifest (what each stage needs) or its load error. */
-async function loadManifest(agentUrl: string, options: ResolvedRunOptions, io: WorkerIo): Promise<AgentManifest> {
-  const pool = new WorkerPool(baseInit(agentUrl, options, null, null, { output: io.output === 'stderr' ? 'stderr' : 'inherit' }), 1);
+async function loadManifest(agentUrl: string, io: WorkerIo): Promise<AgentManifest> {
+  const pool = new WorkerPool(preflightInit(agentUrl, { output: io.output === 'stderr' ? 'stderr' : 'inherit' }), 1);
   try {
     return await readManifest(pool);
   } finally {
@@ -189,7 +190,7 @@ export class RunSession {
     let manifest: AgentManifest;
     let options: ResolvedRunOptions;
     try {
-      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, preliminary, io(preliminary));
+      manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, io(preliminary));
       options = resolveRunOptions(input, manifest.runnerOptions ?? {});
       if (options.projects.length === 0) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
     } catch (e) {
@@ -306,6 +307,10 @@ export class RunSession {
         return r;
       },
       reportsProgress: !queue && pool!.reportsProgress,
+      // The queue's workers advertise their threads as they come and go: read at each dispatch.
+      get capacity() {
+        return queue?.capacity;
+      },
     };
   }
 
@@ -509,9 +514,6 @@ function queueContext(manifest: AgentManifest, project: ProjectInfo, platform: P
     stageRefs: manifest.stages.map((s) => s.ref),
     project,
     platform: d.kind === 'local' ? d : { kind: 'encord', projectHash: d.projectHash, domain: d.domain },
-    numRetries: options.numRetries,
-    taskTimeoutMs: options.taskTimeoutMs,
-    concurrency: options.concurrency,
-    decoder: options.decoder,
+    ...workerSettings(options),
   };
 }

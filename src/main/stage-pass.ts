@@ -176,8 +176,10 @@ async function* filteredPages(ctx: StagePassContext): AsyncGenerator<TaskRecord[
 export async function runStagePass(ctx: StagePassContext): Promise<void> {
   const { stage, options, report, progress, commits, control, pool } = ctx;
   const stageUuid = stage.stage.uuid;
+  // Threads that run the chunks: the pool's, or in queue mode those the queue's workers advertise.
+  const threads = () => pool.capacity ?? options.threads;
   // Two chunks per thread: one running, one waiting (the local pool's queue is sized for this).
-  const window = new InFlightWindow(options.threads * 2);
+  const window = new InFlightWindow(() => threads() * 2);
   let recordError: { error: unknown } | undefined;
   /** Listing a page failed: the stage could not be listed to its end. */
   let pageError: { error: unknown } | undefined;
@@ -291,7 +293,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         record(o, f.task.dataTitle);
         tick(o); // failed before reaching a worker
       }
-      const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(batch.payloads.length / options.threads)));
+      const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(batch.payloads.length / threads())));
       for (let i = 0; i < batch.payloads.length && !control.stopping; i += chunkSize) {
         await window.acquire();
         if (control.stopping) {

@@ -4,43 +4,44 @@
  */
 import { availableParallelism } from 'node:os';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, type AgentManifest, type WorkerInit, type WorkerProject } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, type AgentManifest, type PreflightInit, type WorkerInit, type WorkerProject, type WorkerStart } from '../shared/protocol.js';
+import { workerSettings, type WorkerSettings } from '../shared/run-options.js';
 import type { ProjectInfo } from '../shared/types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
 import type { WorkerPool } from './worker-pool.js';
 
-/** The run settings a pool is built from: run options, or a queue run's context. */
-export type PoolSettings = Pick<ResolvedRunOptions, 'threads' | 'numRetries' | 'taskTimeoutMs' | 'concurrency' | 'decoder'>;
+/** The run settings a pool is built from: run options, or a queue run's context (and the queue worker's threads). */
+export type PoolSettings = WorkerSettings & Pick<ResolvedRunOptions, 'threads'>;
 
-/** How a run's workers report to it: the events channel and where agent output goes (see WorkerInit). */
-export type WorkerIo = Pick<WorkerInit, 'events' | 'output' | 'mediaTemp'>;
+/** How a run's workers report to it: the events channel and where agent output goes (see WorkerStart). */
+export type WorkerIo = Pick<WorkerStart, 'events' | 'output' | 'mediaTemp'>;
 
-/**
- * A pool's WorkerInit; without project and platform for the preflight worker, which only reports
- * the manifest. `others`: the run's further projects (a run over several projects).
- */
-export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo | null, platform: PlatformDescriptor | null, io: WorkerIo = {}, others: WorkerProject[] = []): WorkerInit {
+/** A pool's WorkerInit. `others`: the run's further projects (a run over several projects). */
+export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo, platform: PlatformDescriptor, io: WorkerIo = {}, others: WorkerProject[] = []): WorkerInit {
   return {
     ...io,
+    ...workerSettings(options),
+    role: 'run',
     protocol: PROTOCOL_VERSION,
     agentModuleUrl: agentUrl,
-    project: project as ProjectInfo,
-    platform: platform ?? { kind: 'local', dir: '' },
-    projects: project && platform ? [{ project, platform }, ...others] : [],
-    numRetries: options.numRetries,
-    taskTimeoutMs: options.taskTimeoutMs,
-    concurrency: options.concurrency,
-    decoder: options.decoder,
+    project,
+    platform,
+    projects: [{ project, platform }, ...others],
     decoderThreads: Math.max(1, Math.floor(availableParallelism() / options.threads)),
     runState: new SharedArrayBuffer(4),
   };
 }
 
+/** The preflight worker's start: the module and where its output goes, nothing of a project. */
+export function preflightInit(agentUrl: string, io: WorkerIo = {}): PreflightInit {
+  return { ...io, role: 'preflight', protocol: PROTOCOL_VERSION, agentModuleUrl: agentUrl, runState: new SharedArrayBuffer(4) };
+}
+
 /** The options that shape a run's pool (its size and every WorkerInit field they feed). */
 export function poolShape(options: ResolvedRunOptions): string {
-  const { project, threads, numRetries, taskTimeoutMs, concurrency, decoder, json, quiet } = options;
-  return JSON.stringify([project, threads, numRetries, taskTimeoutMs, concurrency, decoder, json, quiet]);
+  const { project, threads, json, quiet } = options;
+  return JSON.stringify([project, threads, workerSettings(options), json, quiet]);
 }
 
 export async function readManifest(pool: WorkerPool): Promise<AgentManifest> {

@@ -9,7 +9,7 @@
  */
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
-import { RUN_ABORTED, RUN_GOING, RUN_STOPPING, type AgentManifest, type RunChunkMessage, RunChunkReply, RunChunkRequest, RunChunkResponse, TaskOutcome, WorkerInit } from '../shared/protocol.js';
+import { RUN_ABORTED, RUN_GOING, RUN_STOPPING, type AgentManifest, type RunChunkMessage, RunChunkReply, RunChunkRequest, RunChunkResponse, TaskOutcome, WorkerData, WorkerProject } from '../shared/protocol.js';
 import type { Pathway } from '../shared/types.js';
 import { packTasks, unpackOutcomes } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
@@ -27,6 +27,8 @@ export interface ChunkRunner {
   runChunk(req: RunChunkRequest): Promise<RunChunkResponse>;
   /** True when the workers report each finished task as it finishes (WorkerInit.events), so the run need not tick progress per chunk. */
   readonly reportsProgress?: boolean;
+  /** The worker threads it runs chunks on now, when that is not the run's `threads` (the queue's workers: see QueueChunkRunner.capacity). */
+  readonly capacity?: number;
 }
 
 /** What runs a run's chunks, as the run's signals see it: the local WorkerPool, or a QueueChunkRunner. */
@@ -59,7 +61,11 @@ interface ChunkInFlight {
 
 export class WorkerPool implements ChunkRunner, RunWorkers {
   readonly #pool: Piscina;
-  readonly #init: WorkerInit;
+  readonly #runState: SharedArrayBuffer;
+  /** The per-attempt timeout the workers run with (0: none; the preflight worker runs no task). */
+  readonly #taskTimeoutMs: number;
+  /** The run's projects as the workers see them (none for the preflight worker). */
+  readonly #projects: readonly WorkerProject[];
   readonly #pathways = new Map<string, readonly Pathway[]>();
   readonly #inFlight = new Set<ChunkInFlight>();
   #watchdog: NodeJS.Timeout | undefined;
@@ -67,8 +73,10 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
   readonly threads: number;
   readonly reportsProgress: boolean;
 
-  constructor(init: WorkerInit, threads: number) {
-    this.#init = init;
+  constructor(init: WorkerData, threads: number) {
+    this.#runState = init.runState;
+    this.#taskTimeoutMs = init.role === 'run' ? init.taskTimeoutMs : 0;
+    this.#projects = init.role === 'run' ? init.projects : [];
     this.threads = threads;
     this.reportsProgress = init.events !== undefined;
     this.#pool = new Piscina({
@@ -126,7 +134,7 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
 
   /** The overdue tasks of a recycled chunk fail; the others run again. */
   async #afterTimeout(req: RunChunkRequest, overdue: number[]): Promise<RunChunkResponse> {
-    const ms = this.#init.taskTimeoutMs;
+    const ms = this.#taskTimeoutMs;
     const late = new Set(overdue);
     const rest = req.tasks.filter((_, i) => !late.has(i));
     const again = rest.length > 0 ? await this.runChunk({ ...req, tasks: rest }) : { outcomes: [] };
@@ -144,13 +152,13 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
   }
 
   stop(): void {
-    Atomics.compareExchange(new Int32Array(this.#init.runState), 0, RUN_GOING, RUN_STOPPING);
+    Atomics.compareExchange(new Int32Array(this.#runState), 0, RUN_GOING, RUN_STOPPING);
   }
 
   abort(graceMs: number): void {
     if (this.#aborted) return;
     this.#aborted = true;
-    Atomics.store(new Int32Array(this.#init.runState), 0, RUN_ABORTED);
+    Atomics.store(new Int32Array(this.#runState), 0, RUN_ABORTED);
     const inFlight = [...this.#inFlight];
     setTimeout(() => {
       for (const c of inFlight) c.recycle ??= 'aborted';
@@ -162,20 +170,20 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
   /** Runs the watchdog while chunks are in flight and something needs watching (a timeout, a pending recycle). */
   #watch(): void {
     if (this.#watchdog || this.#inFlight.size === 0) return;
-    if (this.#init.taskTimeoutMs <= 0 && !this.#aborted) return;
+    if (this.#taskTimeoutMs <= 0 && !this.#aborted) return;
     this.#watchdog = setInterval(() => this.#sweep(), WATCH_MS);
     this.#watchdog.unref();
   }
 
   /** Marks overdue chunks for recycling and terminates every marked worker that is outside native code. */
   #sweep(): void {
-    const limit = this.#init.taskTimeoutMs + TIMEOUT_GRACE_MS;
+    const limit = this.#taskTimeoutMs + TIMEOUT_GRACE_MS;
     const now = Date.now();
     for (const c of this.#inFlight) {
-      if (c.recycle === undefined && this.#init.taskTimeoutMs > 0 && overdueTasks(c.state, c.epoch, limit, now).length > 0) {
+      if (c.recycle === undefined && this.#taskTimeoutMs > 0 && overdueTasks(c.state, c.epoch, limit, now).length > 0) {
         // The worker is blocked: every attempt of it already past its timeout has timed out (not
         // only the one past the grace too); those within their time run again.
-        c.recycle = { overdue: overdueTasks(c.state, c.epoch, this.#init.taskTimeoutMs, now) };
+        c.recycle = { overdue: overdueTasks(c.state, c.epoch, this.#taskTimeoutMs, now) };
       }
       if (c.recycle !== undefined && !c.terminated && condemn(c.state)) {
         c.terminated = true;
@@ -194,8 +202,7 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
     const key = `${projectIndex}:${stageUuid}`;
     let pathways = this.#pathways.get(key);
     if (!pathways) {
-      const project = this.#init.projects?.[projectIndex]?.project ?? this.#init.project;
-      pathways = findStage(project?.workflow.stages ?? [], stageUuid)?.pathways ?? [];
+      pathways = findStage(this.#projects[projectIndex]?.project.workflow.stages ?? [], stageUuid)?.pathways ?? [];
       this.#pathways.set(key, pathways);
     }
     return pathways;

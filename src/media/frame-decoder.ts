@@ -6,6 +6,7 @@
  */
 import type { ProbedMedia } from '../shared/types.js';
 import type { TaskAgentError } from '../shared/errors.js';
+import type { DecoderName } from '../shared/run-options.js';
 
 export interface DecodedFrame {
   /** 0-based frame index in decode (presentation) order. */
@@ -30,7 +31,7 @@ export interface DecodeOptions {
 }
 
 export interface FrameDecoder {
-  readonly name: 'beamcoder' | 'node-av';
+  readonly name: DecoderName;
   /** Frames [start, end) every `step`, in order. Frames decoded before an error are still yielded. */
   frames(path: string, range?: { start?: number; end?: number; step?: number }, options?: DecodeOptions): AsyncIterable<DecodedFrame>;
   /** Exactly these (sorted, unique) frame indices, seeking rather than decoding everything. */

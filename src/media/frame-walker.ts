@@ -7,6 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { DecodedFrame, DecodeOptions, FrameDecoder } from './frame-decoder.js';
+import type { DecoderName } from '../shared/run-options.js';
 import type { MediaSource, OpenSource } from './media-source.js';
 import { assertMediaExists, decodeFailed, truncated } from './decode-errors.js';
 import { native } from './native-gate.js';
@@ -54,7 +55,7 @@ function gated<P, F>(src: MediaSource<P, F>): MediaSource<P, F> {
   };
 }
 
-export function createWalkerDecoder<P, F>(name: 'beamcoder' | 'node-av', openRaw: OpenSource<P, F>): FrameDecoder {
+export function createWalkerDecoder<P, F>(name: DecoderName, openRaw: OpenSource<P, F>): FrameDecoder {
   const open: OpenSource<P, F> = (path, threads) => native(() => openRaw(path, threads)).then(gated);
   // Samplers call framesAt repeatedly on one file: keep a few packet indexes (keyed by size+mtime).
   const indexCache = new Map<string, PacketIndex | null>();

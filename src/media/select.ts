@@ -3,8 +3,9 @@ import type { FrameDecoder } from './frame-decoder.js';
 import { createBeamcoderDecoder } from './beamcoder-decoder.js';
 import { createNodeAvDecoder } from './node-av-decoder.js';
 import { TaskAgentError } from '../shared/errors.js';
+import type { DecoderKind } from '../shared/run-options.js';
 
-export type DecoderKind = 'auto' | 'beamcoder' | 'node-av';
+export type { DecoderKind } from '../shared/run-options.js';
 
 export interface CreateDecoderOptions {
   /** Called with the backend `auto` picked and why the other was skipped (for logs / the summary). */

@@ -7,7 +7,7 @@
 
 /** Code → what it means and how to fix it (the README table is generated from / checked against this). */
 export const ERROR_CATALOG = {
-  TA_CFG_INVALID: { when: 'An option or CLI flag has an invalid value.', fix: 'Check the value against `--help`; the message lists every invalid field.' },
+  TA_CFG_INVALID: { when: 'An option or CLI flag has an invalid value, or an option object has a key that is no option.', fix: 'Check the value against `--help`; the message lists every invalid field, and the closest option of an unknown key.' },
   TA_CFG_PROJECT_NOT_FOUND: { when: 'The local project directory does not exist or has no project.db.', fix: 'Create it with `task-agents project init DIR`, or pass the right `--project`.' },
   TA_CFG_PROJECT_INVALID: { when: 'The project database, workflow or ontology is malformed.', fix: 'Fix the workflow/ontology JSON (Encord shapes) and re-create the project.' },
   TA_CFG_TEMPLATE_UNKNOWN: { when: '`task-agents init --template NAME` names no shipped template.', fix: 'Use one of the templates listed in the message.' },

@@ -6,6 +6,7 @@
 import type { SerializedError } from './errors.js';
 import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from './types.js';
 import type { PlatformDescriptor } from './platform-descriptor.js';
+import type { WorkerSettings } from './run-options.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -15,21 +16,10 @@ export interface WorkerProject {
   platform: PlatformDescriptor;
 }
 
-/** Given to every worker at start (piscina `workerData`). */
-export interface WorkerInit {
+/** What every worker is started with (piscina `workerData`): its agent module and where it reports. */
+export interface WorkerStart {
   protocol: number;
   agentModuleUrl: string;
-  /** The first project (the only one but in a run over several projects). */
-  project: ProjectInfo;
-  platform: PlatformDescriptor;
-  /** Every project of the run, in `--project` order; chunks name theirs by index. */
-  projects: WorkerProject[];
-  numRetries: number;
-  taskTimeoutMs: number;
-  /** Tasks of one chunk run concurrently up to this many. */
-  concurrency: number;
-  decoder: 'auto' | 'beamcoder' | 'node-av';
-  decoderThreads: number;
   /** Int32Array over a SharedArrayBuffer: [0] is the run's state, RUN_GOING, RUN_STOPPING or RUN_ABORTED. */
   runState: SharedArrayBuffer;
   /** BroadcastChannel name for WorkerEvents (per-task progress, captured output); none: no events. */
@@ -43,6 +33,24 @@ export interface WorkerInit {
   /** The run's media temp folder (see shared/media-temp.ts); removed by the main thread when the run closes. */
   mediaTemp?: string;
 }
+
+/** The preflight worker: it loads the agent module and reports its manifest (or why it cannot load), before any project is open. It runs no task. */
+export interface PreflightInit extends WorkerStart {
+  role: 'preflight';
+}
+
+/** A worker of a run's pool (or of a queue worker's): it runs the tasks of the run's projects with the run's worker settings. */
+export interface WorkerInit extends WorkerStart, WorkerSettings {
+  role: 'run';
+  /** The first project (the only one but in a run over several projects). */
+  project: ProjectInfo;
+  platform: PlatformDescriptor;
+  /** Every project of the run, in `--project` order; chunks name theirs by index. */
+  projects: WorkerProject[];
+  decoderThreads: number;
+}
+
+export type WorkerData = PreflightInit | WorkerInit;
 
 /** The run goes on. */
 export const RUN_GOING = 0;

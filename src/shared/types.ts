@@ -2,6 +2,7 @@
  * Domain records shared by the platforms, the runner and the workers. They mirror Encord's wire
  * shapes (see the protocol reference) in camelCase, so a platform maps one-to-one onto them.
  */
+import type { RunOptions } from './run-options.js';
 
 export type StageType =
   | 'AGENT' | 'ANNOTATION' | 'REVIEW' | 'USER_ROUTER' | 'PERCENTAGE_ROUTER'
@@ -150,16 +151,10 @@ export type LabelRowJson = Record<string, unknown> & {
 /**
  * Explicit Encord credentials for a run (`new Runner({ credentials })`, `execute()`, `serve`),
  * used instead of ENCORD_SSH_KEY / ENCORD_SSH_KEY_FILE by the run, its workers, deps.client() and
- * twin projects. Give a key or a key file; a domain alone overrides ENCORD_DOMAIN.
+ * twin projects. Give a key or a key file; a domain alone overrides ENCORD_DOMAIN. Declared (and
+ * validated) by the run options' schema.
  */
-export interface EncordCredentialsOption {
-  /** The OpenSSH ed25519 private key text. */
-  sshKey?: string;
-  /** A path to the private key file (`~` expanded). */
-  sshKeyFile?: string;
-  /** API domain; default ENCORD_DOMAIN, else https://api.encord.com. */
-  domain?: string;
-}
+export type EncordCredentialsOption = NonNullable<RunOptions['credentials']>;
 
 export interface ProbedMedia {
   width: number | null;

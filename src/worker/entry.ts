@@ -5,7 +5,7 @@
  */
 import { workerData, threadId } from 'node:worker_threads';
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerInit } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerData, type WorkerInit } from '../shared/protocol.js';
 import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
 import type { Runner } from '../agent/runner.js';
@@ -19,7 +19,7 @@ import { installLateErrorHandlers, runTagged, takeLateWarnings } from './late-er
 import { framesDecoded } from './frame.js';
 import { flushProgress, startWorkerEvents, taskFinished, withTask } from './worker-events.js';
 
-const init = workerData as WorkerInit;
+const init = workerData as WorkerData;
 startWorkerEvents(init);
 /** This thread's dependency state (worker-scoped values, decoder, platform handles, downloads) and its disposal. */
 const runtime = new WorkerRuntime(init);
@@ -45,8 +45,8 @@ interface ProjectRuntime {
 }
 
 // Each project sees the init as if it were the run's only project (its platform for media, client, twins).
-// The preflight worker has no project yet: it only reports the manifest.
-const projects: ProjectRuntime[] = (init.projects ?? []).map((p) => {
+// The preflight worker has no project: it only reports the manifest.
+const projects: ProjectRuntime[] = init.role === 'preflight' ? [] : init.projects.map((p) => {
   const view: WorkerInit = { ...init, project: p.project, platform: p.platform };
   return { init: view, stages: [] };
 });
@@ -66,11 +66,16 @@ try {
     }
     return manifest;
   });
-  // Plain data only (functions stay here); credentials cross too, so `new Runner({ credentials })` reaches the run.
-  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) || (k === 'credentials' && isPlainRecord(v))));
+  // Plain data only (functions stay here); several projects and credentials cross too, so
+  // `new Runner({ project: [a, b], credentials })` reaches the run.
+  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) || isStringList(v) || (k === 'credentials' && isPlainRecord(v))));
   manifestValue = { protocol: PROTOCOL_VERSION, stages, hasPreExecution: typeof runner.options.preExecution === 'function', runnerOptions };
 } catch (e) {
   loadError = serializeError(e, 'TA_AGENT_MODULE_LOAD_FAILED');
+}
+
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
@@ -85,7 +90,9 @@ export function manifest(): { manifest?: AgentManifest; error?: SerializedError;
 export async function preExecution(projectIndex: number | null): Promise<{ error?: SerializedError }> {
   if (loadError) return { error: loadError };
   try {
-    await runner!.options.preExecution?.({ project: projects[projectIndex ?? 0]?.init.project ?? init.project, runner: runner! });
+    const project = projects[projectIndex ?? 0]?.init.project;
+    if (!project) return { error: serializeError(new TaskAgentError('TA_INTERNAL', `preExecution asked of a worker without project ${projectIndex ?? 0}`)) };
+    await runner!.options.preExecution?.({ project, runner: runner! });
     return {};
   } catch (e) {
     const s = serializeError(e, 'TA_PRE_EXECUTION_FAILED');
@@ -118,7 +125,7 @@ async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number):
     return { outcomes: req.tasks.map((t) => ({ ok: false, taskUuid: t.task.uuid, dataHash: t.task.dataHash, attempts: 0, error })) };
   }
   const settings: RunTaskSettings = {
-    project: p.init.project, numRetries: init.numRetries, taskTimeoutMs: init.taskTimeoutMs, runAborted,
+    project: p.init.project, numRetries: p.init.numRetries, taskTimeoutMs: p.init.taskTimeoutMs, runAborted,
     host: { builtin: builtinResolver(runtime, p.init, req.tasks), worker: runtime },
     watch: { state, epoch },
   };
@@ -143,7 +150,7 @@ async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number):
       taskFinished(progressKey, o.ok);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(init.concurrency, req.tasks.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(p.init.concurrency, req.tasks.length) }, lane));
   flushProgress();
   return { outcomes };
 }

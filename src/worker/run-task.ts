@@ -8,6 +8,7 @@ import { capError, capText, VALUE_CAP } from '../shared/cap-text.js';
 import { markAttempt, markDone } from '../shared/chunk-state.js';
 import type { TaskOutcome, TaskPayload } from '../shared/protocol.js';
 import type { ProjectInfo, WorkflowStage } from '../shared/types.js';
+import type { WorkerSettings } from '../shared/run-options.js';
 import type { AnyDep } from '../deps/define.js';
 import type { StageRegistration } from '../agent/runner.js';
 import { resolvePathway } from '../shared/workflow.js';
@@ -30,10 +31,9 @@ export interface StageRuntime {
   deps: Record<string, AnyDep>;
 }
 
-export interface RunTaskSettings {
+/** How one task is run: its project, the run's retries and timeout (from the worker init), and the chunk's state. */
+export interface RunTaskSettings extends Pick<WorkerSettings, 'numRetries' | 'taskTimeoutMs'> {
   project: ProjectInfo;
-  numRetries: number;
-  taskTimeoutMs: number;
   runAborted: () => boolean;
   /** Built-in dependencies and the worker's own scope, for the attempts' TaskScopes. */
   host: ScopeHost;

@@ -9,7 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BroadcastChannel } from 'node:worker_threads';
-import type { WorkerEvent, WorkerInit } from '../shared/protocol.js';
+import type { WorkerEvent, WorkerStart } from '../shared/protocol.js';
 
 interface TaskMark {
   title: string;
@@ -90,8 +90,8 @@ function captureStream(stream: NodeJS.WriteStream, sink: (text: string) => void)
   stream.write = write;
 }
 
-/** Sets up this worker's events and output routing from its WorkerInit (once, at worker start). */
-export function startWorkerEvents(init: WorkerInit): void {
+/** Sets up this worker's events and output routing from its start data (once, at worker start). */
+export function startWorkerEvents(init: WorkerStart): void {
   if (init.events) {
     channel = new BroadcastChannel(init.events);
     channel.unref();

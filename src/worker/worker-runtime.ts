@@ -4,7 +4,7 @@
  * twin projects; and their disposal when the pool stops. One per thread, made by entry.ts.
  */
 import type { AnyDep } from '../deps/define.js';
-import type { WorkerInit } from '../shared/protocol.js';
+import type { WorkerData } from '../shared/protocol.js';
 import type { FrameDecoder } from '../media/frame-decoder.js';
 import { createDecoder } from '../media/select.js';
 import { MediaFiles } from './media-files.js';
@@ -21,14 +21,14 @@ export class WorkerRuntime {
   #decoder: Promise<FrameDecoder> | undefined;
   #platforms: Promise<WorkerPlatforms> | undefined;
 
-  constructor(readonly init: WorkerInit) {
+  constructor(readonly init: WorkerData) {
     this.media = new MediaFiles(init.mediaTemp, () => this.platforms());
   }
 
   /** The thread's decoder, made on first use with the run's choice (a failure is not kept: the next task tries again). */
   decoder(): Promise<FrameDecoder> {
     if (!this.#decoder) {
-      const d = (this.#decoder = createDecoder(this.init.decoder));
+      const d = (this.#decoder = createDecoder(this.init.role === 'run' ? this.init.decoder : 'auto'));
       d.catch(() => {
         if (this.#decoder === d) this.#decoder = undefined;
       });

@@ -20,7 +20,7 @@ import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { exitWhenWritten, writeJson } from './output.js';
 import { exitCodeForSummary, reportError } from './report-error.js';
 import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
-import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
+import { addCredentialFlags, foldCredentialFlags } from './credential-flags.js';
 import { exitCodeForSignal } from '../run-signals.js';
 import { addAgentRunFlags } from './run-flags.js';
 
@@ -90,10 +90,9 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
         } else if (!module) {
           throw new TaskAgentError('TA_CFG_INVALID', 'no agent module given', { hint: 'task-agents run AGENT_MODULE --project DIR' });
         }
-        const credentials = credentialsFrom(opts);
         // The run machinery (pool, platforms, natives) loads when a run starts, not for --help.
         const [{ executeRun }, { formatSummary }] = await Promise.all([import('../execute.js'), import('../run-report.js')]);
-        const summary = await executeRun({ ...opts, agentModule: module, ...(project !== undefined && { project }), ...(credentials && { credentials }), json, quiet: opts.quiet === true });
+        const summary = await executeRun({ ...foldCredentialFlags(opts), agentModule: module, ...(project !== undefined && { project }), json, quiet: opts.quiet === true });
         if (json) await writeJson(summary);
         else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);
         process.exitCode = summary.signal ? exitCodeForSignal(summary.signal) : exitCodeForSummary(summary);

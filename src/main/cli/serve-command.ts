@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { TaskAgentError } from '../../shared/errors.js';
 import { reportError } from './report-error.js';
 import { collect, integerArg, numberArg } from './arg-parsers.js';
-import { addCredentialFlags, credentialsFrom } from './credential-flags.js';
+import { addCredentialFlags, foldCredentialFlags } from './credential-flags.js';
 import { addAgentRunFlags } from './run-flags.js';
 
 interface ServeCliOptions extends Record<string, unknown> {
@@ -41,11 +41,10 @@ export function registerServeCommand(program: Command): void {
       if (!secret) throw new TaskAgentError('TA_CFG_INVALID', 'serve needs the webhook signing secret', { hint: 'set TA_WEBHOOK_SECRET (or pass --webhook-secret)' });
       if (!(opts.refreshEvery > 0)) throw new TaskAgentError('TA_CFG_INVALID', '--refresh-every must be a positive number of seconds');
       const log = opts.quiet ? () => undefined : (line: string) => void process.stderr.write(`${line}\n`);
-      const credentials = credentialsFrom(opts);
       const { refreshEvery: _poll, webhookSecret: _secret, host, port, quiet: _quiet, ...run } = opts;
       // Loaded by this command only.
       const { TaskService } = await import('../serve/service.js');
-      const service = await TaskService.start({ ...run, agentModule, ...(credentials && { credentials }) }, { host, port, secret, pollSeconds: opts.refreshEvery, log });
+      const service = await TaskService.start({ ...foldCredentialFlags(run), agentModule }, { host, port, secret, pollSeconds: opts.refreshEvery, log });
       let signals = 0;
       const stopped = new Promise<void>((resolve) => {
         const onSignal = () => {

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { arch, availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import type { DecoderName } from '../../shared/run-options.js';
 
 export interface SystemInfo {
   taskAgents: string;
@@ -13,7 +14,7 @@ export interface SystemInfo {
   cpu: string;
   cores: number;
   memoryGiB: number;
-  decoders: Record<'node-av' | 'beamcoder', { ok: boolean; error?: string }>;
+  decoders: Record<DecoderName, { ok: boolean; error?: string }>;
 }
 
 // Relative to dist/ (this file is bundled into a chunk there, like worker-pool.ts).

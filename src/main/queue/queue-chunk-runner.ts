@@ -20,7 +20,7 @@ import { withinMs } from '../../shared/within-ms.js';
 import type { RunChunkRequest, RunChunkResponse } from '../../shared/protocol.js';
 import { runAbortedOutcomes } from '../chunk-outcomes.js';
 import { connectOnce, queueConnection, redactRedisUrl, RECONNECT_EVERY_MS } from './redis-connection.js';
-import { runStateKey, CONTEXT_REFRESH_MS, CONTEXT_TTL_S, refusedKey, runContextKey, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
+import { capacityKey, runStateKey, CONTEXT_REFRESH_MS, CONTEXT_TTL_S, refusedKey, runContextKey, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
 
 /** How often chunks in flight are looked up in Redis. */
 const SWEEP_MS = 2000;
@@ -57,6 +57,8 @@ export class QueueChunkRunner {
   #sweeping = false;
   /** Consecutive sweeps that found every connected worker refusing this run. */
   #allRefused = 0;
+  /** Worker threads of the connected workers that have not refused this run, as they advertise them (undefined: none advertised yet). */
+  #capacity: number | undefined;
   /** Warnings for the summary (one per refusing worker), until taken. */
   #warnings: Array<{ code: 'TA_QUEUE_WORKER_MISMATCH'; message: string }> = [];
 
@@ -95,11 +97,21 @@ export class QueueChunkRunner {
     try {
       await r.#storeContext();
       await r.#events.waitUntilReady();
+      await r.#readCapacity();
     } catch (cause) {
       await r.close();
       throw new TaskAgentError('TA_QUEUE_UNREACHABLE', `the queue at ${redactRedisUrl(url)} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
     return r;
+  }
+
+  /**
+   * The worker threads the queue's workers run this run's chunks on (the sum they advertise),
+   * what the stage pass sizes its chunks and in-flight window by; undefined before any worker
+   * advertised (the run's own `--threads` then stands in).
+   */
+  get capacity(): number | undefined {
+    return this.#capacity;
   }
 
   /** Reads the workers' refusals once more: a short run can end between two sweeps. */
@@ -185,6 +197,7 @@ export class QueueChunkRunner {
     this.#sweeping = true;
     try {
       await this.#reportRefusals();
+      await this.#readCapacity();
       for (const [jobId, p] of [...this.#pending]) {
         if (this.#redis.status !== 'ready') return;
         const state = await this.#queue.getJobState(jobId);
@@ -216,13 +229,27 @@ export class QueueChunkRunner {
       this.options.log(`TA_QUEUE_WORKER_MISMATCH: ${message}`);
     }
     if (ids.length === 0) return;
-    // Workers name their connections (`…:w:<worker id>`, see queue-worker.ts).
-    const connected = new Set((await this.#queue.getWorkers()).map((w) => String((w as { rawname?: string }).rawname ?? '').split(':w:')[1] ?? ''));
+    const connected = await this.#connectedWorkers();
     const healthy = [...connected].filter((w) => w && !refused[w]);
     this.#allRefused = connected.size > 0 && healthy.length === 0 ? this.#allRefused + 1 : 0;
     if (this.#allRefused >= 2) {
       this.#end(new TaskAgentError('TA_QUEUE_WORKER_MISMATCH', `every worker on the queue refused this run: ${ids.map((w) => `${w}: ${refused[w]}`).join('; ')}`));
     }
+  }
+
+  /** The ids of the workers connected to the queue. */
+  async #connectedWorkers(): Promise<Set<string>> {
+    // Workers name their connections (`…:w:<worker id>`, see queue-worker.ts).
+    return new Set((await this.#queue.getWorkers()).map((w) => String((w as { rawname?: string }).rawname ?? '').split(':w:')[1] ?? ''));
+  }
+
+  /** Sums the threads the connected workers advertise, leaving out those that refused this run. */
+  async #readCapacity(): Promise<void> {
+    const ids = [...(await this.#connectedWorkers())].filter((id) => id !== '' && !this.#reported.has(id));
+    if (ids.length === 0) return;
+    const threads = await this.#redis.mget(ids.map((id) => capacityKey(this.queueName, id)));
+    const sum = threads.reduce((n, t) => n + (Number(t) > 0 ? Number(t) : 0), 0);
+    if (sum > 0) this.#capacity = sum;
   }
 
   stop(): void {
@@ -244,12 +271,22 @@ export class QueueChunkRunner {
     if (this.#redis.status === 'ready') void this.#redis.set(runStateKey(this.queueName, this.runId), state, 'EX', 3600).catch(() => undefined);
   }
 
+  async #removeWaitingJobs(): Promise<void> {
+    const waiting = await this.#queue.getJobs(['waiting', 'prioritized', 'delayed']);
+    await Promise.allSettled(waiting.filter((j) => j.data?.runId === this.runId && j.id !== undefined).map((j) => this.#queue.remove(j.id!)));
+  }
+
   async close(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     this.#redis.removeAllListeners('close');
     const reachable = this.#redis.status === 'ready';
-    // The run is over: workers let go of it (and a refusing worker takes jobs again).
-    if (reachable) await this.#redis.del(runContextKey(this.queueName, this.runId)).catch(() => undefined);
+    // The run is over: workers let go of it (and a refusing worker takes jobs again). Its chunks
+    // no worker took yet are taken out of the queue: a worker that took one would wait for the
+    // run's context in vain, instead of serving the next run.
+    if (reachable) {
+      await withinMs(this.#removeWaitingJobs(), 2000);
+      await this.#redis.del(runContextKey(this.queueName, this.runId)).catch(() => undefined);
+    }
     this.#redis.disconnect();
     // BullMQ's clients would wait for a Redis that may be gone for good, reconnecting (and keeping
     // the process alive): unreachable, they are cut off (whose promise may then never settle).

@@ -6,6 +6,7 @@
 import type { PlatformDescriptor } from '../../platform/platform.js';
 import type { RunChunkRequest } from '../../shared/protocol.js';
 import type { ProjectInfo } from '../../shared/types.js';
+import type { WorkerSettings } from '../../shared/run-options.js';
 
 export const DEFAULT_QUEUE_NAME = 'task-agents';
 
@@ -27,17 +28,23 @@ export const refusedKey = (queueName: string, runId: string): string => `${queue
  */
 export const runStateKey = (queueName: string, runId: string): string => `${queueName}:run:${runId}:state`;
 
-export interface QueueRunContext {
+/** What a queue worker needs of a run: the run's worker settings (the same a local pool's workers get) and its project. */
+/**
+ * Where a worker process advertises how many worker threads it runs chunks on (refreshed every
+ * CAPACITY_REFRESH_MS, lifetime CAPACITY_TTL_S, deleted when it closes): a run sizes its chunks and
+ * its in-flight window by the sum over the connected workers, not by its own `--threads`.
+ */
+export const capacityKey = (queueName: string, workerId: string): string => `${queueName}:worker:${workerId}:threads`;
+export const CAPACITY_TTL_S = 30;
+export const CAPACITY_REFRESH_MS = 10_000;
+
+export interface QueueRunContext extends WorkerSettings {
   runId: string;
   /** Stage refs the run's agent module registers, in order: a worker must load a module that registers the same. */
   stageRefs: string[];
   project: ProjectInfo;
   /** For Encord without keyText: each worker signs with its own ENCORD_SSH_KEY(_FILE). */
   platform: { kind: 'local'; dir: string } | { kind: 'encord'; projectHash: string; domain: string };
-  numRetries: number;
-  taskTimeoutMs: number;
-  concurrency: number;
-  decoder: 'auto' | 'beamcoder' | 'node-av';
 }
 
 export interface ChunkJobData {

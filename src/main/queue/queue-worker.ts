@@ -24,7 +24,7 @@ import { loadEncordKey } from '../../platform/encord/credentials.js';
 import { ABORT_GRACE_MS, WorkerPool } from '../worker-pool.js';
 import { baseInit, readManifest } from '../worker-init.js';
 import { connectOnce, queueConnection, redactRedisUrl, RECONNECT_EVERY_MS } from './redis-connection.js';
-import { refusedKey, runContextKey, runStateKey, workerDescriptor, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
+import { CAPACITY_REFRESH_MS, CAPACITY_TTL_S, capacityKey, refusedKey, runContextKey, runStateKey, workerDescriptor, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
 
 export interface QueueWorkerOptions {
   agentModule: string;
@@ -79,6 +79,9 @@ export class QueueWorker {
     (await connectOnce(options.url)).disconnect();
     const w = new QueueWorker(options);
     await w.#worker.waitUntilReady();
+    // Advertised before the ready line, so a run started after it sizes its window by this worker too.
+    if (w.#redis.status !== 'ready') await withinMs(new Promise((r) => w.#redis.once('ready', r)), 5000);
+    await w.#advertise();
     return w;
   }
 
@@ -94,6 +97,8 @@ export class QueueWorker {
       this.options.onEvent?.(`lost the queue at ${redactRedisUrl(options.url)}: reconnecting`);
     });
     this.#redis.on('ready', () => {
+      // After a Redis restart the advertisement is gone with the rest of Redis' data.
+      void this.#advertise();
       if (!this.#lost) return;
       this.#lost = false;
       this.options.onEvent?.('the queue is back');
@@ -108,6 +113,7 @@ export class QueueWorker {
       // Pools of runs that stopped sending work are closed after a minute.
       setInterval(() => void this.#closeIdle(60_000), 15_000),
       setInterval(() => void this.#watchRuns(), RUN_WATCH_MS),
+      setInterval(() => void this.#advertise(), CAPACITY_REFRESH_MS),
     ];
     for (const t of this.#timers) t.unref();
   }
@@ -217,6 +223,12 @@ export class QueueWorker {
     }
   }
 
+  /** Tells runs how many threads this process runs chunks on (see capacityKey). */
+  async #advertise(): Promise<void> {
+    if (this.#redis.status !== 'ready') return;
+    await this.#redis.set(capacityKey(this.options.queueName, this.id), String(this.#threads), 'EX', CAPACITY_TTL_S).catch(() => undefined);
+  }
+
   async #closeIdle(idleMs: number): Promise<void> {
     for (const [runId, rp] of this.#pools) {
       if (Date.now() - rp.lastUsed < idleMs) continue;
@@ -235,6 +247,7 @@ export class QueueWorker {
   async close(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     this.#redis.removeAllListeners('close');
+    if (this.#redis.status === 'ready') await this.#redis.del(capacityKey(this.options.queueName, this.id)).catch(() => undefined);
     if (this.#redis.status === 'ready') await this.#worker.close();
     else {
       await withinMs(this.#worker.close(true), 1000);
