@@ -128,7 +128,7 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
       this.#inFlight.delete(chunk);
     }
     const outcomes = unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(projectIndex, req.stageUuid));
-    return { outcomes, ...(reply.framesDecoded && { framesDecoded: reply.framesDecoded }), ...(reply.late && { late: reply.late }) };
+    return { outcomes, ...(reply.framesDecoded && { framesDecoded: reply.framesDecoded }), ...(reply.late && { late: reply.late }), ...(reply.busyMs !== undefined && { busyMs: reply.busyMs }) };
   }
 
   /** The overdue tasks of a recycled chunk fail; the others run again. */
