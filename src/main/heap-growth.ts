@@ -10,9 +10,9 @@
  *   not change its host's GC);
  * - a worker's young generation is capped at WORKER_YOUNG_GENERATION_MB (its resource limits,
  *   see worker-pool.ts), the size it reaches in a 10 000-task run anyway.
- * The main thread's own young generation is sized when the process starts (--max-semi-space-size):
- * it still doubles once between 10k and 100k tasks (+16 MB); `NODE_OPTIONS=--max-semi-space-size=8`
- * keeps it at the 10k size.
+ * The main thread's own young generation is sized when the process starts: it still doubles once
+ * between 10k and 100k tasks (capping it with NODE_OPTIONS=--max-semi-space-size=8 only moved the
+ * same bytes to the old space: peak RSS did not change).
  */
 import { setFlagsFromString } from 'node:v8';
 
