@@ -5,8 +5,9 @@
  * the batch into chunks for the workers with a bounded in-flight window, and feed outcomes to the
  * commit buffer. The next batch (its pages and its data) is fetched while the current one runs. A
  * chunk lost to a crashed worker is re-run one task per message, so only the task that crashes fails.
- * Chunks are as large as a batch allows (one per thread, so per-message costs are amortised), and
- * the pool takes two per thread, so the next chunk is waiting the moment a worker finishes one.
+ * Chunks are as large as a batch allows (one per thread, or the whole batch when its tasks are quick:
+ * chunk-sizing.ts), and the pool takes two per thread, so the next chunk is waiting the moment a
+ * worker finishes one.
  * A batch whose prefetch failed (the platform has already retried within the run's budget) fails
  * its tasks with the platform's code and the next batch goes on; a page that cannot be listed ends
  * the pass: what was listed before it is run and reported, then the listing's error is thrown.
@@ -23,6 +24,7 @@ import type { RunReport } from './run-report.js';
 import type { Progress } from './progress.js';
 import type { CommitEntry, Commits } from './commit-buffer.js';
 import { InFlightWindow } from './in-flight-window.js';
+import { ChunkSizing } from './chunk-sizing.js';
 import { TaskBatches } from './task-batches.js';
 
 export interface ResolvedStage {
@@ -90,9 +92,6 @@ interface Batch {
   /** Listing the tasks failed: nothing more of this stage can be reached in this pass. */
   pageError?: unknown;
 }
-
-/** Tasks per message at most: enough to amortise a message (piscina moves ~22k messages/s). */
-const MAX_CHUNK = 1024;
 
 /** The next batch with what it needs, or null at the end; never rejects (see Batch.pageError and Batch.failed). */
 async function fetchBatch(ctx: StagePassContext, batches: TaskBatches): Promise<Batch | null> {
@@ -180,6 +179,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   const threads = () => pool.capacity ?? options.threads;
   // Two chunks per thread: one running, one waiting (the local pool's queue is sized for this).
   const window = new InFlightWindow(() => threads() * 2);
+  const sizing = new ChunkSizing(threads);
   let recordError: { error: unknown } | undefined;
   /** Listing a page failed: the stage could not be listed to its end. */
   let pageError: { error: unknown } | undefined;
@@ -237,6 +237,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
     pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk, ...(isolated && { isolated }) }).then(
       (r) => {
+        sizing.returned(chunk.length, r.busyMs);
         recordChunk(chunk, r.outcomes);
         // Errors thrown by callbacks that earlier tasks left running (see worker/late-errors.ts).
         for (const w of r.late ?? []) report.warning(w.taskUuid ? { stageUuid: w.stageUuid, taskUuid: w.taskUuid, dataTitle: w.dataTitle } : {}, w.warning);
@@ -293,7 +294,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         record(o, f.task.dataTitle);
         tick(o); // failed before reaching a worker
       }
-      const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(batch.payloads.length / threads())));
+      const chunkSize = sizing.size(batch.payloads.length);
       for (let i = 0; i < batch.payloads.length && !control.stopping; i += chunkSize) {
         await window.acquire();
         if (control.stopping) {

@@ -47,6 +47,11 @@ export interface RunWorkers {
 export const TIMEOUT_GRACE_MS = 1000;
 /** After a second signal, how long agents get to honour their signal before their workers are recycled. */
 export const ABORT_GRACE_MS = 1000;
+/**
+ * A worker's young generation (two semi-spaces and the new large-object space, a third each): 12 MB
+ * is the 8 MB new space a worker has after 10 000 trivial tasks; left to V8 it doubled by 100 000.
+ */
+export const WORKER_YOUNG_GENERATION_MB = 12;
 
 /** A chunk in a worker (or in piscina's queue), as the watchdog sees it. */
 interface ChunkInFlight {
@@ -89,6 +94,8 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
       // an innocent task die with the culprit).
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
+      // Its young generation stays the size a short run reaches (see heap-growth.ts).
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       // The stage pass (and a queue worker) keeps at most two chunks per thread out: one running, one queued.
       maxQueue: threads * 2,
     });
@@ -129,7 +136,7 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
       this.#inFlight.delete(chunk);
     }
     const outcomes = unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(projectIndex, req.stageUuid));
-    return { outcomes, ...(reply.framesDecoded && { framesDecoded: reply.framesDecoded }), ...(reply.late && { late: reply.late }) };
+    return { outcomes, ...(reply.framesDecoded && { framesDecoded: reply.framesDecoded }), ...(reply.late && { late: reply.late }), ...(reply.busyMs !== undefined && { busyMs: reply.busyMs }) };
   }
 
   /** The overdue tasks of a recycled chunk fail; the others run again. */

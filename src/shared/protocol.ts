@@ -173,6 +173,8 @@ export interface RunChunkResponse {
   late?: TaskWarning[];
   /** Video and image frames the chunk's agents received (decoded). */
   framesDecoded?: number;
+  /** How long the worker spent on the chunk (absent when not measured, e.g. a queue worker's). */
+  busyMs?: number;
 }
 
 /** Tasks as they cross to the worker: flat TaskRecord fields (packed and unpacked in chunk-wire.ts). */
@@ -212,4 +214,6 @@ export interface RunChunkReply {
   packed: PackedOutcomes;
   late?: TaskWarning[];
   framesDecoded?: number;
+  /** Milliseconds the worker spent on the chunk, from its arrival to its reply (sizes later chunks, see chunk-sizing.ts). */
+  busyMs?: number;
 }

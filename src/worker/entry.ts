@@ -103,6 +103,7 @@ export async function preExecution(projectIndex: number | null): Promise<{ error
 
 /** The pool's entry point: the chunk arrives packed and its outcomes leave packed (see chunk-wire.ts). */
 export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
+  const arrived = performance.now();
   const tasks = unpackTasks(msg.packed);
   const state = new Int32Array(msg.state);
   useNativeGate(state);
@@ -113,7 +114,7 @@ export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
   const late = takeLateWarnings();
   return {
     packed: packOutcomes(outcomes, tasks, projects[projectIndex]?.stages[msg.stageIndex]?.stage.pathways ?? []),
-    ...(frames > 0 && { framesDecoded: frames }), ...(late && { late }),
+    ...(frames > 0 && { framesDecoded: frames }), ...(late && { late }), busyMs: performance.now() - arrived,
   };
 }
 
