@@ -173,7 +173,7 @@ export interface RunChunkResponse {
   late?: TaskWarning[];
   /** Video and image frames the chunk's agents received (decoded). */
   framesDecoded?: number;
-  /** How long the worker spent on the chunk (absent when not measured, e.g. a queue worker's). */
+  /** How long the worker spent on the chunk (a queue worker's pool measures it too; absent when not measured). */
   busyMs?: number;
 }
 
