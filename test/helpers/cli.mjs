@@ -1,5 +1,6 @@
 // Runs the built CLI (dist/main.js) as a child process and collects its output.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -9,6 +10,18 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MAIN = join(ROOT, 'dist', 'main.js');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 export const agent = (name) => join(FIXTURES, 'agents', name);
+
+/** A port nothing listened on a moment ago (another process may take it before you bind it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 export function tmp(prefix = 'ta-test-') {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -1,25 +1,24 @@
 // A throw-away redis-server (apt package redis-server; scripts/setup.sh installs it) on a free port.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { tmp } from './cli.mjs';
+import { freePort, tmp } from './cli.mjs';
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts redis-server without persistence (on `port`, default a free one); resolves with
  * { url, port, stop, kill } once it accepts connections. `kill(signal)` resolves once it is gone.
  */
 export async function startRedis({ port } = {}) {
-  port ??= await freePort();
+  // A free port can be taken by another process before redis-server binds it: then another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOn(port ?? (await freePort()));
+    } catch (e) {
+      if (port !== undefined || attempt >= 5 || !/Address already in use/.test(String(e?.message))) throw e;
+    }
+  }
+}
+
+async function startRedisOn(port) {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp('ta-redis-')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise((resolve, reject) => {

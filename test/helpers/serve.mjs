@@ -1,25 +1,16 @@
 // Runs `dist/main.js serve` as a child process, signs webhook notifications for it, reads its
 // /metrics, and finds free ports (the emulator must know serve's URL before serve starts).
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
-import { MAIN, ROOT } from './cli.mjs';
+import { MAIN, ROOT, freePort } from './cli.mjs';
+
+export { freePort };
 import { signWebhook } from '../../dist/platform/encord/index.js';
 
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * An emulator that notifies serve, and serve on the port the emulator was told: `emulator(port)`
