@@ -24,8 +24,10 @@ for (const pageSize of [7, 50]) {
       assert.equal(r.code, 0, r.stderr);
       const unsigned = await fetch(`${emu.url}/v2/public/projects/${p.info.projectHash}`);
       assert.equal(unsigned.status, 401);
-      const after = performance.timeOrigin + performance.now();
       const { requests, dropped } = await (await fetch(`${emu.url}/_emulator/requests`)).json();
+      // Taken once the log is read: an entry is logged when its response closes on the emulator's
+      // side, which can be just after the client has read that response.
+      const after = performance.timeOrigin + performance.now();
       const stats = await emu.stats();
       assert.equal(dropped, 0);
       // One entry per request that reached the emulator (the stats and log requests themselves are neither).
