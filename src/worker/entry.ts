@@ -127,7 +127,7 @@ async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number):
   }
   const settings: RunTaskSettings = {
     project: p.init.project, numRetries: p.init.numRetries, taskTimeoutMs: p.init.taskTimeoutMs, runAborted,
-    host: { builtin: builtinResolver(runtime, p.init, req.tasks), worker: runtime },
+    host: { builtin: builtinResolver(runtime, p.init, req.tasks), worker: runtime, projectKey: String(req.projectIndex ?? 0) },
     watch: { state, epoch },
   };
   // One task re-run alone after its chunk was lost: its callbacks are tagged (see late-errors.ts).

@@ -19,6 +19,8 @@ export type BuiltinResolver = (dep: AnyDep, scope: TaskScope) => unknown;
 export interface ScopeHost {
   builtin: BuiltinResolver;
   worker: WorkerRuntime;
+  /** The project the attempt's task belongs to: worker-scoped built-ins (deps.client()) are one per project per thread. */
+  projectKey: string;
 }
 
 export class TaskScope {
@@ -48,7 +50,10 @@ export class TaskScope {
   }
 
   resolve(dep: AnyDep, name: string): Promise<unknown> {
-    const cache = dep.scope === 'worker' ? this.host.worker.values : this.#values;
+    // A worker-scoped built-in is made from the run's project (its client): one per project per
+    // thread, or a task of a run's second project would get the first one's. User dependencies are
+    // once per thread, as documented.
+    const cache = dep.scope !== 'worker' ? this.#values : dep.builtin ? this.host.worker.projectValues(this.host.projectKey) : this.host.worker.values;
     let p = cache.get(dep);
     if (!p) {
       p = this.#create(dep, name);

@@ -14,6 +14,14 @@ import type { TwinProject } from './twin-deps.js';
 export class WorkerRuntime {
   /** Worker-scoped dependency values, by declaration: one per thread however many stages and tasks use it. */
   readonly values = new Map<AnyDep, Promise<unknown>>();
+  /** Worker-scoped built-ins, per project (they are made from the project: deps.client()). */
+  readonly #projectValues = new Map<string, Map<AnyDep, Promise<unknown>>>();
+
+  projectValues(projectKey: string): Map<AnyDep, Promise<unknown>> {
+    let m = this.#projectValues.get(projectKey);
+    if (!m) this.#projectValues.set(projectKey, (m = new Map()));
+    return m;
+  }
   /** Twin projects, opened and read once per thread (see twin-deps.ts). */
   readonly twinProjects = new Map<string, Promise<TwinProject>>();
   readonly media: MediaFiles;
@@ -63,6 +71,7 @@ export class WorkerRuntime {
       }
     }
     this.values.clear();
+    this.#projectValues.clear();
     this.twinProjects.clear();
     this.#platforms = undefined;
     return n;

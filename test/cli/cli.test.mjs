@@ -148,12 +148,15 @@ test('--version and --help work everywhere', async () => {
   }
 });
 
-test("the README's first repository command runs the demo in a fresh directory and exits 0", async () => {
-  // The npm quickstart comes first (test/package/init.test.mjs runs it); the repository's commands follow.
+test("the README's first command runs the demo in a fresh directory and exits 0", async () => {
+  // The README opens with the repository's two commands (set up + main job, set up + tests); the
+  // npm quickstart follows (test/package/init.test.mjs runs it).
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const fromRepo = readme.slice(readme.indexOf('## From this repository'));
-  const first = /```(?:bash|sh)\n([^`]+?)\n```/.exec(fromRepo)[1].trim();
-  assert.match(first, /node dist\/main\.js --threads 8$/);
+  const blocks = [...readme.matchAll(/```(?:bash|sh)\n([^`]+?)\n```/g)].map((m) => m[1].trim());
+  const first = blocks[0];
+  assert.match(first, /^bash scripts\/setup\.sh && .*node dist\/main\.js --threads 8$/);
+  assert.match(blocks[1], /^bash scripts\/setup\.sh && npm test$/);
+  assert.equal(readFileSync(join(ROOT, '.ci', 'run'), 'utf8').trim().split('\n').at(-1), blocks[1], '.ci/run calls the README\'s test command');
   const cwd = tmp();
   const r = await cli(['--threads', '8'], { cwd });
   assert.equal(r.code, 0, r.stderr);

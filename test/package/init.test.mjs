@@ -16,11 +16,14 @@ before(async () => {
   pkg = await installedPackage();
 });
 
-test('the shipped README opens with the npm quickstart this test runs', () => {
+test('the shipped README has the npm quickstart this test runs, right after the repository\'s two commands', () => {
   const readme = readFileSync(join(pkg.prefix, 'node_modules', 'task-agents', 'README.md'), 'utf8');
-  const first = /```bash\n([^`]+?)\n```/.exec(readme)[1].trim().split('\n');
+  const quickstart = readme.slice(readme.indexOf('## Quickstart (npm)'));
+  const first = /```bash\n([^`]+?)\n```/.exec(quickstart)[1].trim().split('\n');
   assert.deepEqual(first, ['npx task-agents init my-agents', 'cd my-agents', 'npm start', 'npm test']);
-  assert.ok(readme.indexOf('## Quickstart (npm)') < readme.indexOf('## From this repository'));
+  // The README opens with the repository's set-up-and-run and set-up-and-test commands (test/cli checks them).
+  const sections = [...readme.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(sections.slice(0, 2), ['From this repository', 'Quickstart (npm)']);
 });
 
 test('init DIR, npm start, npm test and tsc --noEmit work in the scaffolded project', async () => {

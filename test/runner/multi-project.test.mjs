@@ -135,3 +135,20 @@ test('queue mode with two projects: one queue run per project, a worker process 
   }
   assert.equal((out.match(/^joined run /gm) ?? []).length, 2, out);
 });
+
+test('deps.client() in a run over two projects is each task\'s own project, on one thread too', async () => {
+  for (const threads of ['1', '2']) {
+    const a = makeProject(5, { title: 'A' });
+    const b = makeProject(5, { title: 'B' });
+    const log = join(tmp(), 'log');
+    const r = await run('client-per-project.mjs', [a.dir, b.dir], ['--threads', threads, '--task-batch-size', '2'], { TA_LOG: log });
+    assert.equal(r.code, 0, r.stderr);
+    const logged = lines(log);
+    assert.equal(logged.length, 10);
+    assert.deepEqual([...new Set(logged.map((l) => l.split(' ')[0]))].sort(), ['A', 'B']);
+    for (const l of logged) {
+      const [task, client] = l.split(' ');
+      assert.equal(client, task, `a task of project ${task} got the client of project ${client} (--threads ${threads})`);
+    }
+  }
+});
