@@ -19,7 +19,7 @@ export class WorkerRuntime {
 
   projectValues(projectKey: string): Map<AnyDep, Promise<unknown>> {
     let m = this.#projectValues.get(projectKey);
-    if (!m) this.#projectValues.set(projectKey, (m = new Map()));
+    if (!m) this.#projectValues.set(projectKey, (m = new Map<AnyDep, Promise<unknown>>()));
     return m;
   }
   /** Twin projects, opened and read once per thread (see twin-deps.ts). */
