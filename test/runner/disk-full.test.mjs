@@ -28,10 +28,11 @@ function shell(script, env, { namespace = false } = {}) {
   assert.equal(r.status, 0, `script failed: ${r.stderr}`);
 }
 
-const RUN = (n) => `node "$MAIN" run "$AGENT" --project "$P" --json --threads 2 --task-batch-size 50 > "$OUT/run${n}.json" 2> "$OUT/run${n}.err"; echo $? > "$OUT/rc${n}"`;
+const RUN_CMD = 'node "$MAIN" run "$AGENT" --project "$P" --json --threads 2 --task-batch-size 50';
+const RUN = (n) => `${RUN_CMD} > "$OUT/run${n}.json" 2> "$OUT/run${n}.err"; echo $? > "$OUT/rc${n}"`;
 // The same under a file-size limit of KIB: the JSON goes through a pipe to a writer outside the
 // limit (a summary of many failures is larger than the limit, which would cut the document).
-const LIMITED_RUN = (n, kib) => `(ulimit -f ${kib}; exec node "$MAIN" run "$AGENT" --project "$P" --json --threads 2 --task-batch-size 50 2> "$OUT/run${n}.err") | cat > "$OUT/run${n}.json"; echo \${PIPESTATUS[0]} > "$OUT/rc${n}"`;
+const LIMITED_RUN = (n, kib) => `(ulimit -f ${kib}; exec ${RUN_CMD} 2> "$OUT/run${n}.err") | cat > "$OUT/run${n}.json"; echo \${PIPESTATUS[0]} > "$OUT/rc${n}"`;
 const INTEGRITY = `node -e 'const D = require(process.argv[1] + "/node_modules/better-sqlite3"); const db = new D(process.argv[2], { readonly: true }); console.log(db.pragma("integrity_check", { simple: true }))' "$ROOT" "$P/project.db" > "$OUT/integrity" 2>&1 || true`;
 
 const movedIn = (stage) => Object.values(stage.moved).reduce((a, b) => a + b, 0);
