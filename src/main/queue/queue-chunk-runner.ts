@@ -286,6 +286,8 @@ export class QueueChunkRunner {
     if (reachable) {
       await withinMs(this.#removeWaitingJobs(), 2000);
       await this.#redis.del(runContextKey(this.queueName, this.runId)).catch(() => undefined);
+      // A worker that took a chunk meanwhile drops it at once instead of waiting for the context.
+      await this.#redis.set(runStateKey(this.queueName, this.runId), 'ended', 'EX', 3600).catch(() => undefined);
     }
     this.#redis.disconnect();
     // BullMQ's clients would wait for a Redis that may be gone for good, reconnecting (and keeping

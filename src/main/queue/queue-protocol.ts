@@ -24,7 +24,8 @@ export const refusedKey = (queueName: string, runId: string): string => `${queue
 
 /**
  * A run's state once it stops: `stop` (first Ctrl-C: workers start no new task of the run) or
- * `abort` (second: they fire their attempts' signals and drop the run's chunks).
+ * `abort` (second: they fire their attempts' signals and drop the run's chunks), then `ended`
+ * when the run closes (a chunk a worker takes after that is dropped at once).
  */
 export const runStateKey = (queueName: string, runId: string): string => `${queueName}:run:${runId}:state`;
 

@@ -183,6 +183,7 @@ export class QueueWorker {
     for (;;) {
       const raw = await this.#redis.get(runContextKey(this.options.queueName, runId));
       if (raw !== null) return JSON.parse(raw) as QueueRunContext;
+      if ((await this.#redis.get(runStateKey(this.options.queueName, runId))) === 'ended') throw new TaskAgentError('TA_CFG_INVALID', `run ${runId} is over`);
       if (Date.now() > deadline) throw new TaskAgentError('TA_CFG_INVALID', `run ${runId} has no context in the queue (over, or another queue)`);
       await new Promise((r) => setTimeout(r, 250));
     }
