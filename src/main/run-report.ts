@@ -136,7 +136,7 @@ export class RunReport {
   /** Pass `pass` of a stage failed beyond its tasks (listing its tasks failed); returns the record. */
   error(stageUuid: string, e: unknown, pass: number): RunError {
     const s = serializeError(e, 'TA_INTERNAL');
-    const r: RunError = { stage: this.stages.get(stageUuid)?.stage ?? stageUuid, pass, code: s.code, message: capText(s.message, MESSAGE_CAP), ...(s.hint && { hint: s.hint }) };
+    const r: RunError = { stage: this.stages.get(stageUuid)?.stage ?? stageUuid, pass, code: s.code, message: capText(s.message, MESSAGE_CAP), ...(s.hint && { hint: capText(s.hint, MESSAGE_CAP) }) };
     this.errors.push(r);
     return r;
   }
