@@ -16,9 +16,6 @@ export type DecoderName = Exclude<DecoderKind, 'auto'>;
 // Typed input: numbers are numbers to callers; a CLI string still coerces.
 const count = (min: number) => z.coerce.number<number>().int().min(min);
 
-/** A BullMQ queue name: BullMQ builds its Redis keys with ':' and refuses a name holding one. */
-export const QUEUE_NAME = z.string().min(1).regex(/^[^:]+$/, 'queue-name must not contain ":" (BullMQ builds its Redis keys with it)');
-
 export const RunOptionsSchema = z.strictObject({
   /**
    * Local project directory, or an Encord project UUID; several serve one deployment (each project
@@ -58,7 +55,7 @@ export const RunOptionsSchema = z.strictObject({
   /** Queue mode: a redis:// URL; chunks go to `task-agents worker` processes instead of local threads. */
   queue: z.string().regex(/^rediss?:\/\//, 'queue must be a redis:// or rediss:// URL').optional(),
   /** BullMQ queue name (default `task-agents`); workers must use the same. */
-  queueName: QUEUE_NAME.default('task-agents'),
+  queueName: z.string().min(1).default('task-agents'),
   /** Queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE, in ms. @default 30000 */
   queueReconnectMs: count(0).default(30_000),
   /** Run only this registered stage (title or UUID, either matching however it was registered). */

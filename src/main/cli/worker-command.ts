@@ -9,7 +9,6 @@ import { resolve } from 'node:path';
 import { TaskAgentError } from '../../shared/errors.js';
 import { queueConnection, redactRedisUrl } from '../queue/redis-connection.js';
 import { DEFAULT_QUEUE_NAME } from '../queue/queue-protocol.js';
-import { QUEUE_NAME } from '../../shared/run-options.js';
 import { reportError } from './report-error.js';
 import { untilSignal } from './until-signal.js';
 import { integerArg } from './arg-parsers.js';
@@ -29,8 +28,6 @@ export function registerWorkerCommand(program: Command): void {
       try {
         if (!existsSync(resolve(agentModule))) throw new TaskAgentError('TA_AGENT_MODULE_NOT_FOUND', `agent module ${resolve(agentModule)} does not exist`);
         queueConnection(o.queue); // a bad URL is a usage error before connecting
-        const name = QUEUE_NAME.safeParse(o.queueName);
-        if (!name.success) throw new TaskAgentError('TA_CFG_INVALID', `--queue-name ${JSON.stringify(o.queueName)}: ${name.error.issues[0].message}`, { hint: 'use the same --queue-name as the run, e.g. task-agents-prod' });
         if (o.threads !== undefined && o.threads < 1) throw new TaskAgentError('TA_CFG_INVALID', '--threads must be at least 1');
         // Loaded by this command only: BullMQ and its Redis client would cost every other command start-up time and memory.
         const { QueueWorker } = await loadQueueModule(() => import('../queue/queue-worker.js'));
