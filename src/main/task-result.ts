@@ -42,6 +42,7 @@ export interface NotStarted {
 
 export type Outcome = Decision | Failure | FailureMove | NotStarted;
 
+/** Internal to the main thread; not the public `TaskResult` (agent/run-types.ts), the event users get once a result is reported. */
 export interface TaskResult<O extends Outcome = Outcome> {
   readonly task: TaskRecord;
   readonly stage: WorkflowStage;
