@@ -17,6 +17,7 @@ export default defineConfig({
     'main/task-batches': 'src/main/task-batches.ts',
     'main/run-report': 'src/main/run-report.ts',
     'main/commit-buffer': 'src/main/commit-buffer.ts',
+    'main/task-result-sink': 'src/main/task-result-sink.ts',
     'worker/describe-stage': 'src/worker/deps/describe-stage.ts',
     // The bench's micro tier (bench/micro.mjs) times these in isolation.
     'shared/chunk-wire': 'src/shared/chunk-wire.ts',

@@ -53,7 +53,9 @@ export async function runMicroBench({ quick = false, smoke = false } = {}) {
   // commit buffer: 1000 decisions (one full proceed bundle) added and flushed.
   const ENTRIES = 1000;
   const stageUuid = randomUUID();
-  const entries = tasks(ENTRIES).map((p, i) => ({ taskUuid: p.task.uuid, dataHash: p.task.dataHash, stageUuid, pathway: { uuid: pathways[i % 3].uuid, title: pathways[i % 3].title }, dataTitle: p.task.dataTitle }));
+  const stage = { uuid: stageUuid, title: 'Agent 1', pathways };
+  // Task results as the stage pass hands them on (task-result.ts).
+  const entries = tasks(ENTRIES).map((p, i) => ({ task: p.task, stage, outcome: { kind: 'decision', pathway: { uuid: pathways[i % 3].uuid, title: pathways[i % 3].title } } }));
   let moved = 0;
   const nullPlatform = {
     bundleLimits: { saves: 100, priorities: 100, proceeds: 1000 },
@@ -68,13 +70,12 @@ export async function runMicroBench({ quick = false, smoke = false } = {}) {
   });
   bench.add('proceed bundle by hand', async () => {
     const actions = new Array(entries.length);
-    for (let i = 0; i < entries.length; i++) actions[i] = { taskUuid: entries[i].taskUuid, pathwayUuid: entries[i].pathway.uuid };
+    for (let i = 0; i < entries.length; i++) actions[i] = { taskUuid: entries[i].task.uuid, pathwayUuid: entries[i].outcome.pathway.uuid };
     const r = await nullPlatform.proceedTasks(stageUuid, actions);
-    for (const e of entries) if (r.skipped.includes(e.taskUuid)) listener.skipped(e);
+    for (const e of entries) if (r.skipped.includes(e.task.uuid)) listener.skipped(e);
   });
 
   // pathway resolution.
-  const stage = { title: 'Agent 1', pathways };
   const byTitle = new Map(pathways.map((p) => [p.title, p]));
   const LOOKUPS = 1000;
   const names = Array.from({ length: LOOKUPS }, (_, i) => pathways[i % 3].title);

@@ -9,33 +9,21 @@
  * its proceed. A bundle the platform rejects as a whole (a 4xx such as 413 or 400: one bad row
  * among 100) is split in halves and each half re-sent, down to the one entry at fault, so only
  * that task fails and the others are written in the same run.
- * Invariant: every added entry ends in exactly one callback (moved, stayed, skipped or failed).
+ * Invariant: every added result ends in exactly one callback (moved, stayed, skipped or failed).
  */
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
-import type { LabelRowJson } from '../shared/types.js';
-import type { TwinWrites } from '../shared/protocol.js';
 import type { BundleLimits, Platform } from '../platform/platform.js';
 import { isRejectedRequest } from '../platform/rejected-request.js';
+import type { WritableResult } from './task-result.js';
 
-export interface CommitEntry {
-  taskUuid: string;
-  dataHash: string;
-  stageUuid: string;
-  pathway: { uuid: string; title: string } | null;
-  labelRow?: LabelRowJson;
-  priority?: number;
-  twinWrites?: TwinWrites;
-  /** A failed task moved along its stage's failure pathway (see failure-pathway.ts): reported failed, not moved. */
-  failure?: SerializedError;
-}
-
+/** Told how each result ended (the TaskResultSink's observer): it was written, or its write failed. */
 export interface CommitListener {
-  moved(e: CommitEntry): void;
-  stayed(e: CommitEntry): void;
-  skipped(e: CommitEntry): void;
-  failed(e: CommitEntry, error: SerializedError): void;
-  /** Twin writes landed for this entry (counts). */
-  twins?(e: CommitEntry, counts: { saved: number; moved: number; skipped: number }): void;
+  moved(r: WritableResult): void;
+  stayed(r: WritableResult): void;
+  skipped(r: WritableResult): void;
+  failed(r: WritableResult, error: SerializedError): void;
+  /** Twin writes landed for this result (counts). */
+  twins?(r: WritableResult, counts: { saved: number; moved: number; skipped: number }): void;
 }
 
 /** Bundle sizes (the platform's, see Platform.bundleLimits) and the longest a decision waits. */
@@ -60,9 +48,9 @@ function chunks<T>(xs: T[], n: number): T[][] {
 /** Twin project reference → the main thread's handle on it. */
 export type TwinPlatforms = (twinProject: string) => Platform;
 
-/** Writes before the proceed: the entry's twin writes, label save and priority. */
-function hasExtras(e: CommitEntry): boolean {
-  return e.labelRow !== undefined || e.priority !== undefined || (e.twinWrites !== undefined && (e.twinWrites.saves.length + e.twinWrites.proceeds.length) > 0);
+/** Writes before the proceed: the result's twin writes, label save and priority. */
+function hasExtras({ outcome: o }: WritableResult): boolean {
+  return o.labelRow !== undefined || o.priority !== undefined || (o.twinWrites !== undefined && (o.twinWrites.saves.length + o.twinWrites.proceeds.length) > 0);
 }
 
 /** Groups items by a key, keeping first-seen order. */
@@ -77,16 +65,16 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   return out;
 }
 
-/** A buffered entry; `extrasWritten` once its twin writes, label save and priority are on the platform. */
+/** A buffered result; `extrasWritten` once its twin writes, label save and priority are on the platform. */
 interface Pending {
-  entry: CommitEntry;
+  entry: WritableResult;
   extrasWritten: boolean;
   failed: boolean;
 }
 
-/** Where finished tasks' decisions go: the CommitBuffer, or DryRunCommits. */
+/** Where the results that write go (from the TaskResultSink only): the CommitBuffer, or DryRunCommits. */
 export interface Commits {
-  add(e: CommitEntry): void;
+  add(r: WritableResult): void;
   /** Resolves when everything added so far is written (or recorded). */
   flush(): Promise<void>;
 }
@@ -107,20 +95,21 @@ export class CommitBuffer implements Commits {
     private readonly twinPlatforms?: TwinPlatforms,
   ) {}
 
-  add(e: CommitEntry): void {
-    const extras = hasExtras(e);
-    if (!e.pathway && !extras) {
-      this.listener.stayed(e);
+  add(r: WritableResult): void {
+    const extras = hasExtras(r);
+    const o = r.outcome;
+    if (!o.pathway && !extras) {
+      this.listener.stayed(r);
       return;
     }
-    this.#pending.push({ entry: e, extrasWritten: !extras, failed: false });
-    if (e.labelRow !== undefined) this.#saves++;
-    if (e.twinWrites) {
-      this.#saves += e.twinWrites.saves.length;
-      this.#twinProceeds += e.twinWrites.proceeds.length;
+    this.#pending.push({ entry: r, extrasWritten: !extras, failed: false });
+    if (o.labelRow !== undefined) this.#saves++;
+    if (o.twinWrites) {
+      this.#saves += o.twinWrites.saves.length;
+      this.#twinProceeds += o.twinWrites.proceeds.length;
     }
-    if (e.priority !== undefined) this.#priorities++;
-    if (e.pathway) this.#proceeds++;
+    if (o.priority !== undefined) this.#priorities++;
+    if (o.pathway) this.#proceeds++;
     if (this.#proceeds >= this.limits.proceeds) {
       void this.flush();
     } else if (this.#saves >= this.limits.saves || this.#priorities >= this.limits.priorities || this.#twinProceeds >= this.limits.proceeds) {
@@ -194,22 +183,22 @@ export class CommitBuffer implements Commits {
 
   async #writeExtras(batch: Pending[]): Promise<void> {
     await this.#writeTwins(batch);
-    for (const part of chunks(batch.filter((p) => p.entry.labelRow !== undefined && !p.failed), this.limits.saves)) {
+    for (const part of chunks(batch.filter((p) => p.entry.outcome.labelRow !== undefined && !p.failed), this.limits.saves)) {
       await this.#splitting(part,
-        (xs) => this.platform.saveLabelRows(xs.map(({ entry: e }) => ({ dataHash: e.labelRow!.data_hash, labelHash: e.labelRow!.label_hash, labelRow: e.labelRow! }))),
+        (xs) => this.platform.saveLabelRows(xs.map(({ entry: { outcome: o } }) => ({ dataHash: o.labelRow!.data_hash, labelHash: o.labelRow!.label_hash, labelRow: o.labelRow! }))),
         (xs, e) => this.#fail(xs, e, 'saving label rows'));
     }
-    for (const part of chunks(batch.filter((p) => p.entry.priority !== undefined && !p.failed), this.limits.priorities)) {
-      await this.#splitting(part, (xs) => this.platform.setPriorities(xs.map(({ entry: e }) => [e.dataHash, e.priority!])), (xs, e) => this.#fail(xs, e, 'setting priorities'));
+    for (const part of chunks(batch.filter((p) => p.entry.outcome.priority !== undefined && !p.failed), this.limits.priorities)) {
+      await this.#splitting(part, (xs) => this.platform.setPriorities(xs.map(({ entry: e }) => [e.task.dataHash, e.outcome.priority!])), (xs, e) => this.#fail(xs, e, 'setting priorities'));
     }
   }
 
   /** Twin saves, then twin proceeds, per twin project, bundled to the same limits as the run's own. */
   async #writeTwins(batch: Pending[]): Promise<void> {
-    const withTwins = batch.filter((p) => p.entry.twinWrites);
+    const withTwins = batch.filter((p) => p.entry.outcome.twinWrites);
     if (withTwins.length === 0) return;
     const counts = new Map<Pending, { saved: number; moved: number; skipped: number }>(withTwins.map((p) => [p, { saved: 0, moved: 0, skipped: 0 }]));
-    const saves = withTwins.flatMap((owner) => owner.entry.twinWrites!.saves.map((save) => ({ owner, save })));
+    const saves = withTwins.flatMap((owner) => owner.entry.outcome.twinWrites!.saves.map((save) => ({ owner, save })));
     for (const [ref, list] of groupBy(saves, (x) => x.save.twinProject)) {
       for (const part of chunks(list, Math.min(this.limits.saves, this.#twin(ref).bundleLimits.saves))) {
         await this.#splitting(part, async (xs) => {
@@ -218,7 +207,7 @@ export class CommitBuffer implements Commits {
         }, (xs, e) => this.#fail(xs.map((x) => x.owner), e, `saving twin label rows in ${ref}`));
       }
     }
-    const proceeds = withTwins.flatMap((owner) => owner.entry.twinWrites!.proceeds.map((proceed) => ({ owner, ...proceed }))).filter((x) => !x.owner.failed);
+    const proceeds = withTwins.flatMap((owner) => owner.entry.outcome.twinWrites!.proceeds.map((proceed) => ({ owner, ...proceed }))).filter((x) => !x.owner.failed);
     for (const [ref, ofProject] of groupBy(proceeds, (x) => x.twinProject)) {
       for (const [stageUuid, moves] of groupBy(ofProject, (x) => x.stageUuid)) {
         await this.#proceedInBundles(this.#twin(ref), stageUuid, moves, (x, skipped) => counts.get(x.owner)![skipped ? 'skipped' : 'moved']++, `moving twin tasks in ${ref}`);
@@ -237,10 +226,11 @@ export class CommitBuffer implements Commits {
     const moves: Array<{ owner: Pending; taskUuid: string; pathwayUuid: string; dataHash: string }> = [];
     for (const p of batch) {
       if (p.failed) continue;
-      if (p.entry.pathway) moves.push({ owner: p, taskUuid: p.entry.taskUuid, pathwayUuid: p.entry.pathway.uuid, dataHash: p.entry.dataHash });
+      const { task, outcome } = p.entry;
+      if (outcome.pathway) moves.push({ owner: p, taskUuid: task.uuid, pathwayUuid: outcome.pathway.uuid, dataHash: task.dataHash });
       else this.listener.stayed(p.entry);
     }
-    for (const [stageUuid, ofStage] of groupBy(moves, (x) => x.owner.entry.stageUuid)) {
+    for (const [stageUuid, ofStage] of groupBy(moves, (x) => x.owner.entry.stage.uuid)) {
       await this.#proceedInBundles(this.platform, stageUuid, ofStage, (x, skipped) => (skipped ? this.listener.skipped(x.owner.entry) : this.listener.moved(x.owner.entry)), 'proceeding tasks');
     }
   }

@@ -1,26 +1,25 @@
 /**
  * `--dry-run`: stands in for the CommitBuffer and writes nothing. Each finished task's decision is
- * recorded for the summary and reported as the commit would have reported it (moved along its
+ * recorded for the summary and confirmed as the commit would have confirmed it (moved along its
  * pathway, or stayed), so the summary reads like the real run's.
  */
 import type { TaskDecision } from '../agent/run-types.js';
-import type { CommitEntry, CommitListener, Commits } from './commit-buffer.js';
+import type { CommitListener, Commits } from './commit-buffer.js';
+import type { WritableResult } from './task-result.js';
 
 export class DryRunCommits implements Commits {
   readonly decisions: TaskDecision[] = [];
 
-  constructor(
-    private readonly listener: CommitListener,
-    private readonly stageTitle: (stageUuid: string) => string,
-  ) {}
+  constructor(private readonly listener: CommitListener) {}
 
-  add(e: CommitEntry): void {
+  add(r: WritableResult): void {
+    const o = r.outcome;
     this.decisions.push({
-      taskUuid: e.taskUuid, dataHash: e.dataHash, stage: this.stageTitle(e.stageUuid), pathway: e.pathway?.title ?? null,
-      ...(e.priority !== undefined && { priority: e.priority }), ...(e.labelRow && { labelRow: e.labelRow }), ...(e.twinWrites && { twinWrites: e.twinWrites }),
+      taskUuid: r.task.uuid, dataHash: r.task.dataHash, stage: r.stage.title, pathway: o.pathway?.title ?? null,
+      ...(o.priority !== undefined && { priority: o.priority }), ...(o.labelRow && { labelRow: o.labelRow }), ...(o.twinWrites && { twinWrites: o.twinWrites }),
     });
-    if (e.pathway) this.listener.moved(e);
-    else this.listener.stayed(e);
+    if (o.pathway) this.listener.moved(r);
+    else this.listener.stayed(r);
   }
 
   async flush(): Promise<void> {}

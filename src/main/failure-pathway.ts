@@ -14,9 +14,9 @@ import type { LabelRowJson, LabelRowMetadata, OntologyStructure, StorageItem } f
 import { LabelRow, Ontology } from '../shared/label-row/index.js';
 import { resolvePathway } from '../shared/workflow.js';
 import type { Platform } from '../platform/platform.js';
-import type { Commits } from './commit-buffer.js';
-import type { RunReport } from './run-report.js';
-import type { FailedTask, FailureRouting, ResolvedStage, TitledCommitEntry } from './stage-pass.js';
+import type { FailedTask, FailureRouting, ResolvedStage } from './stage-pass.js';
+import type { FailureMove } from './task-result.js';
+import type { TaskResultSink } from './task-result-sink.js';
 
 /** Failures no further attempt or pathway is about: the platform's, the run's own, a bug. */
 const NOT_ROUTED = new Set<ErrorCode>([
@@ -76,8 +76,7 @@ export class FailureRouter implements FailureRouting {
     private readonly stage: ResolvedStage,
     private readonly ontology: OntologyStructure,
     private readonly config: ResolvedFailurePathway,
-    private readonly commits: Commits,
-    private readonly report: () => RunReport,
+    private readonly results: TaskResultSink,
     /** Dry runs write nothing, client metadata included. */
     private readonly dryRun: boolean,
   ) {}
@@ -87,7 +86,7 @@ export class FailureRouter implements FailureRouting {
   }
 
   async route(items: FailedTask[]): Promise<void> {
-    const stageUuid = this.stage.stage.uuid;
+    const stage = this.stage.stage;
     let labelRows = new Map<string, LabelRowJson>();
     try {
       const record = this.config.record;
@@ -97,17 +96,17 @@ export class FailureRouter implements FailureRouting {
       // The error could not be recorded: the tasks fail as they would without a pathway, and stay.
       const why = e instanceof Error ? e.message : String(e);
       for (const it of items) {
-        this.report().failed(stageUuid, { taskUuid: it.payload.task.uuid, dataHash: it.payload.task.dataHash, dataTitle: it.dataTitle },
-          { ...it.error, message: `${it.error.message} (not moved along "${this.config.pathway.title}": recording the error failed: ${why})` });
+        const error = { ...it.error, message: `${it.error.message} (not moved along "${this.config.pathway.title}": recording the error failed: ${why})` };
+        this.results.settle({ task: it.payload.task, stage, outcome: { kind: 'failed', error } });
       }
       return;
     }
     for (const it of items) {
       const t = it.payload.task;
-      const entry: TitledCommitEntry = { taskUuid: t.uuid, dataHash: t.dataHash, stageUuid, pathway: this.config.pathway, dataTitle: it.dataTitle, failure: it.error };
+      const outcome: FailureMove = { kind: 'failure-move', pathway: this.config.pathway, error: it.error };
       const row = labelRows.get(t.dataHash);
-      if (row) entry.labelRow = this.#withError(row, it.error);
-      this.commits.add(entry);
+      if (row) outcome.labelRow = this.#withError(row, it.error);
+      this.results.settle({ task: t, stage, outcome });
     }
   }
 
@@ -125,7 +124,7 @@ export class FailureRouter implements FailureRouting {
       for (const [h, r] of await this.platform.getLabelRows(metas)) have.set(h, r);
     }
     const missing = items.filter((it) => !have.has(it.payload.task.dataHash));
-    if (missing.length > 0) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `no label row for ${missing.length} failed task(s) (first: "${missing[0].dataTitle}")`);
+    if (missing.length > 0) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `no label row for ${missing.length} failed task(s) (first: "${missing[0].payload.task.dataTitle}")`);
     return have;
   }
 
@@ -163,7 +162,7 @@ export class FailureRouter implements FailureRouting {
     for (const it of items) {
       const uuid = itemOf.get(it.payload.task.dataHash);
       const item = uuid ? byItem.get(uuid) : undefined;
-      if (!uuid || !item) throw new TaskAgentError('TA_STORAGE_ITEM_MISSING', `no storage item for failed task "${it.dataTitle}"`);
+      if (!uuid || !item) throw new TaskAgentError('TA_STORAGE_ITEM_MISSING', `no storage item for failed task "${it.payload.task.dataTitle}"`);
       const current = patches.get(uuid) ?? parseMetadata(item.clientMetadata);
       current[key] = { code: it.error.code, message: it.error.message.slice(0, 2000), ...(it.error.hint && { hint: it.error.hint }), stage: this.stage.stage.title, taskUuid: it.payload.task.uuid, failedAt: new Date().toISOString() };
       patches.set(uuid, current);
@@ -179,9 +178,4 @@ function parseMetadata(text: string): Record<string, unknown> {
   } catch {
     return {};
   }
-}
-
-/** A routed task's error, for the report when its move could not be committed. */
-export function failedMoveError(failure: SerializedError, pathway: string, commit: SerializedError): SerializedError {
-  return { ...failure, message: `${failure.message} (not moved along "${pathway}": ${commit.message})` };
 }

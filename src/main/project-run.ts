@@ -8,14 +8,15 @@ import { formatError, serializeError } from '../shared/errors.js';
 import type { Platform } from '../platform/platform.js';
 import type { ProjectSummary, TaskResult } from '../agent/run-types.js';
 import type { ResolvedRunOptions } from './run-options.js';
-import { RunReport, type TaskRef } from './run-report.js';
+import { RunReport } from './run-report.js';
 import type { Progress } from './progress.js';
-import { CommitBuffer, type CommitEntry, type CommitListener, type Commits } from './commit-buffer.js';
+import { CommitBuffer } from './commit-buffer.js';
 import { DryRunCommits } from './dry-run-commits.js';
-import { dataTitleOf, type ResolvedStage } from './stage-pass.js';
+import type { ResolvedStage } from './stage-pass.js';
+import { TaskResultSink } from './task-result-sink.js';
 import type { TwinPlatforms } from './twin-projects.js';
 import type { FailureMemory } from './failure-memory.js';
-import { FailureRouter, failedMoveError, parseFailureRecord, resolveFailurePathway, type ResolvedFailurePathway } from './failure-pathway.js';
+import { FailureRouter, parseFailureRecord, resolveFailurePathway, type ResolvedFailurePathway } from './failure-pathway.js';
 
 export interface ProjectRunParts {
   index: number;
@@ -64,7 +65,8 @@ export class ProjectRun {
   readonly twins: TwinPlatforms;
   /** Progress bars keyed by this project's stages. */
   readonly progress: Progress;
-  readonly commits: Commits;
+  /** Where every task's result goes: to the commit buffer, the report and the progress lines. */
+  readonly results: TaskResultSink;
   /** Frames the workers decoded for this project's agents, since the run started. */
   framesDecoded = 0;
   /** The tally outcomes land in; a service swaps in a fresh one per drain, so a long life keeps no history. */
@@ -87,29 +89,21 @@ export class ProjectRun {
     this.progress = p.progress;
     this.#onTask = p.onTask;
     this.memory = p.memory;
-    const progress = p.progress;
-    // The stage pass's entries carry their title (TitledCommitEntry): no copy per task.
-    const ref = (e: CommitEntry): TaskRef => (typeof (e as Partial<TaskRef>).dataTitle === 'string' ? e as CommitEntry & TaskRef : { taskUuid: e.taskUuid, dataHash: e.dataHash, dataTitle: dataTitleOf(e) });
-    const listener: CommitListener = {
-      // Progress counts tasks as their agents finish (stage-pass.ts); commits only add late failures.
-      // A failed task moved along its failure pathway is reported failed, not moved (or skipped: it failed).
-      moved: (e) => (e.failure ? this.report.failed(e.stageUuid, ref(e), e.failure, e.pathway!.title) : this.report.moved(e.stageUuid, ref(e), e.pathway!)),
-      stayed: (e) => this.report.stayed(e.stageUuid, ref(e)),
-      skipped: (e) => (e.failure ? this.report.failed(e.stageUuid, ref(e), e.failure) : this.report.skipped(e.stageUuid, ref(e))),
-      failed: (e, err) => {
-        this.report.failed(e.stageUuid, ref(e), e.failure ? failedMoveError(e.failure, e.pathway?.title ?? '', err) : err);
-        if (!e.failure) progress.failure(e.stageUuid);
+    let dryRun: DryRunCommits | undefined;
+    this.results = new TaskResultSink({
+      report: () => this.report,
+      progress: p.progress,
+      commits: (listener) => {
+        if (!p.options.dryRun) return new CommitBuffer(p.platform, listener, undefined, p.twins.platform);
+        dryRun = new DryRunCommits(listener);
+        return dryRun;
       },
-      twins: (e, c) => {
-        for (const k of ['saved', 'moved', 'skipped'] as const) if (c[k] > 0) this.report.twins(e.stageUuid, k, c[k]);
-      },
-    };
-    this.#dryRun = p.options.dryRun ? new DryRunCommits(listener, (uuid) => this.report.stages.get(uuid)?.stage ?? uuid) : undefined;
-    this.commits = this.#dryRun ?? new CommitBuffer(p.platform, listener, undefined, p.twins.platform);
-    for (const s of p.selected) progress.stage(s.stage.uuid, s.stage.title);
+    });
+    this.#dryRun = dryRun;
+    for (const s of p.selected) p.progress.stage(s.stage.uuid, s.stage.title);
     for (const s of p.selected) {
       const resolved = p.failurePathways.get(s.stage.uuid);
-      if (resolved) this.#routers.set(s.stage.uuid, new FailureRouter(p.platform, s, p.project.ontology, resolved, this.commits, () => this.report, p.options.dryRun));
+      if (resolved) this.#routers.set(s.stage.uuid, new FailureRouter(p.platform, s, p.project.ontology, resolved, this.results, p.options.dryRun));
     }
     this.freshReport();
   }

@@ -8,6 +8,7 @@
 import { serializeError, type SerializedError } from '../shared/errors.js';
 import { capText, MESSAGE_CAP } from '../shared/cap-text.js';
 import { trimStack } from '../shared/stack.js';
+import type { TaskRecord } from '../shared/types.js';
 import type { RunError, RunSummary, RunWarning, StageSummary, TaskEvent, TaskFailure, UnfinishedCause } from '../agent/run-types.js';
 
 /** Characters of a failure's first line in the text summary. */
@@ -24,12 +25,8 @@ interface StageBooks {
   unfinished: number;
 }
 
-/** The task an outcome is about. */
-export interface TaskRef {
-  taskUuid: string;
-  dataHash: string;
-  dataTitle: string;
-}
+/** The task an outcome is about (a TaskRecord is one). */
+export type TaskRef = Pick<TaskRecord, 'uuid' | 'dataHash' | 'dataTitle'>;
 
 /** One task's final outcome in a pass (every attempted task ends in exactly one). */
 export type { TaskEvent };
@@ -99,21 +96,21 @@ export class RunReport {
     const s = this.stages.get(stageUuid)!;
     s.moved[pathway.title] = (s.moved[pathway.title] ?? 0) + 1;
     this.#reported(stageUuid);
-    this.onTask?.({ taskUuid: task.taskUuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'moved', pathway });
+    this.onTask?.({ taskUuid: task.uuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'moved', pathway });
   }
 
   stayed(stageUuid: string, task: TaskRef): void {
     const s = this.stages.get(stageUuid)!;
     s.stayed++;
     this.#reported(stageUuid);
-    this.onTask?.({ taskUuid: task.taskUuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'stayed' });
+    this.onTask?.({ taskUuid: task.uuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'stayed' });
   }
 
   skipped(stageUuid: string, task: TaskRef): void {
     const s = this.stages.get(stageUuid)!;
     s.skipped++;
     this.#reported(stageUuid);
-    this.onTask?.({ taskUuid: task.taskUuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'skipped' });
+    this.onTask?.({ taskUuid: task.uuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'skipped' });
   }
 
   /** A failed task; `movedTo`: the failure pathway it was moved along (onFailure). */
@@ -126,11 +123,11 @@ export class RunReport {
     }
     const stack = trimStack(error.stack);
     this.failures.push({
-      taskUuid: task.taskUuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: capText(error.message, MESSAGE_CAP),
+      taskUuid: task.uuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: capText(error.message, MESSAGE_CAP),
       ...(error.hint && { hint: capText(error.hint, MESSAGE_CAP) }), ...(stack && { stack }), ...(movedTo !== undefined && { movedTo }),
     });
     this.#reported(stageUuid);
-    this.onTask?.({ taskUuid: task.taskUuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'failed', error });
+    this.onTask?.({ taskUuid: task.uuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'failed', error });
   }
 
   /** Pass `pass` of a stage failed beyond its tasks (listing its tasks failed); returns the record. */

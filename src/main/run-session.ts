@@ -326,9 +326,9 @@ export class RunSession {
     try {
       await runStagePass({
         stage, ...how, filter: this.#leaveAlone(run, stage, how.filter), ...(failures && { failures }), platform: run.platform, pool: this.#chunksFor(run),
-        options: this.options, report: run.report, progress: run.progress, commits: run.commits, control: this.control,
+        options: this.options, results: run.results, control: this.control,
       }).catch((error: unknown) => void (failure = { error }));
-      await run.commits.flush();
+      await run.results.flush();
       run.report.reconcile(stage.stage.uuid);
     } finally {
       const unwritable = run.memory.tryFlush();
@@ -368,7 +368,7 @@ export class RunSession {
           run.report.error(s.stage.uuid, e, this.passes);
         });
       }
-      await run.commits.flush().catch((e: unknown) => void run.report.error(run.selected[run.selected.length - 1].stage.uuid, e, this.passes));
+      await run.results.flush().catch((e: unknown) => void run.report.error(run.selected[run.selected.length - 1].stage.uuid, e, this.passes));
     }
   }
 
@@ -407,7 +407,7 @@ export class RunSession {
 
   /** After an error that ends the run part-way: commits what finished, and returns the summary of it. */
   async salvage(): Promise<RunSummary> {
-    for (const run of this.projects) await run.commits.flush().catch(() => undefined);
+    for (const run of this.projects) await run.results.flush().catch(() => undefined);
     await this.#collectQueueWarnings();
     return this.summary();
   }

@@ -2,8 +2,9 @@
  * One pass over one stage: take its tasks from the platform's page stream, re-batched to
  * task-batch-size (task-batches.ts: no part of a page is ever dropped), prefetch what the stage's
  * agents need once per batch (label-row metadata, label rows, storage items: bulk calls), split
- * the batch into chunks for the workers with a bounded in-flight window, and feed outcomes to the
- * commit buffer. The next batch (its pages and its data) is fetched while the current one runs. A
+ * the batch into chunks for the workers with a bounded in-flight window, and hand each task's
+ * result to the project's TaskResultSink (the only way to the report, the progress lines and the
+ * commit buffer). The next batch (its pages and its data) is fetched while the current one runs. A
  * chunk lost to a crashed worker is re-run one task per message, so only the task that crashes fails.
  * Chunks are as large as a batch allows (one per thread, or the whole batch when its tasks are quick:
  * chunk-sizing.ts), and the pool takes two per thread, so the next chunk is waiting the moment a
@@ -19,10 +20,9 @@ import type { LabelRowMetadata, TaskRecord, WorkflowStage } from '../shared/type
 import type { Platform } from '../platform/platform.js';
 import type { ResolvedRunOptions } from './run-options.js';
 import type { ChunkRunner } from './worker-pool.js';
-import { endsTheRun, runAbortedOutcomes } from './chunk-outcomes.js';
-import type { RunReport } from './run-report.js';
-import type { Progress } from './progress.js';
-import type { CommitEntry, Commits } from './commit-buffer.js';
+import { endsTheRun, failedOutcomes, runAbortedOutcomes } from './chunk-outcomes.js';
+import type { TaskResultSink } from './task-result-sink.js';
+import { NOT_STARTED, type Outcome, type TaskResult } from './task-result.js';
 import { InFlightWindow } from './in-flight-window.js';
 import { ChunkSizing } from './chunk-sizing.js';
 import { TaskBatches } from './task-batches.js';
@@ -44,10 +44,9 @@ export interface RunControl {
 export interface FailedTask {
   payload: TaskPayload;
   error: SerializedError;
-  dataTitle: string;
 }
 
-/** A stage's failure pathway (failure-pathway.ts): takes failed tasks over, and reports each of them exactly once. */
+/** A stage's failure pathway (failure-pathway.ts): takes failed tasks over, and settles each of their results exactly once. */
 export interface FailureRouting {
   takes(error: SerializedError): boolean;
   route(tasks: FailedTask[]): Promise<void>;
@@ -69,20 +68,17 @@ export interface StagePassContext {
   platform: Platform;
   pool: ChunkRunner;
   options: ResolvedRunOptions;
-  report: RunReport;
-  progress: Progress;
-  commits: Commits;
+  /** The project's results: where every task of the pass ends, and the pass's counts. */
+  results: TaskResultSink;
   control: RunControl;
 }
 
-/** A commit entry that carries its task's title, for the failure report if the commit fails. */
-export interface TitledCommitEntry extends CommitEntry {
-  dataTitle: string;
-}
-
-/** The title of a task whose commit failed (every entry the stage pass adds is titled). */
-export function dataTitleOf(e: CommitEntry): string {
-  return (e as Partial<TitledCommitEntry>).dataTitle ?? '';
+/** A worker's outcome for `task` as a result (the chunk's tasks and outcomes are in the same order). */
+function resultOf(task: TaskRecord, stage: WorkflowStage, o: TaskOutcome): TaskResult {
+  let outcome: Outcome;
+  if (o.ok) outcome = { kind: 'decision', pathway: o.pathway, labelRow: o.labelRow, priority: o.priority, twinWrites: o.twinWrites };
+  else outcome = o.notStarted ? NOT_STARTED : { kind: 'failed', error: o.error };
+  return o.warnings ? { task, stage, outcome, warnings: o.warnings } : { task, stage, outcome };
 }
 
 interface Batch {
@@ -173,8 +169,9 @@ async function* filteredPages(ctx: StagePassContext): AsyncGenerator<TaskRecord[
 }
 
 export async function runStagePass(ctx: StagePassContext): Promise<void> {
-  const { stage, options, report, progress, commits, control, pool } = ctx;
+  const { stage, options, results, control, pool } = ctx;
   const stageUuid = stage.stage.uuid;
+  const workflowStage = stage.stage;
   // Threads that run the chunks: the pool's, or in queue mode those the queue's workers advertise.
   const threads = () => pool.capacity ?? options.threads;
   // Two chunks per thread: one running, one waiting (the local pool's queue is sized for this).
@@ -188,59 +185,36 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   /** Tasks whose chunk did not come back because the run cannot go on (the queue is gone). */
   let ended = 0;
 
-  const record = (o: TaskOutcome, dataTitle: string) => {
-    if (o.warnings) for (const w of o.warnings) report.warning({ stageUuid, taskUuid: o.taskUuid, dataTitle }, w);
-    if (!o.ok && o.notStarted) {
-      // The run stopped before the task started: not attempted (counted unfinished: interrupted), it stays in its stage.
-      attempted--;
-      report.attempted(stageUuid, -1);
-      progress.addTotal(stageUuid, -1);
-      return;
-    }
-    if (o.ok) {
-      const entry: TitledCommitEntry = { taskUuid: o.taskUuid, dataHash: o.dataHash, stageUuid, pathway: o.pathway, dataTitle };
-      if (o.labelRow) entry.labelRow = o.labelRow;
-      if (o.priority !== undefined) entry.priority = o.priority;
-      if (o.twinWrites) entry.twinWrites = o.twinWrites;
-      commits.add(entry);
-    } else {
-      report.failed(stageUuid, { taskUuid: o.taskUuid, dataHash: o.dataHash, dataTitle }, o.error);
-    }
-  };
   const routing: Array<Promise<void>> = [];
-  /** Failures the stage's failure pathway takes over (it reports them); everything else is recorded here. */
-  const settle = (done: Array<{ o: TaskOutcome; payload: TaskPayload | undefined; dataTitle: string }>) => {
-    const routed: FailedTask[] = [];
-    for (const { o, payload, dataTitle } of done) {
-      if (!o.ok && !o.notStarted && payload && ctx.failures && !control.aborting && ctx.failures.takes(o.error)) routed.push({ payload, error: o.error, dataTitle });
-      else record(o, dataTitle);
-    }
-    if (routed.length > 0) routing.push(ctx.failures!.route(routed).catch((error: unknown) => { recordError ??= { error }; }));
-  };
   // The local pool's workers report finished tasks themselves (per task, see worker-events.ts);
   // otherwise (queue mode) progress moves as chunks return.
   const tickOnReturn = !pool.reportsProgress;
-  const tick = (o: TaskOutcome) => progress.tick(stageUuid, { failed: o.ok ? 0 : 1 });
-
-  // Outcomes come back in chunk order; the lookup is a fallback that should never be needed.
-  const recordChunk = (chunk: TaskPayload[], outcomes: TaskOutcome[]) => {
-    const done: Array<{ o: TaskOutcome; payload: TaskPayload | undefined; dataTitle: string }> = [];
+  /**
+   * Tasks back from a chunk (`tick`: progress has not counted them yet). Failures the stage's
+   * failure pathway takes over are settled by it; every other result is settled here.
+   */
+  const settle = (chunk: TaskPayload[], outcomes: TaskOutcome[], tick: boolean) => {
+    let routed: FailedTask[] | undefined;
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i];
-      const payload = chunk[i]?.task.uuid === o.taskUuid ? chunk[i] : chunk.find((p) => p.task.uuid === o.taskUuid);
-      done.push({ o, payload, dataTitle: payload?.task.dataTitle ?? '' });
-      if (tickOnReturn) tick(o);
+      const payload = chunk[i];
+      if (payload?.task.uuid !== o.taskUuid) throw new TaskAgentError('TA_INTERNAL', `outcome ${i} of a chunk of ${chunk.length} is not its task's (${o.taskUuid})`);
+      const r = resultOf(payload.task, workflowStage, o);
+      if (r.outcome.kind === 'not-started') attempted--;
+      results.returned(r, tick);
+      if (!o.ok && !o.notStarted && ctx.failures && !control.aborting && ctx.failures.takes(o.error)) (routed ??= []).push({ payload, error: o.error });
+      else results.settle(r);
     }
-    settle(done);
+    if (routed) routing.push(ctx.failures!.route(routed).catch((error: unknown) => { recordError ??= { error }; }));
   };
 
   const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
     pool.runChunk({ stageIndex: stage.index, stageUuid, tasks: chunk, ...(isolated && { isolated }) }).then(
       (r) => {
         sizing.returned(chunk.length, r.busyMs);
-        recordChunk(chunk, r.outcomes);
+        settle(chunk, r.outcomes, tickOnReturn);
         // Errors thrown by callbacks that earlier tasks left running (see worker/late-errors.ts).
-        for (const w of r.late ?? []) report.warning(w.taskUuid ? { stageUuid: w.stageUuid, taskUuid: w.taskUuid, dataTitle: w.dataTitle } : {}, w.warning);
+        for (const w of r.late ?? []) results.lateWarning(w);
       },
       async (err: unknown) => {
         if (endsTheRun(err)) {
@@ -249,12 +223,11 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
           control.stopping = true;
           ended += chunk.length;
           attempted -= chunk.length;
-          report.attempted(stageUuid, -chunk.length);
-          progress.addTotal(stageUuid, -chunk.length);
+          results.notAttempted(stageUuid, chunk.length);
           throw err;
         }
         if (control.aborting) {
-          recordChunk(chunk, runAbortedOutcomes(chunk));
+          settle(chunk, runAbortedOutcomes(chunk), tickOnReturn);
           return;
         }
         if (!isolated && chunk.length > 1) {
@@ -264,11 +237,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         }
         const what = err instanceof Error ? err.message : String(err);
         const error = capError(serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0].task.dataTitle}" died: ${what}`)));
-        settle(chunk.map((p) => {
-          const o: TaskOutcome = { ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: 1, error };
-          tick(o); // its worker died before it could report it
-          return { o, payload: p, dataTitle: p.task.dataTitle };
-        }));
+        // Its worker died before it could count it: progress counts it here.
+        settle(chunk, failedOutcomes(chunk, error), true);
       },
     );
 
@@ -286,14 +256,11 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       // The following batch (its pages and its data) is fetched while this one runs.
       pending = batch ? nextBatch() : null;
       if (!batch) break;
-      progress.addTotal(stageUuid, batch.payloads.length + batch.failed.length);
+      results.expect(stageUuid, batch.payloads.length + batch.failed.length);
       attempted += batch.failed.length;
-      report.attempted(stageUuid, batch.failed.length);
-      for (const f of batch.failed) {
-        const o: TaskOutcome = { ok: false, taskUuid: f.task.uuid, dataHash: f.task.dataHash, attempts: 0, error: serializeError(f.error) };
-        record(o, f.task.dataTitle);
-        tick(o); // failed before reaching a worker
-      }
+      results.attempting(stageUuid, batch.failed.length);
+      // Failed before reaching a worker: progress counts them here.
+      for (const f of batch.failed) results.take({ task: f.task, stage: workflowStage, outcome: { kind: 'failed', error: serializeError(f.error) } }, true);
       const chunkSize = sizing.size(batch.payloads.length);
       for (let i = 0; i < batch.payloads.length && !control.stopping; i += chunkSize) {
         await window.acquire();
@@ -303,7 +270,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         }
         const chunk = batch.payloads.slice(i, i + chunkSize);
         attempted += chunk.length;
-        report.attempted(stageUuid, chunk.length);
+        results.attempting(stageUuid, chunk.length);
         dispatch(chunk)
           .catch((error: unknown) => { recordError ??= { error }; })
           .finally(() => window.release());
@@ -313,18 +280,18 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
     // A batch prefetched before a stop is dropped: nothing of it was dispatched (counted below).
     if (pending) await pending.catch(() => undefined);
     await window.drain();
-    // Failure pathways report their tasks once the errors are recorded and the moves queued.
+    // Failure pathways settle their tasks once the errors are recorded and the moves queued.
     await Promise.all(routing);
     await batches.close();
   }
   // Every listed task must end attempted and reported, or be counted here with its cause: listed
   // past the cap (still buffered once it was reached), or left by a stop. Anything else is a bug.
-  report.listed(stageUuid, batches.listed);
+  results.listed(stageUuid, batches.listed);
   const pastCap = batches.capped ? batches.buffered : 0;
-  if (pastCap > 0) report.unfinished(stageUuid, 'max-tasks-per-stage', pastCap);
-  if (ended > 0) report.unfinished(stageUuid, 'run-ended', ended);
+  if (pastCap > 0) results.unfinished(stageUuid, 'max-tasks-per-stage', pastCap);
+  if (ended > 0) results.unfinished(stageUuid, 'run-ended', ended);
   const left = batches.listed - attempted - pastCap - ended;
-  if (left > 0) report.unfinished(stageUuid, control.stopping || control.aborting ? control.stopReason ?? 'interrupted' : 'lost', left);
+  if (left > 0) results.unfinished(stageUuid, control.stopping || control.aborting ? control.stopReason ?? 'interrupted' : 'lost', left);
   if (pageError) throw pageError.error;
   if (recordError) throw recordError.error;
 }

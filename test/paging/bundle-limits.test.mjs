@@ -20,11 +20,12 @@ test('bundles follow the platform: proceeds in requests of 7, priorities of at m
     assert.deepEqual(platform.bundleLimits, { saves: 100, priorities: 3, proceeds: 7 });
     const tasks = [];
     for await (const page of platform.taskPages(wf.ids.agent)) tasks.push(...page);
+    const stage = { uuid: wf.ids.agent, title: 'Agent 1' };
     const outcomes = { moved: 0, other: 0 };
     const buffer = new CommitBuffer(platform, {
       moved: () => outcomes.moved++, stayed: () => outcomes.other++, skipped: () => outcomes.other++, failed: () => outcomes.other++,
     });
-    for (const t of tasks) buffer.add({ taskUuid: t.uuid, dataHash: t.dataHash, stageUuid: wf.ids.agent, pathway: { uuid: wf.ids.complete, title: 'complete' }, priority: 0.5 });
+    for (const task of tasks) buffer.add({ task, stage, outcome: { kind: 'decision', pathway: { uuid: wf.ids.complete, title: 'complete' }, priority: 0.5 } });
     await buffer.flush();
     assert.deepEqual(outcomes, { moved: 20, other: 0 });
     const stats = emu.stats();
@@ -46,9 +47,10 @@ test('the commit buffer bundles to the limits the platform declares: a local pro
   try {
     const tasks = [];
     for await (const page of local.taskPages(wf.ids.agent)) tasks.push(...page);
+    const stage = { uuid: wf.ids.agent, title: 'Agent 1' };
     let moved = 0;
     const buffer = new CommitBuffer(local, { moved: () => moved++, stayed() {}, skipped() {}, failed() {} });
-    for (const t of tasks) buffer.add({ taskUuid: t.uuid, dataHash: t.dataHash, stageUuid: wf.ids.agent, pathway: { uuid: wf.ids.complete, title: 'complete' }, priority: 0.5 });
+    for (const task of tasks) buffer.add({ task, stage, outcome: { kind: 'decision', pathway: { uuid: wf.ids.complete, title: 'complete' }, priority: 0.5 } });
     await buffer.flush();
     assert.equal(moved, 20);
     // LocalPlatform never splits a call: each call is one bundle the commit buffer made.

@@ -36,7 +36,7 @@ test('the books: listed tasks neither reported nor counted are lost, and a lost 
   const report = new RunReport();
   report.stage('s1', 'Agent 1');
   report.listed('s1', 10);
-  const task = (i) => ({ taskUuid: `t${i}`, dataHash: `d${i}`, dataTitle: `img${i}.jpg` });
+  const task = (i) => ({ uuid: `t${i}`, dataHash: `d${i}`, dataTitle: `img${i}.jpg` });
   const complete = { uuid: 'p1', title: 'complete' };
   for (let i = 0; i < 6; i++) report.moved('s1', task(i), complete);
   report.stayed('s1', task(6));
