@@ -18,6 +18,7 @@ import { registerEmulatorCommand } from './emulator-command.js';
 import { registerInitCommand } from './init-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { exitWhenWritten, writeJson } from './output.js';
+import { holdSignalsUntilExit } from './until-signal.js';
 import { exitCodeForSummary, reportError } from './report-error.js';
 import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
 import { addCredentialFlags, foldCredentialFlags } from './credential-flags.js';
@@ -92,7 +93,8 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
         }
         // The run machinery (pool, platforms, natives) loads when a run starts, not for --help.
         const [{ executeRun }, { formatSummary }] = await Promise.all([import('../execute.js'), import('../run-report.js')]);
-        const summary = await executeRun({ ...foldCredentialFlags(opts), agentModule: module, ...(project !== undefined && { project }), json, quiet: opts.quiet === true });
+        const signals = holdSignalsUntilExit();
+        const summary = await executeRun({ ...foldCredentialFlags(opts), agentModule: module, ...(project !== undefined && { project }), json, quiet: opts.quiet === true }).finally(signals.runEnded);
         if (json) await writeJson(summary);
         else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);
         process.exitCode = summary.signal ? exitCodeForSignal(summary.signal) : exitCodeForSummary(summary);
