@@ -20,6 +20,7 @@ import { LocalProject } from '../../dist/testing.js';
 import { agent, cli } from '../helpers/cli.mjs';
 import { makeKey, startEmulator } from '../helpers/emulator.mjs';
 import { makeProject, singleAgentWorkflow, stageCounts } from '../helpers/projects.mjs';
+import { sampleDimensions } from '../helpers/seeded-cases.mjs';
 
 const SEED = Number(process.env.TA_INVARIANT_SEED ?? 12);
 const DIMENSIONS = { pageSize: [7, 100, 250], batchSize: [30, 100, 300], threads: [1, 2], latencyMs: [0, 10] };
@@ -30,28 +31,11 @@ const ACTIONS = 'POST v2 …/stages/{s}/actions';
 const METADATA = 'v1 labelrowmetadata GET';
 const ROWS = new Set(['v1 labelrow GET', 'v1 labelrow PUT']);
 
-function shuffled(values, random) {
-  const out = [...values];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 /** CASES cases in which every value of every dimension appears, in a seeded order; then two whose batches are several full save bundles (they must overlap). */
 function sample(seed) {
   const random = seededRandom(seed);
-  const columns = Object.fromEntries(Object.entries(DIMENSIONS).map(([k, values]) => {
-    const column = [];
-    while (column.length < CASES) column.push(...shuffled(values, random));
-    return [k, column];
-  }));
-  const cases = Array.from({ length: CASES }, (_, i) => ({
-    ...Object.fromEntries(Object.keys(DIMENSIONS).map((k) => [k, columns[k][i]])),
-    // Not a round number: pages and batches rarely divide it.
-    tasks: 230 + Math.floor(random() * 120),
-  }));
+  // Not a round number: pages and batches rarely divide it.
+  const cases = sampleDimensions(random, CASES, DIMENSIONS).map((c) => ({ ...c, tasks: 230 + Math.floor(random() * 120) }));
   return [...cases, { pageSize: 100, batchSize: 300, threads: 1, latencyMs: 10, tasks: 650, savesOverlap: true },
     // A full proceed bundle (1000) from one chunk: it is sent while that chunk's save bundles are still being written, and must wait for them.
     { pageSize: 250, batchSize: 1000, threads: 1, latencyMs: 10, tasks: 1000, savesOverlap: true }];
