@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, MAIN, ROOT } from '../helpers/cli.mjs';
-import { makeProject } from '../helpers/projects.mjs';
+import { makeProject, singleAgentWorkflow } from '../helpers/projects.mjs';
 
 const PROBE = join(ROOT, 'test', 'helpers', 'loaded-modules.mjs');
 const HEAVY = ['better-sqlite3', '@napi-rs/image', 'piscina', 'node-av', 'beamcoder', 'undici', 'tsx', 'bullmq', 'ioredis'];
@@ -49,4 +49,12 @@ test('`--version` and `-V` answer before the command line loads (no commander), 
   // Anything else goes through commander (which the probe sees), including --version with more.
   const r = await loaded(['--version', '--json']);
   assert.ok(r.packages.includes('commander'), `packages: ${r.packages.join(', ')}`);
+});
+
+test('a run that draws no progress lines (--json, or stderr not a terminal) does not load cli-progress', async () => {
+  const { dir } = makeProject(3, { workflow: singleAgentWorkflow().workflow });
+  const r = await loaded(['run', join(ROOT, 'test', 'fixtures', 'agents', 'routing.mjs'), '--project', dir, '--json', '--threads', '1']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.ok(r.packages.includes('piscina'), `the probe sees the run's packages: ${r.packages.join(', ')}`);
+  assert.ok(!r.packages.includes('cli-progress'), `packages: ${r.packages.join(', ')}`);
 });
