@@ -6,7 +6,8 @@
 // was about), after every run:
 //   - every task was moved once, by one action request, and its row saved once;
 //   - a task's save had ended before the action request that moved it started;
-//   - its label row was asked for only after a metadata request that listed it had ended;
+//   - its label row was asked for only after a metadata request that listed it had ended, and
+//     (with latency) label rows and storage items were on the server at once for some batch;
 //   - bundles keep the platform's limits (100 saves, 1000 actions a request) and at most
 //     MAX_EXTRAS_IN_FLIGHT save requests are on the server at once (and, in the last case, whose
 //     batches are three full save bundles each, more than one);
@@ -30,6 +31,7 @@ const SAVE = 'v1 labelrow POST';
 const ACTIONS = 'POST v2 …/stages/{s}/actions';
 const METADATA = 'v1 labelrowmetadata GET';
 const ROWS = new Set(['v1 labelrow GET', 'v1 labelrow PUT']);
+const ITEMS = 'POST v2 storage/items/get-bulk';
 
 /** CASES cases in which every value of every dimension appears, in a seeded order; then two whose batches are several full save bundles (they must overlap). */
 function sample(seed) {
@@ -104,6 +106,10 @@ for (const c of sample(SEED)) {
     for (const q of ok.filter((x) => ROWS.has(x.endpoint))) {
       for (const h of q.items) assert.ok((metaEnd.get(h) ?? Infinity) <= q.start, `${where}: label row ${h} asked for before its metadata`);
     }
+    // Label rows and storage items each need only the metadata: with a latency to overlap in, some batch had both on the server at once.
+    const rowRequests = ok.filter((x) => ROWS.has(x.endpoint));
+    const itemRequests = ok.filter((x) => x.endpoint === ITEMS);
+    if (c.latencyMs > 0) assert.ok(rowRequests.some((q) => itemRequests.some((i) => i.start < q.end && q.start < i.end)), `${where}: label rows and storage items never fetched side by side`);
     assert.ok(maxOverlap(saves) <= MAX_EXTRAS_IN_FLIGHT, `${where}: ${maxOverlap(saves)} saves at once`);
     // A batch of 300 saving tasks finishes as one chunk: its three full save bundles are written side by side.
     if (c.savesOverlap) assert.ok(maxOverlap(saves) >= 2, `${where}: the save bundles were written one at a time`);
