@@ -5,8 +5,10 @@
  * proceeds wait for a full proceed bundle, so a batch of 300 saving tasks costs 3 save calls and
  * one action post (not three). Twin-project writes (deps.twinLabelRow's save / proceed) are
  * bundled the same way (to the twin platform's limits) and land first, per twin project. A task whose twin write, save or priority
- * failed is not moved. Writes run one at a time, in order, so a task's save always lands before
- * its proceed. A bundle the platform rejects as a whole (a 4xx such as 413 or 400: one bad row
+ * failed is not moved. Proceeds are written one bundle at a time, in order, each after every
+ * save and priority of its tasks has landed; save (and priority) bundles that fill up are written
+ * side by side, up to MAX_EXTRAS_IN_FLIGHT at once (over a slow link, one save at a time was the
+ * run's tail: a batch of 300 saving tasks is three saves). A bundle the platform rejects as a whole (a 4xx such as 413 or 400: one bad row
  * among 100) is split in halves and each half re-sent, down to the one entry at fault, so only
  * that task fails and the others are written in the same run.
  * Invariant: every added result ends in exactly one callback (moved, stayed, skipped or failed).
@@ -30,6 +32,9 @@ export interface CommitListener {
 export interface CommitLimits extends BundleLimits {
   intervalMs: number;
 }
+
+/** Bundles of saves and priorities written at the same time, at most (proceeds are never concurrent). */
+export const MAX_EXTRAS_IN_FLIGHT = 4;
 
 /** A decision waits at most this long for its bundle to fill. */
 export const COMMIT_INTERVAL_MS = 500;
@@ -87,6 +92,11 @@ export class CommitBuffer implements Commits {
   #twinProceeds = 0;
   #chain: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
+  /** Full save/priority bundles being written (see #flushExtras), each settling when done. */
+  readonly #extrasInFlight = new Set<Promise<void>>();
+  /** Started extras writes wait here for a slot when MAX_EXTRAS_IN_FLIGHT are being written. */
+  #extrasWaiting: Array<() => void> = [];
+  #extrasRunning = 0;
 
   constructor(
     private readonly platform: Platform,
@@ -128,7 +138,12 @@ export class CommitBuffer implements Commits {
     const batch = this.#pending;
     this.#pending = [];
     this.#saves = this.#priorities = this.#proceeds = this.#twinProceeds = 0;
-    if (batch.length > 0) this.#enqueue(() => this.#write(batch));
+    // The extras of these entries already being written: their proceeds wait for them.
+    const landing = [...this.#extrasInFlight];
+    if (batch.length > 0) this.#enqueue(async () => {
+      await Promise.all(landing);
+      await this.#write(batch);
+    });
     return this.#chain;
   }
 
@@ -138,7 +153,26 @@ export class CommitBuffer implements Commits {
     this.#saves = this.#priorities = this.#twinProceeds = 0;
     // Marked now, so a later flush never writes them twice; failures are flagged by the write.
     for (const p of batch) p.extrasWritten = true;
-    this.#enqueue(() => this.#writeExtras(batch));
+    // Not on the chain: other full bundles are written beside it; the flush of these entries waits for it.
+    const write = this.#extrasSlot().then(() => this.#writeExtras(batch)).finally(() => this.#releaseExtrasSlot());
+    this.#extrasInFlight.add(write);
+    // A rejection (a bug: writes catch platform errors) reaches the flush that waits for it, never unhandled.
+    write.then(() => this.#extrasInFlight.delete(write), () => this.#extrasInFlight.delete(write));
+  }
+
+  #extrasSlot(): Promise<void> {
+    if (this.#extrasRunning < MAX_EXTRAS_IN_FLIGHT) {
+      this.#extrasRunning++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#extrasWaiting.push(resolve));
+  }
+
+  /** Hands the slot to the next waiting write (FIFO), or frees it. */
+  #releaseExtrasSlot(): void {
+    const next = this.#extrasWaiting.shift();
+    if (next) next();
+    else this.#extrasRunning--;
   }
 
   /**

@@ -122,15 +122,18 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
       const meta = byHash.get(p.task.dataHash);
       if (meta) p.metadata = meta;
     }
-    if (m.needsLabelRow) {
+    // Label rows and storage items each need only the metadata: fetched side by side.
+    const labelRows = async () => {
+      if (!m.needsLabelRow) return;
       const withMeta = payloads.filter((p) => p.metadata).map((p) => p.metadata!);
       const rows = await platform.getLabelRows(withMeta, m.labelRowInit);
       for (const p of payloads) {
         const row = rows.get(p.task.dataHash);
         if (row) p.labelRow = row;
       }
-    }
-    if (m.needsStorageItem) {
+    };
+    const storageItems = async () => {
+      if (!m.needsStorageItem) return;
       const uuids = [...new Set(payloads.map((p) => p.metadata?.backingItemUuid).filter((u): u is string => !!u))];
       const items = await platform.getStorageItems(uuids, { signUrls: true });
       const byUuid = new Map(items.map((i) => [i.uuid, i]));
@@ -145,7 +148,8 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
           if (it && (it.itemType === 'imageGroup' || it.itemType === 'imageSequence')) p.children = await platform.getChildItems(it, { signUrls: true });
         }
       }
-    }
+    };
+    await bothSettled(labelRows(), storageItems());
   }
   // Tasks whose data is gone fail here with a clear code instead of inside the agent.
   const ready: TaskPayload[] = [];
@@ -154,6 +158,13 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
     else ready.push(p);
   }
   return { payloads: ready, failed };
+}
+
+/** Waits for both (neither request is left running when the batch fails), then throws the first one's error. */
+async function bothSettled(a: Promise<void>, b: Promise<void>): Promise<void> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
 }
 
 /** The stage's task pages, narrowed by the pass's filter (tasks it does not accept are not this pass's: never listed). */

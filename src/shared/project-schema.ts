@@ -2,7 +2,7 @@
  * zod schemas for the project files users hand us (`project init --workflow/--ontology`), in
  * Encord's shapes: tolerant of extra keys (Encord adds fields), strict about what we rely on.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TaskAgentError } from './errors.js';
 import type { OntologyStructure, Workflow } from './types.js';
 

@@ -5,7 +5,7 @@
  * re-declares a field.
  */
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Frame decoder backends; `auto` picks the first that loads. */
 export const DECODER_KINDS = ['auto', 'beamcoder', 'node-av'] as const;

@@ -3,9 +3,10 @@
 // (test/helpers/loaded-modules.mjs) is checked on a command that must load them, so it can fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, MAIN, ROOT } from '../helpers/cli.mjs';
-import { makeProject } from '../helpers/projects.mjs';
+import { makeProject, singleAgentWorkflow } from '../helpers/projects.mjs';
 
 const PROBE = join(ROOT, 'test', 'helpers', 'loaded-modules.mjs');
 const HEAVY = ['better-sqlite3', '@napi-rs/image', 'piscina', 'node-av', 'beamcoder', 'undici', 'tsx', 'bullmq', 'ioredis'];
@@ -35,4 +36,25 @@ test('the probe sees what a command loads: `project show` opens SQLite (better-s
   assert.equal(r.code, 0, r.stdout);
   assert.ok(r.packages.includes('better-sqlite3'), `packages: ${r.packages.join(', ')}`);
   assert.ok(r.natives.some((p) => p.endsWith('better_sqlite3.node')), `natives: ${r.natives.join(', ')}`);
+});
+
+test('`--version` and `-V` answer before the command line loads (no commander), with the same output as commander gives', async () => {
+  const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+  for (const flag of ['--version', '-V']) {
+    const r = await loaded([flag]);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `${version}\n`);
+    assert.ok(!r.packages.includes('commander'), `${flag} loaded ${r.packages.join(', ')}`);
+  }
+  // Anything else goes through commander (which the probe sees), including --version with more.
+  const r = await loaded(['--version', '--json']);
+  assert.ok(r.packages.includes('commander'), `packages: ${r.packages.join(', ')}`);
+});
+
+test('a run that draws no progress lines (--json, or stderr not a terminal) does not load cli-progress', async () => {
+  const { dir } = makeProject(3, { workflow: singleAgentWorkflow().workflow });
+  const r = await loaded(['run', join(ROOT, 'test', 'fixtures', 'agents', 'routing.mjs'), '--project', dir, '--json', '--threads', '1']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.ok(r.packages.includes('piscina'), `the probe sees the run's packages: ${r.packages.join(', ')}`);
+  assert.ok(!r.packages.includes('cli-progress'), `packages: ${r.packages.join(', ')}`);
 });

@@ -18,6 +18,7 @@ import { LocalProject } from '../../dist/testing.js';
 import { lines, tmp } from '../helpers/cli.mjs';
 import { runOn } from '../helpers/emulator.mjs';
 import { makeProject, singleAgentWorkflow } from '../helpers/projects.mjs';
+import { sampleDimensions } from '../helpers/seeded-cases.mjs';
 
 const SEED = Number(process.env.TA_INVARIANT_SEED ?? 8);
 const CASES = Number(process.env.TA_INVARIANT_CASES ?? 10);
@@ -37,25 +38,10 @@ const DIMENSIONS = {
 const TASKS = { 1: 150, 7: 400, 100: 700, 1000: 2600, 5000: 5600 };
 const FAULTS = '429:0.04,500:0.03,503:0.03,reset:0.03';
 
-function shuffled(values, random) {
-  const out = [...values];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 /** `k` cases where every value of every dimension appears (k ≥ the largest dimension), in a seeded order. */
 export function sampleCases(seed, k, dimensions) {
   const random = seededRandom(seed);
-  const columns = Object.fromEntries(Object.entries(dimensions).map(([name, values]) => {
-    const column = [];
-    while (column.length < k) column.push(...shuffled(values, random));
-    return [name, column.slice(0, k)];
-  }));
-  return Array.from({ length: k }, (_, i) => {
-    const c = Object.fromEntries(Object.keys(dimensions).map((name) => [name, columns[name][i]]));
+  return sampleDimensions(random, k, dimensions).map((c) => {
     // Not a round number: pages and batches rarely divide it.
     c.tasks = TASKS[c.pageSize] + Math.floor(random() * 97);
     c.writerSeed = Math.floor(random() * 2 ** 31);

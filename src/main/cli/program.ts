@@ -7,7 +7,6 @@
  * through the error catalog like ours: TA_CFG_INVALID, and `{ok:false,error}` on stdout with --json.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TaskAgentError } from '../../shared/errors.js';
 import { registerProjectCommands } from './project-commands.js';
@@ -24,6 +23,7 @@ import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
 import { addCredentialFlags, foldCredentialFlags } from './credential-flags.js';
 import { exitCodeForSignal } from '../run-signals.js';
 import { addAgentRunFlags } from './run-flags.js';
+import { packageVersion } from './package-version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -34,21 +34,11 @@ Exit codes:
   130  stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM: tasks in flight finished and were
        committed (a second signal aborts them, a third exits at once)`;
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return '0.0.0';
-  }
-}
-
-
 /** `agentModule`: the module is fixed (`node agent.js`, runIfMain), so `run` takes no AGENT_MODULE argument. */
 export function buildProgram({ agentModule: fixedModule }: { agentModule?: string } = {}): Command {
   const program = new Command('task-agents')
     .description('Run workflow task agents on every core, against a local project or Encord.')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     // commander's own usage errors are printed by runCli, through the catalog.
     .configureOutput({ outputError: () => undefined });

@@ -19,4 +19,6 @@ export interface ApiReply {
 /** A handled route: its stats key and reply. */
 export interface RouteResult extends ApiReply {
   endpoint: string;
+  /** What the request was about, for the request log: data hashes (v1 label-row calls), task uuids (actions). */
+  items?: string[];
 }

@@ -205,6 +205,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
     stats.handled(result.endpoint);
     entry.endpoint = result.endpoint;
+    if (result.items) entry.items = result.items;
     if (dropAnswer()) return;
     if (result.body === undefined) {
       res.writeHead(result.status);

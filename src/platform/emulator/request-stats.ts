@@ -26,6 +26,8 @@ export interface RequestLogEntry {
   /** When its response was finished (or its connection closed). */
   end: number;
   status: number;
+  /** What a handled request was about (data hashes of v1 label-row calls, task uuids of actions): lets a test check the order of a task's requests. */
+  items?: string[];
 }
 
 /** Entries the log keeps (the oldest are dropped past it, counted in `dropped`): a long-lived emulator stays bounded. */

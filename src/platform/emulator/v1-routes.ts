@@ -26,7 +26,7 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
   if (resourceId !== ctx.project.info.projectHash) throw new ApiError(404, 'project not found');
   const endpoint = `v1 ${env.query_type} ${env.query_method}`;
   const { uid, payload } = env.values;
-  const ok = (response: unknown): RouteResult => ({ endpoint, status: 200, body: v1Success(response) });
+  const ok = (response: unknown, items?: string[]): RouteResult => ({ endpoint, status: 200, body: v1Success(response), ...(items && { items }) });
 
   if (env.query_type === 'labelrowmetadata' && env.query_method === 'GET') {
     const args = labelRowMetadataPayloadFromWire(payload);
@@ -36,7 +36,7 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
     }
     if (hashes === null) hashes = ctx.project.dataHashes();
     const filters = labelRowFiltersFromPayload(payload);
-    if (!hasFilters(filters)) return ok(ctx.project.listLabelRowMetadata(hashes, args.include).map(labelRowMetadataToWire));
+    if (!hasFilters(filters)) return ok(ctx.project.listLabelRowMetadata(hashes, args.include).map(labelRowMetadataToWire), hashes);
     // Filters look at the workflow node, so list with it and drop it again when it was not asked for.
     const stages = new Map(ctx.project.info.workflow.stages.map((s) => [s.uuid, s]));
     const rows = ctx.project.listLabelRowMetadata(hashes, { ...args.include, includeWorkflowGraphNode: true })
@@ -46,7 +46,7 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
         const { workflowGraphNode: _drop, ...rest } = m;
         return rest;
       });
-    return ok(rows.map(labelRowMetadataToWire));
+    return ok(rows.map(labelRowMetadataToWire), hashes);
   }
   if (env.query_type === 'labelrow' && env.query_method === 'GET') {
     const labelHashes = strings(uid);
@@ -56,7 +56,7 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
     const sign = init.includeSignedUrl === true;
     const rows = labelHashes.map((h) => ctx.project.labelRowByHash(h, init));
     if (rows.some((r) => r === null)) throw new ApiError(404, 'label row not found');
-    return ok(rows.map((r) => (sign ? signLinks(ctx, r as LabelRowJson) : r)));
+    return ok(rows.map((r) => (sign ? signLinks(ctx, r as LabelRowJson) : r)), rows.map((r) => (r as LabelRowJson).data_hash));
   }
   if (env.query_type === 'labelrow' && env.query_method === 'PUT') {
     const dataHashes = strings(uid);
@@ -64,7 +64,7 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
     const sign = labelRowGetPayloadFromWire(payload).includeSignedUrl === true;
     const made = ctx.project.getLabelRows(dataHashes);
     if (made.size !== new Set(dataHashes).size) throw new ApiError(404, 'data unit not found');
-    return ok([...made.values()].map((r) => (sign ? signLinks(ctx, r) : r)));
+    return ok([...made.values()].map((r) => (sign ? signLinks(ctx, r) : r)), [...made.values()].map((r) => r.data_hash));
   }
   if (env.query_type === 'labelrow' && env.query_method === 'POST') {
     const labelHashes = strings(uid);
@@ -79,7 +79,7 @@ export function handleV1(ctx: ApiContext, resourceId: string | undefined, body: 
       return { dataHash: row.data_hash, labelHash: labelHashes[i], labelRow: row };
     });
     ctx.project.saveLabelRows(saves);
-    return ok(true);
+    return ok(true, saves.map((x) => x.dataHash));
   }
   throw new ApiError(405, `${env.query_type} ${env.query_method} is not supported by the emulator`, 'METHOD_NOT_ALLOWED_ERROR');
 }

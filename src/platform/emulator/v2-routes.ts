@@ -55,8 +55,8 @@ export function handleV2(ctx: ApiContext, method: string, url: URL, body: unknow
     if (!stage) throw new ApiError(404, 'stage not found');
     if (method === 'GET' && seg[5] === 'tasks') return { endpoint: 'GET v2 …/stages/{s}/tasks', status: 200, body: listTasks(ctx, stage.uuid, url.searchParams) };
     if (method === 'POST' && seg[5] === 'actions') {
-      applyActions(ctx, stage.uuid, body);
-      return { endpoint: 'POST v2 …/stages/{s}/actions', status: 204 };
+      const moved = applyActions(ctx, stage.uuid, body);
+      return { endpoint: 'POST v2 …/stages/{s}/actions', status: 204, items: moved };
     }
   }
   // POST projects/{p}/priorities
@@ -136,7 +136,8 @@ function listTasks(ctx: ApiContext, stageUuid: string, q: URLSearchParams): unkn
 }
 
 /** Validates every action first; any problem rejects the whole request (nothing applied). */
-function applyActions(ctx: ApiContext, stageUuid: string, body: unknown): void {
+/** Applies the actions; returns the uuids of the tasks moved. */
+function applyActions(ctx: ApiContext, stageUuid: string, body: unknown): string[] {
   const actions = parse(() => actionsFromWire(body));
   const stage = ctx.project.info.workflow.stages.find((s) => s.uuid === stageUuid)!;
   if (stage.stageType !== 'AGENT') throw new ApiError(400, `stage ${stage.title} is not an agent stage`);
@@ -152,4 +153,5 @@ function applyActions(ctx: ApiContext, stageUuid: string, body: unknown): void {
     return { taskUuid: a.taskUuid, pathwayUuid: p.uuid };
   });
   ctx.project.proceedTasks(stageUuid, resolved);
+  return resolved.map((r) => r.taskUuid);
 }

@@ -1,5 +1,5 @@
 import { zodIssueLines } from '../project-schema.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TaskAgentError } from '../errors.js';
 import type { AnswerValue } from './answers.js';
 import { lowerSnakeCase } from './name-match.js';
