@@ -146,11 +146,10 @@ export const decodeInterceptor: Interceptor = (dispatch) => (opts, handler) => {
     try {
       decoded = decodeResponse(res);
     } catch (e) {
-      const where = `${opts.method} ${redactUrl(`${String(opts.origin ?? '')}${opts.path}`)}`;
+      const url = redactUrl(`${String(opts.origin ?? '')}${opts.path}`);
       const coding = String(res.headers['content-encoding']);
-      return handler.onResponseError?.(c, new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${where}: the ${coding} response body (HTTP ${res.statusCode}) does not decode: ${e instanceof Error ? e.message : String(e)}.`, {
-        details: { status: res.statusCode, method: opts.method, url: redactUrl(`${String(opts.origin ?? '')}${opts.path}`), contentEncoding: coding },
-      }));
+      const message = `${opts.method} ${url}: the ${coding} response body (HTTP ${res.statusCode}) does not decode: ${e instanceof Error ? e.message : String(e)}.`;
+      return handler.onResponseError?.(c, new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', message, { details: { status: res.statusCode, method: opts.method, url, contentEncoding: coding } }));
     }
     replayResponse(handler, c, decoded);
   };
@@ -165,7 +164,7 @@ function decodeResponse(res: BufferedResponse): BufferedResponse {
   const codings = (Array.isArray(coding) ? coding.join(',') : coding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter(Boolean);
   if (codings.length === 0 || !codings.every((c) => c in DECODERS)) return res;
   let body = res.body;
-  if (body.length > 0) for (const c of codings.reverse()) body = (DECODERS[c] as (b: Buffer) => Buffer)(body);
+  if (body.length > 0) for (const c of codings.reverse()) body = DECODERS[c](body);
   const headers: IncomingHttpHeaders = { ...res.headers };
   delete headers['content-encoding'];
   delete headers['content-length'];
