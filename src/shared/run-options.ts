@@ -16,6 +16,14 @@ export type DecoderName = Exclude<DecoderKind, 'auto'>;
 // Typed input: numbers are numbers to callers; a CLI string still coerces.
 const count = (min: number) => z.coerce.number<number>().int().min(min);
 
+/**
+ * A BullMQ queue name: BullMQ builds its Redis keys as `<prefix>:<queue>:…` and refuses a name
+ * with ':' (a plain Error, once connected); our own run keys are `<queue>:run:<id>` too.
+ */
+export const QueueNameSchema = z.string()
+  .min(1, 'the queue name must not be empty (default task-agents)')
+  .regex(/^[^:]+$/, 'the queue name cannot contain ":" (BullMQ and the run keys use it as the separator), e.g. task-agents-nightly');
+
 export const RunOptionsSchema = z.strictObject({
   /**
    * Local project directory, or an Encord project UUID; several serve one deployment (each project
@@ -55,7 +63,7 @@ export const RunOptionsSchema = z.strictObject({
   /** Queue mode: a redis:// URL; chunks go to `task-agents worker` processes instead of local threads. */
   queue: z.string().regex(/^rediss?:\/\//, 'queue must be a redis:// or rediss:// URL').optional(),
   /** BullMQ queue name (default `task-agents`); workers must use the same. */
-  queueName: z.string().min(1).default('task-agents'),
+  queueName: QueueNameSchema.default('task-agents'),
   /** Queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE, in ms. @default 30000 */
   queueReconnectMs: count(0).default(30_000),
   /** Run only this registered stage (title or UUID, either matching however it was registered). */
