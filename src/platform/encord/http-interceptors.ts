@@ -56,6 +56,7 @@ export const retryInterceptor: Interceptor = (dispatch) => (opts, handler) => {
     if (controller.settle()) handler.onResponseError?.(controller, error);
   };
   const send = (): void => {
+    if (controller.aborted) return;
     retries.attempt();
     try {
       dispatch(opts, new ResponseCollector(settled, (attempt) => (controller.attempt = attempt)));
