@@ -44,7 +44,7 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
-    this.#finish(null, { statusCode: this.#statusCode, statusMessage: this.#statusMessage, headers: this.#headers, body: Buffer.concat(this.#chunks), trailers });
+    this.#finish(null, { statusCode: this.#statusCode, statusMessage: this.#statusMessage, headers: this.#headers, body: this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks), trailers });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {

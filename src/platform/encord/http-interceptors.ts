@@ -19,8 +19,8 @@
  *   the re-dispatch, a few lines here.
  * - `interceptors.decompress` is marked experimental and calls process.emitWarning once per
  *   thread: 3 `ExperimentalWarning` lines on stderr for a process with 2 worker threads
- *   (measured), on every CLI run. Here an encoded body is collected (the client reads it whole
- *   anyway) and decoded with zlib's sync decoders; other responses stream through.
+ *   (measured), on every CLI run. The answer reaches it whole from the retry interceptor, so
+ *   zlib's sync decoders do it on the collected body.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
@@ -137,56 +137,39 @@ const DECODERS: Record<string, (body: Buffer) => Buffer> = {
 
 /**
  * Decodes gzip, deflate and br bodies (of any status: v1 errors and v2 messages are read too),
- * dropping Content-Encoding and Content-Length; a response without a coding, or with an unknown
- * one, passes through as it streams. A body that does not decode fails the request with
- * TA_PLATFORM_REQUEST_FAILED.
+ * dropping Content-Encoding and Content-Length; an unknown coding is passed on untouched.
+ * A body that does not decode fails the request with TA_PLATFORM_REQUEST_FAILED.
  */
-export const decodeInterceptor: Interceptor = (dispatch) => (opts, handler) => dispatch(opts, new DecodingHandler(handler, opts));
-
-class DecodingHandler implements Dispatcher.DispatchHandler {
-  /** The encoded response, collected until it ends; undefined when passing through. */
-  #encoded: { statusCode: number; statusMessage: string; headers: IncomingHttpHeaders; codings: string[]; chunks: Buffer[] } | undefined;
-
-  constructor(
-    private readonly handler: Dispatcher.DispatchHandler,
-    private readonly opts: Dispatcher.DispatchOptions,
-  ) {}
-
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.handler.onRequestStart?.(controller, context);
-  }
-
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
-    const coding = headers['content-encoding'];
-    const codings = (Array.isArray(coding) ? coding.join(',') : coding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter(Boolean);
-    if (codings.length > 0 && codings.every((c) => c in DECODERS)) this.#encoded = { statusCode, statusMessage: statusMessage ?? '', headers, codings, chunks: [] };
-    else this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#encoded) this.#encoded.chunks.push(chunk);
-    else this.handler.onResponseData?.(controller, chunk);
-  }
-
-  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
-    const res = this.#encoded;
-    if (!res) return this.handler.onResponseEnd?.(controller, trailers);
-    let body: Buffer = Buffer.concat(res.chunks);
+export const decodeInterceptor: Interceptor = (dispatch) => (opts, handler) => {
+  let controller: Dispatcher.DispatchController | undefined;
+  const done = (error: Error | null, res?: BufferedResponse): void => {
+    const c = controller as Dispatcher.DispatchController;
+    if (error !== null || res === undefined) return handler.onResponseError?.(c, error ?? new Error('no response'));
+    let decoded: BufferedResponse;
     try {
-      if (body.length > 0) for (const c of [...res.codings].reverse()) body = DECODERS[c](body);
+      decoded = decodeResponse(res);
     } catch (e) {
-      const url = redactUrl(`${String(this.opts.origin ?? '')}${this.opts.path}`);
-      const coding = res.codings.join(', ');
-      const message = `${this.opts.method} ${url}: the ${coding} response body (HTTP ${res.statusCode}) does not decode: ${e instanceof Error ? e.message : String(e)}.`;
-      return this.handler.onResponseError?.(controller, new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', message, { details: { status: res.statusCode, method: this.opts.method, url, contentEncoding: coding } }));
+      const url = redactUrl(`${String(opts.origin ?? '')}${opts.path}`);
+      const coding = String(res.headers['content-encoding']);
+      const message = `${opts.method} ${url}: the ${coding} response body (HTTP ${res.statusCode}) does not decode: ${e instanceof Error ? e.message : String(e)}.`;
+      return handler.onResponseError?.(c, new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', message, { details: { status: res.statusCode, method: opts.method, url, contentEncoding: coding } }));
     }
-    const headers: IncomingHttpHeaders = { ...res.headers };
-    delete headers['content-encoding'];
-    delete headers['content-length'];
-    replayResponse(this.handler, controller, { statusCode: res.statusCode, statusMessage: res.statusMessage, headers, body, trailers });
-  }
+    replayResponse(handler, c, decoded);
+  };
+  return dispatch(opts, new ResponseCollector(done, (c, context) => {
+    controller = c;
+    handler.onRequestStart?.(c, context);
+  }));
+};
 
-  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
-    this.handler.onResponseError?.(controller, error);
-  }
+function decodeResponse(res: BufferedResponse): BufferedResponse {
+  const coding = res.headers['content-encoding'];
+  const codings = (Array.isArray(coding) ? coding.join(',') : coding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter(Boolean);
+  if (codings.length === 0 || !codings.every((c) => c in DECODERS)) return res;
+  let body = res.body;
+  if (body.length > 0) for (const c of codings.reverse()) body = DECODERS[c](body);
+  const headers: IncomingHttpHeaders = { ...res.headers };
+  delete headers['content-encoding'];
+  delete headers['content-length'];
+  return { ...res, headers, body };
 }
