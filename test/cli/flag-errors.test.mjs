@@ -51,3 +51,19 @@ test('bad flag values of the other commands are TA_CFG_INVALID too; --help and -
   assert.equal(help.code, 0);
   assert.match(help.stdout, /130 +stopped by SIGINT \(Ctrl-C\), 143 stopped by SIGTERM/);
 });
+
+test('a queue name BullMQ refuses (":" in it, or empty) is TA_CFG_INVALID with a hint for run and worker, before connecting', async () => {
+  const { dir } = makeProject(1, { workflow: singleAgentWorkflow().workflow });
+  const queue = ['--queue', 'redis://127.0.0.1:1'];
+  for (const [name, why] of [['runs:nightly', /the queue name cannot contain ":"/], ['', /the queue name must not be empty/]]) {
+    const run = await cli(['run', agent('routing.mjs'), '--project', dir, '--json', ...queue, '--queue-name', name]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(run.json?.error?.code, 'TA_CFG_INVALID');
+    assert.match(run.json.error.message, new RegExp(`queueName: ${why.source}`));
+    assert.ok(run.json.error.hint, 'a hint');
+    const worker = await cli(['worker', agent('routing.mjs'), ...queue, '--queue-name', name], { timeoutMs: 30_000 });
+    assert.equal(worker.code, 2, worker.stderr);
+    assert.match(worker.stderr, new RegExp(`^TA_CFG_INVALID: --queue-name ${JSON.stringify(name)}: ${why.source}.*\\n {2}hint: `, 'm'));
+  }
+  assert.deepEqual(stageCounts(dir), { 'Agent 1': 1, Annotate: 0, Complete: 0 });
+});

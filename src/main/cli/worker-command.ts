@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TaskAgentError } from '../../shared/errors.js';
+import { QueueNameSchema } from '../../shared/run-options.js';
 import { queueConnection, redactRedisUrl } from '../queue/redis-connection.js';
 import { DEFAULT_QUEUE_NAME } from '../queue/queue-protocol.js';
 import { reportError } from './report-error.js';
@@ -29,6 +30,10 @@ export function registerWorkerCommand(program: Command): void {
         if (!existsSync(resolve(agentModule))) throw new TaskAgentError('TA_AGENT_MODULE_NOT_FOUND', `agent module ${resolve(agentModule)} does not exist`);
         queueConnection(o.queue); // a bad URL is a usage error before connecting
         if (o.threads !== undefined && o.threads < 1) throw new TaskAgentError('TA_CFG_INVALID', '--threads must be at least 1');
+        const name = QueueNameSchema.safeParse(o.queueName);
+        if (!name.success) {
+          throw new TaskAgentError('TA_CFG_INVALID', `--queue-name ${JSON.stringify(o.queueName)}: ${name.error.issues.map((i) => i.message).join('; ')}`, { hint: 'the run and its workers must use the same --queue-name' });
+        }
         // Loaded by this command only: BullMQ and its Redis client would cost every other command start-up time and memory.
         const { QueueWorker } = await loadQueueModule(() => import('../queue/queue-worker.js'));
         const worker = await QueueWorker.start({

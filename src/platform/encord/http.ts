@@ -1,85 +1,28 @@
 /**
  * The Encord HTTP client on undici: signed v1 RPC and v2 REST calls with the SDK's transport
- * behaviour (protocol reference §1, §3, §9): 180 s timeouts; 429/500/502/503 retried up to
- * 3 times for GET/POST/PUT with 0/3/6 s backoff (base configurable) and Retry-After honoured;
- * PATCH/DELETE never retried on a status; connection errors and resets retried 3 times for every
- * method; v1 envelopes unwrapped; v2 statuses mapped to coded errors. Headers are signed afresh
- * for every attempt. One deviation: a 413 is retried only when it carries Retry-After (a body too
- * large stays too large; callers split the bundle instead).
- *
- * A run adds two things (see RetryBudget): more retries per request, limited by a run-level
- * budget, and `idempotent: false` calls, which are re-sent only after faults that prove the
- * server did not act (429, a connection that never opened); after an ambiguous fault (5xx, a
- * reset mid-request) they fail with `details.ambiguous`, so the caller can check what was applied.
- * A request re-sent after an ambiguous fault reports `details.resent` when it then fails.
+ * behaviour (protocol reference §1, §3, §9): 180 s timeouts, v1 envelopes unwrapped, v2 statuses
+ * mapped to coded errors. Retries follow the SDK's policy with a run's additions (retry-rules.ts:
+ * which statuses and failures, backoff and Retry-After, the run's RetryBudget, `idempotent: false`
+ * calls that fail with `details.ambiguous` rather than risk applying twice, `details.resent`).
+ * The transport is the dispatcher composed with three interceptors (http-interceptors.ts): the
+ * retry, headers signed afresh inside it for every attempt, and gzip/deflate/br decoding outside.
  *
  * No secret reaches an error: URLs are printed without their query string, server messages are
  * scrubbed of query strings too, and headers are never echoed.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { gunzipSync } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
-import { TaskAgentError } from '../../shared/errors.js';
+import { isTaskAgentError, TaskAgentError } from '../../shared/errors.js';
+import { decodeInterceptor, retryInterceptor, signInterceptor, type EncordDispatchOptions } from './http-interceptors.js';
 import { pythonJsonDumps } from './python-json.js';
+import { redactText, redactUrl } from './redact.js';
 import type { RetryBudget } from './retry-budget.js';
+import { RequestRetries, SDK_RETRY_POLICY, type RetryPolicy, type SendOptions } from './retry-rules.js';
 import { sdkUserAgent, v1Headers, v2Headers, type V1Resource } from './signing.js';
 import type { Ed25519SigningKey } from './ssh-key.js';
 import { pageFromWire, v1RequestEnvelope, type V1QueryMethod } from './wire.js';
 
-/** How failed requests are retried (the SDK's urllib3 `Retry`, made tunable for tests). */
-export interface RetryPolicy {
-  /** Retries after the first attempt, per kind (status / connection). SDK: 3. */
-  maxRetries: number;
-  /** Backoff factor: retry n waits 0 for n = 1, `base × 2^(n-1)` after (SDK: 1500 ms → 0, 3, 6 s). */
-  backoffBaseMs: number;
-  /** Backoff cap (SDK: 120 s). */
-  backoffMaxMs: number;
-  /** Milliseconds per Retry-After second (1000; tests shrink it). */
-  retryAfterUnitMs: number;
-  /** Upper bound on one Retry-After wait (the SDK has none; this guards against absurd values). */
-  retryAfterMaxMs: number;
-  /** Statuses retried (SDK: 413, 429, 500, 502, 503; 413 here only with Retry-After). */
-  statuses: readonly number[];
-  /** Methods retried on a status (SDK: GET, POST, PUT — never PATCH/DELETE). */
-  methods: readonly string[];
-}
-
-/** The Python SDK's policy (`http/utils.py` create_new_session, measured 0/3/6 s gaps). */
-export const SDK_RETRY_POLICY: RetryPolicy = Object.freeze({
-  maxRetries: 3,
-  backoffBaseMs: 1500,
-  backoffMaxMs: 120_000,
-  retryAfterUnitMs: 1000,
-  retryAfterMaxMs: 600_000,
-  statuses: Object.freeze([413, 429, 500, 502, 503]),
-  methods: Object.freeze(['GET', 'POST', 'PUT']),
-});
-
 /** The SDK's connect and read timeout. */
 export const SDK_TIMEOUT_MS = 180_000;
-
-/** Statuses whose Retry-After urllib3 honours. */
-const RETRY_AFTER_STATUSES = new Set([413, 429, 503]);
-
-/** Statuses that prove the server did not act on the request (rate limited before handling). */
-const UNAPPLIED_STATUSES = new Set([429]);
-
-/** urllib3 backoff before retry number `n` (1-based): 0, then base × 2^(n-1), capped. */
-export function backoffDelayMs(policy: Pick<RetryPolicy, 'backoffBaseMs' | 'backoffMaxMs'>, n: number): number {
-  if (n <= 1) return 0;
-  return Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (n - 1));
-}
-
-/** Retry-After (delta-seconds or HTTP-date) → ms, or null when absent/invalid. */
-export function parseRetryAfterMs(value: string | string[] | undefined, unitMs = 1000, nowMs = Date.now()): number | null {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (v === undefined) return null;
-  const t = v.trim();
-  if (/^\d+$/.test(t)) return Number(t) * unitMs;
-  const date = Date.parse(t);
-  if (Number.isNaN(date)) return null;
-  return Math.max(0, ((date - nowMs) / 1000) * unitMs);
-}
 
 /**
  * A query string as Python `requests` builds it from a DTO dict: form encoding (`quote_plus`),
@@ -100,18 +43,6 @@ export function encodeQuery(params: Array<[string, unknown]> | Record<string, un
   return parts.join('&');
 }
 
-/** A URL without query string or fragment (signed URLs carry their credentials there). */
-export function redactUrl(url: string | URL): string {
-  const s = String(url);
-  const cut = s.search(/[?#]/);
-  return cut < 0 ? s : `${s.slice(0, cut)}?…`;
-}
-
-/** Scrubs query strings from every URL inside free text (server messages may quote signed URLs). */
-export function redactText(text: string): string {
-  return text.replace(/(https?:\/\/[^\s?#"'<>]+)[?#][^\s"'<>]*/g, '$1?…');
-}
-
 /** The SDK exception class a v2 status maps to (§9.1). */
 export function v2ErrorKind(status: number): string {
   switch (status) {
@@ -124,23 +55,6 @@ export function v2ErrorKind(status: number): string {
     case 429: return 'RateLimitExceededError';
     default: return 'UnknownException';
   }
-}
-
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNABORTED',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
-]);
-
-/** Network failures before the request reached the server: a re-send cannot apply it twice. */
-const CONNECT_ERROR_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** The error code of a network failure (own or cause's), or undefined for anything else. */
-export function connectionErrorCode(e: unknown): string | undefined {
-  for (let cur: unknown = e, depth = 0; cur && depth < 4; cur = (cur as { cause?: unknown }).cause, depth++) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return code;
-  }
-  return undefined;
 }
 
 /** A received response with its body read. */
@@ -158,14 +72,6 @@ export interface SentResponse extends RawResponse {
   resent: boolean;
   /** Retrying stopped because the run's retry budget was empty. */
   budgetSpent: boolean;
-}
-
-/** How a call may be retried. */
-export interface SendOptions {
-  /** Whether statuses are retried (the SDK's `allow_retries`). */
-  retryable: boolean;
-  /** False: re-sent only after faults that prove the server did not act (see the module comment). */
-  idempotent: boolean;
 }
 
 export interface EncordHttpOptions {
@@ -215,6 +121,8 @@ export class EncordHttpClient {
   private readonly userAgent: string;
   private readonly timeoutMs: number;
   private readonly dispatcher: Dispatcher;
+  /** The dispatcher with the retry, signing and decoding interceptors. */
+  private readonly transport: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly counts = new Map<string, number>();
   private attemptCount = 0;
@@ -228,6 +136,7 @@ export class EncordHttpClient {
     this.timeoutMs = options.timeoutMs ?? SDK_TIMEOUT_MS;
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? new Agent({ connect: { timeout: this.timeoutMs }, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    this.transport = this.dispatcher.compose(signInterceptor, retryInterceptor, decodeInterceptor);
   }
 
   /** Logical requests per operation name (retries not counted). */
@@ -275,7 +184,7 @@ export class EncordHttpClient {
     if (res.status === 204) return undefined;
     const where = `${m} ${redactUrl(url)}`;
     if (res.status === 200) {
-      const text = decodeBody(res).toString('utf8');
+      const text = res.body.toString('utf8');
       try {
         return JSON.parse(text) as T;
       } catch {
@@ -314,7 +223,7 @@ export class EncordHttpClient {
     const what = `${queryType} ${queryMethod} (${redactUrl(url)})`;
     let env: { status?: unknown; response?: unknown; payload?: unknown };
     try {
-      env = JSON.parse(decodeBody(res).toString('utf8')) as typeof env;
+      env = JSON.parse(res.body.toString('utf8')) as typeof env;
     } catch {
       if (res.status === 401 || res.status === 403) throw unauthorized(`${what}: HTTP ${res.status}.`, { status: res.status });
       throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${what}: error parsing JSON response (HTTP ${res.status})${attemptsNote(res)}.`, { details: { status: res.status, ...sendDetails(res) } });
@@ -333,62 +242,29 @@ export class EncordHttpClient {
   }
 
   /**
-   * Sends with the retry policy. Headers are rebuilt per attempt (fresh trace id and `created`,
-   * so a long Retry-After never makes a signature stale). Resolves with the last response (the
-   * caller maps error statuses); network failures that are not retried throw.
+   * Sends with the retry policy. Headers are made by `makeHeaders` for every attempt. Resolves
+   * with the final response, its body decoded (the caller maps error statuses); network failures
+   * that are not retried throw.
    * @throws TaskAgentError TA_PLATFORM_UNREACHABLE (`details.ambiguous` when the request may have been applied)
    */
   async send(method: string, url: string, makeHeaders: () => Record<string, string>, body: Buffer | undefined, options: SendOptions): Promise<SentResponse> {
-    const p = this.retry;
-    const statusRetriable = options.retryable && p.methods.includes(method);
-    let statusRetries = 0;
-    let errorRetries = 0;
-    let history = 0;
-    let attempts = 0;
-    let ambiguousBefore = false;
-    for (;;) {
-      let res: RawResponse;
-      const resent = ambiguousBefore;
-      try {
-        this.attemptCount++;
-        attempts++;
-        const r = await request(url, {
-          method: method, headers: makeHeaders(), ...(body !== undefined && { body }),
-          dispatcher: this.dispatcher, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs,
-        });
-        res = { status: r.statusCode, headers: r.headers, body: Buffer.from(await r.body.arrayBuffer()) };
-      } catch (e) {
-        const code = connectionErrorCode(e);
-        const where = `${method} ${redactUrl(url)}`;
-        if (code === undefined) throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `${where} failed: ${e instanceof Error ? redactText(e.message) : 'unknown error'}.`, { details: { method, url: redactUrl(url), attempts, resent } });
-        const ambiguous = !CONNECT_ERROR_CODES.has(code);
-        const stop = errorRetries >= p.maxRetries ? 'limit' : ambiguous && !options.idempotent ? 'ambiguous' : this.budget && !this.budget.take() ? 'budget' : null;
-        if (stop !== null) {
-          const why = stop === 'budget' ? ' (the run\'s retry budget is spent)' : stop === 'ambiguous' ? ' (not re-sent: the server may have applied it)' : '';
-          throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `${where} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${code}${why}.`, {
-            details: { method, url: redactUrl(url), code, attempts, resent, ...(ambiguous && { ambiguous: true }), ...(stop === 'budget' && { budgetSpent: true }) },
-          });
-        }
-        ambiguousBefore ||= ambiguous;
-        errorRetries++;
-        history++;
-        await sleep(backoffDelayMs(p, history));
-        continue;
-      }
-      const ra = RETRY_AFTER_STATUSES.has(res.status) ? parseRetryAfterMs(res.headers['retry-after'], p.retryAfterUnitMs) : null;
-      // A 413 without Retry-After is about the body, which a re-send does not change.
-      const transient = statusRetriable && p.statuses.includes(res.status) && (res.status !== 413 || ra !== null);
-      if (!transient) {
-        this.budget?.answered();
-        return { ...res, attempts, resent, budgetSpent: false };
-      }
-      const ambiguous = !UNAPPLIED_STATUSES.has(res.status);
-      if (statusRetries >= p.maxRetries || (ambiguous && !options.idempotent)) return { ...res, attempts, resent, budgetSpent: false };
-      if (this.budget && !this.budget.take()) return { ...res, attempts, resent, budgetSpent: true };
-      ambiguousBefore ||= ambiguous;
-      statusRetries++;
-      history++;
-      await sleep(ra !== null ? Math.min(ra, p.retryAfterMaxMs) : backoffDelayMs(p, history));
+    const retries = new RequestRetries(this.retry, this.budget, method, url, options);
+    const signHeaders = (): Record<string, string> => {
+      this.attemptCount++;
+      return makeHeaders();
+    };
+    const sent: Omit<EncordDispatchOptions, 'path' | 'origin'> = {
+      method, ...(body !== undefined && { body }), headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, signHeaders, retries,
+    };
+    try {
+      const r = await request(url, { ...sent, dispatcher: this.transport });
+      const res = { status: r.statusCode, headers: r.headers, body: Buffer.from(await r.body.arrayBuffer()) };
+      return { ...res, attempts: retries.attempts, resent: retries.resent, budgetSpent: retries.budgetSpent };
+    } catch (e) {
+      if (isTaskAgentError(e)) throw e; // the retry rules' own verdict, or a body that did not decode
+      throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `${method} ${redactUrl(url)} failed: ${e instanceof Error ? redactText(e.message) : 'unknown error'}.`, {
+        details: { method, url: redactUrl(url), attempts: retries.attempts, resent: retries.resent },
+      });
     }
   }
 
@@ -396,12 +272,6 @@ export class EncordHttpClient {
   async close(): Promise<void> {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
-}
-
-function decodeBody(res: RawResponse): Buffer {
-  const enc = res.headers['content-encoding'];
-  if ((Array.isArray(enc) ? enc[0] : enc)?.toLowerCase() === 'gzip' && res.body.length > 0) return gunzipSync(res.body);
-  return res.body;
 }
 
 function sendOptions(o: { retryable?: boolean; idempotent?: boolean }): SendOptions {
@@ -434,7 +304,7 @@ export function v2StatusError(res: RawResponse | SentResponse, method: string, u
   else if (res.status === 405) message = 'method not allowed';
   else {
     try {
-      const body = JSON.parse(decodeBody(res).toString('utf8')) as { message?: unknown; detail?: unknown };
+      const body = JSON.parse(res.body.toString('utf8')) as { message?: unknown; detail?: unknown };
       const m = body?.message ?? body?.detail;
       if (m !== undefined && m !== null) message = typeof m === 'string' ? m : JSON.stringify(m);
     } catch {

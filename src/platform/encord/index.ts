@@ -11,5 +11,7 @@ export * from './wire.js';
 export * from './media-download.js';
 export * from './encord-platform.js';
 export * from './retry-budget.js';
+export * from './retry-rules.js';
+export * from './redact.js';
 export { RUN_MAX_RETRIES, runRetryPolicy } from './retry-overrides.js';
 export * from './webhook-signature.js';

@@ -12,7 +12,9 @@ import { pipeline } from 'node:stream/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { TaskAgentError } from '../../shared/errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelayMs, connectionErrorCode, parseRetryAfterMs, redactUrl, SDK_RETRY_POLICY, SDK_TIMEOUT_MS, type RetryPolicy } from './http.js';
+import { SDK_TIMEOUT_MS } from './http.js';
+import { redactUrl } from './redact.js';
+import { backoffDelayMs, connectionErrorCode, parseRetryAfterMs, SDK_RETRY_POLICY, type RetryPolicy } from './retry-rules.js';
 import { retryOverrides } from './retry-overrides.js';
 
 /** Media-host statuses worth another try (the SDK's retried statuses and 504). */

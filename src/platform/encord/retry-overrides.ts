@@ -4,7 +4,7 @@
  * request (the SDK's 3; a run's RUN_MAX_RETRIES). Read from the environment, which worker threads
  * share, so main thread and workers agree.
  */
-import type { RetryPolicy } from './http.js';
+import type { RetryPolicy } from './retry-rules.js';
 
 /**
  * Retries per request of a run's own requests (pages, prefetches, commits). More than the SDK's 3,
