@@ -172,12 +172,14 @@ async function runCase(target, c) {
   assert.equal(s.attempted, ran.length, where);
   assert.equal(s.moved.complete ?? 0, byAgent.length, where);
   assert.equal(byAgent.length, [...tasks.values()].filter((t) => t.stage === ids.done && t.by === 'agent').length, where);
-  const ranThenMovedAway = ran.filter((t) => movedOut.has(t)).length;
+  // A task that failed has nothing to write: moved away by the other writer after it ran, it is
+  // still a failure, not a skip.
+  const ranThenMovedAway = ran.filter((t) => movedOut.has(t) && !(failedOne && t === failing)).length;
   assert.equal(s.skipped, ranThenMovedAway, where);
   assert.equal((s.moved.complete ?? 0) + s.skipped + (failedOne ? 1 : 0), ran.length, `${where}: every attempted task moved, skipped or failed`);
   assert.deepEqual(s.failed, failedOne ? { TA_PATHWAY_UNKNOWN: 1 } : {}, where);
   assert.deepEqual(r.json.failures.map((f) => f.taskUuid), failedOne ? [failing] : [], where);
-  if (failedOne) assert.equal(tasks.get(failing).stage, ids.agent, `${where}: the failed task stays in its stage`);
+  if (failedOne && !movedOut.has(failing)) assert.equal(tasks.get(failing).stage, ids.agent, `${where}: the failed task stays in its stage`);
   assert.equal(s.stayed, 0, where);
   if (writer) assert.ok(writer.movedOut.size + writer.added.length > 0, `${where}: the other writer never wrote`);
   // Faults were really injected (when a run makes enough requests for the rates to show).
