@@ -155,6 +155,7 @@ export class RunSession {
     this.#progress = progress;
     this.#events = events;
     this.#pool = pool;
+    if (pool && options.maxFailures !== undefined) pool.stopAfterFailures(options.maxFailures);
     this.#queues = queues;
     const several = opened.length > 1;
     this.projects = opened.map((o, index) => new ProjectRun({
@@ -271,6 +272,8 @@ export class RunSession {
     if (max !== undefined && this.failures >= max && !this.control.stopping) {
       this.control.stopping = true;
       this.control.stopReason = 'max-failures';
+      // The chunks in flight start no more tasks (those in progress finish), as after a first Ctrl-C.
+      for (const w of this.#workers) w.stop();
     }
   }
 

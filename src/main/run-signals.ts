@@ -5,6 +5,8 @@
  * the third exits at once. SIGTERM is what `docker stop` and systemd send, so it is a graceful stop
  * too. A run a signal stopped exits 128 + the signal's number: 130 (SIGINT), 143 (SIGTERM).
  */
+import { releaseSignals } from './held-signals.js';
+
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
 export interface RunSignalHandlers {
@@ -36,6 +38,8 @@ export class RunSignals {
   install(): this {
     process.on('SIGINT', this.#onSignal);
     process.on('SIGTERM', this.#onSignal);
+    // Those that came while the CLI was starting (held-signals.ts) count as if they came now.
+    for (const signal of releaseSignals()) this.#onSignal(signal);
     return this;
   }
 

@@ -211,7 +211,15 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       const payload = chunk[i];
       if (payload?.task.uuid !== o.taskUuid) throw new TaskAgentError('TA_INTERNAL', `outcome ${i} of a chunk of ${chunk.length} is not its task's (${o.taskUuid})`);
       const r = resultOf(payload.task, workflowStage, o);
-      if (r.outcome.kind === 'not-started') attempted--;
+      if (r.outcome.kind === 'not-started') {
+        attempted--;
+        // Only a stopping run leaves tasks unstarted: if the main thread did not stop it, a worker
+        // did, on the failure that reached --max-failures (worker/entry.ts).
+        if (!control.stopping) {
+          control.stopping = true;
+          control.stopReason = 'max-failures';
+        }
+      }
       results.returned(r, tick);
       if (!o.ok && !o.notStarted && ctx.failures && !control.aborting && ctx.failures.takes(o.error)) (routed ??= []).push({ payload, error: o.error });
       else results.settle(r);

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, type AgentManifest, type PreflightInit, type WorkerInit, type WorkerProject, type WorkerStart } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, RUN_STATE_BYTES, type AgentManifest, type PreflightInit, type WorkerInit, type WorkerProject, type WorkerStart } from '../shared/protocol.js';
 import { workerSettings, type WorkerSettings } from '../shared/run-options.js';
 import type { ProjectInfo } from '../shared/types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
@@ -29,13 +29,13 @@ export function baseInit(agentUrl: string, options: PoolSettings, project: Proje
     platform,
     projects: [{ project, platform }, ...others],
     decoderThreads: Math.max(1, Math.floor(availableParallelism() / options.threads)),
-    runState: new SharedArrayBuffer(4),
+    runState: new SharedArrayBuffer(RUN_STATE_BYTES),
   };
 }
 
 /** The preflight worker's start: the module and where its output goes, nothing of a project. */
 export function preflightInit(agentUrl: string, io: WorkerIo = {}): PreflightInit {
-  return { ...io, role: 'preflight', protocol: PROTOCOL_VERSION, agentModuleUrl: agentUrl, runState: new SharedArrayBuffer(4) };
+  return { ...io, role: 'preflight', protocol: PROTOCOL_VERSION, agentModuleUrl: agentUrl, runState: new SharedArrayBuffer(RUN_STATE_BYTES) };
 }
 
 /** The options that shape a run's pool (its size and every WorkerInit field they feed). */

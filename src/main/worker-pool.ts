@@ -162,6 +162,14 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
     Atomics.compareExchange(new Int32Array(this.#runState), 0, RUN_GOING, RUN_STOPPING);
   }
 
+  /**
+   * `--max-failures`: the worker whose failed task makes `max` stops the run at once (see
+   * worker/entry.ts), rather than the main thread a whole chunk later, when the chunk comes back.
+   */
+  stopAfterFailures(max: number): void {
+    Atomics.store(new Int32Array(this.#runState), 1, max);
+  }
+
   abort(graceMs: number): void {
     if (this.#aborted) return;
     this.#aborted = true;

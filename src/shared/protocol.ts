@@ -20,7 +20,10 @@ export interface WorkerProject {
 export interface WorkerStart {
   protocol: number;
   agentModuleUrl: string;
-  /** Int32Array over a SharedArrayBuffer: [0] is the run's state, RUN_GOING, RUN_STOPPING or RUN_ABORTED. */
+  /**
+   * Int32Array over a SharedArrayBuffer (RUN_STATE_BYTES): [0] is the run's state, RUN_GOING,
+   * RUN_STOPPING or RUN_ABORTED; [1] `--max-failures` (0: none); [2] the tasks the workers failed.
+   */
   runState: SharedArrayBuffer;
   /** BroadcastChannel name for WorkerEvents (per-task progress, captured output); none: no events. */
   events?: string;
@@ -52,6 +55,8 @@ export interface WorkerInit extends WorkerStart, WorkerSettings {
 
 export type WorkerData = PreflightInit | WorkerInit;
 
+/** The size of WorkerStart.runState. */
+export const RUN_STATE_BYTES = 12;
 /** The run goes on. */
 export const RUN_GOING = 0;
 /** A first Ctrl-C / SIGTERM: attempts in progress finish, tasks not started yet are not started. */

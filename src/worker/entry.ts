@@ -5,7 +5,7 @@
  */
 import { workerData, threadId } from 'node:worker_threads';
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerData, type WorkerInit } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, RUN_STOPPING, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerData, type WorkerInit } from '../shared/protocol.js';
 import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
 import type { Runner } from '../agent/runner.js';
@@ -26,6 +26,11 @@ const runtime = new WorkerRuntime(init);
 const runState = new Int32Array(init.runState);
 const runAborted = () => Atomics.load(runState, 0) === RUN_ABORTED;
 const runStopping = () => Atomics.load(runState, 0) !== RUN_GOING;
+/** A task failed (its attempts are exhausted): with `--max-failures`, the one that makes it stops the run, so the rest of every chunk does not start. */
+const taskFailed = () => {
+  const max = Atomics.load(runState, 1);
+  if (max > 0 && Atomics.add(runState, 2, 1) + 1 >= max) Atomics.compareExchange(runState, 0, RUN_GOING, RUN_STOPPING);
+};
 
 // A run abort (second Ctrl-C) fires the signal of every attempt in progress. Polled: the state is
 // shared memory, and an idle worker (blocked in Atomics.wait between messages) has nothing to abort.
@@ -148,6 +153,7 @@ async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number):
       const run = () => (isolated ? runTagged(payload.task, req.stageUuid, (tag) => runTask(rt, payload, settings, i, tag)) : runTask(rt, payload, settings, i));
       const o = await withTask(progressKey, payload.task.dataTitle, run);
       outcomes[i] = o;
+      if (!o.ok) taskFailed();
       taskFinished(progressKey, o.ok);
     }
   };

@@ -127,6 +127,31 @@ test('--max-failures stops dispatching once N tasks failed: what ran is committe
   assert.equal(stageCounts(dir)['Agent 1'], 400);
 });
 
+test('--max-failures with whole batches in one chunk (batch ≥ the stage, any threads and concurrency): the rest of a chunk in flight does not start once N failed (seeded)', async () => {
+  // The test above pins --task-batch-size 10; with the default 300 a chunk held the whole stage and
+  // every task of it ran (and failed) past --max-failures 5.
+  const seed = Number(process.env.TA_SEED ?? 5);
+  let state = seed;
+  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let round = 0; round < 3; round++) {
+    const max = 1 + Math.floor(random() * 5);
+    const threads = 1 + Math.floor(random() * 2);
+    const concurrency = [1, 4][Math.floor(random() * 2)];
+    const why = `seed ${seed} round ${round}: ${JSON.stringify({ max, threads, concurrency })}`;
+    const { dir } = project(200);
+    const log = join(tmp(), 'log');
+    const r = await run(dir, ['--max-failures', String(max), '--threads', String(threads), '--concurrency', String(concurrency), '--task-batch-size', '300', '--num-retries', '0'], { TA_FAIL: '.jpg', TA_LOG: log });
+    assert.equal(r.code, 1, `${why}: ${r.stderr}`);
+    const st = r.json.stages[0];
+    // At most what was in progress when the N-th failed: N plus the other lanes' attempts.
+    assert.ok(st.attempted >= max && st.attempted < max + threads * concurrency, `${why}: ${st.attempted} attempted`);
+    assert.equal(lines(log).length, st.attempted, why);
+    assert.deepEqual(r.json.stopped, { reason: 'max-failures', failures: st.attempted }, why);
+    assert.deepEqual(st.unfinished, { 'max-failures': 200 - st.attempted }, why);
+    assert.equal(stageCounts(dir)['Agent 1'], 200, why);
+  }
+});
+
 test('failures are remembered per task; --skip-failed-after N leaves a task that failed N runs in a row alone until --retry-failed; success forgets it', async () => {
   const { dir } = project(10);
   const log = join(tmp(), 'log');

@@ -22,6 +22,7 @@ import { exitCodeForSummary, reportError } from './report-error.js';
 import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
 import { addCredentialFlags, foldCredentialFlags } from './credential-flags.js';
 import { exitCodeForSignal } from '../run-signals.js';
+import { holdSignals, releaseSignals } from '../held-signals.js';
 import { addAgentRunFlags } from './run-flags.js';
 import { packageVersion } from './package-version.js';
 
@@ -67,6 +68,8 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
       const agentModule = fixedModule ?? (args[0] as string | undefined);
       const { projectHash, verbose, ...opts } = args[fixedModule ? 0 : 1] as Record<string, unknown>;
       const json = opts.json === true;
+      // Until the run installs its own handlers (the run machinery takes a moment to load).
+      holdSignals();
       try {
         const projects = opts.project as string[] | undefined;
         if (projectHash !== undefined && projects !== undefined && !(projects.length === 1 && projects[0] === projectHash)) {
@@ -91,6 +94,7 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
       } catch (e) {
         await reportError(e, json);
       }
+      releaseSignals();
       // BullMQ's event reader sleeps 5 s between attempts on a Redis that is gone, keeping the
       // process alive after the run has ended: a queue-mode run exits once its output is out.
       if (opts.queue !== undefined) await exitWhenWritten();
