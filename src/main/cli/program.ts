@@ -17,12 +17,11 @@ import { registerEmulatorCommand } from './emulator-command.js';
 import { registerInitCommand } from './init-command.js';
 import { ensureDemoProject, DEMO_PROJECT_DIR } from './demo.js';
 import { exitWhenWritten, writeJson } from './output.js';
-import { holdSignalsUntilExit } from './until-signal.js';
 import { exitCodeForSummary, reportError } from './report-error.js';
 import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
 import { addCredentialFlags, foldCredentialFlags } from './credential-flags.js';
 import { exitCodeForSignal } from '../run-signals.js';
-import { holdSignals, releaseSignals } from '../held-signals.js';
+import { holdSignals, releaseSignals, holdSignalsUntilExit } from '../held-signals.js';
 import { addAgentRunFlags } from './run-flags.js';
 import { packageVersion } from './package-version.js';
 

@@ -24,24 +24,3 @@ export async function serveUntilSignal(server: { url: string; close(): Promise<v
   await stopped;
   await server.close();
 }
-
-/**
- * For `task-agents run`, from before the run starts to the process's exit. The run handles its own
- * signals (run-signals.ts) and removes its listeners when it ends; a signal after that (a second
- * Ctrl-C a moment late, while the summary is written and the process winds down) would take
- * Node's default action and kill the process: no exit code, maybe a cut JSON document. This
- * listener stays: during the run it leaves signals to the run; after it, the first signal is let
- * go (the exit code already says how the run ended) and another exits at once.
- */
-export function holdSignalsUntilExit(): { runEnded: () => void } {
-  let ended = false;
-  let late = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!ended) return;
-    if (++late === 1) process.stderr.write(`\n${signal}: the run has ended; writing its summary (again to exit at once)\n`);
-    else process.exit(typeof process.exitCode === 'number' ? process.exitCode : signal === 'SIGTERM' ? 143 : 130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return { runEnded: () => void (ended = true) };
-}
