@@ -20,14 +20,34 @@ const ALL = Object.keys(ROOMS);
 
 const roomZones = Object.entries(ROOMS).map(([room, allowed]) => ({
   target: `./src/${room}`,
-  from: [...ALL.filter((r) => r !== room && !allowed.includes(r)).map((r) => `./src/${r}`), ...(room === 'demo' ? [] : ['./src/index.ts', './src/testing.ts', './src/main.ts'])],
+  from: [
+    ...ALL.filter((r) => r !== room && !allowed.includes(r)).map((r) => `./src/${r}`),
+    ...(room === 'demo' ? [] : ['./src/index.ts', './src/testing.ts', './src/main.ts']),
+  ],
   message: `src/${room} may import only ${[room, ...allowed].join(', ')} (README, Layout)`,
 }));
 // The entry files are main-thread or both-thread code: none imports worker/.
-roomZones.push({ target: ['./src/index.ts', './src/testing.ts', './src/main.ts'], from: './src/worker', message: 'entry files never import worker code (piscina loads dist/worker/entry.js by URL)' });
+roomZones.push({
+  target: ['./src/index.ts', './src/testing.ts', './src/main.ts'],
+  from: './src/worker',
+  message: 'entry files never import worker code (piscina loads dist/worker/entry.js by URL)',
+});
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-before/**', 'node_modules/**', 'test/**', 'bench/**', 'templates/**', 'examples/**', 'viewer/**', 'scripts/**', '*.config.*'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-before/**',
+      'node_modules/**',
+      'test/**',
+      'bench/**',
+      'templates/**',
+      'examples/**',
+      'viewer/**',
+      'scripts/**',
+      '*.config.*',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     files: ['src/**/*.ts'],
@@ -48,17 +68,32 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // A closure that reads a variable assigned after it is declared (serve's request handler) needs `let`.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {
     // agent/: the room rule, except that main/ may be reached through import() (lazily, main thread only).
     files: ['src/agent/**/*.ts'],
     rules: {
-      'import-x/no-restricted-paths': ['error', { zones: roomZones.filter((z) => z.target === './src/agent').map((z) => ({ ...z, from: z.from.filter((f) => f !== './src/main') })) }],
-      'no-restricted-syntax': ['error',
-        { selector: 'ImportDeclaration[source.value=/\\/main\\//]', message: 'src/agent reaches src/main only through import(): workers import the Runner' },
-        { selector: 'ExportNamedDeclaration[source.value=/\\/main\\//], ExportAllDeclaration[source.value=/\\/main\\//]', message: 'src/agent re-exports nothing of src/main' },
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: roomZones.filter((z) => z.target === './src/agent').map((z) => ({ ...z, from: z.from.filter((f) => f !== './src/main') })),
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportDeclaration[source.value=/\\/main\\//]',
+          message: 'src/agent reaches src/main only through import(): workers import the Runner',
+        },
+        {
+          selector: 'ExportNamedDeclaration[source.value=/\\/main\\//], ExportAllDeclaration[source.value=/\\/main\\//]',
+          message: 'src/agent re-exports nothing of src/main',
+        },
       ],
     },
   },

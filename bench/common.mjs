@@ -11,7 +11,11 @@ export const MAIN = join(ROOT, 'dist', 'main.js');
 export const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 export function ffmpegAvailable() {
-  try { return spawnSync('ffmpeg', ['-version']).status === 0; } catch { return false; }
+  try {
+    return spawnSync('ffmpeg', ['-version']).status === 0;
+  } catch {
+    return false;
+  }
 }
 
 const fmt = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? '—' : Number(v).toFixed(d));
@@ -27,7 +31,11 @@ export const load1 = () => loadavg()[0];
 export function row(c, value, unit, { reference = null, refLabel, goal, ...extra } = {}) {
   const ratio = value != null && reference ? value / reference : null;
   const r = { case: c, value, unit, reference, ...(refLabel && { refLabel }), ratio, load: load1(), ...extra };
-  if (goal) Object.assign(r, { goal: `${goal.op === '>=' ? '≥' : '≤'} ${goal.target}`, met: ratio == null ? null : goal.op === '>=' ? ratio >= goal.target : ratio <= goal.target });
+  if (goal)
+    Object.assign(r, {
+      goal: `${goal.op === '>=' ? '≥' : '≤'} ${goal.target}`,
+      met: ratio == null ? null : goal.op === '>=' ? ratio >= goal.target : ratio <= goal.target,
+    });
   return r;
 }
 
@@ -42,18 +50,30 @@ export function judge(r) {
 export function formatTable(rows) {
   const withGoal = rows.some((r) => r.goal);
   const met = (r) => (r.goal ? (r.met == null ? '?' : r.met ? 'yes' : 'NO') : '');
-  const cells = rows.map((r) => [r.case, fmt(r.value), r.unit ?? '', r.reference == null ? '—' : `${fmt(r.reference)}${r.refLabel ? ` (${r.refLabel})` : ''}`, fmt(r.ratio, 2),
-    ...(withGoal ? [r.goal ?? '', met(r)] : []), r.load == null ? '' : r.load.toFixed(1)]);
+  const cells = rows.map((r) => [
+    r.case,
+    fmt(r.value),
+    r.unit ?? '',
+    r.reference == null ? '—' : `${fmt(r.reference)}${r.refLabel ? ` (${r.refLabel})` : ''}`,
+    fmt(r.ratio, 2),
+    ...(withGoal ? [r.goal ?? '', met(r)] : []),
+    r.load == null ? '' : r.load.toFixed(1),
+  ]);
   const head = ['case', 'value', 'unit', 'reference', 'ratio', ...(withGoal ? ['goal', 'met'] : []), 'load'];
   const right = new Set([1, 4, head.length - 1]);
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) => `| ${c.map((x, i) => (right.has(i) ? x.padStart(w[i]) : x.padEnd(w[i]))).join(' | ')} |`;
-  return [line(head), `|${w.map((n, i) => (right.has(i) ? '-'.repeat(n + 1) + ':' : '-'.repeat(n + 2))).join('|')}|`, ...cells.map(line)].join('\n');
+  return [
+    line(head),
+    `|${w.map((n, i) => (right.has(i) ? '-'.repeat(n + 1) + ':' : '-'.repeat(n + 2))).join('|')}|`,
+    ...cells.map(line),
+  ].join('\n');
 }
 
 /** Workflow: AGENT "Agent 1" --complete--> DONE "Complete". */
 export function agentDoneWorkflow() {
-  const agent = randomUUID(), done = randomUUID();
+  const agent = randomUUID(),
+    done = randomUUID();
   return {
     stages: [
       { stageType: 'AGENT', uuid: agent, title: 'Agent 1', pathways: [{ uuid: randomUUID(), title: 'complete', destinationUuid: done }] },
@@ -77,15 +97,21 @@ export function runCli(args, { env = {}, timeoutMs = 600_000, nodeArgs: flags = 
     const t0 = performance.now();
     const spawnedAt = performance.timeOrigin + t0;
     const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '', hwm = 0;
+    let stdout = '',
+      stderr = '',
+      hwm = 0;
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const poll = hasGnuTime ? null : setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwm = Math.max(hwm, Number(m[1]));
-      } catch { /* exited */ }
-    }, 20);
+    const poll = hasGnuTime
+      ? null
+      : setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (m) hwm = Math.max(hwm, Number(m[1]));
+          } catch {
+            /* exited */
+          }
+        }, 20);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -97,12 +123,28 @@ export function runCli(args, { env = {}, timeoutMs = 600_000, nodeArgs: flags = 
       if (hasGnuTime) {
         const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
         peakRssKiB = m ? Number(m[1]) : null;
-        const user = /User time \(seconds\):\s*([\d.]+)/.exec(stderr), sys = /System time \(seconds\):\s*([\d.]+)/.exec(stderr);
+        const user = /User time \(seconds\):\s*([\d.]+)/.exec(stderr),
+          sys = /System time \(seconds\):\s*([\d.]+)/.exec(stderr);
         if (user && sys) cpuMs = (Number(user[1]) + Number(sys[1])) * 1000;
       }
       let json;
-      try { json = JSON.parse(stdout); } catch { json = undefined; }
-      resolve({ code, signal, stdout, stderr, json, peakRssKiB, cpuMs, spawnedAt, rssMethod: hasGnuTime ? '/usr/bin/time -v' : '/proc VmHWM poll', wallMs });
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        json,
+        peakRssKiB,
+        cpuMs,
+        spawnedAt,
+        rssMethod: hasGnuTime ? '/usr/bin/time -v' : '/proc VmHWM poll',
+        wallMs,
+      });
     });
   });
 }

@@ -45,10 +45,22 @@ const WORKER = `
 /** Starts `count` workers, waits until all are warm, then releases them together. */
 async function runWorkers(count, data) {
   const ws = Array.from({ length: count }, () => new Worker(WORKER, { eval: true, workerData: { dist: DIST, ...data } }));
-  const ready = ws.map((w) => new Promise((res, rej) => { w.once('message', (m) => (m.error ? rej(new Error(m.error)) : res())); w.once('error', rej); }));
+  const ready = ws.map(
+    (w) =>
+      new Promise((res, rej) => {
+        w.once('message', (m) => (m.error ? rej(new Error(m.error)) : res()));
+        w.once('error', rej);
+      }),
+  );
   await Promise.all(ready);
   const t0 = performance.now();
-  const done = ws.map((w) => new Promise((res, rej) => { w.once('message', (m) => (m.error ? rej(new Error(m.error)) : res(m))); w.postMessage('go'); }));
+  const done = ws.map(
+    (w) =>
+      new Promise((res, rej) => {
+        w.once('message', (m) => (m.error ? rej(new Error(m.error)) : res(m)));
+        w.postMessage('go');
+      }),
+  );
   const results = await Promise.all(done);
   const wall = performance.now() - t0;
   await Promise.all(ws.map((w) => w.terminate())); // idle by now: safe to terminate
@@ -72,7 +84,13 @@ export async function runDecodeBench({ quick = false, smoke = false } = {}) {
   rows.scaling = scaling;
   rows.samples = samples;
   if (!ffmpegAvailable()) {
-    rows.push({ case: 'ffmpeg CLI not found: install ffmpeg to generate clips and measure the reference (nothing was installed)', value: null, unit: '', reference: null, ratio: null });
+    rows.push({
+      case: 'ffmpeg CLI not found: install ffmpeg to generate clips and measure the reference (nothing was installed)',
+      value: null,
+      unit: '',
+      reference: null,
+      ratio: null,
+    });
     return rows;
   }
   const dir = mkdtempSync(join(tmpdir(), 'ta-bench-decode-'));
@@ -80,16 +98,57 @@ export async function runDecodeBench({ quick = false, smoke = false } = {}) {
     const n720 = smoke ? 20 : quick ? 90 : 300;
     const n1080 = smoke ? 10 : quick ? 60 : 200;
     const clips = [
-      { name: 'h264 720p', file: join(dir, 'h264-720.mp4'), args: ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-frames:v', String(n720), '-c:v', 'libx264', '-pix_fmt', 'yuv420p'] },
-      { name: 'h264 1080p', file: join(dir, 'h264-1080.mp4'), args: ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30', '-frames:v', String(n1080), '-c:v', 'libx264', '-preset', 'fast', '-pix_fmt', 'yuv420p'] },
-      { name: 'mjpeg 720p', file: join(dir, 'mjpeg-720.avi'), args: ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-frames:v', String(n720), '-c:v', 'mjpeg', '-q:v', '3'] },
+      {
+        name: 'h264 720p',
+        file: join(dir, 'h264-720.mp4'),
+        args: ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-frames:v', String(n720), '-c:v', 'libx264', '-pix_fmt', 'yuv420p'],
+      },
+      {
+        name: 'h264 1080p',
+        file: join(dir, 'h264-1080.mp4'),
+        args: [
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=1920x1080:rate=30',
+          '-frames:v',
+          String(n1080),
+          '-c:v',
+          'libx264',
+          '-preset',
+          'fast',
+          '-pix_fmt',
+          'yuv420p',
+        ],
+      },
+      {
+        name: 'mjpeg 720p',
+        file: join(dir, 'mjpeg-720.avi'),
+        args: ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-frames:v', String(n720), '-c:v', 'mjpeg', '-q:v', '3'],
+      },
     ];
     for (const c of clips) execFileSync('ffmpeg', ['-v', 'error', '-y', ...c.args, c.file]);
     const reps = quick ? 1 : 3;
     for (const c of clips) {
-      const frames = Number(String(execFileSync('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', c.file])).trim());
+      const frames = Number(
+        String(
+          execFileSync('ffprobe', [
+            '-v',
+            'error',
+            '-count_packets',
+            '-select_streams',
+            'v:0',
+            '-show_entries',
+            'stream=nb_read_packets',
+            '-of',
+            'csv=p=0',
+            c.file,
+          ]),
+        ).trim(),
+      );
       const refMs = [];
-      for (let i = 0; i < reps; i++) refMs.push(await timeFfmpeg(['-threads', '1', '-filter_threads', '1', '-i', c.file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']));
+      for (let i = 0; i < reps; i++)
+        refMs.push(await timeFfmpeg(['-threads', '1', '-filter_threads', '1', '-i', c.file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']));
       const refFps = frames / (median(refMs) / 1000);
       for (const backend of ['beamcoder', 'node-av']) {
         const ms = [];
@@ -97,7 +156,9 @@ export async function runDecodeBench({ quick = false, smoke = false } = {}) {
         const fps = frames / (median(ms) / 1000);
         samples[`${backend} ${c.name} decode ms`] = ms;
         samples[`ffmpeg ${c.name} decode ms`] = refMs;
-        rows.push(row(`${backend} ${c.name} decode→RGB24, 1 worker, 1 thread`, fps, 'fps', { reference: refFps, refLabel: 'ffmpeg CLI, 1 thread' }));
+        rows.push(
+          row(`${backend} ${c.name} decode→RGB24, 1 worker, 1 thread`, fps, 'fps', { reference: refFps, refLabel: 'ffmpeg CLI, 1 thread' }),
+        );
       }
     }
     // Scaling: the same clip decoded by 1, 2 (and 4 in full mode) workers started together
@@ -112,19 +173,28 @@ export async function runDecodeBench({ quick = false, smoke = false } = {}) {
         scaling.push({ backend, clip: sc.name, workers: count, fps: fpsBy[count], frames: r.results.map((x) => x.n), wallMs: r.wall });
       }
       for (const count of counts.slice(1)) {
-        rows.push(row(`${backend} ${sc.name} scaling 1→${count} workers (aggregate fps)`, fpsBy[count], 'fps', { reference: fpsBy[1], refLabel: '1 worker (same run)', ...(count === 2 && { goal: SCALING_GOAL }) }));
+        rows.push(
+          row(`${backend} ${sc.name} scaling 1→${count} workers (aggregate fps)`, fpsBy[count], 'fps', {
+            reference: fpsBy[1],
+            refLabel: '1 worker (same run)',
+            ...(count === 2 && { goal: SCALING_GOAL }),
+          }),
+        );
       }
     }
     // First-frame latency: warm decoder in a worker vs a fresh `ffmpeg -frames:v 1` run.
     const fc = clips[1];
     const frep = smoke ? 1 : quick ? 3 : 7;
     const refFirst = [];
-    for (let i = 0; i < frep; i++) refFirst.push(await timeFfmpeg(['-i', fc.file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']));
+    for (let i = 0; i < frep; i++)
+      refFirst.push(await timeFfmpeg(['-i', fc.file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']));
     for (const backend of ['beamcoder', 'node-av']) {
       const r = await runWorkers(1, { backend, file: fc.file, mode: 'first', reps: frep });
       const ms = median(r.results[0].ms);
       samples[`${backend} ${fc.name} first frame ms`] = r.results[0].ms;
-      rows.push(row(`${backend} ${fc.name} first frame latency`, ms, 'ms', { reference: median(refFirst), refLabel: 'fresh ffmpeg -frames:v 1' }));
+      rows.push(
+        row(`${backend} ${fc.name} first frame latency`, ms, 'ms', { reference: median(refFirst), refLabel: 'fresh ffmpeg -frames:v 1' }),
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

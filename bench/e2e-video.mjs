@@ -22,7 +22,13 @@ export const E2E_GOAL = { op: '>=', target: 0.9 };
 
 export async function runE2EBench({ quick = false, smoke = false, perThreadFps = null } = {}) {
   if (!ffmpegAvailable()) {
-    return { rows: [{ case: 'e2e video: ffmpeg CLI not found, skipped (nothing was installed)', value: null, unit: '', reference: null, ratio: null }], samples: {}, notes: ['ffmpeg missing'] };
+    return {
+      rows: [
+        { case: 'e2e video: ffmpeg CLI not found, skipped (nothing was installed)', value: null, unit: '', reference: null, ratio: null },
+      ],
+      samples: {},
+      notes: ['ffmpeg missing'],
+    };
   }
   const clips = smoke ? 2 : quick ? 4 : 8;
   const framesPerClip = smoke ? 10 : quick ? 60 : 150;
@@ -31,7 +37,11 @@ export async function runE2EBench({ quick = false, smoke = false, perThreadFps =
   const { chosenDecoder, createDecoder } = await import('../dist/media/index.js');
   await createDecoder('auto');
   const backend = chosenDecoder().name; // what `auto` resolves to in the agent's workers too
-  const notes = [usesVideoFramesDep ? 'agent uses deps.videoFrames()' : 'deps.videoFrames not exported by dist/index.js: agent falls back to createDecoder() + decoder.frames(join(project, "media", storageItem.url))'];
+  const notes = [
+    usesVideoFramesDep
+      ? 'agent uses deps.videoFrames()'
+      : 'deps.videoFrames not exported by dist/index.js: agent falls back to createDecoder() + decoder.frames(join(project, "media", storageItem.url))',
+  ];
   const root = mkdtempSync(join(tmpdir(), 'ta-bench-e2e-'));
   const rows = [];
   const samples = { backend, clips, framesPerClip, runs: {} };
@@ -40,8 +50,26 @@ export async function runE2EBench({ quick = false, smoke = false, perThreadFps =
     mkdirSync(src);
     for (let i = 0; i < clips; i++) {
       // A different pattern offset per clip so files differ; short GOP as in typical camera footage.
-      execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30,hue=h=${i * 40}`,
-        '-frames:v', String(framesPerClip), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-pix_fmt', 'yuv420p', join(src, `clip-${i}.mp4`)]);
+      execFileSync('ffmpeg', [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=1280x720:rate=30,hue=h=${i * 40}`,
+        '-frames:v',
+        String(framesPerClip),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '30',
+        '-pix_fmt',
+        'yuv420p',
+        join(src, `clip-${i}.mp4`),
+      ]);
     }
     const files = Array.from({ length: clips }, (_, i) => join(src, `clip-${i}.mp4`));
     const wfFile = join(root, 'workflow.json');
@@ -50,22 +78,38 @@ export async function runE2EBench({ quick = false, smoke = false, perThreadFps =
       for (let r = 0; r < reps; r++) {
         const dir = join(root, `project-${threads}-${r}`);
         writeFileSync(wfFile, JSON.stringify(agentDoneWorkflow()));
-        execFileSync(process.execPath, [MAIN, 'project', 'init', dir, '--workflow', wfFile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        execFileSync(process.execPath, [MAIN, 'project', 'init', dir, '--workflow', wfFile, '--json'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         execFileSync(process.execPath, [MAIN, 'project', 'import', dir, ...files, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
         const logFile = join(root, `frames-${threads}-${r}.log`);
-        const res = await runCli(['run', AGENT, '--project', dir, '--threads', String(threads), '--json', '--quiet'],
-          { env: { TA_BENCH_PROJECT: dir, TA_BENCH_LOG: logFile } });
-        if (res.code !== 0 || !res.json?.ok) throw new Error(`e2e run failed (exit ${res.code}): ${res.stderr.slice(-2000) || res.stdout.slice(-2000)}`);
+        const res = await runCli(['run', AGENT, '--project', dir, '--threads', String(threads), '--json', '--quiet'], {
+          env: { TA_BENCH_PROJECT: dir, TA_BENCH_LOG: logFile },
+        });
+        if (res.code !== 0 || !res.json?.ok)
+          throw new Error(`e2e run failed (exit ${res.code}): ${res.stderr.slice(-2000) || res.stdout.slice(-2000)}`);
         const seen = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map(Number) : [];
         const total = seen.reduce((a, b) => a + b, 0);
-        if (seen.length !== clips || total !== clips * framesPerClip) throw new Error(`e2e run saw ${seen.length} tasks / ${total} frames, expected ${clips} / ${clips * framesPerClip}`);
+        if (seen.length !== clips || total !== clips * framesPerClip)
+          throw new Error(`e2e run saw ${seen.length} tasks / ${total} frames, expected ${clips} / ${clips * framesPerClip}`);
         fps.push(total / (res.json.durationMs / 1000));
-        (samples.runs[`threads=${threads}`] ??= []).push({ durationMs: res.json.durationMs, wallMs: res.wallMs, frames: total, peakRssKiB: res.peakRssKiB });
+        (samples.runs[`threads=${threads}`] ??= []).push({
+          durationMs: res.json.durationMs,
+          wallMs: res.wallMs,
+          frames: total,
+          peakRssKiB: res.peakRssKiB,
+        });
         rmSync(dir, { recursive: true, force: true });
       }
       const value = median(fps);
       const ref = perThreadFps?.[backend] != null ? perThreadFps[backend] * threads : null;
-      rows.push(row(`e2e video ${clips}×${framesPerClip}f 720p h264, ${backend}, --threads ${threads}`, value, 'fps', { reference: ref, refLabel: `decode bench 1 worker × ${threads}`, ...(threads === 2 && { goal: E2E_GOAL }) }));
+      rows.push(
+        row(`e2e video ${clips}×${framesPerClip}f 720p h264, ${backend}, --threads ${threads}`, value, 'fps', {
+          reference: ref,
+          refLabel: `decode bench 1 worker × ${threads}`,
+          ...(threads === 2 && { goal: E2E_GOAL }),
+        }),
+      );
     }
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -57,7 +57,16 @@ export function startEmulator(dir, args) {
     child.stdout.on('data', (d) => {
       out += d;
       const m = /^listening on (\S+)\n/.exec(out);
-      if (m) resolve({ url: m[1], requestLog: async () => (await fetch(`${m[1]}/_emulator/requests`)).json(), stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) });
+      if (m)
+        resolve({
+          url: m[1],
+          requestLog: async () => (await fetch(`${m[1]}/_emulator/requests`)).json(),
+          stop: () =>
+            new Promise((r) => {
+              child.once('exit', r);
+              child.kill('SIGTERM');
+            }),
+        });
     });
     child.once('exit', (code) => reject(new Error(`emulator exited ${code}`)));
   });
@@ -75,8 +84,10 @@ async function throughEmulator(agent, n, batch, key, runArgs) {
   const p = await makeProject(n);
   const emu = await startEmulator(p.dir, ['--authorized-keys', `${key}.pub`, '--page-size', String(batch)]);
   try {
-    const r = await runOk(['run', join(AGENTS, agent), '--project', p.info.projectHash, '--json', '--task-batch-size', String(batch), ...runArgs],
-      { ENCORD_SSH_KEY_FILE: key, ENCORD_DOMAIN: emu.url });
+    const r = await runOk(
+      ['run', join(AGENTS, agent), '--project', p.info.projectHash, '--json', '--task-batch-size', String(batch), ...runArgs],
+      { ENCORD_SSH_KEY_FILE: key, ENCORD_DOMAIN: emu.url },
+    );
     const stats = await (await fetch(`${emu.url}/_emulator/stats`)).json();
     return { ...r, stats };
   } finally {
@@ -94,8 +105,20 @@ async function twinThroughEmulator(n, batch, key) {
     if (made.code !== 0) throw new Error(`project init --twin-of failed: ${made.stderr}`);
     const emu = await startEmulator(p.dir, [twinDir, '--authorized-keys', `${key}.pub`, '--page-size', String(batch)]);
     try {
-      const r = await runOk(['run', join(AGENTS, 'twin-copy.mjs'), '--project', p.info.projectHash, '--json', '--task-batch-size', String(batch), '--threads', '2'],
-        { ENCORD_SSH_KEY_FILE: key, ENCORD_DOMAIN: emu.url, BENCH_TWIN: made.json.projectHash });
+      const r = await runOk(
+        [
+          'run',
+          join(AGENTS, 'twin-copy.mjs'),
+          '--project',
+          p.info.projectHash,
+          '--json',
+          '--task-batch-size',
+          String(batch),
+          '--threads',
+          '2',
+        ],
+        { ENCORD_SSH_KEY_FILE: key, ENCORD_DOMAIN: emu.url, BENCH_TWIN: made.json.projectHash },
+      );
       return { ...r, stats: await (await fetch(`${emu.url}/_emulator/stats`)).json() };
     } finally {
       await emu.stop();
@@ -118,14 +141,26 @@ export async function runEncordBench({ quick = false, smoke = false } = {}) {
       if (r.summary.stages[0].moved.labelled !== tasks) throw new Error('not every task was moved');
       const ours = (r.stats.total * 1000) / tasks;
       const python = (pythonRequestCount(tasks, batch) * 1000) / tasks;
-      rows.push({ case: `requests per 1000 tasks, label row + storage item, batch ${batch}`, value: ours, unit: 'req', reference: python, ratio: ours / python });
+      rows.push({
+        case: `requests per 1000 tasks, label row + storage item, batch ${batch}`,
+        value: ours,
+        unit: 'req',
+        reference: python,
+        ratio: ours / python,
+      });
     }
     const twinTasks = smoke ? 100 : quick ? 300 : 1200;
     const twin = await twinThroughEmulator(twinTasks, 300, key);
     if (twin.summary.stages[0].moved.labelled !== twinTasks) throw new Error('not every twin task was moved');
     const twinOurs = (twin.stats.total * 1000) / twinTasks;
     const twinPython = (pythonTwinRequestCount(twinTasks, 300) * 1000) / twinTasks;
-    rows.push({ case: 'requests per 1000 tasks, twin copy (twin save + twin proceed), batch 300', value: twinOurs, unit: 'req', reference: twinPython, ratio: twinOurs / twinPython });
+    rows.push({
+      case: 'requests per 1000 tasks, twin copy (twin save + twin proceed), batch 300',
+      value: twinOurs,
+      unit: 'req',
+      reference: twinPython,
+      ratio: twinOurs / twinPython,
+    });
     const n = smoke ? 200 : quick ? 1000 : 4000;
     const enc = await throughEmulator('trivial-pre-label.mjs', n, 300, key, ['--threads', '2']);
     const local = await makeProject(n);
@@ -133,8 +168,20 @@ export async function runEncordBench({ quick = false, smoke = false } = {}) {
       const loc = await runOk(['run', join(AGENTS, 'trivial-pre-label.mjs'), '--project', local.dir, '--json', '--threads', '2'], {});
       const encTps = (n * 1000) / enc.ms;
       const locTps = (n * 1000) / loc.ms;
-      rows.push({ case: 'trivial agent --threads 2 via emulator (wall, incl. startup)', value: encTps, unit: 'task/s', reference: locTps, ratio: encTps / locTps });
-      rows.push({ case: 'trivial agent --threads 2 via emulator (runner-reported)', value: enc.summary.tasksPerSecond, unit: 'task/s', reference: loc.summary.tasksPerSecond, ratio: enc.summary.tasksPerSecond / loc.summary.tasksPerSecond });
+      rows.push({
+        case: 'trivial agent --threads 2 via emulator (wall, incl. startup)',
+        value: encTps,
+        unit: 'task/s',
+        reference: locTps,
+        ratio: encTps / locTps,
+      });
+      rows.push({
+        case: 'trivial agent --threads 2 via emulator (runner-reported)',
+        value: enc.summary.tasksPerSecond,
+        unit: 'task/s',
+        reference: loc.summary.tasksPerSecond,
+        ratio: enc.summary.tasksPerSecond / loc.summary.tasksPerSecond,
+      });
     } finally {
       rmSync(local.root, { recursive: true, force: true });
     }

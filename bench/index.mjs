@@ -18,7 +18,16 @@ const CASES = ['micro', 'startup', 'runner', 'memory', 'decode', 'e2e', 'encord'
 function parseFlags(argv) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { quick: { type: 'boolean', default: false }, smoke: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean', default: false },
+        smoke: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
   } catch (e) {
     usage(e.message);
   }
@@ -26,7 +35,10 @@ function parseFlags(argv) {
   if (help) usage();
   const flags = { quick, smoke, only: CASES };
   if (only !== undefined) {
-    flags.only = only.split(',').map((s) => s.trim()).filter(Boolean);
+    flags.only = only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (flags.only.length === 0) usage('--only needs a list of cases');
     const bad = flags.only.filter((c) => !CASES.includes(c));
     if (bad.length) usage(`unknown case(s): ${bad.join(', ')}`);
@@ -36,46 +48,84 @@ function parseFlags(argv) {
 
 function usage(err) {
   const text = `usage: node bench/index.mjs [--quick | --smoke] [--only ${CASES.join(',')}]`;
-  if (err) { console.error(`${err}\n${text}`); process.exit(2); }
+  if (err) {
+    console.error(`${err}\n${text}`);
+    process.exit(2);
+  }
   console.log(text);
   process.exit(0);
 }
 
 function gitSha() {
-  try { return String(execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })).trim(); } catch { return 'nogit'; }
+  try {
+    return String(execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })).trim();
+  } catch {
+    return 'nogit';
+  }
 }
 
 /** Hand-written SVG: aggregate frames/s against worker threads, one line per series, plus ideal. */
 function scalingSvg(series, meta) {
-  const W = 700, H = 400, L = 70, R = 250, T = 40, B = 50;
+  const W = 700,
+    H = 400,
+    L = 70,
+    R = 250,
+    T = 40,
+    B = 50;
   const pts = series.flatMap((s) => s.points);
   const maxX = Math.max(...pts.map((p) => p.x));
   const xs = Array.from({ length: maxX }, (_, i) => i + 1);
-  const ideal = series.filter((s) => s.ideal).map((s) => ({ ...s, points: xs.map((x) => ({ x, y: s.points.find((p) => p.x === 1).y * Math.min(x, meta.cores) })) }));
+  const ideal = series
+    .filter((s) => s.ideal)
+    .map((s) => ({ ...s, points: xs.map((x) => ({ x, y: s.points.find((p) => p.x === 1).y * Math.min(x, meta.cores) })) }));
   const maxY = Math.max(...[...pts, ...ideal.flatMap((s) => s.points)].map((p) => p.y)) * 1.1;
   const sx = (x) => L + ((x - 1) / Math.max(1, maxX - 1)) * (W - L - R);
   const sy = (y) => H - B - (y / maxY) * (H - T - B);
   const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
   const esc = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${L}" y="22" font-size="14" font-weight="bold">${esc(meta.title)}</text>`,
-    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>`, `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`];
-  for (let x = 1; x <= maxX; x++) out.push(`<line x1="${sx(x)}" y1="${H - B}" x2="${sx(x)}" y2="${H - B + 5}" stroke="black"/><text x="${sx(x)}" y="${H - B + 18}" text-anchor="middle">${x}</text>`);
-  const step = Math.pow(10, Math.floor(Math.log10(maxY / 5))) * ([1, 2, 5].find((m) => maxY / 5 / Math.pow(10, Math.floor(Math.log10(maxY / 5))) <= m) ?? 10);
-  for (let y = 0; y <= maxY; y += step) out.push(`<line x1="${L - 5}" y1="${sy(y)}" x2="${W - R}" y2="${sy(y)}" stroke="#ddd"/><text x="${L - 8}" y="${sy(y) + 4}" text-anchor="end">${Math.round(y)}</text>`);
-  out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">worker threads</text>`,
-    `<text transform="translate(18 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">frames/s (aggregate)</text>`);
+    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>`,
+    `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
+  ];
+  for (let x = 1; x <= maxX; x++)
+    out.push(
+      `<line x1="${sx(x)}" y1="${H - B}" x2="${sx(x)}" y2="${H - B + 5}" stroke="black"/><text x="${sx(x)}" y="${H - B + 18}" text-anchor="middle">${x}</text>`,
+    );
+  const step =
+    Math.pow(10, Math.floor(Math.log10(maxY / 5))) *
+    ([1, 2, 5].find((m) => maxY / 5 / Math.pow(10, Math.floor(Math.log10(maxY / 5))) <= m) ?? 10);
+  for (let y = 0; y <= maxY; y += step)
+    out.push(
+      `<line x1="${L - 5}" y1="${sy(y)}" x2="${W - R}" y2="${sy(y)}" stroke="#ddd"/><text x="${L - 8}" y="${sy(y) + 4}" text-anchor="end">${Math.round(y)}</text>`,
+    );
+  out.push(
+    `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">worker threads</text>`,
+    `<text transform="translate(18 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">frames/s (aggregate)</text>`,
+  );
   series.forEach((s, i) => {
     const c = colors[i % colors.length];
     const ly = T + 10 + i * 36;
-    out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${s.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}"/>`);
-    for (const p of s.points) out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3.5" fill="${c}"><title>${esc(s.name)}: ${p.x} → ${p.y.toFixed(1)} fps</title></circle>`);
-    out.push(`<line x1="${W - R + 15}" y1="${ly}" x2="${W - R + 35}" y2="${ly}" stroke="${c}" stroke-width="2"/><text x="${W - R + 40}" y="${ly + 4}">${esc(s.name)}</text>`);
+    out.push(
+      `<polyline fill="none" stroke="${c}" stroke-width="2" points="${s.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}"/>`,
+    );
+    for (const p of s.points)
+      out.push(
+        `<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3.5" fill="${c}"><title>${esc(s.name)}: ${p.x} → ${p.y.toFixed(1)} fps</title></circle>`,
+      );
+    out.push(
+      `<line x1="${W - R + 15}" y1="${ly}" x2="${W - R + 35}" y2="${ly}" stroke="${c}" stroke-width="2"/><text x="${W - R + 40}" y="${ly + 4}">${esc(s.name)}</text>`,
+    );
     const ideal1 = ideal.find((d) => d.name === s.name);
     if (ideal1) {
-      out.push(`<polyline fill="none" stroke="${c}" stroke-width="1" stroke-dasharray="4 4" points="${ideal1.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}"/>`);
-      out.push(`<line x1="${W - R + 15}" y1="${ly + 16}" x2="${W - R + 35}" y2="${ly + 16}" stroke="${c}" stroke-dasharray="4 4"/><text x="${W - R + 40}" y="${ly + 20}">ideal: 1 worker × min(n, ${meta.cores} cores)</text>`);
+      out.push(
+        `<polyline fill="none" stroke="${c}" stroke-width="1" stroke-dasharray="4 4" points="${ideal1.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}"/>`,
+      );
+      out.push(
+        `<line x1="${W - R + 15}" y1="${ly + 16}" x2="${W - R + 35}" y2="${ly + 16}" stroke="${c}" stroke-dasharray="4 4"/><text x="${W - R + 40}" y="${ly + 20}">ideal: 1 worker × min(n, ${meta.cores} cores)</text>`,
+      );
     }
   });
   out.push(`<text x="${L}" y="${T - 4}" fill="#555">${esc(meta.subtitle)}</text>`, '</svg>');
@@ -86,9 +136,17 @@ const flags = parseFlags(process.argv.slice(2));
 const size = { quick: flags.quick || flags.smoke, smoke: flags.smoke };
 const sha = gitSha();
 const started = new Date();
-const env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', availableParallelism: availableParallelism(), platform: `${process.platform} ${process.arch}` };
+const env = {
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  availableParallelism: availableParallelism(),
+  platform: `${process.platform} ${process.arch}`,
+};
 const hasFfmpeg = ffmpegAvailable();
-const rows = [], cases = {}, notes = [], errors = [];
+const rows = [],
+  cases = {},
+  notes = [],
+  errors = [];
 
 if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
   console.error('dist/ not built: run `npm run bench` (builds first) or `npx tsup`.');
@@ -111,7 +169,7 @@ async function runCase(name, fn) {
     rows.push(...r.rows);
     for (const n of r.notes ?? []) notes.push(`${name}: ${n}`);
   } catch (e) {
-    const message = e instanceof Error ? e.stack ?? e.message : String(e);
+    const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
     errors.push({ case: name, message });
     cases[name] = { error: message, seconds: (performance.now() - t0) / 1000 };
     rows.push({ case: `${name}: CRASHED (see stderr / JSON errors)`, value: null, unit: '', reference: null, ratio: null });
@@ -169,25 +227,64 @@ for (const n of notes) console.log(`note: ${n}`);
 // The closing note: every goal, met or not (what limits an unmet one is in bench/README.md).
 const goals = rows.filter((r) => r.goal);
 if (goals.length) {
-  console.log(`goals: ${goals.filter((r) => r.met).length} of ${goals.length} met${flags.quick || flags.smoke ? ' (reduced sizes: re-run without --quick on a quiet machine before reading them)' : ''}`);
-  for (const r of goals.filter((x) => !x.met)) console.log(`  not met: ${r.case}: ratio ${r.ratio == null ? '—' : r.ratio.toFixed(2)}, goal ${r.goal}, load ${r.load?.toFixed(1) ?? '—'}`);
+  console.log(
+    `goals: ${goals.filter((r) => r.met).length} of ${goals.length} met${flags.quick || flags.smoke ? ' (reduced sizes: re-run without --quick on a quiet machine before reading them)' : ''}`,
+  );
+  for (const r of goals.filter((x) => !x.met))
+    console.log(
+      `  not met: ${r.case}: ratio ${r.ratio == null ? '—' : r.ratio.toFixed(2)}, goal ${r.goal}, load ${r.load?.toFixed(1) ?? '—'}`,
+    );
 }
 
 const resultsDir = process.env.BENCH_RESULTS_DIR ?? join(ROOT, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
-const file = join(resultsDir, `${started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}-${sha}.json`);
-writeFileSync(file, JSON.stringify({ date: started.toISOString(), gitSha: sha, ...env, flags: { quick: flags.quick, smoke: flags.smoke, only: flags.only }, ffmpeg: hasFfmpeg, rows, notes, errors, cases }, null, 2) + '\n');
+const file = join(
+  resultsDir,
+  `${started
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z')}-${sha}.json`,
+);
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      date: started.toISOString(),
+      gitSha: sha,
+      ...env,
+      flags: { quick: flags.quick, smoke: flags.smoke, only: flags.only },
+      ffmpeg: hasFfmpeg,
+      rows,
+      notes,
+      errors,
+      cases,
+    },
+    null,
+    2,
+  ) + '\n',
+);
 console.log(`results: ${file}`);
 
 const scaling = cases.decode?.scaling ?? [];
 if (scaling.length) {
   const series = [];
   for (const backend of [...new Set(scaling.map((p) => p.backend))]) {
-    series.push({ name: `decode ${backend}`, ideal: true, points: scaling.filter((p) => p.backend === backend).map((p) => ({ x: p.workers, y: p.fps })) });
+    series.push({
+      name: `decode ${backend}`,
+      ideal: true,
+      points: scaling.filter((p) => p.backend === backend).map((p) => ({ x: p.workers, y: p.fps })),
+    });
   }
-  const e2e = (cases.e2e?.rows ?? []).filter((r) => r.value != null).map((r) => ({ x: Number(/--threads (\d+)/.exec(r.case)?.[1]), y: r.value })).filter((p) => p.x);
+  const e2e = (cases.e2e?.rows ?? [])
+    .filter((r) => r.value != null)
+    .map((r) => ({ x: Number(/--threads (\d+)/.exec(r.case)?.[1]), y: r.value }))
+    .filter((p) => p.x);
   if (e2e.length) series.push({ name: `e2e runner (${cases.e2e.samples.backend})`, points: e2e });
-  const svg = scalingSvg(series, { title: `h264 720p decode → RGB24: frames/s vs worker threads`, cores: env.availableParallelism, subtitle: `${env.cpu}, ${env.availableParallelism} cores, node ${env.node}, ${sha}${flags.quick ? ', quick' : ''}` });
+  const svg = scalingSvg(series, {
+    title: `h264 720p decode → RGB24: frames/s vs worker threads`,
+    cores: env.availableParallelism,
+    subtitle: `${env.cpu}, ${env.availableParallelism} cores, node ${env.node}, ${sha}${flags.quick ? ', quick' : ''}`,
+  });
   const svgFile = join(resultsDir, 'decode-scaling.svg');
   writeFileSync(svgFile, svg);
   console.log(`chart: ${svgFile}`);

@@ -53,15 +53,31 @@ export function criticalPath(requests, spawnedAt, { labelRows = false } = {}) {
     ? [dur(METADATA), Math.max(...DATA.filter(has).map(dur), 0), has(SAVE) ? dur(SAVE) : 0, dur(ACTIONS)]
     : [dur(ACTIONS)];
   const tail = steps.reduce((a, b) => a + b, 0);
-  return { bound: startup + project + pages + tail, startup, project, pages, pageRequests: pageRequests.length, tail, requests: api.length };
+  return {
+    bound: startup + project + pages + tail,
+    startup,
+    project,
+    pages,
+    pageRequests: pageRequests.length,
+    tail,
+    requests: api.length,
+  };
 }
 
 async function boundedRun(agent, tasks, key, { labelRows }) {
   const p = await makeProject(tasks);
-  const emu = await startEmulator(p.dir, ['--authorized-keys', `${key}.pub`, '--page-size', String(PAGE_SIZE), '--faults', `latency:${LATENCY_MS}ms`]);
+  const emu = await startEmulator(p.dir, [
+    '--authorized-keys',
+    `${key}.pub`,
+    '--page-size',
+    String(PAGE_SIZE),
+    '--faults',
+    `latency:${LATENCY_MS}ms`,
+  ]);
   try {
-    const r = await runCli(['run', join(AGENTS, agent), '--project', p.info.projectHash, '--json', '--quiet', '--threads', '2'],
-      { env: { ENCORD_SSH_KEY_FILE: key, ENCORD_DOMAIN: emu.url } });
+    const r = await runCli(['run', join(AGENTS, agent), '--project', p.info.projectHash, '--json', '--quiet', '--threads', '2'], {
+      env: { ENCORD_SSH_KEY_FILE: key, ENCORD_DOMAIN: emu.url },
+    });
     if (r.code !== 0 || !r.json?.ok) throw new Error(`run exited ${r.code}: ${r.stderr.slice(-1500)}`);
     const moved = r.json.stages.reduce((s, st) => s + Object.values(st.moved).reduce((a, b) => a + b, 0), 0);
     if (moved !== tasks) throw new Error(`the run moved ${moved} of ${tasks} tasks`);
@@ -93,8 +109,13 @@ export async function runLatencyBench({ quick = false, smoke = false } = {}) {
       // The run with the median wall/bound ratio, so wall and bound come from the same run.
       const m = [...runs].sort((a, b) => a.wallMs / a.bound - b.wallMs / b.bound)[runs.length >> 1];
       const parts = `start-up ${m.startup.toFixed(0)} + project ${m.project.toFixed(0)} + ${m.pageRequests} pages ${m.pages.toFixed(0)} + tail ${m.tail.toFixed(0)} ms`;
-      rows.push(row(`emulator latency:${LATENCY_MS}ms, ${c.tasks} tasks, ${c.name}, --threads 2: wall`, m.wallMs, 'ms',
-        { reference: m.bound, refLabel: `critical path: ${parts}`, goal: BOUND_GOAL }));
+      rows.push(
+        row(`emulator latency:${LATENCY_MS}ms, ${c.tasks} tasks, ${c.name}, --threads 2: wall`, m.wallMs, 'ms', {
+          reference: m.bound,
+          refLabel: `critical path: ${parts}`,
+          goal: BOUND_GOAL,
+        }),
+      );
     }
   } finally {
     rmSync(keyDir, { recursive: true, force: true });

@@ -29,7 +29,13 @@ export async function runMemoryBench({ quick = false, smoke = false } = {}) {
     const mbSmall = (before.peakRssKiB + after.peakRssKiB) / 2 / 1024;
     const mbBig = large.peakRssKiB / 1024;
     rows.push(row(`runner CLI peak RSS, ${small} tasks, --threads 2 (${large.rssMethod})`, mbSmall, 'MiB'));
-    rows.push(row(`runner CLI peak RSS, ${big} tasks, --threads 2`, mbBig, 'MiB', { reference: mbSmall, refLabel: `RSS at ${small} tasks (same run)`, goal: RSS_GOAL }));
+    rows.push(
+      row(`runner CLI peak RSS, ${big} tasks, --threads 2`, mbBig, 'MiB', {
+        reference: mbSmall,
+        refLabel: `RSS at ${small} tasks (same run)`,
+        goal: RSS_GOAL,
+      }),
+    );
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }

@@ -21,13 +21,31 @@ const SCALING_GOAL = 1.8;
 /** Frames with two moving lines of text (frame number in one), written by one ffmpeg call. */
 function renderTextFrames(output, { width, height, frames, fps = 25, extra = [] }) {
   const text = (t, x, y, size) => `drawtext=fontfile=${FONT}:text='${t}':x=${x}:y=${y}:fontsize=${size}:fontcolor=black`;
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=white:s=${width}x${height}:r=${fps}`,
-    '-vf', [text('Frame %{frame_num}', 'mod(n*37\\,200)+20', 'mod(n*23\\,120)+30', 44), text('task agents OCR', 'w-tw-mod(n*17\\,150)-20', 'h-th-40', 32)].join(','),
-    '-frames:v', String(frames), ...extra, output]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=white:s=${width}x${height}:r=${fps}`,
+    '-vf',
+    [
+      text('Frame %{frame_num}', 'mod(n*37\\,200)+20', 'mod(n*23\\,120)+30', 44),
+      text('task agents OCR', 'w-tw-mod(n*17\\,150)-20', 'h-th-40', 32),
+    ].join(','),
+    '-frames:v',
+    String(frames),
+    ...extra,
+    output,
+  ]);
 }
 
 function runOcr(app, project, threads, env = {}) {
-  return runCli(['run', join(app, 'agent.ts'), '--project', project, '--threads', String(threads), '--json', '--quiet'], { env, timeoutMs: 900_000 });
+  return runCli(['run', join(app, 'agent.ts'), '--project', project, '--threads', String(threads), '--json', '--quiet'], {
+    env,
+    timeoutMs: 900_000,
+  });
 }
 
 /** A fresh copy of an imported project (runs move its tasks). */
@@ -43,13 +61,21 @@ async function timedRun(app, template, work, threads, env) {
   const r = await runOcr(app, project, threads, env);
   if (r.code !== 0 || !r.json?.ok) throw new Error(`ocr run failed (exit ${r.code}): ${r.stderr.slice(-2000) || r.stdout.slice(-2000)}`);
   const labelled = r.json.stages[0].moved.labelled ?? 0;
-  if (labelled !== r.json.stages[0].attempted || labelled === 0) throw new Error(`ocr run labelled ${labelled} of ${r.json.stages[0].attempted} tasks: ${JSON.stringify(r.json.stages[0])}`);
-  return { perSecond: work / (r.json.durationMs / 1000), durationMs: r.json.durationMs, wallMs: r.wallMs, peakRssKiB: r.peakRssKiB, cpuMsPerUnit: cpuSeconds(r.stderr) * 1000 / work };
+  if (labelled !== r.json.stages[0].attempted || labelled === 0)
+    throw new Error(`ocr run labelled ${labelled} of ${r.json.stages[0].attempted} tasks: ${JSON.stringify(r.json.stages[0])}`);
+  return {
+    perSecond: work / (r.json.durationMs / 1000),
+    durationMs: r.json.durationMs,
+    wallMs: r.wallMs,
+    peakRssKiB: r.peakRssKiB,
+    cpuMsPerUnit: (cpuSeconds(r.stderr) * 1000) / work,
+  };
 }
 
 /** User + system CPU seconds of the CLI process, from `/usr/bin/time -v` (null without it). */
 function cpuSeconds(stderr) {
-  const user = /User time \(seconds\):\s*([\d.]+)/.exec(stderr), sys = /System time \(seconds\):\s*([\d.]+)/.exec(stderr);
+  const user = /User time \(seconds\):\s*([\d.]+)/.exec(stderr),
+    sys = /System time \(seconds\):\s*([\d.]+)/.exec(stderr);
   return user && sys ? Number(user[1]) + Number(sys[1]) : null;
 }
 
@@ -63,7 +89,11 @@ async function withCpu(fn) {
 
 export async function runOcrBench({ quick = false } = {}) {
   if (!ffmpegAvailable()) {
-    return { rows: [{ case: 'ocr: ffmpeg CLI not found, skipped (nothing was installed)', value: null, unit: '', reference: null, ratio: null }], samples: {}, notes: ['ffmpeg missing'] };
+    return {
+      rows: [{ case: 'ocr: ffmpeg CLI not found, skipped (nothing was installed)', value: null, unit: '', reference: null, ratio: null }],
+      samples: {},
+      notes: ['ffmpeg missing'],
+    };
   }
   const images = quick ? 40 : 200;
   const clips = quick ? 2 : 4;
@@ -80,11 +110,24 @@ export async function runOcrBench({ quick = false } = {}) {
     mkdirSync(imageDir);
     mkdirSync(clipDir);
     renderTextFrames(join(imageDir, 'img-%04d.jpg'), { width: 640, height: 480, frames: images, extra: ['-q:v', '3'] });
-    for (let i = 0; i < clips; i++) renderTextFrames(join(clipDir, `clip-${i}.mp4`), { width: 640, height: 360, frames: framesPerClip, extra: ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'] });
+    for (let i = 0; i < clips; i++)
+      renderTextFrames(join(clipDir, `clip-${i}.mp4`), {
+        width: 640,
+        height: 360,
+        frames: framesPerClip,
+        extra: ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
+      });
     const imported = (kind, paths) => {
       const dir = join(root, `project-${kind}`);
-      execFileSync(process.execPath, [MAIN, 'project', 'init', dir, '--workflow', join(app, 'workflow.json'), '--ontology', join(app, 'ontology.json'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      execFileSync(process.execPath, [MAIN, 'project', 'import', dir, ...paths, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+      execFileSync(
+        process.execPath,
+        [MAIN, 'project', 'init', dir, '--workflow', join(app, 'workflow.json'), '--ontology', join(app, 'ontology.json'), '--json'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      execFileSync(process.execPath, [MAIN, 'project', 'import', dir, ...paths, '--json'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 64 << 20,
+      });
       return dir;
     };
     const imageProject = imported('images', [imageDir]);
@@ -97,7 +140,9 @@ export async function runOcrBench({ quick = false } = {}) {
     const { createDecoder } = await import('../dist/media/index.js');
     const detector = await TextDetector.create(models.detectionPath, { threads: cores });
     const decoder = await createDecoder('auto');
-    const files = readdirSync(imageDir).sort().map((f) => join(imageDir, f));
+    const files = readdirSync(imageDir)
+      .sort()
+      .map((f) => join(imageDir, f));
     const loop = async () => {
       const t0 = performance.now();
       let regions = 0;
@@ -121,7 +166,8 @@ export async function runOcrBench({ quick = false } = {}) {
       return frames / ((performance.now() - t0) / 1000);
     };
     await loop(); // warm-up: first inferences allocate
-    const loopIps = [], loopCpu = [];
+    const loopIps = [],
+      loopCpu = [];
     const perThread = {};
     for (let r = 0; r < reps; r++) {
       const measured = await withCpu(loop);
@@ -135,20 +181,43 @@ export async function runOcrBench({ quick = false } = {}) {
     for (const threads of [1, 2]) {
       samples.runs[`images threads=${threads}`] = perThread[threads];
       ips[threads] = median(perThread[threads].map((x) => x.perSecond));
-      rows.push({ case: `ocr ${images} images 640x480, --threads ${threads}`, value: ips[threads], unit: 'images/s', reference: seq, refLabel: `sequential loop, intraOp ${cores}`, ratio: ips[threads] / seq });
+      rows.push({
+        case: `ocr ${images} images 640x480, --threads ${threads}`,
+        value: ips[threads],
+        unit: 'images/s',
+        reference: seq,
+        refLabel: `sequential loop, intraOp ${cores}`,
+        ratio: ips[threads] / seq,
+      });
     }
-    rows.push({ case: `ocr images scaling --threads 1 → 2`, value: ips[2], unit: 'images/s', reference: ips[1], refLabel: '--threads 1', ratio: ips[2] / ips[1], goal: `≥ ${SCALING_GOAL}` });
+    rows.push({
+      case: `ocr images scaling --threads 1 → 2`,
+      value: ips[2],
+      unit: 'images/s',
+      reference: ips[1],
+      refLabel: '--threads 1',
+      ratio: ips[2] / ips[1],
+      goal: `≥ ${SCALING_GOAL}`,
+    });
     // CPU time per image follows the work, not the machine's load: the runner's overhead over the loop.
     const cpu2 = perThread[2].map((x) => x.cpuMsPerUnit);
     if (cpu2.every((v) => v !== null)) {
       const seqCpu = median(loopCpu);
-      rows.push({ case: `ocr CPU time per image, --threads 2 (whole CLI process)`, value: median(cpu2), unit: 'ms', reference: seqCpu, refLabel: 'sequential loop', ratio: median(cpu2) / seqCpu });
+      rows.push({
+        case: `ocr CPU time per image, --threads 2 (whole CLI process)`,
+        value: median(cpu2),
+        unit: 'ms',
+        reference: seqCpu,
+        refLabel: 'sequential loop',
+        ratio: median(cpu2) / seqCpu,
+      });
     }
     samples.runs.sequentialLoopCpuMsPerImage = loopCpu;
 
     // Video: every frame (OCR_SAMPLES_PER_SECOND = fps), 2 threads decoding and inferring side by side.
     const videoFrames = clips * framesPerClip;
-    const vLoop = [], vRuns = [];
+    const vLoop = [],
+      vRuns = [];
     for (let r = 0; r < reps; r++) {
       vLoop.push(await videoLoop());
       vRuns.push(await timedRun(app, videoProject, videoFrames, 2, { OCR_SAMPLES_PER_SECOND: '1000' }));
@@ -157,13 +226,24 @@ export async function runOcrBench({ quick = false } = {}) {
     samples.runs['video threads=2'] = vRuns;
     const vSeq = median(vLoop);
     const vFps = median(vRuns.map((x) => x.perSecond));
-    rows.push({ case: `ocr video ${clips}×${framesPerClip}f 640x360 h264, every frame, --threads 2`, value: vFps, unit: 'fps', reference: vSeq, refLabel: `sequential decode+detect, intraOp ${cores}`, ratio: vFps / vSeq });
+    rows.push({
+      case: `ocr video ${clips}×${framesPerClip}f 640x360 h264, every frame, --threads 2`,
+      value: vFps,
+      unit: 'fps',
+      reference: vSeq,
+      refLabel: `sequential decode+detect, intraOp ${cores}`,
+      ratio: vFps / vSeq,
+    });
     await detector.release();
     decoder.close?.();
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  return { rows, samples, notes: [`images/s and fps from the CLI's durationMs (includes worker start and one model load per thread); ${cores} cores`] };
+  return {
+    rows,
+    samples,
+    notes: [`images/s and fps from the CLI's durationMs (includes worker start and one model load per thread); ${cores} cores`],
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

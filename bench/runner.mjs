@@ -29,7 +29,14 @@ export async function cliRun(parent, name, tasks, threads, { dir = makeProject(p
     if (r.code !== 0 || !r.json?.ok) throw new Error(`CLI run failed (exit ${r.code}): ${r.stderr.slice(-2000) || r.stdout.slice(-2000)}`);
     const moved = r.json.stages.reduce((s, st) => s + Object.values(st.moved).reduce((a, b) => a + b, 0), 0);
     if (moved !== tasks) throw new Error(`CLI run moved ${moved} of ${tasks} tasks`);
-    return { tasksPerSecond: r.json.tasksPerSecond, durationMs: r.json.durationMs, wallMs: r.wallMs, peakRssKiB: r.peakRssKiB, rssMethod: r.rssMethod, cpuMs: r.cpuMs };
+    return {
+      tasksPerSecond: r.json.tasksPerSecond,
+      durationMs: r.json.durationMs,
+      wallMs: r.wallMs,
+      peakRssKiB: r.peakRssKiB,
+      rssMethod: r.rssMethod,
+      cpuMs: r.cpuMs,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -42,7 +49,8 @@ export async function cliRun(parent, name, tasks, threads, { dir = makeProject(p
  */
 function bareSqliteLoop(parent, tasks) {
   const workflow = agentDoneWorkflow();
-  const agent = workflow.stages[0].uuid, done = workflow.stages[1].uuid;
+  const agent = workflow.stages[0].uuid,
+    done = workflow.stages[1].uuid;
   const dir = join(parent, 'bare');
   createTestProject(dir, { tasks, workflow }).close();
   const require = createRequire(join(ROOT, 'package.json'));
@@ -53,9 +61,14 @@ function bareSqliteLoop(parent, tasks) {
     db.pragma('synchronous = NORMAL'); // as LocalProject opens it
     const page = db.prepare('SELECT seq FROM tasks WHERE stage_uuid = ? AND seq > ? ORDER BY seq LIMIT 1000').pluck();
     const move = db.prepare('UPDATE tasks SET stage_uuid = ? WHERE seq = ? AND stage_uuid = ?');
-    const moveAll = db.transaction((ids) => { let n = 0; for (const id of ids) n += move.run(done, id, agent).changes; return n; });
+    const moveAll = db.transaction((ids) => {
+      let n = 0;
+      for (const id of ids) n += move.run(done, id, agent).changes;
+      return n;
+    });
     const t0 = performance.now();
-    let last = -1, moved = 0;
+    let last = -1,
+      moved = 0;
     for (;;) {
       const ids = page.all(agent, last);
       if (ids.length === 0) break;
@@ -84,7 +97,8 @@ export async function runRunnerBench({ quick = false, smoke = false } = {}) {
   try {
     // Interleaved (bare, --threads 1, --threads 2 per rep) so a load change on a shared machine
     // hits the value and its reference alike.
-    const bare = [], runs = { 1: [], 2: [] };
+    const bare = [],
+      runs = { 1: [], 2: [] };
     for (let i = 0; i < reps; i++) {
       bare.push(bareSqliteLoop(parent, big).tasksPerSecond);
       for (const threads of [1, 2]) runs[threads].push(await cliRun(parent, `p${threads}-${i}`, big, threads));
@@ -96,10 +110,27 @@ export async function runRunnerBench({ quick = false, smoke = false } = {}) {
     for (const threads of [1, 2]) {
       samples[`cli threads=${threads}, ${big} tasks`] = runs[threads];
       tps[threads] = median(runs[threads].map((r) => r.tasksPerSecond));
-      rows.push(row(`runner CLI trivial agent, ${big} tasks, --threads ${threads}`, tps[threads], 'tasks/s', { reference: PYTHON_DOCUMENTED_TPS, refLabel: 'python (documented)' }));
-      rows.push(row(`runner CLI trivial agent, ${big} tasks, --threads ${threads}`, tps[threads], 'tasks/s', { reference: bareTps, refLabel: 'bare SQLite loop (same run)', goal: CEILING_GOAL }));
+      rows.push(
+        row(`runner CLI trivial agent, ${big} tasks, --threads ${threads}`, tps[threads], 'tasks/s', {
+          reference: PYTHON_DOCUMENTED_TPS,
+          refLabel: 'python (documented)',
+        }),
+      );
+      rows.push(
+        row(`runner CLI trivial agent, ${big} tasks, --threads ${threads}`, tps[threads], 'tasks/s', {
+          reference: bareTps,
+          refLabel: 'bare SQLite loop (same run)',
+          goal: CEILING_GOAL,
+        }),
+      );
     }
-    rows.push(row(`runner CLI trivial agent, ${big} tasks, --threads 2 vs 1`, tps[2], 'tasks/s', { reference: tps[1], refLabel: '--threads 1 (same run)', goal: THREADS_GOAL }));
+    rows.push(
+      row(`runner CLI trivial agent, ${big} tasks, --threads 2 vs 1`, tps[2], 'tasks/s', {
+        reference: tps[1],
+        refLabel: '--threads 1 (same run)',
+        goal: THREADS_GOAL,
+      }),
+    );
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }

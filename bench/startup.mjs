@@ -25,7 +25,11 @@ function timed(args, env = {}) {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve({ ms: performance.now() - t0, spawnedAt: performance.timeOrigin + t0 }) : reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr.slice(-1000)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve({ ms: performance.now() - t0, spawnedAt: performance.timeOrigin + t0 })
+        : reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr.slice(-1000)}`)),
+    );
   });
 }
 
@@ -42,15 +46,34 @@ export async function runStartupBench({ quick = false, smoke = false } = {}) {
       // The run moves its task to DONE: each repetition gets its own one-task project.
       const proj = i === 0 ? dir : makeProject(parent, `one-${i}`, 1);
       const mark = join(parent, `first-${i}`);
-      const run = await timed([MAIN, 'run', AGENT, '--project', proj, '--threads', '1', '--json', '--quiet'], { TA_BENCH_FIRST_TASK: mark });
+      const run = await timed([MAIN, 'run', AGENT, '--project', proj, '--threads', '1', '--json', '--quiet'], {
+        TA_BENCH_FIRST_TASK: mark,
+      });
       samples.firstTask.push(Number(readFileSync(mark, 'utf8')) - run.spawnedAt);
       samples.runExit.push(run.ms);
     }
     const ref = median(samples.nodeE0);
     rows.push(row('node -e 0, spawn to exit', ref, 'ms'));
-    rows.push(row('task-agents --version, spawn to exit', median(samples.version), 'ms', { reference: ref, refLabel: 'node -e 0 (same run)', goal: VERSION_GOAL }));
-    rows.push(row('task-agents run, 1 task, --threads 1: spawn to first task started', median(samples.firstTask), 'ms', { reference: ref, refLabel: 'node -e 0 (same run)', goal: FIRST_TASK_GOAL }));
-    rows.push(row('task-agents run, 1 task, --threads 1: spawn to exit', median(samples.runExit), 'ms', { reference: ref, refLabel: 'node -e 0 (same run)' }));
+    rows.push(
+      row('task-agents --version, spawn to exit', median(samples.version), 'ms', {
+        reference: ref,
+        refLabel: 'node -e 0 (same run)',
+        goal: VERSION_GOAL,
+      }),
+    );
+    rows.push(
+      row('task-agents run, 1 task, --threads 1: spawn to first task started', median(samples.firstTask), 'ms', {
+        reference: ref,
+        refLabel: 'node -e 0 (same run)',
+        goal: FIRST_TASK_GOAL,
+      }),
+    );
+    rows.push(
+      row('task-agents run, 1 task, --threads 1: spawn to exit', median(samples.runExit), 'ms', {
+        reference: ref,
+        refLabel: 'node -e 0 (same run)',
+      }),
+    );
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }

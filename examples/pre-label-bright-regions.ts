@@ -38,24 +38,43 @@ function brightestBlock(f: Frame): { box: { x: number; y: number; w: number; h: 
 
 const runner = new Runner();
 
-runner.stage('pre-label', {
-  deps: { labelRow: deps.labelRow(), frames: deps.videoFrames({ step: 5, whenNotVideo: 'null' }), first: deps.singleFrame() },
-}, async ({ labelRow, frames, first }) => {
-  const found: Array<ReturnType<typeof brightestBlock> & { frame: number }> = [];
-  if (frames) for await (const f of frames) found.push({ frame: f.frame, ...brightestBlock(f) });
-  else found.push({ frame: 0, ...brightestBlock(first) });
-  const [head, ...rest] = found;
-  if (!head) return null; // nothing decoded: leave the task for a human
-  const region = labelRow.addObject({
-    name: 'Bright region', frame: head.frame, boundingBox: head.box, confidence: head.luma / 255, manualAnnotation: false,
-    attributes: { 'Confidence band': head.luma > 200 ? 'High' : 'Low' },
-  });
-  for (const r of rest) labelRow.setObjectCoordinates(region.objectHash, r.frame, { boundingBox: r.box }, { confidence: r.luma / 255, manualAnnotation: false });
-  const luma = found.reduce((a, r) => a + r.frameLuma, 0) / found.length;
-  const last = found[found.length - 1]!.frame;
-  labelRow.addClassification({ name: 'Scene brightness', frames: { start: 0, end: last }, answer: luma < 90 ? 'Dark' : luma > 170 ? 'Bright' : 'Normal', manualAnnotation: false });
-  return { pathway: 'labelled', labelRow };
-});
+runner.stage(
+  'pre-label',
+  {
+    deps: { labelRow: deps.labelRow(), frames: deps.videoFrames({ step: 5, whenNotVideo: 'null' }), first: deps.singleFrame() },
+  },
+  async ({ labelRow, frames, first }) => {
+    const found: Array<ReturnType<typeof brightestBlock> & { frame: number }> = [];
+    if (frames) for await (const f of frames) found.push({ frame: f.frame, ...brightestBlock(f) });
+    else found.push({ frame: 0, ...brightestBlock(first) });
+    const [head, ...rest] = found;
+    if (!head) return null; // nothing decoded: leave the task for a human
+    const region = labelRow.addObject({
+      name: 'Bright region',
+      frame: head.frame,
+      boundingBox: head.box,
+      confidence: head.luma / 255,
+      manualAnnotation: false,
+      attributes: { 'Confidence band': head.luma > 200 ? 'High' : 'Low' },
+    });
+    for (const r of rest)
+      labelRow.setObjectCoordinates(
+        region.objectHash,
+        r.frame,
+        { boundingBox: r.box },
+        { confidence: r.luma / 255, manualAnnotation: false },
+      );
+    const luma = found.reduce((a, r) => a + r.frameLuma, 0) / found.length;
+    const last = found[found.length - 1]!.frame;
+    labelRow.addClassification({
+      name: 'Scene brightness',
+      frames: { start: 0, end: last },
+      answer: luma < 90 ? 'Dark' : luma > 170 ? 'Bright' : 'Normal',
+      manualAnnotation: false,
+    });
+    return { pathway: 'labelled', labelRow };
+  },
+);
 
 export default runner;
 runner.runIfMain(import.meta);

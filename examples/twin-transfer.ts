@@ -14,18 +14,22 @@ if (!twinProject) throw new Error('set TWIN_PROJECT to the twin project (hash or
 
 const runner = new Runner();
 
-runner.stage('triage', {
-  deps: { labelRow: deps.labelRow(), twin: deps.twinLabelRow({ twinProject, includeTask: true }) },
-}, async ({ labelRow, twin }) => {
-  if (!twin?.labelRow) return 'review';
-  for (const c of labelRow.classifications({ name: 'Scene brightness' })) {
-    if (twin.labelRow.classifications({ name: c.name }).length > 0) continue; // copied on an earlier run
-    twin.labelRow.addClassification({ name: c.name, frames: c.frames, answer: c.answer as string });
-  }
-  await twin.save();
-  if (twin.task?.stage.title === 'pre-label') await twin.proceed('labelled');
-  return 'accept';
-});
+runner.stage(
+  'triage',
+  {
+    deps: { labelRow: deps.labelRow(), twin: deps.twinLabelRow({ twinProject, includeTask: true }) },
+  },
+  async ({ labelRow, twin }) => {
+    if (!twin?.labelRow) return 'review';
+    for (const c of labelRow.classifications({ name: 'Scene brightness' })) {
+      if (twin.labelRow.classifications({ name: c.name }).length > 0) continue; // copied on an earlier run
+      twin.labelRow.addClassification({ name: c.name, frames: c.frames, answer: c.answer as string });
+    }
+    await twin.save();
+    if (twin.task?.stage.title === 'pre-label') await twin.proceed('labelled');
+    return 'accept';
+  },
+);
 
 export default runner;
 runner.runIfMain(import.meta);

@@ -41,7 +41,8 @@ if (workerEntries.length === 0) breaches.push('no dist/worker/*.js entry in the 
 for (const entry of workerEntries) {
   for (const out of staticClosure(entry).outputs) {
     for (const input of Object.keys(outputs[out].inputs)) {
-      if (input.startsWith('src/main/') || input === 'src/main.ts') breaches.push(`${entry} loads main-thread code at start: ${input} (in ${out})`);
+      if (input.startsWith('src/main/') || input === 'src/main.ts')
+        breaches.push(`${entry} loads main-thread code at start: ${input} (in ${out})`);
     }
   }
 }
@@ -50,10 +51,14 @@ if (!outputs['dist/main.js']) breaches.push('no dist/main.js in the metafile');
 else {
   // dist/main.js imports the command line itself with import() (so `--version` loads none of it):
   // what the CLI loads at start is that import's static closure too.
-  const cliStart = ['dist/main.js', ...outputs['dist/main.js'].imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path)];
+  const cliStart = [
+    'dist/main.js',
+    ...outputs['dist/main.js'].imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path),
+  ];
   const externals = new Map(cliStart.flatMap((entry) => [...staticClosure(entry).externals]));
   for (const [spec, from] of externals) {
-    if (NOT_AT_CLI_START.includes(packageOf(spec))) breaches.push(`dist/main.js loads ${spec} at start (imported by ${from}); load it in the command that needs it, with import()`);
+    if (NOT_AT_CLI_START.includes(packageOf(spec)))
+      breaches.push(`dist/main.js loads ${spec} at start (imported by ${from}); load it in the command that needs it, with import()`);
   }
 }
 
@@ -61,4 +66,6 @@ if (breaches.length) {
   console.error(`check-bundle: ${breaches.length} boundary breach(es):\n  ${breaches.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`check-bundle: ok (${workerEntries.length} worker entries load no main-thread code; dist/main.js loads none of ${NOT_AT_CLI_START.join(', ')} at start)`);
+console.log(
+  `check-bundle: ok (${workerEntries.length} worker entries load no main-thread code; dist/main.js loads none of ${NOT_AT_CLI_START.join(', ')} at start)`,
+);

@@ -37,7 +37,8 @@ function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(process.execPath, ['--test', '--test-reporter=tap', `--test-timeout=${testLimitMs}`, file], {
-      stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     running.add(child);
     let out = '';
@@ -58,7 +59,9 @@ function runFile(file) {
       const failed = Number((out.match(/^# fail (\d+)/m) ?? [])[1] ?? 0);
       const status = timedOut ? 'TIMEOUT' : code === 0 ? 'ok' : 'FAIL';
       process.stdout.write(`\n### ${file}\n${out}`);
-      process.stdout.write(`### ${status} ${file} (${(ms / 1000).toFixed(1)} s${tests ? `, ${tests} tests` : ''}${failed ? `, ${failed} failed` : ''}${signal ? `, ${signal}` : ''})\n`);
+      process.stdout.write(
+        `### ${status} ${file} (${(ms / 1000).toFixed(1)} s${tests ? `, ${tests} tests` : ''}${failed ? `, ${failed} failed` : ''}${signal ? `, ${signal}` : ''})\n`,
+      );
       results.push({ file, status, ms, failedNames: failedTests(out) });
       resolve();
     });
@@ -86,9 +89,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 const t0 = Date.now();
 const queue = [...files];
-await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
-  while (queue.length) await runFile(queue.shift());
-}));
+await Promise.all(
+  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+    while (queue.length) await runFile(queue.shift());
+  }),
+);
 
 const bad = results.filter((r) => r.status !== 'ok');
 const slowest = [...results].sort((a, b) => b.ms - a.ms).slice(0, 8);

@@ -41,8 +41,13 @@ function go(params) {
 function renderStages(active) {
   const nav = $('stages');
   nav.replaceChildren();
-  const button = (label, count, stage) => el('button', { type: 'button', class: (active ?? '') === (stage ?? '') ? 'active' : '', 'data-stage': stage ?? '', onclick: () => go({ stage }) },
-    label, el('span', { class: 'count' }, count));
+  const button = (label, count, stage) =>
+    el(
+      'button',
+      { type: 'button', class: (active ?? '') === (stage ?? '') ? 'active' : '', 'data-stage': stage ?? '', onclick: () => go({ stage }) },
+      label,
+      el('span', { class: 'count' }, count),
+    );
   nav.append(button('All', project.dataUnits, undefined));
   for (const s of project.stages) nav.append(button(s.title, s.count, s.uuid));
 }
@@ -53,16 +58,26 @@ async function showGrid(stage, offset) {
   renderStages(stage);
   const page = await api(`/api/units?${new URLSearchParams({ ...(stage && { stage }), offset: String(offset), limit: String(PAGE) })}`);
   const grid = $('grid');
-  grid.replaceChildren(...page.units.map((u) => {
-    const preview = VISUAL.has(u.dataType)
-      ? el('img', { src: `/api/units/${u.dataHash}/frames/0`, alt: u.title, loading: 'lazy' })
-      : el('div', { class: 'noimg' }, `${u.dataType}: no preview`);
-    const counts = `${u.objects} object${u.objects === 1 ? '' : 's'} · ${u.classifications} classification${u.classifications === 1 ? '' : 's'}`;
-    return el('a', { class: 'card', href: `#unit=${u.dataHash}&frame=0`, 'data-hash': u.dataHash }, preview,
-      el('div', { class: 'info' }, el('div', { class: 'title', title: u.title }, u.title),
-        el('div', { class: 'muted' }, `${u.dataType}${u.frames > 1 ? ` · ${u.frames} frames` : ''} · ${u.stage?.title ?? '?'}`),
-        el('div', { class: 'muted' }, counts)));
-  }));
+  grid.replaceChildren(
+    ...page.units.map((u) => {
+      const preview = VISUAL.has(u.dataType)
+        ? el('img', { src: `/api/units/${u.dataHash}/frames/0`, alt: u.title, loading: 'lazy' })
+        : el('div', { class: 'noimg' }, `${u.dataType}: no preview`);
+      const counts = `${u.objects} object${u.objects === 1 ? '' : 's'} · ${u.classifications} classification${u.classifications === 1 ? '' : 's'}`;
+      return el(
+        'a',
+        { class: 'card', href: `#unit=${u.dataHash}&frame=0`, 'data-hash': u.dataHash },
+        preview,
+        el(
+          'div',
+          { class: 'info' },
+          el('div', { class: 'title', title: u.title }, u.title),
+          el('div', { class: 'muted' }, `${u.dataType}${u.frames > 1 ? ` · ${u.frames} frames` : ''} · ${u.stage?.title ?? '?'}`),
+          el('div', { class: 'muted' }, counts),
+        ),
+      );
+    }),
+  );
   const end = Math.min(page.total, offset + page.units.length);
   $('grid-range').textContent = page.total ? `${offset + 1}–${end} of ${page.total}` : 'no data units';
   $('grid-prev').disabled = offset === 0;
@@ -89,7 +104,8 @@ async function showUnit(hash, frame) {
   const frames = Math.max(1, unit.frames);
   frame = Math.min(frames - 1, Math.max(0, frame));
   $('unit-title').textContent = unit.title;
-  $('unit-meta').textContent = `${unit.dataType} · ${unit.width ?? '?'}×${unit.height ?? '?'}${unit.fps ? ` · ${unit.fps} fps` : ''} · ${unit.stage?.title ?? '?'} · ${unit.labelStatus}`;
+  $('unit-meta').textContent =
+    `${unit.dataType} · ${unit.width ?? '?'}×${unit.height ?? '?'}${unit.fps ? ` · ${unit.fps} fps` : ''} · ${unit.stage?.title ?? '?'} · ${unit.labelStatus}`;
   const err = $('unit-error');
   err.hidden = !unit.labelError;
   err.textContent = unit.labelError ? `labels not shown: ${unit.labelError.code}: ${unit.labelError.message}` : '';
@@ -115,11 +131,32 @@ async function showUnit(hash, frame) {
 
   const onFrame = unit.objectsList.flatMap((o) => o.frames.filter((f) => f.frame === frame).map((f) => ({ ...o, at: f })));
   const classes = unit.classificationsList.filter((c) => c.frames.includes(frame));
-  $('objects').replaceChildren(...(onFrame.length ? onFrame.map((o) => el('li', { 'data-object': o.objectHash },
-    el('span', { class: 'swatch', style: `background:${o.color}` }), `${o.name}`, el('span', { class: 'muted' }, o.shape),
-    el('span', { class: 'conf' }, `${o.at.confidence.toFixed(2)}${o.at.manual ? '' : ' model'}`))) : [el('li', { class: 'muted' }, 'none')]));
-  $('classifications').replaceChildren(...(classes.length ? classes.map((c) => el('li', { 'data-classification': c.classificationHash },
-    `${c.name}: ${Array.isArray(c.answer) ? c.answer.join(', ') : c.answer ?? '—'}`, el('span', { class: 'conf' }, c.confidence.toFixed(2)))) : [el('li', { class: 'muted' }, 'none')]));
+  $('objects').replaceChildren(
+    ...(onFrame.length
+      ? onFrame.map((o) =>
+          el(
+            'li',
+            { 'data-object': o.objectHash },
+            el('span', { class: 'swatch', style: `background:${o.color}` }),
+            `${o.name}`,
+            el('span', { class: 'muted' }, o.shape),
+            el('span', { class: 'conf' }, `${o.at.confidence.toFixed(2)}${o.at.manual ? '' : ' model'}`),
+          ),
+        )
+      : [el('li', { class: 'muted' }, 'none')]),
+  );
+  $('classifications').replaceChildren(
+    ...(classes.length
+      ? classes.map((c) =>
+          el(
+            'li',
+            { 'data-classification': c.classificationHash },
+            `${c.name}: ${Array.isArray(c.answer) ? c.answer.join(', ') : (c.answer ?? '—')}`,
+            el('span', { class: 'conf' }, c.confidence.toFixed(2)),
+          ),
+        )
+      : [el('li', { class: 'muted' }, 'none')]),
+  );
 
   const canvas = $('view-canvas');
   canvas.hidden = !VISUAL.has(unit.dataType);
@@ -131,7 +168,10 @@ async function showUnit(hash, frame) {
   try {
     await img.decode();
   } catch {
-    if (token === drawToken) { err.hidden = false; err.textContent = `frame ${frame} could not be loaded`; }
+    if (token === drawToken) {
+      err.hidden = false;
+      err.textContent = `frame ${frame} could not be loaded`;
+    }
     return;
   }
   if (token !== drawToken) return; // a newer frame was asked for meanwhile
@@ -263,7 +303,9 @@ function drawMask(ctx, o, W, H) {
   off.height = height;
   const octx = off.getContext('2d');
   const data = octx.createImageData(width, height);
-  const [r, g, b] = (/^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(o.color) ?? [0, 'ff', '00', 'ff']).slice(1, 4).map((v) => parseInt(v, 16));
+  const [r, g, b] = (/^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(o.color) ?? [0, 'ff', '00', 'ff'])
+    .slice(1, 4)
+    .map((v) => parseInt(v, 16));
   let pos = 0;
   (o.at.runs ?? []).forEach((n, i) => {
     if (i % 2 === 1) for (let p = pos; p < pos + n && p < width * height; p++) data.data.set([r, g, b, 120], p * 4);
@@ -277,7 +319,8 @@ function drawMask(ctx, o, W, H) {
 function maskAnchor(runs, bitmask, W, H) {
   let pos = 0;
   for (let i = 0; i < runs.length; i++) {
-    if (i % 2 === 1 && runs[i] > 0) return { x: ((pos % bitmask.width) / bitmask.width) * W, y: (Math.floor(pos / bitmask.width) / bitmask.height) * H };
+    if (i % 2 === 1 && runs[i] > 0)
+      return { x: ((pos % bitmask.width) / bitmask.width) * W, y: (Math.floor(pos / bitmask.width) / bitmask.height) * H };
     pos += runs[i];
   }
   return null;

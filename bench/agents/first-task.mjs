@@ -11,7 +11,9 @@ runner.stage('Agent 1', () => {
     written = true;
     try {
       writeFileSync(process.env.TA_BENCH_FIRST_TASK, String(performance.timeOrigin + performance.now()), { flag: 'wx' });
-    } catch { /* another worker was first */ }
+    } catch {
+      /* another worker was first */
+    }
   }
   return 'complete';
 });

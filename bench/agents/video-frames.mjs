@@ -7,7 +7,9 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Runner, deps, defineDep } from '../../dist/index.js';
 
-const log = (n) => { if (process.env.TA_BENCH_LOG) appendFileSync(process.env.TA_BENCH_LOG, `${n}\n`); };
+const log = (n) => {
+  if (process.env.TA_BENCH_LOG) appendFileSync(process.env.TA_BENCH_LOG, `${n}\n`);
+};
 export const usesVideoFramesDep = typeof deps.videoFrames === 'function';
 
 const runner = new Runner();
@@ -15,7 +17,10 @@ if (usesVideoFramesDep) {
   runner.stage('Agent 1', { deps: { frames: deps.videoFrames() } }, async ({ frames }) => {
     const it = typeof frames === 'function' ? frames() : frames;
     let n = 0;
-    for await (const f of it) { if (f.content.length === 0) throw new Error('empty frame'); n++; }
+    for await (const f of it) {
+      if (f.content.length === 0) throw new Error('empty frame');
+      n++;
+    }
     log(n);
     return 'complete';
   });
@@ -27,7 +32,10 @@ if (usesVideoFramesDep) {
   runner.stage('Agent 1', { deps: { item: deps.storageItem(), decoder } }, async ({ item, decoder }) => {
     const path = join(process.env.TA_BENCH_PROJECT, 'media', item.url);
     let n = 0;
-    for await (const f of decoder.frames(path, {}, { threads: 1 })) { if (f.content.length === 0) throw new Error('empty frame'); n++; }
+    for await (const f of decoder.frames(path, {}, { threads: 1 })) {
+      if (f.content.length === 0) throw new Error('empty frame');
+      n++;
+    }
     log(n);
     return 'complete';
   });

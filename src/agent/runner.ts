@@ -102,7 +102,10 @@ export class Runner {
   readonly options: RunnerOptions;
   readonly #registrations: StageRegistration[] = [];
   /** handle()'s open sessions, by project. */
-  readonly #handlers = new Map<string, Promise<{ handle(message: unknown, options: { stage?: string }): Promise<string>; close(): Promise<void> }>>();
+  readonly #handlers = new Map<
+    string,
+    Promise<{ handle(message: unknown, options: { stage?: string }): Promise<string>; close(): Promise<void> }>
+  >();
   /** The module that constructed this runner: what `execute()` runs in the workers by default. */
   readonly moduleUrl: string | undefined;
 
@@ -125,12 +128,15 @@ export class Runner {
   stage<const D extends Record<string, AnyDep>>(stage: string, a: StageOptions<D> | AgentFunction<D>, b?: AgentFunction<D>): this {
     const options = (typeof a === 'function' ? {} : a) as StageOptions<Record<string, AnyDep>>;
     const fn = (typeof a === 'function' ? a : b) as AgentFunction<Record<string, AnyDep>> | undefined;
-    if (typeof stage !== 'string' || stage.length === 0) throw new TaskAgentError('TA_CFG_INVALID', 'runner.stage() needs a stage title or UUID');
+    if (typeof stage !== 'string' || stage.length === 0)
+      throw new TaskAgentError('TA_CFG_INVALID', 'runner.stage() needs a stage title or UUID');
     if (typeof fn !== 'function') throw new TaskAgentError('TA_CFG_INVALID', `runner.stage("${stage}") needs an agent function`);
     const existing = this.#registrations.findIndex((r) => r.stage === stage);
     if (existing >= 0) {
       if (!options.overwrite) {
-        throw new TaskAgentError('TA_STAGE_DUPLICATE', `stage "${stage}" already has an agent`, { hint: 'remove one registration, or pass { overwrite: true }' });
+        throw new TaskAgentError('TA_STAGE_DUPLICATE', `stage "${stage}" already has an agent`, {
+          hint: 'remove one registration, or pass { overwrite: true }',
+        });
       }
       this.#registrations[existing] = { stage, options, fn };
       return this;
@@ -146,7 +152,10 @@ export class Runner {
   async execute(options: Partial<RunOptions> & { agentModule?: string } = {}): Promise<RunSummary> {
     rejectUnknownKeys(options, RUN_OPTION_KEYS, 'runner.execute({...})');
     const agentModule = options.agentModule ?? (this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined);
-    if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'pass execute({ agentModule: import.meta.url path })' });
+    if (!agentModule)
+      throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', {
+        hint: 'pass execute({ agentModule: import.meta.url path })',
+      });
     const { executeRun } = await import('../main/execute.js');
     return executeRun({ ...this.#runOptions(), ...options, agentModule });
   }
@@ -163,9 +172,15 @@ export class Runner {
     rejectUnknownKeys(options, RUN_STAGE_OPTION_KEYS, 'runner.runStage(stage, {...})');
     const { onTask, onDone, ...rest } = options;
     const agentModule = rest.agentModule ?? (this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined);
-    if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'pass runStage(stage, { agentModule: import.meta.url path })' });
+    if (!agentModule)
+      throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', {
+        hint: 'pass runStage(stage, { agentModule: import.meta.url path })',
+      });
     const { executeRun } = await import('../main/execute.js');
-    const summary = await executeRun({ ...this.#runOptions(), ...rest, stage, agentModule, quiet: true, json: true }, { onePass: true, ...(onTask && { onTask }) });
+    const summary = await executeRun(
+      { ...this.#runOptions(), ...rest, stage, agentModule, quiet: true, json: true },
+      { onePass: true, ...(onTask && { onTask }) },
+    );
     await onDone?.(summary);
     return summary;
   }
@@ -188,8 +203,13 @@ export class Runner {
     let handler = this.#handlers.get(key);
     if (!handler) {
       const agentModule = this.moduleUrl ? fileURLToPath(this.moduleUrl) : undefined;
-      if (!agentModule) throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', { hint: 'construct the Runner in the agent module itself' });
-      handler = import('../main/handle/message-handler.js').then((m) => m.MessageHandler.open({ ...this.#runOptions(), ...(project !== undefined && { project }), agentModule, json: true, quiet: true }));
+      if (!agentModule)
+        throw new TaskAgentError('TA_CFG_INVALID', 'cannot tell which module defines this runner', {
+          hint: 'construct the Runner in the agent module itself',
+        });
+      handler = import('../main/handle/message-handler.js').then((m) =>
+        m.MessageHandler.open({ ...this.#runOptions(), ...(project !== undefined && { project }), agentModule, json: true, quiet: true }),
+      );
       this.#handlers.set(key, handler);
       // A failed open is not cached: the next message tries again.
       handler.catch(() => this.#handlers.delete(key));

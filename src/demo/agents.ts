@@ -17,22 +17,39 @@ function meanLuma(f: Frame): number {
 
 const runner = new Runner();
 
-runner.stage('pre-label', {
-  deps: { labelRow: deps.labelRow(), meta: deps.labelRowMetadata(), first: deps.singleFrame(), frames: deps.videoFrames({ step: 4, whenNotVideo: 'null' }) },
-}, async ({ labelRow, meta, first, frames }) => {
-  let luma = meanLuma(first);
-  if (frames) {
-    let n = 0;
-    let total = 0;
-    for await (const f of frames) { total += meanLuma(f); n++; }
-    if (n > 0) luma = total / n;
-  }
-  const answer = luma < 90 ? 'Dark' : luma > 170 ? 'Bright' : 'Normal';
-  labelRow.addClassification({ name: 'Scene brightness', frames: meta.dataType === 'VIDEO' ? { start: 0, end: Math.max(0, meta.numberOfFrames - 1) } : 0, answer });
-  return { pathway: 'labelled', labelRow, priority: Math.round((1 - luma / 255) * 100) / 100 };
-});
+runner.stage(
+  'pre-label',
+  {
+    deps: {
+      labelRow: deps.labelRow(),
+      meta: deps.labelRowMetadata(),
+      first: deps.singleFrame(),
+      frames: deps.videoFrames({ step: 4, whenNotVideo: 'null' }),
+    },
+  },
+  async ({ labelRow, meta, first, frames }) => {
+    let luma = meanLuma(first);
+    if (frames) {
+      let n = 0;
+      let total = 0;
+      for await (const f of frames) {
+        total += meanLuma(f);
+        n++;
+      }
+      if (n > 0) luma = total / n;
+    }
+    const answer = luma < 90 ? 'Dark' : luma > 170 ? 'Bright' : 'Normal';
+    labelRow.addClassification({
+      name: 'Scene brightness',
+      frames: meta.dataType === 'VIDEO' ? { start: 0, end: Math.max(0, meta.numberOfFrames - 1) } : 0,
+      answer,
+    });
+    return { pathway: 'labelled', labelRow, priority: Math.round((1 - luma / 255) * 100) / 100 };
+  },
+);
 
 runner.stage('triage', { willSetPriority: true, deps: { meta: deps.labelRowMetadata() } }, ({ meta }) =>
-  (meta.priority ?? 0) >= 0.55 ? 'review' : 'accept');
+  (meta.priority ?? 0) >= 0.55 ? 'review' : 'accept',
+);
 
 export default runner;

@@ -46,7 +46,11 @@ export interface Frame {
    * Base64 of the frame encoded as JPEG (default) or PNG, in the shapes of Python's
    * `Frame.b64_encoding`: `raw` base64, a `url` (data URL), or an `openai` / `anthropic` image part.
    */
-  toBase64(options?: { format?: 'jpeg' | 'png'; as?: 'raw' | 'url' | 'openai' | 'anthropic'; quality?: number }): string | Record<string, unknown>;
+  toBase64(options?: {
+    format?: 'jpeg' | 'png';
+    as?: 'raw' | 'url' | 'openai' | 'anthropic';
+    quality?: number;
+  }): string | Record<string, unknown>;
 }
 
 /** Picks frames by rate in (0, 1] (every 1/rate-th frame) or by sorted frame indices (seeking). */
@@ -77,7 +81,12 @@ export function singleFrame(): Dep<Frame> {
  */
 export function videoFrames(options?: { start?: number; end?: number; step?: number; whenNotVideo?: 'fail' }): Dep<AsyncIterable<Frame>>;
 /** With `whenNotVideo: 'null'`, tasks whose data is not a video get `null` instead of failing (mixed datasets). */
-export function videoFrames(options: { start?: number; end?: number; step?: number; whenNotVideo: 'null' }): Dep<AsyncIterable<Frame> | null>;
+export function videoFrames(options: {
+  start?: number;
+  end?: number;
+  step?: number;
+  whenNotVideo: 'null';
+}): Dep<AsyncIterable<Frame> | null>;
 export function videoFrames(options: { start?: number; end?: number; step?: number; whenNotVideo?: 'fail' | 'null' } = {}): AnyDep {
   return builtinDep<AsyncIterable<Frame> | null>('videoFrames', options);
 }
@@ -189,9 +198,15 @@ export interface TwinOptions {
  */
 export function twinLabelRow(options: TwinOptions): Dep<Twin | null> {
   if (!options || typeof options.twinProject !== 'string' || options.twinProject === '') {
-    throw new TaskAgentError('TA_CFG_INVALID', 'deps.twinLabelRow() needs { twinProject }', { hint: 'pass the twin project hash (or, locally, its directory)' });
+    throw new TaskAgentError('TA_CFG_INVALID', 'deps.twinLabelRow() needs { twinProject }', {
+      hint: 'pass the twin project hash (or, locally, its directory)',
+    });
   }
-  const spec: Required<TwinOptions> = { twinProject: options.twinProject, initLabels: options.initLabels ?? true, includeTask: options.includeTask ?? false };
+  const spec: Required<TwinOptions> = {
+    twinProject: options.twinProject,
+    initLabels: options.initLabels ?? true,
+    includeTask: options.includeTask ?? false,
+  };
   return builtinDep<Twin | null>('twinLabelRow', spec);
 }
 

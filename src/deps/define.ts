@@ -13,8 +13,16 @@ export type DepScope = 'task' | 'worker';
 
 /** The built-in dependencies; each has a declaration (./builtins.ts) and a provider (src/worker/deps/). */
 export type BuiltinDepName =
-  | 'labelRow' | 'labelRowMetadata' | 'storageItem' | 'client' | 'asset' | 'singleFrame' | 'videoFrames' | 'videoSampler'
-  | 'twinLabelRow' | 'dataLookup';
+  | 'labelRow'
+  | 'labelRowMetadata'
+  | 'storageItem'
+  | 'client'
+  | 'asset'
+  | 'singleFrame'
+  | 'videoFrames'
+  | 'videoSampler'
+  | 'twinLabelRow'
+  | 'dataLookup';
 
 /** The context every dependency and agent receives: the task, its project and stage. */
 export interface TaskContext {

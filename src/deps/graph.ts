@@ -13,9 +13,13 @@ export function lookupNeed(need: AnyDep | string, stageDeps: Record<string, AnyD
   if (typeof need !== 'string') return need;
   const found = stageDeps[need];
   if (!found) {
-    throw new TaskAgentError('TA_DEP_MISSING', `stage "${stage}": ${owner} needs "${need}" but the stage declares no dependency of that name`, {
-      hint: `declare it in the stage's deps (declared: ${Object.keys(stageDeps).join(', ') || 'none'})`,
-    });
+    throw new TaskAgentError(
+      'TA_DEP_MISSING',
+      `stage "${stage}": ${owner} needs "${need}" but the stage declares no dependency of that name`,
+      {
+        hint: `declare it in the stage's deps (declared: ${Object.keys(stageDeps).join(', ') || 'none'})`,
+      },
+    );
   }
   return found;
 }
@@ -30,10 +34,16 @@ export function checkStageDeps(stage: string, stageDeps: Record<string, unknown>
   const deps: Record<string, AnyDep> = {};
   for (const [name, d] of Object.entries(stageDeps)) {
     if ((RESERVED_DEP_NAMES as readonly string[]).includes(name)) {
-      throw new TaskAgentError('TA_DEP_RESERVED_NAME', `stage "${stage}": "${name}" is provided by the runtime and cannot be a dependency name`, { hint: 'rename the dependency' });
+      throw new TaskAgentError(
+        'TA_DEP_RESERVED_NAME',
+        `stage "${stage}": "${name}" is provided by the runtime and cannot be a dependency name`,
+        { hint: 'rename the dependency' },
+      );
     }
     if (!isDep(d)) {
-      throw new TaskAgentError('TA_DEP_MISSING', `stage "${stage}": deps.${name} is not a dependency`, { hint: 'use deps.labelRow(), defineDep({...}), …' });
+      throw new TaskAgentError('TA_DEP_MISSING', `stage "${stage}": deps.${name} is not a dependency`, {
+        hint: 'use deps.labelRow(), defineDep({...}), …',
+      });
     }
     deps[name] = d;
   }

@@ -13,7 +13,14 @@ export function failedOutcomes(tasks: readonly TaskPayload[], error: SerializedE
  */
 export function runAbortedOutcomes(tasks: readonly TaskPayload[], notStarted: (i: number) => boolean = () => false): TaskOutcome[] {
   const error = serializeError(new TaskAgentError('TA_RUN_ABORTED', 'the task was in flight when the run was aborted'));
-  return tasks.map((p, i) => ({ ok: false, taskUuid: p.task.uuid, dataHash: p.task.dataHash, attempts: notStarted(i) ? 0 : 1, error, ...(notStarted(i) && { notStarted: true as const }) }));
+  return tasks.map((p, i) => ({
+    ok: false,
+    taskUuid: p.task.uuid,
+    dataHash: p.task.dataHash,
+    attempts: notStarted(i) ? 0 : 1,
+    error,
+    ...(notStarted(i) && { notStarted: true as const }),
+  }));
 }
 
 /** Whether a chunk runner's error ends the run (the queue is gone, or no worker takes its chunks) rather than failing the chunk's tasks. */

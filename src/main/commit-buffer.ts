@@ -55,7 +55,11 @@ export type TwinPlatforms = (twinProject: string) => Platform;
 
 /** Writes before the proceed: the result's twin writes, label save and priority. */
 function hasExtras({ outcome: o }: WritableResult): boolean {
-  return o.labelRow !== undefined || o.priority !== undefined || (o.twinWrites !== undefined && (o.twinWrites.saves.length + o.twinWrites.proceeds.length) > 0);
+  return (
+    o.labelRow !== undefined ||
+    o.priority !== undefined ||
+    (o.twinWrites !== undefined && o.twinWrites.saves.length + o.twinWrites.proceeds.length > 0)
+  );
 }
 
 /** Groups items by a key, keeping first-seen order. */
@@ -122,7 +126,11 @@ export class CommitBuffer implements Commits {
     if (o.pathway) this.#proceeds++;
     if (this.#proceeds >= this.limits.proceeds) {
       void this.flush();
-    } else if (this.#saves >= this.limits.saves || this.#priorities >= this.limits.priorities || this.#twinProceeds >= this.limits.proceeds) {
+    } else if (
+      this.#saves >= this.limits.saves ||
+      this.#priorities >= this.limits.priorities ||
+      this.#twinProceeds >= this.limits.proceeds
+    ) {
       this.#flushExtras();
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => void this.flush(), this.limits.intervalMs);
@@ -140,10 +148,11 @@ export class CommitBuffer implements Commits {
     this.#saves = this.#priorities = this.#proceeds = this.#twinProceeds = 0;
     // The extras of these entries already being written: their proceeds wait for them.
     const landing = [...this.#extrasInFlight];
-    if (batch.length > 0) this.#enqueue(async () => {
-      await Promise.all(landing);
-      await this.#write(batch);
-    });
+    if (batch.length > 0)
+      this.#enqueue(async () => {
+        await Promise.all(landing);
+        await this.#write(batch);
+      });
     return this.#chain;
   }
 
@@ -154,10 +163,15 @@ export class CommitBuffer implements Commits {
     // Marked now, so a later flush never writes them twice; failures are flagged by the write.
     for (const p of batch) p.extrasWritten = true;
     // Not on the chain: other full bundles are written beside it; the flush of these entries waits for it.
-    const write = this.#extrasSlot().then(() => this.#writeExtras(batch)).finally(() => this.#releaseExtrasSlot());
+    const write = this.#extrasSlot()
+      .then(() => this.#writeExtras(batch))
+      .finally(() => this.#releaseExtrasSlot());
     this.#extrasInFlight.add(write);
     // A rejection (a bug: writes catch platform errors) reaches the flush that waits for it, never unhandled.
-    write.then(() => this.#extrasInFlight.delete(write), () => this.#extrasInFlight.delete(write));
+    write.then(
+      () => this.#extrasInFlight.delete(write),
+      () => this.#extrasInFlight.delete(write),
+    );
   }
 
   #extrasSlot(): Promise<void> {
@@ -186,7 +200,12 @@ export class CommitBuffer implements Commits {
   }
 
   #fail(entries: Pending[], e: unknown, what: string): void {
-    const s = serializeError(e instanceof TaskAgentError ? e : new TaskAgentError('TA_COMMIT_FAILED', `${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }), 'TA_COMMIT_FAILED');
+    const s = serializeError(
+      e instanceof TaskAgentError
+        ? e
+        : new TaskAgentError('TA_COMMIT_FAILED', `${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }),
+      'TA_COMMIT_FAILED',
+    );
     // A full or failing local disk keeps its own code: its hint says what to do.
     const code = s.code === 'TA_PLATFORM_STORAGE_FULL' || s.code === 'TA_PLATFORM_STORAGE_FAILED' ? s.code : 'TA_COMMIT_FAILED';
     for (const x of entries) {
@@ -203,7 +222,12 @@ export class CommitBuffer implements Commits {
    * rejection that is about every entry (a stage that is gone) fails the rest instead of costing a
    * request per entry.
    */
-  async #splitting<T>(items: T[], write: (part: T[]) => Promise<void>, fail: (part: T[], e: unknown) => void, resends = { left: 8 * Math.ceil(Math.log2(items.length + 1)) }): Promise<void> {
+  async #splitting<T>(
+    items: T[],
+    write: (part: T[]) => Promise<void>,
+    fail: (part: T[], e: unknown) => void,
+    resends = { left: 8 * Math.ceil(Math.log2(items.length + 1)) },
+  ): Promise<void> {
     try {
       await write(items);
     } catch (e) {
@@ -217,13 +241,32 @@ export class CommitBuffer implements Commits {
 
   async #writeExtras(batch: Pending[]): Promise<void> {
     await this.#writeTwins(batch);
-    for (const part of chunks(batch.filter((p) => p.entry.outcome.labelRow !== undefined && !p.failed), this.limits.saves)) {
-      await this.#splitting(part,
-        (xs) => this.platform.saveLabelRows(xs.map(({ entry: { outcome: o } }) => ({ dataHash: o.labelRow!.data_hash, labelHash: o.labelRow!.label_hash, labelRow: o.labelRow! }))),
-        (xs, e) => this.#fail(xs, e, 'saving label rows'));
+    for (const part of chunks(
+      batch.filter((p) => p.entry.outcome.labelRow !== undefined && !p.failed),
+      this.limits.saves,
+    )) {
+      await this.#splitting(
+        part,
+        (xs) =>
+          this.platform.saveLabelRows(
+            xs.map(({ entry: { outcome: o } }) => ({
+              dataHash: o.labelRow!.data_hash,
+              labelHash: o.labelRow!.label_hash,
+              labelRow: o.labelRow!,
+            })),
+          ),
+        (xs, e) => this.#fail(xs, e, 'saving label rows'),
+      );
     }
-    for (const part of chunks(batch.filter((p) => p.entry.outcome.priority !== undefined && !p.failed), this.limits.priorities)) {
-      await this.#splitting(part, (xs) => this.platform.setPriorities(xs.map(({ entry: e }) => [e.task.dataHash, e.outcome.priority!])), (xs, e) => this.#fail(xs, e, 'setting priorities'));
+    for (const part of chunks(
+      batch.filter((p) => p.entry.outcome.priority !== undefined && !p.failed),
+      this.limits.priorities,
+    )) {
+      await this.#splitting(
+        part,
+        (xs) => this.platform.setPriorities(xs.map(({ entry: e }) => [e.task.dataHash, e.outcome.priority!])),
+        (xs, e) => this.#fail(xs, e, 'setting priorities'),
+      );
     }
   }
 
@@ -231,20 +274,41 @@ export class CommitBuffer implements Commits {
   async #writeTwins(batch: Pending[]): Promise<void> {
     const withTwins = batch.filter((p) => p.entry.outcome.twinWrites);
     if (withTwins.length === 0) return;
-    const counts = new Map<Pending, { saved: number; moved: number; skipped: number }>(withTwins.map((p) => [p, { saved: 0, moved: 0, skipped: 0 }]));
+    const counts = new Map<Pending, { saved: number; moved: number; skipped: number }>(
+      withTwins.map((p) => [p, { saved: 0, moved: 0, skipped: 0 }]),
+    );
     const saves = withTwins.flatMap((owner) => owner.entry.outcome.twinWrites!.saves.map((save) => ({ owner, save })));
     for (const [ref, list] of groupBy(saves, (x) => x.save.twinProject)) {
       for (const part of chunks(list, Math.min(this.limits.saves, this.#twin(ref).bundleLimits.saves))) {
-        await this.#splitting(part, async (xs) => {
-          await this.#twin(ref).saveLabelRows(xs.map(({ save }) => ({ dataHash: save.dataHash, labelHash: save.labelHash, labelRow: save.labelRow })));
-          for (const { owner } of xs) counts.get(owner)!.saved++;
-        }, (xs, e) => this.#fail(xs.map((x) => x.owner), e, `saving twin label rows in ${ref}`));
+        await this.#splitting(
+          part,
+          async (xs) => {
+            await this.#twin(ref).saveLabelRows(
+              xs.map(({ save }) => ({ dataHash: save.dataHash, labelHash: save.labelHash, labelRow: save.labelRow })),
+            );
+            for (const { owner } of xs) counts.get(owner)!.saved++;
+          },
+          (xs, e) =>
+            this.#fail(
+              xs.map((x) => x.owner),
+              e,
+              `saving twin label rows in ${ref}`,
+            ),
+        );
       }
     }
-    const proceeds = withTwins.flatMap((owner) => owner.entry.outcome.twinWrites!.proceeds.map((proceed) => ({ owner, ...proceed }))).filter((x) => !x.owner.failed);
+    const proceeds = withTwins
+      .flatMap((owner) => owner.entry.outcome.twinWrites!.proceeds.map((proceed) => ({ owner, ...proceed })))
+      .filter((x) => !x.owner.failed);
     for (const [ref, ofProject] of groupBy(proceeds, (x) => x.twinProject)) {
       for (const [stageUuid, moves] of groupBy(ofProject, (x) => x.stageUuid)) {
-        await this.#proceedInBundles(this.#twin(ref), stageUuid, moves, (x, skipped) => counts.get(x.owner)![skipped ? 'skipped' : 'moved']++, `moving twin tasks in ${ref}`);
+        await this.#proceedInBundles(
+          this.#twin(ref),
+          stageUuid,
+          moves,
+          (x, skipped) => counts.get(x.owner)![skipped ? 'skipped' : 'moved']++,
+          `moving twin tasks in ${ref}`,
+        );
       }
     }
     for (const [owner, c] of counts) if (c.saved + c.moved + c.skipped > 0) this.listener.twins?.(owner.entry, c);
@@ -265,20 +329,46 @@ export class CommitBuffer implements Commits {
       else this.listener.stayed(p.entry);
     }
     for (const [stageUuid, ofStage] of groupBy(moves, (x) => x.owner.entry.stage.uuid)) {
-      await this.#proceedInBundles(this.platform, stageUuid, ofStage, (x, skipped) => (skipped ? this.listener.skipped(x.owner.entry) : this.listener.moved(x.owner.entry)), 'proceeding tasks');
+      await this.#proceedInBundles(
+        this.platform,
+        stageUuid,
+        ofStage,
+        (x, skipped) => (skipped ? this.listener.skipped(x.owner.entry) : this.listener.moved(x.owner.entry)),
+        'proceeding tasks',
+      );
     }
   }
 
   /** Proceeds out of one stage in bundles of `limits.proceeds` (at most the platform's); a failed bundle fails its owners. */
   async #proceedInBundles<T extends { owner: Pending; taskUuid: string; pathwayUuid: string; dataHash?: string }>(
-    platform: Platform, stageUuid: string, moves: T[], done: (move: T, skipped: boolean) => void, what: string,
+    platform: Platform,
+    stageUuid: string,
+    moves: T[],
+    done: (move: T, skipped: boolean) => void,
+    what: string,
   ): Promise<void> {
     for (const part of chunks(moves, Math.min(this.limits.proceeds, platform.bundleLimits.proceeds))) {
-      await this.#splitting(part, async (xs) => {
-        const r = await platform.proceedTasks(stageUuid, xs.map((m) => ({ taskUuid: m.taskUuid, pathwayUuid: m.pathwayUuid, ...(m.dataHash !== undefined && { dataHash: m.dataHash }) })));
-        const skipped = new Set(r.skipped);
-        for (const m of xs) done(m, skipped.has(m.taskUuid));
-      }, (xs, e) => this.#fail(xs.map((m) => m.owner), e, what));
+      await this.#splitting(
+        part,
+        async (xs) => {
+          const r = await platform.proceedTasks(
+            stageUuid,
+            xs.map((m) => ({
+              taskUuid: m.taskUuid,
+              pathwayUuid: m.pathwayUuid,
+              ...(m.dataHash !== undefined && { dataHash: m.dataHash }),
+            })),
+          );
+          const skipped = new Set(r.skipped);
+          for (const m of xs) done(m, skipped.has(m.taskUuid));
+        },
+        (xs, e) =>
+          this.#fail(
+            xs.map((m) => m.owner),
+            e,
+            what,
+          ),
+      );
     }
   }
 }

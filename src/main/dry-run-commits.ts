@@ -15,8 +15,13 @@ export class DryRunCommits implements Commits {
   add(r: WritableResult): void {
     const o = r.outcome;
     this.decisions.push({
-      taskUuid: r.task.uuid, dataHash: r.task.dataHash, stage: r.stage.title, pathway: o.pathway?.title ?? null,
-      ...(o.priority !== undefined && { priority: o.priority }), ...(o.labelRow && { labelRow: o.labelRow }), ...(o.twinWrites && { twinWrites: o.twinWrites }),
+      taskUuid: r.task.uuid,
+      dataHash: r.task.dataHash,
+      stage: r.stage.title,
+      pathway: o.pathway?.title ?? null,
+      ...(o.priority !== undefined && { priority: o.priority }),
+      ...(o.labelRow && { labelRow: o.labelRow }),
+      ...(o.twinWrites && { twinWrites: o.twinWrites }),
     });
     if (o.pathway) this.listener.moved(r);
     else this.listener.stayed(r);

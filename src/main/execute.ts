@@ -70,7 +70,9 @@ export async function executeRun(input: ExecuteInput, hooks: RunHooks = {}): Pro
           const progress = session.progress;
           const say = showsProgress(options) ? (l: string) => progress.log(l) : (l: string) => void process.stderr.write(l);
           const passes = session.passes;
-          session.projects.forEach((p, i) => logFailedPass(p.report, before[i].errors, before[i].failures, passes, options.refreshEvery!, say));
+          session.projects.forEach((p, i) =>
+            logFailedPass(p.report, before[i].errors, before[i].failures, passes, options.refreshEvery!, say),
+          );
           await sleepUntil(passStart + options.refreshEvery * 1000, control);
           if (control.stopping) break;
         }
@@ -92,12 +94,20 @@ export async function executeRun(input: ExecuteInput, hooks: RunHooks = {}): Pro
 }
 
 /** A poller's stderr lines for a pass that failed beyond its agents: listings, then platform failures of tasks. */
-function logFailedPass(report: RunReport, errorsBefore: number, failuresBefore: number, pass: number, every: number, say: (line: string) => void): void {
+function logFailedPass(
+  report: RunReport,
+  errorsBefore: number,
+  failuresBefore: number,
+  pass: number,
+  every: number,
+  say: (line: string) => void,
+): void {
   for (const e of report.errors.slice(errorsBefore)) {
     say(`pass ${e.pass} failed at stage "${e.stage}": ${formatError(e)}\n  polling again in ${every} s\n`);
   }
   const byCode = new Map<string, number>();
-  for (const f of report.failures.slice(failuresBefore)) if (PLATFORM_FAILURE.test(f.code)) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
+  for (const f of report.failures.slice(failuresBefore))
+    if (PLATFORM_FAILURE.test(f.code)) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
   if (byCode.size === 0) return;
   const counts = [...byCode].map(([c, n]) => `${c}: ${n}`).join(', ');
   say(`pass ${pass}: tasks failed on platform errors (${counts}); they stay in their stage, polling again in ${every} s\n`);

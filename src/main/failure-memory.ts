@@ -40,7 +40,9 @@ export function defaultStateDir(): string {
 
 /** The file a project's failures are remembered in. */
 export function failureMemoryPath(descriptor: PlatformDescriptor, stateDir: string | undefined): string {
-  return descriptor.kind === 'local' ? join(descriptor.dir, 'project.db') : join(stateDir ?? defaultStateDir(), `${descriptor.projectHash}.db`);
+  return descriptor.kind === 'local'
+    ? join(descriptor.dir, 'project.db')
+    : join(stateDir ?? defaultStateDir(), `${descriptor.projectHash}.db`);
 }
 
 export interface RememberedFailure {
@@ -63,12 +65,19 @@ export class FailureMemory {
   /** Outcomes to write: failures, and successes of remembered tasks (the last one per task wins). */
   #pending = new Map<string, TaskResult>();
 
-  private constructor(readonly path: string, private readonly readOnly: boolean) {
+  private constructor(
+    readonly path: string,
+    private readonly readOnly: boolean,
+  ) {
     if (existsSync(path)) this.#open();
   }
 
   /** The memory of a project (see failureMemoryPath); nothing is created before a failure. `readOnly`: a dry run. */
-  static open(descriptor: PlatformDescriptor, stateDir: string | undefined, { readOnly = false }: { readOnly?: boolean } = {}): FailureMemory {
+  static open(
+    descriptor: PlatformDescriptor,
+    stateDir: string | undefined,
+    { readOnly = false }: { readOnly?: boolean } = {},
+  ): FailureMemory {
     return new FailureMemory(failureMemoryPath(descriptor, stateDir), readOnly);
   }
 
@@ -92,9 +101,16 @@ export class FailureMemory {
         this.#db = db;
       }
     } catch (cause) {
-      throw new TaskAgentError('TA_CFG_INVALID', `cannot open the failure memory at ${this.path}`, { cause, hint: 'check --state-dir is a writable directory' });
+      throw new TaskAgentError('TA_CFG_INVALID', `cannot open the failure memory at ${this.path}`, {
+        cause,
+        hint: 'check --state-dir is a writable directory',
+      });
     }
-    for (const r of this.#db.prepare('SELECT task_uuid AS t, stage_uuid AS s, runs_in_a_row AS n FROM task_failures').all() as Array<{ t: string; s: string; n: number }>) {
+    for (const r of this.#db.prepare('SELECT task_uuid AS t, stage_uuid AS s, runs_in_a_row AS n FROM task_failures').all() as Array<{
+      t: string;
+      s: string;
+      n: number;
+    }>) {
       this.#known.set(r.t, { stageUuid: r.s, runs: r.n });
     }
     return this.#db;
@@ -112,7 +128,8 @@ export class FailureMemory {
     this.#pending = new Map();
     const db = this.#open()!;
     const now = new Date().toISOString();
-    const failed = db.prepare(`INSERT INTO task_failures (task_uuid, stage_uuid, data_hash, data_title, runs_in_a_row, total_runs, last_code, last_message, first_failed_at, last_failed_at)
+    const failed =
+      db.prepare(`INSERT INTO task_failures (task_uuid, stage_uuid, data_hash, data_title, runs_in_a_row, total_runs, last_code, last_message, first_failed_at, last_failed_at)
       VALUES (@taskUuid, @stageUuid, @dataHash, @dataTitle, 1, 1, @code, @message, @now, @now)
       ON CONFLICT(task_uuid) DO UPDATE SET stage_uuid = excluded.stage_uuid, runs_in_a_row = runs_in_a_row + 1, total_runs = total_runs + 1,
         last_code = excluded.last_code, last_message = excluded.last_message, last_failed_at = excluded.last_failed_at`);
@@ -120,7 +137,15 @@ export class FailureMemory {
     db.transaction(() => {
       for (const e of batch.values()) {
         if (e.outcome === 'failed') {
-          failed.run({ taskUuid: e.taskUuid, stageUuid: e.stageUuid, dataHash: e.dataHash, dataTitle: e.dataTitle, code: e.error.code, message: e.error.message.slice(0, 2000), now });
+          failed.run({
+            taskUuid: e.taskUuid,
+            stageUuid: e.stageUuid,
+            dataHash: e.dataHash,
+            dataTitle: e.dataTitle,
+            code: e.error.code,
+            message: e.error.message.slice(0, 2000),
+            now,
+          });
           this.#known.set(e.taskUuid, { stageUuid: e.stageUuid, runs: (this.#known.get(e.taskUuid)?.runs ?? 0) + 1 });
         } else {
           forget.run(e.taskUuid);
@@ -140,9 +165,13 @@ export class FailureMemory {
   /** Every remembered failure, most runs in a row first. */
   list(): RememberedFailure[] {
     if (!this.#db) return [];
-    return this.#db.prepare(`SELECT task_uuid AS taskUuid, stage_uuid AS stageUuid, data_hash AS dataHash, data_title AS dataTitle, runs_in_a_row AS runsInARow,
+    return this.#db
+      .prepare(
+        `SELECT task_uuid AS taskUuid, stage_uuid AS stageUuid, data_hash AS dataHash, data_title AS dataTitle, runs_in_a_row AS runsInARow,
       total_runs AS totalRuns, last_code AS lastCode, last_message AS lastMessage, first_failed_at AS firstFailedAt, last_failed_at AS lastFailedAt
-      FROM task_failures ORDER BY runs_in_a_row DESC, last_failed_at DESC`).all() as RememberedFailure[];
+      FROM task_failures ORDER BY runs_in_a_row DESC, last_failed_at DESC`,
+      )
+      .all() as RememberedFailure[];
   }
 
   /**

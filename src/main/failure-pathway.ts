@@ -20,8 +20,16 @@ import type { TaskResultSink } from './task-result-sink.js';
 
 /** Failures no further attempt or pathway is about: the platform's, the run's own, a bug. */
 const NOT_ROUTED = new Set<ErrorCode>([
-  'TA_COMMIT_FAILED', 'TA_PLATFORM_UNREACHABLE', 'TA_PLATFORM_UNAUTHORIZED', 'TA_PLATFORM_REQUEST_FAILED', 'TA_INTERNAL', 'TA_CFG_INVALID',
-  'TA_AUTH_KEY_MISSING', 'TA_AUTH_KEY_INVALID', 'TA_AUTH_KEY_IS_PATH', 'TA_TWIN_PROJECT_UNAVAILABLE',
+  'TA_COMMIT_FAILED',
+  'TA_PLATFORM_UNREACHABLE',
+  'TA_PLATFORM_UNAUTHORIZED',
+  'TA_PLATFORM_REQUEST_FAILED',
+  'TA_INTERNAL',
+  'TA_CFG_INVALID',
+  'TA_AUTH_KEY_MISSING',
+  'TA_AUTH_KEY_INVALID',
+  'TA_AUTH_KEY_IS_PATH',
+  'TA_TWIN_PROJECT_UNAVAILABLE',
 ]);
 
 export function isRoutable(code: ErrorCode): boolean {
@@ -51,17 +59,31 @@ export function resolveFailurePathway(stage: ResolvedStage, config: FailurePathw
   try {
     pathway = resolvePathway(config.pathway, stage.stage);
   } catch (e) {
-    throw new TaskAgentError('TA_CFG_INVALID', `the failure pathway "${config.pathway}" of stage "${stage.stage.title}" does not exist`, { hint: (e as TaskAgentError).hint, cause: e });
+    throw new TaskAgentError('TA_CFG_INVALID', `the failure pathway "${config.pathway}" of stage "${stage.stage.title}" does not exist`, {
+      hint: (e as TaskAgentError).hint,
+      cause: e,
+    });
   }
   const record = config.record;
   if (record && 'classification' in record) {
-    const c = new Ontology(ontology).classifications.find((x) => x.name === record.classification || x.featureNodeHash === record.classification);
+    const c = new Ontology(ontology).classifications.find(
+      (x) => x.name === record.classification || x.featureNodeHash === record.classification,
+    );
     if (!c || c.attributes[0]?.type !== 'text') {
-      const texts = new Ontology(ontology).classifications.filter((x) => x.attributes[0]?.type === 'text').map((x) => `"${x.name}"`).join(', ') || 'none';
-      throw new TaskAgentError('TA_CFG_INVALID', `stage "${stage.stage.title}" records failures in classification "${record.classification}", which is not a text classification of the ontology`, { hint: `text classifications: ${texts}` });
+      const texts =
+        new Ontology(ontology).classifications
+          .filter((x) => x.attributes[0]?.type === 'text')
+          .map((x) => `"${x.name}"`)
+          .join(', ') || 'none';
+      throw new TaskAgentError(
+        'TA_CFG_INVALID',
+        `stage "${stage.stage.title}" records failures in classification "${record.classification}", which is not a text classification of the ontology`,
+        { hint: `text classifications: ${texts}` },
+      );
     }
   }
-  if (record && 'clientMetadata' in record && record.clientMetadata.length === 0) throw new TaskAgentError('TA_CFG_INVALID', 'the client-metadata key for failures is empty');
+  if (record && 'clientMetadata' in record && record.clientMetadata.length === 0)
+    throw new TaskAgentError('TA_CFG_INVALID', 'the client-metadata key for failures is empty');
   return { pathway, record };
 }
 
@@ -96,7 +118,10 @@ export class FailureRouter implements FailureRouting {
       // The error could not be recorded: the tasks fail as they would without a pathway, and stay.
       const why = e instanceof Error ? e.message : String(e);
       for (const it of items) {
-        const error = { ...it.error, message: `${it.error.message} (not moved along "${this.config.pathway.title}": recording the error failed: ${why})` };
+        const error = {
+          ...it.error,
+          message: `${it.error.message} (not moved along "${this.config.pathway.title}": recording the error failed: ${why})`,
+        };
         this.results.settle({ task: it.payload.task, stage, outcome: { kind: 'failed', error } });
       }
       return;
@@ -124,7 +149,11 @@ export class FailureRouter implements FailureRouting {
       for (const [h, r] of await this.platform.getLabelRows(metas)) have.set(h, r);
     }
     const missing = items.filter((it) => !have.has(it.payload.task.dataHash));
-    if (missing.length > 0) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `no label row for ${missing.length} failed task(s) (first: "${missing[0].payload.task.dataTitle}")`);
+    if (missing.length > 0)
+      throw new TaskAgentError(
+        'TA_LABEL_ROW_MISSING',
+        `no label row for ${missing.length} failed task(s) (first: "${missing[0].payload.task.dataTitle}")`,
+      );
     return have;
   }
 
@@ -162,12 +191,21 @@ export class FailureRouter implements FailureRouting {
     for (const it of items) {
       const uuid = itemOf.get(it.payload.task.dataHash);
       const item = uuid ? byItem.get(uuid) : undefined;
-      if (!uuid || !item) throw new TaskAgentError('TA_STORAGE_ITEM_MISSING', `no storage item for failed task "${it.payload.task.dataTitle}"`);
+      if (!uuid || !item)
+        throw new TaskAgentError('TA_STORAGE_ITEM_MISSING', `no storage item for failed task "${it.payload.task.dataTitle}"`);
       const current = patches.get(uuid) ?? parseMetadata(item.clientMetadata);
-      current[key] = { code: it.error.code, message: it.error.message.slice(0, 2000), ...(it.error.hint && { hint: it.error.hint }), stage: this.stage.stage.title, taskUuid: it.payload.task.uuid, failedAt: new Date().toISOString() };
+      current[key] = {
+        code: it.error.code,
+        message: it.error.message.slice(0, 2000),
+        ...(it.error.hint && { hint: it.error.hint }),
+        stage: this.stage.stage.title,
+        taskUuid: it.payload.task.uuid,
+        failedAt: new Date().toISOString(),
+      };
       patches.set(uuid, current);
     }
-    if (!this.dryRun) await this.platform.updateClientMetadata([...patches].map(([itemUuid, clientMetadata]) => ({ itemUuid, clientMetadata })));
+    if (!this.dryRun)
+      await this.platform.updateClientMetadata([...patches].map(([itemUuid, clientMetadata]) => ({ itemUuid, clientMetadata })));
   }
 }
 

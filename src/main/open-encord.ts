@@ -16,5 +16,8 @@ import { retryOverrides, runRetryPolicy } from '../platform/encord/retry-overrid
  */
 export async function openEncordPlatform(projectHash: string, credentials?: CredentialsOption, budget?: RetryBudget): Promise<Platform> {
   const { keyText, domain } = loadEncordKey(process.env, {}, credentials);
-  return new EncordPlatform({ kind: 'encord', projectHash: projectHash.toLowerCase(), domain, keyText }, { http: budget ? { retry: runRetryPolicy(), budget } : { retry: retryOverrides() } });
+  return new EncordPlatform(
+    { kind: 'encord', projectHash: projectHash.toLowerCase(), domain, keyText },
+    { http: budget ? { retry: runRetryPolicy(), budget } : { retry: retryOverrides() } },
+  );
 }

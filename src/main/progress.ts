@@ -72,7 +72,15 @@ export function formatPassLine(pass: number, nextPollAt: number | undefined, now
 }
 
 /** No display: agent output the workers captured (stdout carries JSON) goes to stderr as it comes. */
-const NOOP: Progress = { stage() {}, addTotal() {}, tick() {}, failure() {}, pass() {}, log: (text) => void process.stderr.write(text), stop() {} };
+const NOOP: Progress = {
+  stage() {},
+  addTotal() {},
+  tick() {},
+  failure() {},
+  pass() {},
+  log: (text) => void process.stderr.write(text),
+  stop() {},
+};
 
 export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!enabled) return NOOP;
@@ -80,7 +88,12 @@ export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = pr
   const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const multi = new cliProgress.MultiBar({
     format: (_o: unknown, _p: unknown, payload: { line: () => string }) => payload.line(),
-    hideCursor: true, clearOnComplete: false, stopOnComplete: false, fps: 5, stream, forceRedraw: true,
+    hideCursor: true,
+    clearOnComplete: false,
+    stopOnComplete: false,
+    fps: 5,
+    stream,
+    forceRedraw: true,
   });
   const stages = new Map<string, { state: StageProgress; bar: CliProgress.SingleBar }>();
   let passBar: CliProgress.SingleBar | undefined;

@@ -45,10 +45,18 @@ export interface ProjectRunParts {
  * against the stage and the ontology before anything runs.
  * @throws TaskAgentError TA_CFG_INVALID
  */
-export function failurePathwaysOf(selected: ResolvedStage[], project: ProjectInfo, options: ResolvedRunOptions): Map<string, ResolvedFailurePathway> {
+export function failurePathwaysOf(
+  selected: ResolvedStage[],
+  project: ProjectInfo,
+  options: ResolvedRunOptions,
+): Map<string, ResolvedFailurePathway> {
   const out = new Map<string, ResolvedFailurePathway>();
   for (const s of selected) {
-    const config = s.manifest.onFailure ?? (options.onFailure !== undefined ? { pathway: options.onFailure, ...(options.onFailureRecord && { record: parseFailureRecord(options.onFailureRecord)! }) } : undefined);
+    const config =
+      s.manifest.onFailure ??
+      (options.onFailure !== undefined
+        ? { pathway: options.onFailure, ...(options.onFailureRecord && { record: parseFailureRecord(options.onFailureRecord)! }) }
+        : undefined);
     if (config) out.set(s.stage.uuid, resolveFailurePathway(s, config, project.ontology));
   }
   return out;
@@ -103,7 +111,8 @@ export class ProjectRun {
     for (const s of p.selected) p.progress.stage(s.stage.uuid, s.stage.title);
     for (const s of p.selected) {
       const resolved = p.failurePathways.get(s.stage.uuid);
-      if (resolved) this.#routers.set(s.stage.uuid, new FailureRouter(p.platform, s, p.project.ontology, resolved, this.results, p.options.dryRun));
+      if (resolved)
+        this.#routers.set(s.stage.uuid, new FailureRouter(p.platform, s, p.project.ontology, resolved, this.results, p.options.dryRun));
     }
     this.freshReport();
   }
@@ -155,6 +164,8 @@ export class ProjectRun {
     if (unwritable) process.stderr.write(`warning: ${formatError(serializeError(unwritable))}\n`);
     await this.twins.close();
     // Closing cannot lose what was committed; a failure here (a full disk at the last checkpoint) must not hide the summary.
-    await this.platform.close().catch((e: unknown) => process.stderr.write(`warning: closing the project failed: ${formatError(serializeError(e))}\n`));
+    await this.platform
+      .close()
+      .catch((e: unknown) => process.stderr.write(`warning: closing the project failed: ${formatError(serializeError(e))}\n`));
   }
 }

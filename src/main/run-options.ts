@@ -20,7 +20,10 @@ export function resolveRunOptions(...sources: object[]): ResolvedRunOptions {
   const r = RunOptionsSchema.safeParse(merged);
   if (!r.success) {
     const lines = zodIssueLines(r.error);
-    throw new TaskAgentError('TA_CFG_INVALID', `invalid run options:\n  ${lines.join('\n  ')}`, { details: { issues: lines }, hint: 'see `task-agents run --help`' });
+    throw new TaskAgentError('TA_CFG_INVALID', `invalid run options:\n  ${lines.join('\n  ')}`, {
+      details: { issues: lines },
+      hint: 'see `task-agents run --help`',
+    });
   }
   const { project, ...rest } = r.data;
   const projects = Object.freeze([...new Set(project === undefined ? [] : typeof project === 'string' ? [project] : project)]);

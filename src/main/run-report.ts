@@ -96,21 +96,43 @@ export class RunReport {
     const s = this.stages.get(stageUuid)!;
     s.moved[pathway.title] = (s.moved[pathway.title] ?? 0) + 1;
     this.#reported(stageUuid);
-    this.onTask?.({ taskUuid: task.uuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'moved', pathway });
+    this.onTask?.({
+      taskUuid: task.uuid,
+      dataHash: task.dataHash,
+      dataTitle: task.dataTitle,
+      stageUuid,
+      stage: s.stage,
+      outcome: 'moved',
+      pathway,
+    });
   }
 
   stayed(stageUuid: string, task: TaskRef): void {
     const s = this.stages.get(stageUuid)!;
     s.stayed++;
     this.#reported(stageUuid);
-    this.onTask?.({ taskUuid: task.uuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'stayed' });
+    this.onTask?.({
+      taskUuid: task.uuid,
+      dataHash: task.dataHash,
+      dataTitle: task.dataTitle,
+      stageUuid,
+      stage: s.stage,
+      outcome: 'stayed',
+    });
   }
 
   skipped(stageUuid: string, task: TaskRef): void {
     const s = this.stages.get(stageUuid)!;
     s.skipped++;
     this.#reported(stageUuid);
-    this.onTask?.({ taskUuid: task.uuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'skipped' });
+    this.onTask?.({
+      taskUuid: task.uuid,
+      dataHash: task.dataHash,
+      dataTitle: task.dataTitle,
+      stageUuid,
+      stage: s.stage,
+      outcome: 'skipped',
+    });
   }
 
   /** A failed task; `movedTo`: the failure pathway it was moved along (onFailure). */
@@ -123,17 +145,37 @@ export class RunReport {
     }
     const stack = trimStack(error.stack);
     this.failures.push({
-      taskUuid: task.uuid, dataTitle: task.dataTitle, stage: s.stage, code: error.code, message: capText(error.message, MESSAGE_CAP),
-      ...(error.hint && { hint: capText(error.hint, MESSAGE_CAP) }), ...(stack && { stack }), ...(movedTo !== undefined && { movedTo }),
+      taskUuid: task.uuid,
+      dataTitle: task.dataTitle,
+      stage: s.stage,
+      code: error.code,
+      message: capText(error.message, MESSAGE_CAP),
+      ...(error.hint && { hint: capText(error.hint, MESSAGE_CAP) }),
+      ...(stack && { stack }),
+      ...(movedTo !== undefined && { movedTo }),
     });
     this.#reported(stageUuid);
-    this.onTask?.({ taskUuid: task.uuid, dataHash: task.dataHash, dataTitle: task.dataTitle, stageUuid, stage: s.stage, outcome: 'failed', error });
+    this.onTask?.({
+      taskUuid: task.uuid,
+      dataHash: task.dataHash,
+      dataTitle: task.dataTitle,
+      stageUuid,
+      stage: s.stage,
+      outcome: 'failed',
+      error,
+    });
   }
 
   /** Pass `pass` of a stage failed beyond its tasks (listing its tasks failed); returns the record. */
   error(stageUuid: string, e: unknown, pass: number): RunError {
     const s = serializeError(e, 'TA_INTERNAL');
-    const r: RunError = { stage: this.stages.get(stageUuid)?.stage ?? stageUuid, pass, code: s.code, message: capText(s.message, MESSAGE_CAP), ...(s.hint && { hint: capText(s.hint, MESSAGE_CAP) }) };
+    const r: RunError = {
+      stage: this.stages.get(stageUuid)?.stage ?? stageUuid,
+      pass,
+      code: s.code,
+      message: capText(s.message, MESSAGE_CAP),
+      ...(s.hint && { hint: capText(s.hint, MESSAGE_CAP) }),
+    };
     this.errors.push(r);
     return r;
   }
@@ -146,8 +188,11 @@ export class RunReport {
     }
     const stage = about.stageUuid ? this.stages.get(about.stageUuid)?.stage : undefined;
     this.warnings.push({
-      code: w.code, message: capText(w.message, MESSAGE_CAP),
-      ...(about.taskUuid && { taskUuid: about.taskUuid }), ...(about.dataTitle !== undefined && about.taskUuid && { dataTitle: about.dataTitle }), ...(stage !== undefined && { stage }),
+      code: w.code,
+      message: capText(w.message, MESSAGE_CAP),
+      ...(about.taskUuid && { taskUuid: about.taskUuid }),
+      ...(about.dataTitle !== undefined && about.taskUuid && { dataTitle: about.dataTitle }),
+      ...(stage !== undefined && { stage }),
     });
   }
 
@@ -181,7 +226,9 @@ export class RunReport {
   /** This report's part of a summary (the session adds the projects). */
   summary(calls: Record<string, number>): Omit<RunSummary, 'projects'> {
     const durationMs = Math.round(performance.now() - this.#start);
-    const unexpected = [...this.stages.values()].some((st) => Object.keys(st.unfinished).some((c) => !EXPECTED_CAUSES.has(c as UnfinishedCause)));
+    const unexpected = [...this.stages.values()].some((st) =>
+      Object.keys(st.unfinished).some((c) => !EXPECTED_CAUSES.has(c as UnfinishedCause)),
+    );
     return {
       ok: this.failures.length === 0 && this.errors.length === 0 && !unexpected,
       durationMs,
@@ -203,27 +250,50 @@ export class RunReport {
 /** `attempted N[, moved {…}][, stayed N][, skipped N][, failed {…}][, unfinished {…}][, twins {…}]`. */
 export function formatStageCounts(st: StageSummary): string {
   const parts = [`attempted ${st.attempted}`];
-  const moved = Object.entries(st.moved).map(([p, n]) => `${p}: ${n}`).join(', ');
+  const moved = Object.entries(st.moved)
+    .map(([p, n]) => `${p}: ${n}`)
+    .join(', ');
   if (moved) parts.push(`moved {${moved}}`);
   if (st.stayed) parts.push(`stayed ${st.stayed}`);
   if (st.skipped) parts.push(`skipped ${st.skipped}`);
-  const failed = Object.entries(st.failed).map(([c, n]) => `${c}: ${n}`).join(', ');
+  const failed = Object.entries(st.failed)
+    .map(([c, n]) => `${c}: ${n}`)
+    .join(', ');
   if (failed) parts.push(`failed {${failed}}`);
-  const unfinished = Object.entries(st.unfinished).map(([c, n]) => `${c}: ${n}`).join(', ');
+  const unfinished = Object.entries(st.unfinished)
+    .map(([c, n]) => `${c}: ${n}`)
+    .join(', ');
   if (unfinished) parts.push(`unfinished {${unfinished}}`);
-  if (st.failedMoved) parts.push(`failed moved {${Object.entries(st.failedMoved).map(([p, n]) => `${p}: ${n}`).join(', ')}}`);
+  if (st.failedMoved)
+    parts.push(
+      `failed moved {${Object.entries(st.failedMoved)
+        .map(([p, n]) => `${p}: ${n}`)
+        .join(', ')}}`,
+    );
   if (st.leftAlone) parts.push(`left alone ${st.leftAlone} (failed too often)`);
   if (st.twins) parts.push(`twins {saved: ${st.twins.saved}, moved: ${st.twins.moved}, skipped: ${st.twins.skipped}}`);
   return parts.join(', ');
 }
 
 /** The human-readable summary printed at the end of a run: with `verbose`, every failure and its stack; else 20 failures and the first stack per code. */
-export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: RunSummary['projects'] }, { verbose = false }: { verbose?: boolean } = {}): string {
+export function formatSummary(
+  s: Omit<RunSummary, 'projects'> & { projects?: RunSummary['projects'] },
+  { verbose = false }: { verbose?: boolean } = {},
+): string {
   const lines: string[] = [];
   if (s.dryRun) lines.push('dry run: nothing was written; "moved" counts what would have moved');
-  const finished = s.stages.reduce((n, st) => n + Object.values(st.moved).reduce((a, b) => a + b, 0) + st.stayed + st.skipped + Object.values(st.failed).reduce((a, b) => a + b, 0), 0);
-  const rate = finished === 0 ? 'no tasks' : s.durationMs < 1000 ? `${finished} task${finished === 1 ? '' : 's'}` : `${s.tasksPerSecond} tasks/s`;
-  const stop = s.aborted ? ` (aborted by a second ${s.signal ?? 'signal'})` : s.interrupted ? ` (interrupted by ${s.signal ?? 'a signal'})` : '';
+  const finished = s.stages.reduce(
+    (n, st) =>
+      n + Object.values(st.moved).reduce((a, b) => a + b, 0) + st.stayed + st.skipped + Object.values(st.failed).reduce((a, b) => a + b, 0),
+    0,
+  );
+  const rate =
+    finished === 0 ? 'no tasks' : s.durationMs < 1000 ? `${finished} task${finished === 1 ? '' : 's'}` : `${s.tasksPerSecond} tasks/s`;
+  const stop = s.aborted
+    ? ` (aborted by a second ${s.signal ?? 'signal'})`
+    : s.interrupted
+      ? ` (interrupted by ${s.signal ?? 'a signal'})`
+      : '';
   const stopped = s.stopped ? ` (stopped after ${s.stopped.failures} failures: --max-failures)` : '';
   lines.push(`${s.ok ? 'done' : 'done with failures'}${stop}${stopped} in ${(s.durationMs / 1000).toFixed(2)} s, ${rate}`);
   const projects = s.projects ?? [];
@@ -237,14 +307,20 @@ export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: Run
     }
     lines.push(`  ${st.stage}: ${formatStageCounts(st)}`);
     const lost = st.unfinished.lost;
-    if (lost) lines.push(`  ✗ ${st.stage}: ${lost} listed task(s) were neither attempted nor reported; they stay in the stage for the next run\n      hint: this is a bug in task-agents, please report it`);
+    if (lost)
+      lines.push(
+        `  ✗ ${st.stage}: ${lost} listed task(s) were neither attempted nor reported; they stay in the stage for the next run\n      hint: this is a bug in task-agents, please report it`,
+      );
   }
   for (const p of projects) for (const k of p.skippedStages) lines.push(`  note: ${k.note}; skipped there`);
-  for (const e of s.errors) lines.push(`  ✗ ${e.stage} (pass ${e.pass}): ${e.code}: ${e.message.split('\n')[0]}${e.hint ? `\n      hint: ${e.hint}` : ''}`);
+  for (const e of s.errors)
+    lines.push(`  ✗ ${e.stage} (pass ${e.pass}): ${e.code}: ${e.message.split('\n')[0]}${e.hint ? `\n      hint: ${e.hint}` : ''}`);
   const shown = verbose ? s.failures : s.failures.slice(0, 20);
   const stackShown = new Set<string>();
   for (const f of shown) {
-    lines.push(`  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${firstLine(f.message)}${f.movedTo ? ` (moved along "${f.movedTo}")` : ''}${f.hint ? `\n      hint: ${firstLine(f.hint)}` : ''}`);
+    lines.push(
+      `  ✗ ${f.stage} / ${f.dataTitle}: ${f.code}: ${firstLine(f.message)}${f.movedTo ? ` (moved along "${f.movedTo}")` : ''}${f.hint ? `\n      hint: ${firstLine(f.hint)}` : ''}`,
+    );
     if (f.stack && (verbose || !stackShown.has(f.code))) {
       stackShown.add(f.code);
       // The error line repeats the message: show the frames.
@@ -252,7 +328,8 @@ export function formatSummary(s: Omit<RunSummary, 'projects'> & { projects?: Run
       if (frames.length) lines.push(...frames.map((l) => `      ${l.trim()}`));
     }
   }
-  if (s.failures.length > shown.length) lines.push(`  … and ${s.failures.length - shown.length} more failures (--verbose lists them all, --json too)`);
+  if (s.failures.length > shown.length)
+    lines.push(`  … and ${s.failures.length - shown.length} more failures (--verbose lists them all, --json too)`);
   const warned = verbose ? s.warnings : s.warnings.slice(0, 20);
   for (const w of warned) lines.push(`  ! ${w.stage ? `${w.stage} / ${w.dataTitle ?? ''}: ` : ''}${w.code}: ${firstLine(w.message)}`);
   const more = s.warnings.length - warned.length + (s.warningsOmitted ?? 0);

@@ -51,7 +51,10 @@ export interface ExecuteInput extends Partial<RunOptions> {
 function agentModuleUrl(path: string): string {
   if (path.startsWith('file://')) return path;
   const abs = resolve(path);
-  if (!existsSync(abs)) throw new TaskAgentError('TA_AGENT_MODULE_NOT_FOUND', `agent module ${abs} does not exist`, { hint: 'pass the path of a .js, .mjs or .ts file' });
+  if (!existsSync(abs))
+    throw new TaskAgentError('TA_AGENT_MODULE_NOT_FOUND', `agent module ${abs} does not exist`, {
+      hint: 'pass the path of a .js, .mjs or .ts file',
+    });
   return pathToFileURL(abs).href;
 }
 
@@ -69,7 +72,11 @@ async function loadManifest(agentUrl: string, io: WorkerIo): Promise<AgentManife
  * Every registered stage must be a distinct AGENT stage of the project. With `lenient` (a run over
  * several projects) a stage the project lacks is left out and named in `missing` instead.
  */
-export function resolveProjectStages(manifest: AgentManifest, project: ProjectInfo, lenient: boolean): { stages: ResolvedStage[]; missing: string[] } {
+export function resolveProjectStages(
+  manifest: AgentManifest,
+  project: ProjectInfo,
+  lenient: boolean,
+): { stages: ResolvedStage[]; missing: string[] } {
   const stages = project.workflow.stages;
   const agentStages = stages.filter((s) => s.stageType === 'AGENT');
   const listing = agentStages.map((s) => `"${s.title}" (${s.uuid})`).join(', ') || 'none';
@@ -83,17 +90,27 @@ export function resolveProjectStages(manifest: AgentManifest, project: ProjectIn
       throw new TaskAgentError('TA_STAGE_UNKNOWN', `the project has no stage "${m.ref}"`, { hint: `agent stages: ${listing}` });
     }
     if (stage.stageType !== 'AGENT') {
-      throw new TaskAgentError('TA_STAGE_NOT_AGENT', `stage "${m.ref}" of project "${project.title}" is a ${stage.stageType} stage, not an AGENT stage`, { hint: `agent stages: ${listing}` });
+      throw new TaskAgentError(
+        'TA_STAGE_NOT_AGENT',
+        `stage "${m.ref}" of project "${project.title}" is a ${stage.stageType} stage, not an AGENT stage`,
+        { hint: `agent stages: ${listing}` },
+      );
     }
     const prior = seen.get(stage.uuid);
     if (prior !== undefined) {
-      throw new TaskAgentError('TA_STAGE_DUPLICATE', `stage "${stage.title}" is registered twice ("${prior}" and "${m.ref}")`, { hint: 'keep one registration per stage' });
+      throw new TaskAgentError('TA_STAGE_DUPLICATE', `stage "${stage.title}" is registered twice ("${prior}" and "${m.ref}")`, {
+        hint: 'keep one registration per stage',
+      });
     }
     seen.set(stage.uuid, m.ref);
     out.push({ index, manifest: m, stage: { ...stage, pathways: stage.pathways ?? [] } });
   });
   if (out.length === 0) {
-    throw new TaskAgentError('TA_STAGE_UNKNOWN', `project "${project.title}" (${project.projectHash}) has none of the registered stages (${manifest.stages.map((m) => `"${m.ref}"`).join(', ')})`, { hint: `its agent stages: ${listing}` });
+    throw new TaskAgentError(
+      'TA_STAGE_UNKNOWN',
+      `project "${project.title}" (${project.projectHash}) has none of the registered stages (${manifest.stages.map((m) => `"${m.ref}"`).join(', ')})`,
+      { hint: `its agent stages: ${listing}` },
+    );
   }
   return { stages: out, missing };
 }
@@ -158,14 +175,19 @@ export class RunSession {
     if (pool && options.maxFailures !== undefined) pool.stopAfterFailures(options.maxFailures);
     this.#queues = queues;
     const several = opened.length > 1;
-    this.projects = opened.map((o, index) => new ProjectRun({
-      index, ...o, options,
-      progress: several ? projectProgress(progress, String(index), o.project.title) : progress,
-      onTask: (e) => {
-        if (e.outcome === 'failed') this.#failed();
-        this.onTask?.(e);
-      },
-    }));
+    this.projects = opened.map(
+      (o, index) =>
+        new ProjectRun({
+          index,
+          ...o,
+          options,
+          progress: several ? projectProgress(progress, String(index), o.project.title) : progress,
+          onTask: (e) => {
+            if (e.outcome === 'failed') this.#failed();
+            this.onTask?.(e);
+          },
+        }),
+    );
   }
 
   /**
@@ -193,7 +215,8 @@ export class RunSession {
     try {
       manifest = warm ? await warm.manifest() : await loadManifest(agentUrl, io(preliminary));
       options = resolveRunOptions(input, manifest.runnerOptions ?? {});
-      if (options.projects.length === 0) throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
+      if (options.projects.length === 0)
+        throw new TaskAgentError('TA_CFG_INVALID', 'no project given', { hint: 'pass --project DIR (or an Encord project UUID)' });
     } catch (e) {
       await warm?.discard();
       events.close();
@@ -222,28 +245,63 @@ export class RunSession {
         if (options.stage !== undefined) {
           const one = registeredStage(stages, project, options.stage);
           selected = one ? [one] : [];
-          if (!one && several) skippedStages.push({ stage: options.stage, note: `--stage "${options.stage}" is not a registered stage of project "${project.title}"` });
+          if (!one && several)
+            skippedStages.push({
+              stage: options.stage,
+              note: `--stage "${options.stage}" is not a registered stage of project "${project.title}"`,
+            });
           if (!one && !several) {
-            throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is not a registered stage of this project`, { hint: `registered stages: ${stageListing(stages)}` });
+            throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is not a registered stage of this project`, {
+              hint: `registered stages: ${stageListing(stages)}`,
+            });
           }
         }
         const failurePathways = failurePathwaysOf(selected, project, options);
-        opened.push({ ref, platform, project, stages, selected, skippedStages, twins, memory: FailureMemory.open(platform.descriptor, options.stateDir, { readOnly: options.dryRun }), failurePathways });
+        opened.push({
+          ref,
+          platform,
+          project,
+          stages,
+          selected,
+          skippedStages,
+          twins,
+          memory: FailureMemory.open(platform.descriptor, options.stateDir, { readOnly: options.dryRun }),
+          failurePathways,
+        });
         await twins.check(selected);
         warnDeprecatedDeps(stages);
       }
       if (options.stage !== undefined && opened.every((o) => o.selected.length === 0)) {
-        throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is a registered stage of none of the projects`, { hint: `registered stages: ${manifest.stages.map((m) => `"${m.ref}"`).join(', ')}` });
+        throw new TaskAgentError('TA_STAGE_UNKNOWN', `--stage "${options.stage}" is a registered stage of none of the projects`, {
+          hint: `registered stages: ${manifest.stages.map((m) => `"${m.ref}"`).join(', ')}`,
+        });
       }
       const [first, ...rest] = opened;
-      const init = reuse?.init ?? baseInit(agentUrl, options, first.project, first.platform.descriptor, io(options), rest.map((o) => ({ project: o.project, platform: o.platform.descriptor })));
+      const init =
+        reuse?.init ??
+        baseInit(
+          agentUrl,
+          options,
+          first.project,
+          first.platform.descriptor,
+          io(options),
+          rest.map((o) => ({ project: o.project, platform: o.platform.descriptor })),
+        );
       if (options.queue) {
         // Queue mode: remote workers run the chunks; a one-thread local pool serves preExecution only.
         if (manifest.hasPreExecution) await runPreExecution(new WorkerPool(init, 1), opened.length, true);
         // Loaded in queue mode only: BullMQ and its Redis client cost every local run start-up time and memory.
         const { QueueChunkRunner } = await loadQueueModule(() => import('./queue/queue-chunk-runner.js'));
         const queueOptions = { reconnectMs: options.queueReconnectMs, log: (line: string) => process.stderr.write(`${line}\n`) };
-        for (const o of opened) queues.push(await QueueChunkRunner.open(options.queue, options.queueName, queueContext(manifest, o.project, o.platform, options), queueOptions));
+        for (const o of opened)
+          queues.push(
+            await QueueChunkRunner.open(
+              options.queue,
+              options.queueName,
+              queueContext(manifest, o.project, o.platform, options),
+              queueOptions,
+            ),
+          );
       } else {
         pool = reuse?.pool ?? new WorkerPool(init, options.threads);
         if (manifest.hasPreExecution) await runPreExecution(pool, opened.length, false);
@@ -302,7 +360,9 @@ export class RunSession {
   #chunksFor(run: ProjectRun): ChunkRunner {
     const queue = this.#queues[run.index];
     const pool = this.#pool;
-    const send = queue ? (req: RunChunkRequest) => queue.runChunk({ ...req, projectIndex: 0 }) : (req: RunChunkRequest) => pool!.runChunk({ ...req, projectIndex: run.index });
+    const send = queue
+      ? (req: RunChunkRequest) => queue.runChunk({ ...req, projectIndex: 0 })
+      : (req: RunChunkRequest) => pool!.runChunk({ ...req, projectIndex: run.index });
     return {
       runChunk: async (req) => {
         const r = await send(req);
@@ -328,8 +388,15 @@ export class RunSession {
     let failure: { error: unknown } | undefined;
     try {
       await runStagePass({
-        stage, ...how, filter: this.#leaveAlone(run, stage, how.filter), ...(failures && { failures }), platform: run.platform, pool: this.#chunksFor(run),
-        options: this.options, results: run.results, control: this.control,
+        stage,
+        ...how,
+        filter: this.#leaveAlone(run, stage, how.filter),
+        ...(failures && { failures }),
+        platform: run.platform,
+        pool: this.#chunksFor(run),
+        options: this.options,
+        results: run.results,
+        control: this.control,
       }).catch((error: unknown) => void (failure = { error }));
       await run.results.flush();
       run.report.reconcile(stage.stage.uuid);
@@ -371,7 +438,9 @@ export class RunSession {
           run.report.error(s.stage.uuid, e, this.passes);
         });
       }
-      await run.results.flush().catch((e: unknown) => void run.report.error(run.selected[run.selected.length - 1].stage.uuid, e, this.passes));
+      await run.results
+        .flush()
+        .catch((e: unknown) => void run.report.error(run.selected[run.selected.length - 1].stage.uuid, e, this.passes));
     }
   }
 
@@ -511,7 +580,12 @@ async function runPreExecution(pool: WorkerPool, projects: number, destroy: bool
 }
 
 /** What queue workers need to run this run's chunks (no secrets: Encord workers use their own key). */
-function queueContext(manifest: AgentManifest, project: ProjectInfo, platform: Platform, options: ResolvedRunOptions): Omit<QueueRunContext, 'runId'> {
+function queueContext(
+  manifest: AgentManifest,
+  project: ProjectInfo,
+  platform: Platform,
+  options: ResolvedRunOptions,
+): Omit<QueueRunContext, 'runId'> {
   const d = platform.descriptor;
   return {
     stageRefs: manifest.stages.map((s) => s.ref),

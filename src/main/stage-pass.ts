@@ -103,7 +103,10 @@ async function fetchBatch(ctx: StagePassContext, batches: TaskBatches): Promise<
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     const error = isTaskAgentError(e)
-      ? new TaskAgentError(e.code, `fetching this batch's data failed: ${why}`, { ...(e.hint !== undefined && { hint: e.hint }), ...(e.details !== undefined && { details: e.details }) })
+      ? new TaskAgentError(e.code, `fetching this batch's data failed: ${why}`, {
+          ...(e.hint !== undefined && { hint: e.hint }),
+          ...(e.details !== undefined && { details: e.details }),
+        })
       : new TaskAgentError('TA_INTERNAL', `fetching this batch's data failed: ${why}`, { cause: e });
     return { payloads: [], failed: tasks.map((task) => ({ task, error })) };
   }
@@ -116,7 +119,10 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
   const payloads: TaskPayload[] = tasks.map((task) => ({ task }));
   const failed: Batch['failed'] = [];
   if (m.needsMetadata) {
-    const metas = await platform.listLabelRowMetadata(tasks.map((t) => t.dataHash), { includeWorkflowGraphNode: true, ...m.labelRowInclude });
+    const metas = await platform.listLabelRowMetadata(
+      tasks.map((t) => t.dataHash),
+      { includeWorkflowGraphNode: true, ...m.labelRowInclude },
+    );
     const byHash = new Map<string, LabelRowMetadata>(metas.map((x) => [x.dataHash, x]));
     for (const p of payloads) {
       const meta = byHash.get(p.task.dataHash);
@@ -145,7 +151,8 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
       if (m.needsChildren) {
         for (const p of payloads) {
           const it = p.storageItem;
-          if (it && (it.itemType === 'imageGroup' || it.itemType === 'imageSequence')) p.children = await platform.getChildItems(it, { signUrls: true });
+          if (it && (it.itemType === 'imageGroup' || it.itemType === 'imageSequence'))
+            p.children = await platform.getChildItems(it, { signUrls: true });
         }
       }
     };
@@ -154,7 +161,8 @@ async function prefetchBatch(ctx: StagePassContext, tasks: TaskRecord[]): Promis
   // Tasks whose data is gone fail here with a clear code instead of inside the agent.
   const ready: TaskPayload[] = [];
   for (const p of payloads) {
-    if (m.needsMetadata && !p.metadata) failed.push({ task: p.task, error: new TaskAgentError('TA_LABEL_ROW_MISSING', `no label-row metadata for "${p.task.dataTitle}"`) });
+    if (m.needsMetadata && !p.metadata)
+      failed.push({ task: p.task, error: new TaskAgentError('TA_LABEL_ROW_MISSING', `no label-row metadata for "${p.task.dataTitle}"`) });
     else ready.push(p);
   }
   return { payloads: ready, failed };
@@ -209,7 +217,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i];
       const payload = chunk[i];
-      if (payload?.task.uuid !== o.taskUuid) throw new TaskAgentError('TA_INTERNAL', `outcome ${i} of a chunk of ${chunk.length} is not its task's (${o.taskUuid})`);
+      if (payload?.task.uuid !== o.taskUuid)
+        throw new TaskAgentError('TA_INTERNAL', `outcome ${i} of a chunk of ${chunk.length} is not its task's (${o.taskUuid})`);
       const r = resultOf(payload.task, workflowStage, o);
       if (r.outcome.kind === 'not-started') {
         attempted--;
@@ -221,10 +230,16 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         }
       }
       results.returned(r, tick);
-      if (!o.ok && !o.notStarted && ctx.failures && !control.aborting && ctx.failures.takes(o.error)) (routed ??= []).push({ payload, error: o.error });
+      if (!o.ok && !o.notStarted && ctx.failures && !control.aborting && ctx.failures.takes(o.error))
+        (routed ??= []).push({ payload, error: o.error });
       else results.settle(r);
     }
-    if (routed) routing.push(ctx.failures!.route(routed).catch((error: unknown) => { recordError ??= { error }; }));
+    if (routed)
+      routing.push(
+        ctx.failures!.route(routed).catch((error: unknown) => {
+          recordError ??= { error };
+        }),
+      );
   };
 
   const dispatch = (chunk: TaskPayload[], isolated = false): Promise<void> =>
@@ -255,7 +270,9 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
           return;
         }
         const what = err instanceof Error ? err.message : String(err);
-        const error = capError(serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0].task.dataTitle}" died: ${what}`)));
+        const error = capError(
+          serializeError(new TaskAgentError('TA_WORKER_CRASHED', `the worker running "${chunk[0].task.dataTitle}" died: ${what}`)),
+        );
         // Its worker died before it could count it: progress counts it here.
         settle(chunk, failedOutcomes(chunk, error), true);
       },
@@ -279,7 +296,8 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
       attempted += batch.failed.length;
       results.attempting(stageUuid, batch.failed.length);
       // Failed before reaching a worker: progress counts them here.
-      for (const f of batch.failed) results.take({ task: f.task, stage: workflowStage, outcome: { kind: 'failed', error: serializeError(f.error) } }, true);
+      for (const f of batch.failed)
+        results.take({ task: f.task, stage: workflowStage, outcome: { kind: 'failed', error: serializeError(f.error) } }, true);
       const chunkSize = sizing.size(batch.payloads.length);
       for (let i = 0; i < batch.payloads.length && !control.stopping; i += chunkSize) {
         await window.acquire();
@@ -291,7 +309,9 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
         attempted += chunk.length;
         results.attempting(stageUuid, chunk.length);
         dispatch(chunk)
-          .catch((error: unknown) => { recordError ??= { error }; })
+          .catch((error: unknown) => {
+            recordError ??= { error };
+          })
           .finally(() => window.release());
       }
     }
@@ -310,7 +330,7 @@ export async function runStagePass(ctx: StagePassContext): Promise<void> {
   if (pastCap > 0) results.unfinished(stageUuid, 'max-tasks-per-stage', pastCap);
   if (ended > 0) results.unfinished(stageUuid, 'run-ended', ended);
   const left = batches.listed - attempted - pastCap - ended;
-  if (left > 0) results.unfinished(stageUuid, control.stopping || control.aborting ? control.stopReason ?? 'interrupted' : 'lost', left);
+  if (left > 0) results.unfinished(stageUuid, control.stopping || control.aborting ? (control.stopReason ?? 'interrupted') : 'lost', left);
   if (pageError) throw pageError.error;
   if (recordError) throw recordError.error;
 }

@@ -13,7 +13,9 @@ import type { ResolvedStage } from './stage-pass.js';
 export function warnDeprecatedDeps(stages: ResolvedStage[]): void {
   for (const s of stages) {
     for (const label of s.manifest.deprecatedDeps) {
-      process.stderr.write(`warning TA_DEP_DEPRECATED: stage "${s.stage.title}" uses ${label}, which is deprecated (as encord-agents' dep_data_lookup); use deps.storageItem(), deps.labelRowMetadata() or deps.client()\n`);
+      process.stderr.write(
+        `warning TA_DEP_DEPRECATED: stage "${s.stage.title}" uses ${label}, which is deprecated (as encord-agents' dep_data_lookup); use deps.storageItem(), deps.labelRowMetadata() or deps.client()\n`,
+      );
     }
   }
 }
@@ -24,7 +26,10 @@ export class TwinPlatforms {
   /** Loaded by check() when a stage reads twins: runs without twins never load the platform clients. */
   #opener: ((ref: string) => Platform) | undefined;
 
-  constructor(private readonly base: PlatformDescriptor, private readonly budget?: RetryBudget) {}
+  constructor(
+    private readonly base: PlatformDescriptor,
+    private readonly budget?: RetryBudget,
+  ) {}
 
   /** Bound, so it can be handed to the commit buffer as a function. */
   readonly platform = (ref: string): Platform => {
@@ -53,9 +58,14 @@ export class TwinPlatforms {
       try {
         await this.platform(ref).getProject();
       } catch (e) {
-        throw new TaskAgentError('TA_TWIN_PROJECT_UNAVAILABLE', `stage "${stage}": twin project ${ref} cannot be read: ${e instanceof Error ? e.message : String(e)}`, {
-          hint: 'check the project hash (locally: the directory) and that your key has access to it', cause: e,
-        });
+        throw new TaskAgentError(
+          'TA_TWIN_PROJECT_UNAVAILABLE',
+          `stage "${stage}": twin project ${ref} cannot be read: ${e instanceof Error ? e.message : String(e)}`,
+          {
+            hint: 'check the project hash (locally: the directory) and that your key has access to it',
+            cause: e,
+          },
+        );
       }
     }
   }

@@ -4,7 +4,15 @@
  */
 import { availableParallelism } from 'node:os';
 import { TaskAgentError, deserializeError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, RUN_STATE_BYTES, type AgentManifest, type PreflightInit, type WorkerInit, type WorkerProject, type WorkerStart } from '../shared/protocol.js';
+import {
+  PROTOCOL_VERSION,
+  RUN_STATE_BYTES,
+  type AgentManifest,
+  type PreflightInit,
+  type WorkerInit,
+  type WorkerProject,
+  type WorkerStart,
+} from '../shared/protocol.js';
 import { workerSettings, type WorkerSettings } from '../shared/run-options.js';
 import type { ProjectInfo } from '../shared/types.js';
 import type { PlatformDescriptor } from '../platform/platform.js';
@@ -18,7 +26,14 @@ export type PoolSettings = WorkerSettings & Pick<ResolvedRunOptions, 'threads'>;
 export type WorkerIo = Pick<WorkerStart, 'events' | 'output' | 'mediaTemp'>;
 
 /** A pool's WorkerInit. `others`: the run's further projects (a run over several projects). */
-export function baseInit(agentUrl: string, options: PoolSettings, project: ProjectInfo, platform: PlatformDescriptor, io: WorkerIo = {}, others: WorkerProject[] = []): WorkerInit {
+export function baseInit(
+  agentUrl: string,
+  options: PoolSettings,
+  project: ProjectInfo,
+  platform: PlatformDescriptor,
+  io: WorkerIo = {},
+  others: WorkerProject[] = [],
+): WorkerInit {
   return {
     ...io,
     ...workerSettings(options),
@@ -35,7 +50,13 @@ export function baseInit(agentUrl: string, options: PoolSettings, project: Proje
 
 /** The preflight worker's start: the module and where its output goes, nothing of a project. */
 export function preflightInit(agentUrl: string, io: WorkerIo = {}): PreflightInit {
-  return { ...io, role: 'preflight', protocol: PROTOCOL_VERSION, agentModuleUrl: agentUrl, runState: new SharedArrayBuffer(RUN_STATE_BYTES) };
+  return {
+    ...io,
+    role: 'preflight',
+    protocol: PROTOCOL_VERSION,
+    agentModuleUrl: agentUrl,
+    runState: new SharedArrayBuffer(RUN_STATE_BYTES),
+  };
 }
 
 /** The options that shape a run's pool (its size and every WorkerInit field they feed). */

@@ -9,7 +9,19 @@
  */
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
-import { RUN_ABORTED, RUN_GOING, RUN_STOPPING, type AgentManifest, type RunChunkMessage, RunChunkReply, RunChunkRequest, RunChunkResponse, TaskOutcome, WorkerData, WorkerProject } from '../shared/protocol.js';
+import {
+  RUN_ABORTED,
+  RUN_GOING,
+  RUN_STOPPING,
+  type AgentManifest,
+  type RunChunkMessage,
+  RunChunkReply,
+  RunChunkRequest,
+  RunChunkResponse,
+  TaskOutcome,
+  WorkerData,
+  WorkerProject,
+} from '../shared/protocol.js';
 import type { Pathway } from '../shared/types.js';
 import { packTasks, unpackOutcomes } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
@@ -62,7 +74,6 @@ interface ChunkInFlight {
   recycle?: { overdue: number[] } | 'aborted';
   terminated: boolean;
 }
-
 
 export class WorkerPool implements ChunkRunner, RunWorkers {
   readonly #pool: Piscina;
@@ -117,10 +128,20 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
    */
   async runChunk(req: RunChunkRequest): Promise<RunChunkResponse> {
     if (this.#aborted) return { outcomes: runAbortedOutcomes(req.tasks, () => true) };
-    const chunk: ChunkInFlight = { state: createChunkState(req.tasks.length), epoch: Date.now(), controller: new AbortController(), terminated: false };
+    const chunk: ChunkInFlight = {
+      state: createChunkState(req.tasks.length),
+      epoch: Date.now(),
+      controller: new AbortController(),
+      terminated: false,
+    };
     const projectIndex = req.projectIndex ?? 0;
     const message: RunChunkMessage = {
-      projectIndex, stageIndex: req.stageIndex, stageUuid: req.stageUuid, packed: packTasks(req.tasks), state: chunk.state.buffer as SharedArrayBuffer, epoch: chunk.epoch,
+      projectIndex,
+      stageIndex: req.stageIndex,
+      stageUuid: req.stageUuid,
+      packed: packTasks(req.tasks),
+      state: chunk.state.buffer as SharedArrayBuffer,
+      epoch: chunk.epoch,
       ...(req.isolated && { isolated: true }),
     };
     this.#inFlight.add(chunk);
@@ -136,7 +157,12 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
       this.#inFlight.delete(chunk);
     }
     const outcomes = unpackOutcomes(reply.packed, req.tasks, this.#pathwaysOf(projectIndex, req.stageUuid));
-    return { outcomes, ...(reply.framesDecoded && { framesDecoded: reply.framesDecoded }), ...(reply.late && { late: reply.late }), ...(reply.busyMs !== undefined && { busyMs: reply.busyMs }) };
+    return {
+      outcomes,
+      ...(reply.framesDecoded && { framesDecoded: reply.framesDecoded }),
+      ...(reply.late && { late: reply.late }),
+      ...(reply.busyMs !== undefined && { busyMs: reply.busyMs }),
+    };
   }
 
   /** The overdue tasks of a recycled chunk fail; the others run again. */
@@ -152,7 +178,10 @@ export class WorkerPool implements ChunkRunner, RunWorkers {
         outcomes.push(again.outcomes[j++]);
         return;
       }
-      const error = new TaskAgentError('TA_AGENT_TIMEOUT', `agent did not finish "${p.task.dataTitle}" within ${ms} ms, and its worker was blocked ${TIMEOUT_GRACE_MS} ms past a timeout (a synchronous loop?): the worker was recycled`);
+      const error = new TaskAgentError(
+        'TA_AGENT_TIMEOUT',
+        `agent did not finish "${p.task.dataTitle}" within ${ms} ms, and its worker was blocked ${TIMEOUT_GRACE_MS} ms past a timeout (a synchronous loop?): the worker was recycled`,
+      );
       outcomes.push(failedOutcomes([p], serializeError(error))[0]);
     });
     return { outcomes, ...(again.framesDecoded && { framesDecoded: again.framesDecoded }), ...(again.late && { late: again.late }) };

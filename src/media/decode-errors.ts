@@ -6,7 +6,11 @@ import { TaskAgentError, isTaskAgentError } from '../shared/errors.js';
 /** FFmpeg messages sometimes echo the full path; keep only the basename. */
 function reasonOf(path: string, e: unknown): string {
   const raw = e instanceof Error ? e.message : String(e);
-  return raw.split(path).join(basename(path)).split(dirname(path) + '/').join('');
+  return raw
+    .split(path)
+    .join(basename(path))
+    .split(dirname(path) + '/')
+    .join('');
 }
 
 /** TA_MEDIA_DECODE_FAILED naming the frame index the decode had reached. */

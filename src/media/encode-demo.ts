@@ -55,7 +55,17 @@ export function drawDemoFrame(width: number, height: number, t: number, seed = 0
  * `demoVideoEncoder`). Sizes are rounded down to even numbers (4:2:0); `frameAt` must produce
  * pictures of the rounded size. Returns the encoder used.
  */
-export function writeVideo(path: string, opts: { width: number; height: number; frames: number; fps: number; encoder?: string; frameAt: (i: number, width: number, height: number) => Buffer }): string {
+export function writeVideo(
+  path: string,
+  opts: {
+    width: number;
+    height: number;
+    frames: number;
+    fps: number;
+    encoder?: string;
+    frameAt: (i: number, width: number, height: number) => Buffer;
+  },
+): string {
   const { lib, api, C } = loadNodeAvSync();
   const codec = opts.encoder ?? demoVideoEncoder();
   if (!codec) throw new Error('node-av has no video encoder');
@@ -64,7 +74,15 @@ export function writeVideo(path: string, opts: { width: number; height: number; 
   const tb = new lib.Rational(1, Math.round(opts.fps));
   const pixelFormat = codec === 'mjpeg' ? C.AV_PIX_FMT_YUVJ420P : C.AV_PIX_FMT_YUV420P;
   const enc = api.Encoder.createSync(codec as never, {
-    context: { timeBase: tb, framerate: new lib.Rational(Math.round(opts.fps), 1), pixelFormat, width, height, gopSize: 12, bitRate: width * height * 4 },
+    context: {
+      timeBase: tb,
+      framerate: new lib.Rational(Math.round(opts.fps), 1),
+      pixelFormat,
+      width,
+      height,
+      gopSize: 12,
+      bitRate: width * height * 4,
+    },
     autoFormat: true,
   });
   const mux = api.Muxer.openSync(path, extname(path) ? {} : { format: 'mp4' });
@@ -87,7 +105,10 @@ export function writeVideo(path: string, opts: { width: number; height: number; 
 }
 
 /** Encodes a synthetic clip (`frames` pictures of the demo scene at `fps`) to `path`. Returns the encoder used. */
-export function writeDemoVideo(path: string, opts: { width: number; height: number; frames: number; fps: number; seed?: number; encoder?: string }): string {
+export function writeDemoVideo(
+  path: string,
+  opts: { width: number; height: number; frames: number; fps: number; seed?: number; encoder?: string },
+): string {
   return writeVideo(path, { ...opts, frameAt: (i, w, h) => drawDemoFrame(w, h, i, opts.seed ?? 0) });
 }
 

@@ -19,9 +19,16 @@ function rgbaToRgb(rgba: Buffer, pixels: number): Buffer {
 }
 
 /** Encodes `images` (in order) at `fps` to `dest`; returns the encoder and the video size. */
-export function writeImageSequenceVideo(images: string[], dest: string, opts: { width: number; height: number; fps: number }): { codec: string; width: number; height: number } {
+export function writeImageSequenceVideo(
+  images: string[],
+  dest: string,
+  opts: { width: number; height: number; fps: number },
+): { codec: string; width: number; height: number } {
   const codec = writeVideo(dest, {
-    width: opts.width, height: opts.height, fps: opts.fps, frames: images.length,
+    width: opts.width,
+    height: opts.height,
+    fps: opts.fps,
+    frames: images.length,
     frameAt: (i, w, h) => rgbaToRgb(new Transformer(readFileSync(images[i])).resize(w, h, null, ResizeFit.Fill).rawPixelsSync(), w * h),
   });
   return { codec, width: opts.width & ~1, height: opts.height & ~1 };

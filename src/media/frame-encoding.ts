@@ -61,7 +61,7 @@ export function frameToBase64<A extends B64Output = 'url'>(
   opts: { format?: ImageFormat; as?: A; quality?: number } = {},
 ): B64Result<A> {
   const format = opts.format ?? 'jpeg';
-  const as = (opts.as ?? 'url');
+  const as = opts.as ?? 'url';
   const data = encodeRgbImage(frame.content, frame.width, frame.height, format, opts.quality).toString('base64');
   const mediaType = MEDIA_TYPE[format];
   const url = `data:${mediaType};base64,${data}`;

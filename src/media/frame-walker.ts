@@ -110,7 +110,13 @@ export function createWalkerDecoder<P, F>(name: DecoderName, openRaw: OpenSource
    * an error with more of the file after it, or (backends that conceal errors) frames missing
    * although every declared packet was read.
    */
-  async function* rawFrames(src: MediaSource<P, F>, path: string, rank: (f: F, n: number) => number, from: number, options?: DecodeOptions): AsyncGenerator<Raw<F>> {
+  async function* rawFrames(
+    src: MediaSource<P, F>,
+    path: string,
+    rank: (f: F, n: number) => number,
+    from: number,
+    options?: DecodeOptions,
+  ): AsyncGenerator<Raw<F>> {
     let reached = from;
     let n = from;
     let pending: F[] = [];
@@ -167,7 +173,13 @@ export function createWalkerDecoder<P, F>(name: DecoderName, openRaw: OpenSource
     }
   }
 
-  async function* sequential(path: string, start: number, end: number, step: number, options?: DecodeOptions): AsyncGenerator<DecodedFrame> {
+  async function* sequential(
+    path: string,
+    start: number,
+    end: number,
+    step: number,
+    options?: DecodeOptions,
+  ): AsyncGenerator<DecodedFrame> {
     const src = await openChecked(path, options);
     try {
       for await (const r of rawFrames(src, path, (_f, n) => n, 0, options)) {

@@ -20,7 +20,11 @@ export function loadNodeAvSync(): NodeAvSync {
   try {
     const req = createRequire(import.meta.url);
     // Inside the native gate: a thread terminated while it loads the binding aborts the process.
-    const m: NodeAvSync = native(() => ({ lib: req('node-av/lib') as NodeAvSync['lib'], api: req('node-av/api') as NodeAvSync['api'], C: req('node-av/constants') as NodeAvSync['C'] }));
+    const m: NodeAvSync = native(() => ({
+      lib: req('node-av/lib') as NodeAvSync['lib'],
+      api: req('node-av/api') as NodeAvSync['api'],
+      C: req('node-av/constants') as NodeAvSync['C'],
+    }));
     m.lib.Log.setLevel(m.C.AV_LOG_ERROR);
     cached = m;
     return m;

@@ -12,16 +12,42 @@ import { isImageFormat } from './image-formats.js';
 const MAX_COUNTED_PACKETS = 100_000;
 
 const MIME_BY_EXT: Record<string, string> = {
-  '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.webm': 'video/webm', '.mkv': 'video/x-matroska',
-  '.avi': 'video/x-msvideo', '.mpg': 'video/mpeg', '.mpeg': 'video/mpeg', '.ts': 'video/mp2t', '.gif': 'image/gif',
-  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.bmp': 'image/bmp', '.webp': 'image/webp',
-  '.tif': 'image/tiff', '.tiff': 'image/tiff', '.mp3': 'audio/mpeg', '.wav': 'audio/wav', '.flac': 'audio/flac',
-  '.ogg': 'audio/ogg', '.m4a': 'audio/mp4', '.aac': 'audio/aac',
+  '.mp4': 'video/mp4',
+  '.m4v': 'video/mp4',
+  '.mov': 'video/quicktime',
+  '.webm': 'video/webm',
+  '.mkv': 'video/x-matroska',
+  '.avi': 'video/x-msvideo',
+  '.mpg': 'video/mpeg',
+  '.mpeg': 'video/mpeg',
+  '.ts': 'video/mp2t',
+  '.gif': 'image/gif',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.bmp': 'image/bmp',
+  '.webp': 'image/webp',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+  '.mp3': 'audio/mpeg',
+  '.wav': 'audio/wav',
+  '.flac': 'audio/flac',
+  '.ogg': 'audio/ogg',
+  '.m4a': 'audio/mp4',
+  '.aac': 'audio/aac',
 };
 
 const MIME_BY_FORMAT: Record<string, string> = {
-  png_pipe: 'image/png', jpeg_pipe: 'image/jpeg', bmp_pipe: 'image/bmp', webp_pipe: 'image/webp', gif: 'image/gif',
-  matroska: 'video/x-matroska', avi: 'video/x-msvideo', mp3: 'audio/mpeg', wav: 'audio/wav', flac: 'audio/flac',
+  png_pipe: 'image/png',
+  jpeg_pipe: 'image/jpeg',
+  bmp_pipe: 'image/bmp',
+  webp_pipe: 'image/webp',
+  gif: 'image/gif',
+  matroska: 'video/x-matroska',
+  avi: 'video/x-msvideo',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  flac: 'audio/flac',
 };
 
 function rate(r: { num: number; den: number } | undefined): number | null {
@@ -93,7 +119,7 @@ export async function probeMedia(path: string): Promise<MediaProbe & { mimeType:
       duration: image ? null : duration,
       codec: lib.avGetCodecName(par.codecId) ?? null,
       kind,
-      mimeType: MIME_BY_EXT[extname(path).toLowerCase()] ?? (formatName ? MIME_BY_FORMAT[formatName] ?? null : null),
+      mimeType: MIME_BY_EXT[extname(path).toLowerCase()] ?? (formatName ? (MIME_BY_FORMAT[formatName] ?? null) : null),
     };
   } catch (e) {
     throw decodeFailed(path, 0, e);

@@ -26,8 +26,12 @@ export async function platformOpener(kind: PlatformDescriptor['kind'], budget?: 
     const { LocalPlatform } = await import('./local/local-platform.js');
     return (d) => new LocalPlatform(expectKind(d, 'local').dir);
   }
-  const [{ EncordPlatform }, { retryOverrides, runRetryPolicy }] = await Promise.all([import('./encord/encord-platform.js'), import('./encord/retry-overrides.js')]);
-  return (d) => new EncordPlatform(expectKind(d, 'encord'), { http: budget ? { retry: runRetryPolicy(), budget } : { retry: retryOverrides() } });
+  const [{ EncordPlatform }, { retryOverrides, runRetryPolicy }] = await Promise.all([
+    import('./encord/encord-platform.js'),
+    import('./encord/retry-overrides.js'),
+  ]);
+  return (d) =>
+    new EncordPlatform(expectKind(d, 'encord'), { http: budget ? { retry: runRetryPolicy(), budget } : { retry: retryOverrides() } });
 }
 
 function expectKind<K extends PlatformDescriptor['kind']>(d: PlatformDescriptor, kind: K): Extract<PlatformDescriptor, { kind: K }> {
@@ -41,17 +45,24 @@ function expectKind<K extends PlatformDescriptor['kind']>(d: PlatformDescriptor,
  */
 export function otherProject(base: PlatformDescriptor, ref: string): PlatformDescriptor {
   if (base.kind === 'encord') {
-    if (!isProjectHash(ref)) throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `"${ref}" is not an Encord project hash`, { hint: 'pass the project UUID shown in the Encord app' });
+    if (!isProjectHash(ref))
+      throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `"${ref}" is not an Encord project hash`, {
+        hint: 'pass the project UUID shown in the Encord app',
+      });
     return { ...base, projectHash: ref.toLowerCase() };
   }
   if (!isProjectHash(ref) || LocalProject.exists(ref)) {
-    if (!LocalProject.exists(ref)) throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${resolve(ref)}`, { hint: 'pass a project directory, or the projectHash of a project next to the run\'s project' });
+    if (!LocalProject.exists(ref))
+      throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${resolve(ref)}`, {
+        hint: "pass a project directory, or the projectHash of a project next to the run's project",
+      });
     return { kind: 'local', dir: resolve(ref) };
   }
   const parent = dirname(base.dir);
   for (const entry of readdirSync(parent, { withFileTypes: true })) {
     const dir = join(parent, entry.name);
-    if (entry.isDirectory() && existsSync(join(dir, 'project.db')) && LocalProject.readProjectHash(dir) === ref.toLowerCase()) return { kind: 'local', dir };
+    if (entry.isDirectory() && existsSync(join(dir, 'project.db')) && LocalProject.readProjectHash(dir) === ref.toLowerCase())
+      return { kind: 'local', dir };
   }
   throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project with projectHash ${ref} next to ${base.dir}`, {
     hint: `local projects are found by directory, or by projectHash among the directories of ${parent}`,

@@ -8,7 +8,13 @@
  * `taskPages` yields.
  */
 import type {
-  LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord,
+  LabelRowIncludeArgs,
+  LabelRowInitArgs,
+  LabelRowJson,
+  LabelRowMetadata,
+  ProjectInfo,
+  StorageItem,
+  TaskRecord,
 } from '../shared/types.js';
 import type { PlatformDescriptor } from '../shared/platform-descriptor.js';
 

@@ -10,7 +10,17 @@ import type { Pathway, TaskRecord } from './types.js';
 import type { PackedOutcomes, PackedTasks, TaskOutcome, TaskPayload } from './protocol.js';
 
 /** TaskRecord fields in wire order. */
-const TASK_FIELDS = ['uuid', 'createdAt', 'updatedAt', 'status', 'dataHash', 'dataTitle', 'labelBranchName', 'assignee', 'lastActionedBy'] as const;
+const TASK_FIELDS = [
+  'uuid',
+  'createdAt',
+  'updatedAt',
+  'status',
+  'dataHash',
+  'dataTitle',
+  'labelBranchName',
+  'assignee',
+  'lastActionedBy',
+] as const;
 const WIDTH = TASK_FIELDS.length;
 // Fails to compile when TaskRecord gains a field that TASK_FIELDS does not list.
 type Unlisted = Exclude<keyof TaskRecord, (typeof TASK_FIELDS)[number]>;
@@ -31,8 +41,15 @@ export function unpackRecords(r: readonly unknown[]): TaskRecord[] {
   const out = new Array<TaskRecord>(r.length / WIDTH);
   for (let i = 0, j = 0; i < out.length; i++, j += WIDTH) {
     out[i] = {
-      uuid: r[j], createdAt: r[j + 1], updatedAt: r[j + 2], status: r[j + 3], dataHash: r[j + 4], dataTitle: r[j + 5],
-      labelBranchName: r[j + 6], assignee: r[j + 7], lastActionedBy: r[j + 8],
+      uuid: r[j],
+      createdAt: r[j + 1],
+      updatedAt: r[j + 2],
+      status: r[j + 3],
+      dataHash: r[j + 4],
+      dataTitle: r[j + 5],
+      labelBranchName: r[j + 6],
+      assignee: r[j + 7],
+      lastActionedBy: r[j + 8],
     } as TaskRecord;
   }
   return out;
@@ -61,7 +78,11 @@ const STAYED = -1;
 const FULL = -2;
 
 /** `tasks[i]` is the task of `outcomes[i]`; `pathways` are the stage's, in workflow order (the same list on both threads). */
-export function packOutcomes(outcomes: readonly TaskOutcome[], tasks: readonly TaskPayload[], pathways: readonly Pathway[]): PackedOutcomes {
+export function packOutcomes(
+  outcomes: readonly TaskOutcome[],
+  tasks: readonly TaskPayload[],
+  pathways: readonly Pathway[],
+): PackedOutcomes {
   const codes = new Array<number>(outcomes.length * 2);
   const full: TaskOutcome[] = [];
   for (let i = 0; i < outcomes.length; i++) {

@@ -8,7 +8,10 @@ import { isAbsolute, resolve, sep } from 'node:path';
 import { TaskAgentError } from './errors.js';
 
 export function confinedMediaPath(mediaDir: string, relPath: string): string {
-  const outside = () => new TaskAgentError('TA_MEDIA_OUTSIDE_PROJECT', `media path "${relPath}" is outside the project media folder`, { hint: 'keep media inside DIR/media' });
+  const outside = () =>
+    new TaskAgentError('TA_MEDIA_OUTSIDE_PROJECT', `media path "${relPath}" is outside the project media folder`, {
+      hint: 'keep media inside DIR/media',
+    });
   const root = existsSync(mediaDir) ? realpathSync(mediaDir) : resolve(mediaDir);
   if (isAbsolute(relPath)) throw outside();
   const p = resolve(root, relPath);

@@ -8,7 +8,16 @@ import type { OntologyStructure, Workflow } from './types.js';
 
 const PathwaySchema = z.object({ uuid: z.string().min(1), title: z.string().min(1), destinationUuid: z.string().min(1) });
 const StageSchema = z.object({
-  stageType: z.enum(['AGENT', 'ANNOTATION', 'REVIEW', 'USER_ROUTER', 'PERCENTAGE_ROUTER', 'CONSENSUS_ANNOTATION', 'CONSENSUS_REVIEW', 'DONE']),
+  stageType: z.enum([
+    'AGENT',
+    'ANNOTATION',
+    'REVIEW',
+    'USER_ROUTER',
+    'PERCENTAGE_ROUTER',
+    'CONSENSUS_ANNOTATION',
+    'CONSENSUS_REVIEW',
+    'DONE',
+  ]),
   uuid: z.string().min(1),
   title: z.string().min(1),
   pathways: z.array(PathwaySchema).optional(),
@@ -18,7 +27,12 @@ export const WorkflowSchema = z.object({ stages: z.array(StageSchema).min(1) }).
   if (uuids.size !== wf.stages.length) ctx.addIssue({ code: 'custom', message: 'stage uuids must be unique' });
   for (const s of wf.stages) {
     for (const p of s.pathways ?? []) {
-      if (!uuids.has(p.destinationUuid)) ctx.addIssue({ code: 'custom', path: ['stages', s.title, p.title], message: `pathway destination ${p.destinationUuid} is not a stage` });
+      if (!uuids.has(p.destinationUuid))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', s.title, p.title],
+          message: `pathway destination ${p.destinationUuid} is not a stage`,
+        });
     }
   }
 });
@@ -36,16 +50,27 @@ export function zodIssueLines(err: z.ZodError): string[] {
 
 function parseProjectFile<T>(schema: z.ZodType, json: unknown, what: string, source: string, hint: string): T {
   const r = schema.safeParse(json);
-  if (!r.success) throw new TaskAgentError('TA_CFG_PROJECT_INVALID', `invalid ${what} in ${source}:\n  ${zodIssueLines(r.error).join('\n  ')}`, { hint });
+  if (!r.success)
+    throw new TaskAgentError('TA_CFG_PROJECT_INVALID', `invalid ${what} in ${source}:\n  ${zodIssueLines(r.error).join('\n  ')}`, { hint });
   return r.data as T;
 }
 
 export function parseWorkflow(json: unknown, source: string): Workflow {
-  return parseProjectFile<Workflow>(WorkflowSchema, json, 'workflow', source,
-    'expected Encord\'s {"stages":[{stageType, uuid, title, pathways?:[{uuid,title,destinationUuid}]}]}');
+  return parseProjectFile<Workflow>(
+    WorkflowSchema,
+    json,
+    'workflow',
+    source,
+    'expected Encord\'s {"stages":[{stageType, uuid, title, pathways?:[{uuid,title,destinationUuid}]}]}',
+  );
 }
 
 export function parseOntology(json: unknown, source: string): OntologyStructure {
-  return parseProjectFile<OntologyStructure>(OntologySchema, json, 'ontology', source,
-    'expected Encord\'s editor structure {"objects":[...],"classifications":[...]}');
+  return parseProjectFile<OntologyStructure>(
+    OntologySchema,
+    json,
+    'ontology',
+    source,
+    'expected Encord\'s editor structure {"objects":[...],"classifications":[...]}',
+  );
 }

@@ -4,7 +4,15 @@
  * carries many tasks (piscina moves ~22k messages/s but ~700k tasks/s at 100 per message).
  */
 import type { SerializedError } from './errors.js';
-import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from './types.js';
+import type {
+  LabelRowIncludeArgs,
+  LabelRowInitArgs,
+  LabelRowJson,
+  LabelRowMetadata,
+  ProjectInfo,
+  StorageItem,
+  TaskRecord,
+} from './types.js';
 import type { PlatformDescriptor } from './platform-descriptor.js';
 import type { WorkerSettings } from './run-options.js';
 
@@ -66,8 +74,7 @@ export const RUN_ABORTED = 2;
 
 /** Worker → main, on the run's BroadcastChannel (see worker/worker-events.ts). */
 export type WorkerEvent =
-  | { type: 'progress'; stageUuid: string; done: number; failed: number; frames: number }
-  | { type: 'log'; text: string };
+  { type: 'progress'; stageUuid: string; done: number; failed: number; frames: number } | { type: 'log'; text: string };
 
 /** What one registered stage needs, as reported by the worker's manifest. */
 export interface StageManifest {

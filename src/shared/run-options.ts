@@ -21,44 +21,67 @@ const count = (min: number) => z.coerce.number<number>().int().min(min);
  * A BullMQ queue name: BullMQ builds its Redis keys as `<prefix>:<queue>:…` and refuses a name
  * with ':' (a plain Error, once connected); our own run keys are `<queue>:run:<id>` too.
  */
-export const QueueNameSchema = z.string()
+export const QueueNameSchema = z
+  .string()
   .min(1, 'the queue name must not be empty (default task-agents)')
   .regex(/^[^:]+$/, 'the queue name cannot contain ":" (BullMQ and the run keys use it as the separator), e.g. task-agents-nightly');
 
 // Each field is documented once, in RunOptions below (zod's types carry no JSDoc into the .d.ts).
-export const RunOptionsSchema = z.strictObject({
-  project: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  // Not a RunOptions field: the module whose default export is the Runner (the CLI's AGENT_MODULE); default: the module that constructed it.
-  agentModule: z.string().min(1).optional(),
-  threads: count(1).max(256).default(() => availableParallelism()),
-  concurrency: count(1).max(10_000).default(1),
-  refreshEvery: z.coerce.number<number>().positive().optional(),
-  numRetries: count(0).max(100).default(3),
-  taskBatchSize: count(1).max(100_000).default(300),
-  maxTasksPerStage: z.coerce.number<number>().int().min(1, { message: 'max-tasks-per-stage must be >= 1' }).optional(),
-  taskTimeoutMs: count(0).default(0),
-  retryBudget: count(0).max(1_000_000).default(100),
-  decoder: z.enum(DECODER_KINDS).default('auto'),
-  quiet: z.boolean().default(false),
-  json: z.boolean().default(false),
-  dryRun: z.boolean().default(false),
-  queue: z.string().regex(/^rediss?:\/\//, 'queue must be a redis:// or rediss:// URL').optional(),
-  queueName: QueueNameSchema.default('task-agents'),
-  queueReconnectMs: count(0).default(30_000),
-  stage: z.string().min(1).optional(),
-  onFailure: z.string().min(1).optional(),
-  onFailureRecord: z.string().regex(/^(classification|metadata):.+$/, 'on-failure-record must be classification:NAME or metadata:KEY').optional(),
-  maxFailures: count(1).optional(),
-  skipFailedAfter: count(1).optional(),
-  retryFailed: z.boolean().default(false),
-  stateDir: z.string().min(1).optional(),
-  credentials: z.strictObject({
-    sshKey: z.string().min(1).optional(),
-    sshKeyFile: z.string().min(1).optional(),
-    domain: z.string().regex(/^https?:\/\/\S+$/, 'domain must be an http(s) URL').optional(),
-  }).refine((c) => !(c.sshKey && c.sshKeyFile), { message: 'give sshKey or sshKeyFile, not both' }).optional(),
-}).refine((o) => !(o.dryRun && o.refreshEvery !== undefined), { message: 'dry-run makes one pass: it cannot be combined with refresh-every', path: ['dryRun'] })
-  .refine((o) => o.onFailureRecord === undefined || o.onFailure !== undefined, { message: 'on-failure-record needs on-failure', path: ['onFailureRecord'] });
+export const RunOptionsSchema = z
+  .strictObject({
+    project: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    // Not a RunOptions field: the module whose default export is the Runner (the CLI's AGENT_MODULE); default: the module that constructed it.
+    agentModule: z.string().min(1).optional(),
+    threads: count(1)
+      .max(256)
+      .default(() => availableParallelism()),
+    concurrency: count(1).max(10_000).default(1),
+    refreshEvery: z.coerce.number<number>().positive().optional(),
+    numRetries: count(0).max(100).default(3),
+    taskBatchSize: count(1).max(100_000).default(300),
+    maxTasksPerStage: z.coerce.number<number>().int().min(1, { message: 'max-tasks-per-stage must be >= 1' }).optional(),
+    taskTimeoutMs: count(0).default(0),
+    retryBudget: count(0).max(1_000_000).default(100),
+    decoder: z.enum(DECODER_KINDS).default('auto'),
+    quiet: z.boolean().default(false),
+    json: z.boolean().default(false),
+    dryRun: z.boolean().default(false),
+    queue: z
+      .string()
+      .regex(/^rediss?:\/\//, 'queue must be a redis:// or rediss:// URL')
+      .optional(),
+    queueName: QueueNameSchema.default('task-agents'),
+    queueReconnectMs: count(0).default(30_000),
+    stage: z.string().min(1).optional(),
+    onFailure: z.string().min(1).optional(),
+    onFailureRecord: z
+      .string()
+      .regex(/^(classification|metadata):.+$/, 'on-failure-record must be classification:NAME or metadata:KEY')
+      .optional(),
+    maxFailures: count(1).optional(),
+    skipFailedAfter: count(1).optional(),
+    retryFailed: z.boolean().default(false),
+    stateDir: z.string().min(1).optional(),
+    credentials: z
+      .strictObject({
+        sshKey: z.string().min(1).optional(),
+        sshKeyFile: z.string().min(1).optional(),
+        domain: z
+          .string()
+          .regex(/^https?:\/\/\S+$/, 'domain must be an http(s) URL')
+          .optional(),
+      })
+      .refine((c) => !(c.sshKey && c.sshKeyFile), { message: 'give sshKey or sshKeyFile, not both' })
+      .optional(),
+  })
+  .refine((o) => !(o.dryRun && o.refreshEvery !== undefined), {
+    message: 'dry-run makes one pass: it cannot be combined with refresh-every',
+    path: ['dryRun'],
+  })
+  .refine((o) => o.onFailureRecord === undefined || o.onFailure !== undefined, {
+    message: 'on-failure-record needs on-failure',
+    path: ['onFailureRecord'],
+  });
 
 /** Every run option's name, in declaration order. */
 export const RUN_OPTION_KEYS = Object.keys(RunOptionsSchema.shape) as Array<keyof typeof RunOptionsSchema.shape>;
@@ -143,15 +166,19 @@ type Holds<T extends true> = T;
 export type RunOptionsMatchSchema = Holds<Same<RunOptions, Omit<z.input<typeof RunOptionsSchema>, 'agentModule'>>>;
 
 /** The options once merged, validated and defaulted; everything downstream of the CLI and the Runner sees only these. */
-export type ResolvedRunOptions = Readonly<Omit<z.output<typeof RunOptionsSchema>, 'project'> & {
-  /** The first project (the only one, but in a run over several). */
-  project?: string;
-  /** Every `--project`, in order, without repeats. */
-  projects: readonly string[];
-}>;
+export type ResolvedRunOptions = Readonly<
+  Omit<z.output<typeof RunOptionsSchema>, 'project'> & {
+    /** The first project (the only one, but in a run over several). */
+    project?: string;
+    /** Every `--project`, in order, without repeats. */
+    projects: readonly string[];
+  }
+>;
 
 /** What a worker runs tasks with: the worker init carries these, and so does a queue run's context. */
-export const WORKER_SETTING_KEYS = ['numRetries', 'taskTimeoutMs', 'concurrency', 'decoder'] as const satisfies ReadonlyArray<keyof ResolvedRunOptions>;
+export const WORKER_SETTING_KEYS = ['numRetries', 'taskTimeoutMs', 'concurrency', 'decoder'] as const satisfies ReadonlyArray<
+  keyof ResolvedRunOptions
+>;
 export type WorkerSettings = Pick<ResolvedRunOptions, (typeof WORKER_SETTING_KEYS)[number]>;
 
 /** The worker settings of resolved options (or of anything carrying them, such as a queue run's context). */

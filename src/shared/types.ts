@@ -5,8 +5,7 @@
 import type { RunOptions } from './run-options.js';
 
 export type StageType =
-  | 'AGENT' | 'ANNOTATION' | 'REVIEW' | 'USER_ROUTER' | 'PERCENTAGE_ROUTER'
-  | 'CONSENSUS_ANNOTATION' | 'CONSENSUS_REVIEW' | 'DONE';
+  'AGENT' | 'ANNOTATION' | 'REVIEW' | 'USER_ROUTER' | 'PERCENTAGE_ROUTER' | 'CONSENSUS_ANNOTATION' | 'CONSENSUS_REVIEW' | 'DONE';
 
 export interface Pathway {
   uuid: string;
@@ -59,7 +58,8 @@ export interface TaskRecord {
 }
 
 /** Encord's upper-case data types as used in label-row metadata. */
-export type DataType = 'VIDEO' | 'IMG_GROUP' | 'IMAGE' | 'AUDIO' | 'PLAIN_TEXT' | 'PDF' | 'DICOM' | 'DICOM_STUDY' | 'NIFTI' | 'GROUP' | 'SCENE';
+export type DataType =
+  'VIDEO' | 'IMG_GROUP' | 'IMAGE' | 'AUDIO' | 'PLAIN_TEXT' | 'PDF' | 'DICOM' | 'DICOM_STUDY' | 'NIFTI' | 'GROUP' | 'SCENE';
 
 /** Label-row metadata (`list_label_rows_v2`), camelCased. */
 export interface LabelRowMetadata {
@@ -89,8 +89,18 @@ export interface LabelRowMetadata {
 }
 
 export type StorageItemType =
-  | 'video' | 'image' | 'group' | 'imageGroup' | 'imageSequence' | 'dicomFile' | 'dicomSeries'
-  | 'audio' | 'nifti' | 'plainText' | 'pdf' | 'scene';
+  | 'video'
+  | 'image'
+  | 'group'
+  | 'imageGroup'
+  | 'imageSequence'
+  | 'dicomFile'
+  | 'dicomSeries'
+  | 'audio'
+  | 'nifti'
+  | 'plainText'
+  | 'pdf'
+  | 'scene';
 
 /** Encord StorageItem DTO (§8.1). `url` is a project-relative media path on the local platform. */
 export interface StorageItem {

@@ -58,7 +58,8 @@ export async function createDataLookup(platforms: WorkerPlatforms, d: PlatformDe
       return u;
     });
   };
-  const getStorageItems = async (hashes: string[]): Promise<StorageItem[]> => platform.getStorageItems(await backingItemUuids(hashes), { signUrls: true });
+  const getStorageItems = async (hashes: string[]): Promise<StorageItem[]> =>
+    platform.getStorageItems(await backingItemUuids(hashes), { signUrls: true });
   return {
     getDataRow: async (h) => (await metadataOf([h]))[0],
     getStorageItem: async (h) => (await getStorageItems([h]))[0],

@@ -5,7 +5,21 @@
  */
 import { workerData, threadId } from 'node:worker_threads';
 import { serializeError, TaskAgentError, type SerializedError } from '../shared/errors.js';
-import { PROTOCOL_VERSION, RUN_ABORTED, RUN_GOING, RUN_STOPPING, type AgentManifest, type RunChunkMessage, type RunChunkReply, type RunChunkRequest, type RunChunkResponse, type TaskOutcome, type TaskPayload, type WorkerData, type WorkerInit } from '../shared/protocol.js';
+import {
+  PROTOCOL_VERSION,
+  RUN_ABORTED,
+  RUN_GOING,
+  RUN_STOPPING,
+  type AgentManifest,
+  type RunChunkMessage,
+  type RunChunkReply,
+  type RunChunkRequest,
+  type RunChunkResponse,
+  type TaskOutcome,
+  type TaskPayload,
+  type WorkerData,
+  type WorkerInit,
+} from '../shared/protocol.js';
 import { packOutcomes, unpackTasks } from '../shared/chunk-wire.js';
 import { findStage } from '../shared/workflow.js';
 import type { Runner } from '../agent/runner.js';
@@ -51,10 +65,13 @@ interface ProjectRuntime {
 
 // Each project sees the init as if it were the run's only project (its platform for media, client, twins).
 // The preflight worker has no project: it only reports the manifest.
-const projects: ProjectRuntime[] = init.role === 'preflight' ? [] : init.projects.map((p) => {
-  const view: WorkerInit = { ...init, project: p.project, platform: p.platform };
-  return { init: view, stages: [] };
-});
+const projects: ProjectRuntime[] =
+  init.role === 'preflight'
+    ? []
+    : init.projects.map((p) => {
+        const view: WorkerInit = { ...init, project: p.project, platform: p.platform };
+        return { init: view, stages: [] };
+      });
 
 let runner: Runner | undefined;
 let loadError: SerializedError | undefined;
@@ -73,7 +90,11 @@ try {
   });
   // Plain data only (functions stay here); several projects and credentials cross too, so
   // `new Runner({ project: [a, b], credentials })` reaches the run.
-  const runnerOptions = Object.fromEntries(Object.entries(runner.options).filter(([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) || isStringList(v) || (k === 'credentials' && isPlainRecord(v))));
+  const runnerOptions = Object.fromEntries(
+    Object.entries(runner.options).filter(
+      ([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) || isStringList(v) || (k === 'credentials' && isPlainRecord(v)),
+    ),
+  );
   manifestValue = { protocol: PROTOCOL_VERSION, stages, hasPreExecution: typeof runner.options.preExecution === 'function', runnerOptions };
 } catch (e) {
   loadError = serializeError(e, 'TA_AGENT_MODULE_LOAD_FAILED');
@@ -84,7 +105,9 @@ function isStringList(v: unknown): v is string[] {
 }
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' || x === undefined);
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' || x === undefined)
+  );
 }
 
 export function manifest(): { manifest?: AgentManifest; error?: SerializedError; threadId: number } {
@@ -96,7 +119,10 @@ export async function preExecution(projectIndex: number | null): Promise<{ error
   if (loadError) return { error: loadError };
   try {
     const project = projects[projectIndex ?? 0]?.init.project;
-    if (!project) return { error: serializeError(new TaskAgentError('TA_INTERNAL', `preExecution asked of a worker without project ${projectIndex ?? 0}`)) };
+    if (!project)
+      return {
+        error: serializeError(new TaskAgentError('TA_INTERNAL', `preExecution asked of a worker without project ${projectIndex ?? 0}`)),
+      };
     await runner!.options.preExecution?.({ project, runner: runner! });
     return {};
   } catch (e) {
@@ -114,12 +140,18 @@ export async function runChunk(msg: RunChunkMessage): Promise<RunChunkReply> {
   useNativeGate(state);
   const projectIndex = msg.projectIndex ?? 0;
   const framesBefore = framesDecoded();
-  const { outcomes } = await runTasks({ projectIndex, stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks, ...(msg.isolated && { isolated: true }) }, state, msg.epoch);
+  const { outcomes } = await runTasks(
+    { projectIndex, stageIndex: msg.stageIndex, stageUuid: msg.stageUuid, tasks, ...(msg.isolated && { isolated: true }) },
+    state,
+    msg.epoch,
+  );
   const frames = framesDecoded() - framesBefore;
   const late = takeLateWarnings();
   return {
     packed: packOutcomes(outcomes, tasks, projects[projectIndex]?.stages[msg.stageIndex]?.stage.pathways ?? []),
-    ...(frames > 0 && { framesDecoded: frames }), ...(late && { late }), busyMs: performance.now() - arrived,
+    ...(frames > 0 && { framesDecoded: frames }),
+    ...(late && { late }),
+    busyMs: performance.now() - arrived,
   };
 }
 
@@ -127,11 +159,16 @@ async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number):
   const p = projects[req.projectIndex ?? 0];
   const rt = p?.stages[req.stageIndex];
   if (loadError || !p || !rt) {
-    const error = loadError ?? serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex} of project ${req.projectIndex ?? 0}`));
+    const error =
+      loadError ??
+      serializeError(new TaskAgentError('TA_INTERNAL', `no stage runtime at index ${req.stageIndex} of project ${req.projectIndex ?? 0}`));
     return { outcomes: req.tasks.map((t) => ({ ok: false, taskUuid: t.task.uuid, dataHash: t.task.dataHash, attempts: 0, error })) };
   }
   const settings: RunTaskSettings = {
-    project: p.init.project, numRetries: p.init.numRetries, taskTimeoutMs: p.init.taskTimeoutMs, runAborted,
+    project: p.init.project,
+    numRetries: p.init.numRetries,
+    taskTimeoutMs: p.init.taskTimeoutMs,
+    runAborted,
     host: { builtin: builtinResolver(runtime, p.init, req.tasks), worker: runtime, projectKey: String(req.projectIndex ?? 0) },
     watch: { state, epoch },
   };
@@ -150,7 +187,10 @@ async function runTasks(req: RunChunkRequest, state: Int32Array, epoch: number):
         outcomes[i] = notStarted(payload);
         continue;
       }
-      const run = () => (isolated ? runTagged(payload.task, req.stageUuid, (tag) => runTask(rt, payload, settings, i, tag)) : runTask(rt, payload, settings, i));
+      const run = () =>
+        isolated
+          ? runTagged(payload.task, req.stageUuid, (tag) => runTask(rt, payload, settings, i, tag))
+          : runTask(rt, payload, settings, i);
       const o = await withTask(progressKey, payload.task.dataTitle, run);
       outcomes[i] = o;
       if (!o.ok) taskFailed();
@@ -191,7 +231,11 @@ async function meet(barrier: Barrier): Promise<void> {
 }
 
 // Atomics.waitAsync (Node >= 16) is typed from lib es2024 on; the build targets es2022.
-const waitAsync = (Atomics as unknown as { waitAsync(this: void, a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(this: void, a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<string> | string };
+  }
+).waitAsync;
 
 /** Disposes this worker's worker-scoped dependencies (once per thread, through a barrier). */
 export async function disposeWorker(barrier: Barrier): Promise<number> {

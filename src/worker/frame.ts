@@ -20,7 +20,11 @@ export function toFrame(d: DecodedFrame, index = d.frame): Frame {
     width: d.width,
     height: d.height,
     toBase64(options = {}) {
-      return frameToBase64(d, { format: options.format ?? 'jpeg', as: options.as ?? 'url', ...(options.quality !== undefined && { quality: options.quality }) }) as string | Record<string, unknown>;
+      return frameToBase64(d, {
+        format: options.format ?? 'jpeg',
+        as: options.as ?? 'url',
+        ...(options.quality !== undefined && { quality: options.quality }),
+      }) as string | Record<string, unknown>;
     },
   };
 }

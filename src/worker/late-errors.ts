@@ -45,9 +45,19 @@ function onUncaught(e: unknown): void {
   } else if (pending.length >= PENDING_CAP) {
     // Enough said until the next reply.
   } else if (tag) {
-    pending.push({ taskUuid: tag.task.uuid, dataTitle: tag.task.dataTitle, stageUuid: tag.stageUuid, warning: lateWarning(e, 'a callback the agent left running threw after the agent returned') });
+    pending.push({
+      taskUuid: tag.task.uuid,
+      dataTitle: tag.task.dataTitle,
+      stageUuid: tag.stageUuid,
+      warning: lateWarning(e, 'a callback the agent left running threw after the agent returned'),
+    });
   } else if (isolatedRunning > 0) {
-    pending.push({ taskUuid: '', dataTitle: '', stageUuid: '', warning: lateWarning(e, 'a callback left running by an earlier task on this worker threw') });
+    pending.push({
+      taskUuid: '',
+      dataTitle: '',
+      stageUuid: '',
+      warning: lateWarning(e, 'a callback left running by an earlier task on this worker threw'),
+    });
   } else {
     // Whose it is cannot be told: die as without this handler (the chunk is then re-run tagged).
     process.off('uncaughtException', onUncaught);

@@ -22,7 +22,11 @@ import { mediaTempRoot } from '../shared/media-temp.js';
  * local project's) are not downloads and are not kept here.
  */
 export const DOWNLOAD_CACHE_SIZE = 4;
-interface Download { file: Promise<MediaFile>; dir: string | undefined; users: number }
+interface Download {
+  file: Promise<MediaFile>;
+  dir: string | undefined;
+  users: number;
+}
 
 export function suffixOf(item: StorageItem): string {
   return suffixForMime(item.mimeType) || extname(item.url ?? item.name) || extname(item.name);
@@ -31,7 +35,10 @@ export function suffixOf(item: StorageItem): string {
 /** Media errors name the data title the user knows the task by (the platform knows only the item). */
 export function titled(e: unknown, title: string): unknown {
   if (isTaskAgentError(e) && e.code.startsWith('TA_MEDIA_') && !e.message.includes(`"${title}"`)) {
-    const t = new TaskAgentError(e.code, `"${title}": ${e.message}`, { ...(e.hint !== undefined && { hint: e.hint }), ...(e.details !== undefined && { details: e.details }) });
+    const t = new TaskAgentError(e.code, `"${title}": ${e.message}`, {
+      ...(e.hint !== undefined && { hint: e.hint }),
+      ...(e.details !== undefined && { details: e.details }),
+    });
     t.stack = e.stack;
     return t;
   }
@@ -109,7 +116,10 @@ export class MediaFiles {
       d = entry;
       downloads.set(item.uuid, d);
       // A failed download is not kept (the next attempt downloads again), nor a platform's own file.
-      d.file.then((f) => (f.temporary ? undefined : this.#forget(item.uuid, entry)), () => this.#forget(item.uuid, entry));
+      d.file.then(
+        (f) => (f.temporary ? undefined : this.#forget(item.uuid, entry)),
+        () => this.#forget(item.uuid, entry),
+      );
     }
     const used = d;
     used.users++;
@@ -130,7 +140,10 @@ export class MediaFiles {
     } catch (e) {
       if (isTaskAgentError(e) && e.code === 'TA_MEDIA_DOWNLOAD_FAILED') {
         // The cause's message names the URL without its query (the signature never leaves).
-        throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `downloading the media of "${title}" failed: ${e.message}`, { cause: e, hint: 'check connectivity; the task is retried on the next run' });
+        throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `downloading the media of "${title}" failed: ${e.message}`, {
+          cause: e,
+          hint: 'check connectivity; the task is retried on the next run',
+        });
       }
       throw titled(e, title);
     }

@@ -20,9 +20,22 @@ import type { TaskTag } from './late-errors.js';
 
 /** Failures that another attempt cannot fix. */
 const NOT_RETRIED = new Set<ErrorCode>([
-  'TA_PATHWAY_UNKNOWN', 'TA_AGENT_BAD_RETURN', 'TA_PRIORITY_INVALID', 'TA_DEP_MISSING', 'TA_DEP_CYCLE', 'TA_MEDIA_UNSUPPORTED',
-  'TA_MEDIA_SAMPLE_RATE', 'TA_AGENT_TIMEOUT', 'TA_LABEL_ROW_MISSING', 'TA_STORAGE_ITEM_MISSING', 'TA_MEDIA_MISSING',
-  'TA_MEDIA_OUTSIDE_PROJECT', 'TA_ONTOLOGY_MISMATCH', 'TA_MEDIA_DECODE_FAILED', 'TA_LABEL_ROW_INVALID', 'TA_RUN_ABORTED',
+  'TA_PATHWAY_UNKNOWN',
+  'TA_AGENT_BAD_RETURN',
+  'TA_PRIORITY_INVALID',
+  'TA_DEP_MISSING',
+  'TA_DEP_CYCLE',
+  'TA_MEDIA_UNSUPPORTED',
+  'TA_MEDIA_SAMPLE_RATE',
+  'TA_AGENT_TIMEOUT',
+  'TA_LABEL_ROW_MISSING',
+  'TA_STORAGE_ITEM_MISSING',
+  'TA_MEDIA_MISSING',
+  'TA_MEDIA_OUTSIDE_PROJECT',
+  'TA_ONTOLOGY_MISMATCH',
+  'TA_MEDIA_DECODE_FAILED',
+  'TA_LABEL_ROW_INVALID',
+  'TA_RUN_ABORTED',
 ]);
 
 export interface StageRuntime {
@@ -53,7 +66,13 @@ export function abortLiveAttempts(): void {
  * Runs task `index` of its chunk. With `tag` (an isolated re-run, see late-errors.ts) an error
  * thrown by a callback of the attempt fails the attempt.
  */
-export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: RunTaskSettings, index = 0, tag?: TaskTag): Promise<TaskOutcome> {
+export async function runTask(
+  rt: StageRuntime,
+  payload: TaskPayload,
+  settings: RunTaskSettings,
+  index = 0,
+  tag?: TaskTag,
+): Promise<TaskOutcome> {
   const { task } = payload;
   let lastError: unknown;
   let lastWarnings: SerializedError[] | undefined;
@@ -78,13 +97,22 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
       const failure = tag ? attemptFailure(tag) : undefined;
       const input = scope ? ctx.with(await orFailure(scope.resolveAll(), failure)) : ctx;
       const run = orFailure(rt.registration.fn(input as never), failure);
-      const result = settings.taskTimeoutMs ? await withTimeout(Promise.resolve(run), settings.taskTimeoutMs, abort, task.dataTitle) : await run;
-      const decision = interpretReturn(result, rt.stage, { dataHash: task.dataHash, labelHash: payload.labelRow?.label_hash ?? payload.metadata?.labelHash ?? null });
+      const result = settings.taskTimeoutMs
+        ? await withTimeout(Promise.resolve(run), settings.taskTimeoutMs, abort, task.dataTitle)
+        : await run;
+      const decision = interpretReturn(result, rt.stage, {
+        dataHash: task.dataHash,
+        labelHash: payload.labelRow?.label_hash ?? payload.metadata?.labelHash ?? null,
+      });
       failed = false;
       const twins = scope?.twinWrites;
       const warnings = scope?.warnings;
       return {
-        ok: true, taskUuid: task.uuid, dataHash: task.dataHash, attempts, ...decision,
+        ok: true,
+        taskUuid: task.uuid,
+        dataHash: task.dataHash,
+        attempts,
+        ...decision,
         ...(twins && twins.saves.length + twins.proceeds.length > 0 && { twinWrites: twins }),
         ...(warnings && warnings.length > 0 && { warnings }),
       };
@@ -103,7 +131,14 @@ export async function runTask(rt: StageRuntime, payload: TaskPayload, settings: 
     }
   }
   const error = capError(serializeError(lastError, 'TA_AGENT_THREW'));
-  return { ok: false, taskUuid: task.uuid, dataHash: task.dataHash, attempts, error, ...(lastWarnings && lastWarnings.length > 0 && { warnings: lastWarnings }) };
+  return {
+    ok: false,
+    taskUuid: task.uuid,
+    dataHash: task.dataHash,
+    attempts,
+    error,
+    ...(lastWarnings && lastWarnings.length > 0 && { warnings: lastWarnings }),
+  };
 }
 
 /** A promise that rejects when a callback of the tagged attempt throws (never awaited alone: no unhandled rejection). */
@@ -146,7 +181,9 @@ export function labelRowJson(lr: { toJSON: () => unknown }): unknown {
   try {
     return lr.toJSON();
   } catch (e) {
-    throw new TaskAgentError('TA_LABEL_ROW_INVALID', `labelRow.toJSON() threw: ${e instanceof Error ? e.message : String(e)}`, { details: { path: '' } });
+    throw new TaskAgentError('TA_LABEL_ROW_INVALID', `labelRow.toJSON() threw: ${e instanceof Error ? e.message : String(e)}`, {
+      details: { path: '' },
+    });
   }
 }
 
@@ -156,7 +193,11 @@ type Decision = Pick<Extract<TaskOutcome, { ok: true }>, 'pathway' | 'labelRow' 
  * Agent return → decision. Pathways match by UUID, then exact title, then a unique case-insensitive
  * title. A label row must be valid label-row JSON of the task's own row (`own`).
  */
-export function interpretReturn(result: unknown, stage: StageRuntime['stage'], own: { dataHash: string; labelHash: string | null }): Decision {
+export function interpretReturn(
+  result: unknown,
+  stage: StageRuntime['stage'],
+  own: { dataHash: string; labelHash: string | null },
+): Decision {
   if (result === null || result === undefined) return { pathway: null };
   if (typeof result === 'string') return { pathway: resolvePathway(result, stage) };
   if (typeof result !== 'object' || Array.isArray(result)) {
@@ -166,7 +207,10 @@ export function interpretReturn(result: unknown, stage: StageRuntime['stage'], o
   }
   const r = result as { pathway?: unknown; labelRow?: unknown; priority?: unknown };
   const extra = Object.keys(r).filter((k) => !['pathway', 'labelRow', 'priority'].includes(k));
-  if (extra.length) throw new TaskAgentError('TA_AGENT_BAD_RETURN', `agent returned unknown keys: ${capText(extra.join(', '), VALUE_CAP)}`, { hint: 'the return struct has pathway, labelRow and priority' });
+  if (extra.length)
+    throw new TaskAgentError('TA_AGENT_BAD_RETURN', `agent returned unknown keys: ${capText(extra.join(', '), VALUE_CAP)}`, {
+      hint: 'the return struct has pathway, labelRow and priority',
+    });
   const decision: Decision = { pathway: null };
   if (r.pathway !== undefined && r.pathway !== null) {
     if (typeof r.pathway !== 'string') throw new TaskAgentError('TA_AGENT_BAD_RETURN', `pathway must be a string, got ${typeof r.pathway}`);
@@ -174,13 +218,17 @@ export function interpretReturn(result: unknown, stage: StageRuntime['stage'], o
   }
   if (r.priority !== undefined && r.priority !== null) {
     if (typeof r.priority !== 'number' || !Number.isFinite(r.priority) || r.priority < 0 || r.priority > 1) {
-      throw new TaskAgentError('TA_PRIORITY_INVALID', `priority must be a number in [0, 1], got ${capText(JSON.stringify(r.priority) ?? 'undefined', VALUE_CAP)}`);
+      throw new TaskAgentError(
+        'TA_PRIORITY_INVALID',
+        `priority must be a number in [0, 1], got ${capText(JSON.stringify(r.priority) ?? 'undefined', VALUE_CAP)}`,
+      );
     }
     decision.priority = r.priority;
   }
   if (r.labelRow !== undefined && r.labelRow !== null) {
     const lr = r.labelRow as { toJSON?: () => unknown };
-    if (typeof lr.toJSON !== 'function') throw new TaskAgentError('TA_AGENT_BAD_RETURN', 'labelRow must be the LabelRow from deps.labelRow()');
+    if (typeof lr.toJSON !== 'function')
+      throw new TaskAgentError('TA_AGENT_BAD_RETURN', 'labelRow must be the LabelRow from deps.labelRow()');
     decision.labelRow = validateLabelRowJson(labelRowJson(lr as { toJSON: () => unknown }), own);
   }
   return decision;

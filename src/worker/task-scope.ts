@@ -53,7 +53,8 @@ export class TaskScope {
     // A worker-scoped built-in is made from the run's project (its client): one per project per
     // thread, or a task of a run's second project would get the first one's. User dependencies are
     // once per thread, as documented.
-    const cache = dep.scope !== 'worker' ? this.#values : dep.builtin ? this.host.worker.projectValues(this.host.projectKey) : this.host.worker.values;
+    const cache =
+      dep.scope !== 'worker' ? this.#values : dep.builtin ? this.host.worker.projectValues(this.host.projectKey) : this.host.worker.values;
     let p = cache.get(dep);
     if (!p) {
       p = this.#create(dep, name);

@@ -40,9 +40,14 @@ function twinProject(runtime: WorkerRuntime, init: WorkerInit, ref: string): Pro
         const platform = await (await runtime.platforms()).otherPlatform(init.platform, ref);
         return { platform, info: await platform.getProject() };
       } catch (e) {
-        throw new TaskAgentError('TA_TWIN_PROJECT_UNAVAILABLE', `twin project ${ref} cannot be read: ${e instanceof Error ? e.message : String(e)}`, {
-          hint: 'check the project hash and that your key has access to it', cause: e,
-        });
+        throw new TaskAgentError(
+          'TA_TWIN_PROJECT_UNAVAILABLE',
+          `twin project ${ref} cannot be read: ${e instanceof Error ? e.message : String(e)}`,
+          {
+            hint: 'check the project hash and that your key has access to it',
+            cause: e,
+          },
+        );
       }
     })();
     projects.set(key, p);
@@ -78,7 +83,9 @@ export class ChunkTwins {
     const metas = await platform.listLabelRowMetadata(this.dataHashes, { includeWorkflowGraphNode: true });
     const rows = spec.initLabels ? await platform.getLabelRows(metas) : new Map<string, LabelRowJson>();
     const tasks = spec.includeTask ? await twinTasks(platform, metas) : new Map<string, TwinRecord['task']>();
-    return new Map(metas.map((m) => [m.dataHash, { metadata: m, labelRow: rows.get(m.dataHash) ?? null, task: tasks.get(m.dataHash) ?? null }]));
+    return new Map(
+      metas.map((m) => [m.dataHash, { metadata: m, labelRow: rows.get(m.dataHash) ?? null, task: tasks.get(m.dataHash) ?? null }]),
+    );
   }
 }
 
@@ -117,22 +124,45 @@ function makeTwin(project: TwinProject, ref: string, record: TwinRecord, writes:
     task,
     project: project.info,
     async save() {
-      if (!labelRow) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `the twin of "${title}" has no initialised label row`, { hint: 'use deps.twinLabelRow({ ..., initLabels: true })' });
+      if (!labelRow)
+        throw new TaskAgentError('TA_LABEL_ROW_MISSING', `the twin of "${title}" has no initialised label row`, {
+          hint: 'use deps.twinLabelRow({ ..., initLabels: true })',
+        });
       // A snapshot now: later edits need another save(), as with an immediate write.
-      const json = validateLabelRowJson(labelRow.toJSON(), { dataHash: record.metadata.dataHash, labelHash: record.labelRow?.label_hash ?? record.metadata.labelHash });
-      const save = { twinProject: ref, dataHash: record.metadata.dataHash, labelHash: json.label_hash ?? record.metadata.labelHash, labelRow: json };
+      const json = validateLabelRowJson(labelRow.toJSON(), {
+        dataHash: record.metadata.dataHash,
+        labelHash: record.labelRow?.label_hash ?? record.metadata.labelHash,
+      });
+      const save = {
+        twinProject: ref,
+        dataHash: record.metadata.dataHash,
+        labelHash: json.label_hash ?? record.metadata.labelHash,
+        labelRow: json,
+      };
       const i = writes.saves.findIndex((s) => s.twinProject === ref && s.dataHash === save.dataHash);
       if (i >= 0) writes.saves[i] = save;
       else writes.saves.push(save);
     },
     async proceed(pathway: string) {
-      if (!task) throw new TaskAgentError('TA_CFG_INVALID', `the twin of "${title}" has no task`, { hint: 'use deps.twinLabelRow({ ..., includeTask: true })' });
+      if (!task)
+        throw new TaskAgentError('TA_CFG_INVALID', `the twin of "${title}" has no task`, {
+          hint: 'use deps.twinLabelRow({ ..., includeTask: true })',
+        });
       // Named as the run's own pathways are (UUID, exact title, unique case-insensitive title).
-      const p = resolvePathway(pathway, findStage(project.info.workflow.stages, task.stage.uuid) ?? { title: task.stage.title, pathways: [] });
+      const p = resolvePathway(
+        pathway,
+        findStage(project.info.workflow.stages, task.stage.uuid) ?? { title: task.stage.title, pathways: [] },
+      );
       if (writes.proceeds.some((w) => w.twinProject === ref && w.taskUuid === task.uuid)) {
         throw new TaskAgentError('TA_AGENT_BAD_RETURN', `the twin task of "${title}" was already proceeded in this attempt`);
       }
-      writes.proceeds.push({ twinProject: ref, stageUuid: task.stage.uuid, taskUuid: task.uuid, pathwayUuid: p.uuid, dataHash: task.dataHash });
+      writes.proceeds.push({
+        twinProject: ref,
+        stageUuid: task.stage.uuid,
+        taskUuid: task.uuid,
+        pathwayUuid: p.uuid,
+        dataHash: task.dataHash,
+      });
     },
   };
 }

@@ -76,7 +76,11 @@ export function frameDecoded(): void {
 function captureStream(stream: NodeJS.WriteStream, sink: (text: string) => void): void {
   let partial = '';
   const write = (chunk: unknown, encoding?: unknown, cb?: unknown): boolean => {
-    const text = partial + (typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
+    const text =
+      partial +
+      (typeof chunk === 'string'
+        ? chunk
+        : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
     const lines = text.split('\n');
     partial = lines.pop()!;
     if (lines.length) {

@@ -38,7 +38,10 @@ function addRegions(labelRow: LabelRow, frame: number, regions: TextRegion[]): v
   const shape = labelRow.ontology.object('Text').shape;
   for (const r of regions) {
     labelRow.addObject({
-      name: 'Text', frame, confidence: r.confidence, manualAnnotation: false,
+      name: 'Text',
+      frame,
+      confidence: r.confidence,
+      manualAnnotation: false,
       ...(shape === 'polygon' ? { polygon: r.polygon } : { boundingBox: r.box }),
     });
   }
@@ -46,35 +49,39 @@ function addRegions(labelRow: LabelRow, frame: number, regions: TextRegion[]): v
 
 const runner = new Runner();
 
-runner.stage('pre-label', {
-  deps: {
-    labelRow: deps.labelRow(),
-    meta: deps.labelRowMetadata(),
-    first: deps.singleFrame(),
-    sample: deps.videoSampler({ whenNotVideo: 'null' }),
-    detector,
+runner.stage(
+  'pre-label',
+  {
+    deps: {
+      labelRow: deps.labelRow(),
+      meta: deps.labelRowMetadata(),
+      first: deps.singleFrame(),
+      sample: deps.videoSampler({ whenNotVideo: 'null' }),
+      detector,
+    },
   },
-}, async ({ labelRow, meta, first, sample, detector, signal }) => {
-  let found = 0;
-  const label = async (f: Frame) => {
-    const regions = await detector.detect(f.content, f.width, f.height, { boxThreshold: MIN_CONFIDENCE });
-    addRegions(labelRow, f.frame, regions);
-    found += regions.length;
-  };
-  if (sample) {
-    // Videos and image sequences: about SAMPLES_PER_SECOND frames per second of footage.
-    const fps = meta.framesPerSecond ?? 0;
-    const rate = fps > 0 ? Math.min(1, SAMPLES_PER_SECOND / fps) : 1;
-    for await (const f of sample(rate)) {
-      if (signal.aborted) throw signal.reason;
-      await label(f);
+  async ({ labelRow, meta, first, sample, detector, signal }) => {
+    let found = 0;
+    const label = async (f: Frame) => {
+      const regions = await detector.detect(f.content, f.width, f.height, { boxThreshold: MIN_CONFIDENCE });
+      addRegions(labelRow, f.frame, regions);
+      found += regions.length;
+    };
+    if (sample) {
+      // Videos and image sequences: about SAMPLES_PER_SECOND frames per second of footage.
+      const fps = meta.framesPerSecond ?? 0;
+      const rate = fps > 0 ? Math.min(1, SAMPLES_PER_SECOND / fps) : 1;
+      for await (const f of sample(rate)) {
+        if (signal.aborted) throw signal.reason;
+        await label(f);
+      }
+    } else {
+      await label(first);
     }
-  } else {
-    await label(first);
-  }
-  if (found === 0) return 'no-text';
-  return { pathway: 'labelled', labelRow };
-});
+    if (found === 0) return 'no-text';
+    return { pathway: 'labelled', labelRow };
+  },
+);
 
 export default runner;
 runner.runIfMain(import.meta);

@@ -73,7 +73,10 @@ export function toModelInput(rgb: Uint8Array, width: number, height: number, siz
       const x0 = Math.floor(fx);
       const x1 = Math.min(width - 1, x0 + 1);
       const wx = fx - x0;
-      const a = (y0 * width + x0) * 3, b = (y0 * width + x1) * 3, c = (y1 * width + x0) * 3, d = (y1 * width + x1) * 3;
+      const a = (y0 * width + x0) * 3,
+        b = (y0 * width + x1) * 3,
+        c = (y1 * width + x0) * 3,
+        d = (y1 * width + x1) * 3;
       const o = y * W + x;
       for (let ch = 0; ch < 3; ch++) {
         const top = rgb[a + ch]! + (rgb[b + ch]! - rgb[a + ch]!) * wx;
@@ -112,18 +115,28 @@ function convexHull(points: Vec[]): Vec[] {
 function minAreaRect(hull: Vec[]): { cx: number; cy: number; w: number; h: number; ux: number; uy: number } {
   let best = { area: Infinity, cx: 0, cy: 0, w: 0, h: 0, ux: 1, uy: 0 };
   for (let i = 0; i < hull.length; i++) {
-    const p = hull[i]!, q = hull[(i + 1) % hull.length]!;
+    const p = hull[i]!,
+      q = hull[(i + 1) % hull.length]!;
     const len = Math.hypot(q[0] - p[0], q[1] - p[1]);
     if (len === 0) continue;
-    const ux = (q[0] - p[0]) / len, uy = (q[1] - p[1]) / len;
-    let minU = Infinity, maxU = -Infinity, minV = Infinity, maxV = -Infinity;
+    const ux = (q[0] - p[0]) / len,
+      uy = (q[1] - p[1]) / len;
+    let minU = Infinity,
+      maxU = -Infinity,
+      minV = Infinity,
+      maxV = -Infinity;
     for (const [x, y] of hull) {
-      const u = x * ux + y * uy, v = -x * uy + y * ux;
-      minU = Math.min(minU, u); maxU = Math.max(maxU, u); minV = Math.min(minV, v); maxV = Math.max(maxV, v);
+      const u = x * ux + y * uy,
+        v = -x * uy + y * ux;
+      minU = Math.min(minU, u);
+      maxU = Math.max(maxU, u);
+      minV = Math.min(minV, v);
+      maxV = Math.max(maxV, v);
     }
     const area = (maxU - minU) * (maxV - minV);
     if (area < best.area) {
-      const cu = (minU + maxU) / 2, cv = (minV + maxV) / 2;
+      const cu = (minU + maxU) / 2,
+        cv = (minV + maxV) / 2;
       best = { area, cx: cu * ux - cv * uy, cy: cu * uy + cv * ux, w: maxU - minU, h: maxV - minV, ux, uy };
     }
   }
@@ -132,11 +145,13 @@ function minAreaRect(hull: Vec[]): { cx: number; cy: number; w: number; h: numbe
 
 /** Corners of a rectangle, clockwise in image coordinates starting from the top-left-most. */
 function corners(r: { cx: number; cy: number; w: number; h: number; ux: number; uy: number }): Vec[] {
-  const hx = [r.ux * r.w / 2, r.uy * r.w / 2];
-  const hy = [-r.uy * r.h / 2, r.ux * r.h / 2];
+  const hx = [(r.ux * r.w) / 2, (r.uy * r.w) / 2];
+  const hy = [(-r.uy * r.h) / 2, (r.ux * r.h) / 2];
   const pts: Vec[] = [
-    [r.cx - hx[0]! - hy[0]!, r.cy - hx[1]! - hy[1]!], [r.cx + hx[0]! - hy[0]!, r.cy + hx[1]! - hy[1]!],
-    [r.cx + hx[0]! + hy[0]!, r.cy + hx[1]! + hy[1]!], [r.cx - hx[0]! + hy[0]!, r.cy - hx[1]! + hy[1]!],
+    [r.cx - hx[0]! - hy[0]!, r.cy - hx[1]! - hy[1]!],
+    [r.cx + hx[0]! - hy[0]!, r.cy + hx[1]! - hy[1]!],
+    [r.cx + hx[0]! + hy[0]!, r.cy + hx[1]! + hy[1]!],
+    [r.cx - hx[0]! + hy[0]!, r.cy - hx[1]! + hy[1]!],
   ];
   // Order clockwise (y down) by angle around the centre, then start at the corner nearest the top-left.
   pts.sort((a, b) => Math.atan2(a[1] - r.cy, a[0] - r.cx) - Math.atan2(b[1] - r.cy, b[0] - r.cx));
@@ -150,7 +165,12 @@ function corners(r: { cx: number; cy: number; w: number; h: number; ux: number; 
  * normalised coordinates of the source image (the map covers the whole image), highest score first
  * within reading order (top to bottom, left to right).
  */
-export function regionsFromProbabilityMap(prob: Float32Array, mapWidth: number, mapHeight: number, options: DetectOptions = {}): TextRegion[] {
+export function regionsFromProbabilityMap(
+  prob: Float32Array,
+  mapWidth: number,
+  mapHeight: number,
+  options: DetectOptions = {},
+): TextRegion[] {
   const o = { ...DEFAULTS, ...options };
   const n = mapWidth * mapHeight;
   const label = new Int32Array(n); // 0 = unvisited background or text; >0 = component id
@@ -161,24 +181,37 @@ export function regionsFromProbabilityMap(prob: Float32Array, mapWidth: number, 
     if (label[start] !== 0 || !(prob[start]! > o.binaryThreshold)) continue;
     id++;
     // 8-connected flood fill; boundary pixels contribute their corners to the hull.
-    let top = 0, count = 0, sum = 0;
+    let top = 0,
+      count = 0,
+      sum = 0;
     const edge: Vec[] = [];
     stack[top++] = start;
     label[start] = id;
     while (top > 0) {
       const p = stack[--top]!;
-      const x = p % mapWidth, y = (p - x) / mapWidth;
+      const x = p % mapWidth,
+        y = (p - x) / mapWidth;
       count++;
       sum += prob[p]!;
       let boundary = false;
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           if (dx === 0 && dy === 0) continue;
-          const nx = x + dx, ny = y + dy;
-          if (nx < 0 || ny < 0 || nx >= mapWidth || ny >= mapHeight) { boundary = true; continue; }
+          const nx = x + dx,
+            ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= mapWidth || ny >= mapHeight) {
+            boundary = true;
+            continue;
+          }
           const q = ny * mapWidth + nx;
-          if (!(prob[q]! > o.binaryThreshold)) { boundary = true; continue; }
-          if (label[q] === 0) { label[q] = id; stack[top++] = q; }
+          if (!(prob[q]! > o.binaryThreshold)) {
+            boundary = true;
+            continue;
+          }
+          if (label[q] === 0) {
+            label[q] = id;
+            stack[top++] = q;
+          }
         }
       }
       if (boundary) edge.push([x, y]);
@@ -193,8 +226,10 @@ export function regionsFromProbabilityMap(prob: Float32Array, mapWidth: number, 
     if (Math.min(grown.w, grown.h) < o.minSize + 2) continue;
     const clamp = (v: number) => Math.min(1, Math.max(0, v));
     const polygon = corners(grown).map(([x, y]) => ({ x: clamp(x / mapWidth), y: clamp(y / mapHeight) }));
-    const xs = polygon.map((p) => p.x), ys = polygon.map((p) => p.y);
-    const x0 = Math.min(...xs), y0 = Math.min(...ys);
+    const xs = polygon.map((p) => p.x),
+      ys = polygon.map((p) => p.y);
+    const x0 = Math.min(...xs),
+      y0 = Math.min(...ys);
     regions.push({ box: { x: x0, y: y0, w: Math.max(...xs) - x0, h: Math.max(...ys) - y0 }, polygon, confidence });
   }
   return regions.sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
@@ -214,7 +249,10 @@ export class TextDetector {
    */
   static async create(modelPath: string, { threads = 1 }: { threads?: number } = {}): Promise<TextDetector> {
     const session = await ort.InferenceSession.create(modelPath, {
-      executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
     });
     return new TextDetector(session);
   }

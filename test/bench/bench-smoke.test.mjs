@@ -14,13 +14,20 @@ test('bench --smoke exits 0, prints every row with its reference, goal and load,
   const out = tmp('ta-bench-smoke-');
   try {
     const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'index.mjs'), '--smoke', '--only', CASES.join(',')], {
-      cwd: ROOT, env: { ...process.env, BENCH_RESULTS_DIR: out }, encoding: 'utf8', timeout: 600_000,
+      cwd: ROOT,
+      env: { ...process.env, BENCH_RESULTS_DIR: out },
+      encoding: 'utf8',
+      timeout: 600_000,
     });
     assert.equal(r.status, 0, `exit ${r.status}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     const lines = r.stdout.split('\n');
     assert.match(lines[0], /^\|\s*case\s*\|\s*value\s*\|\s*unit\s*\|\s*reference\s*\|\s*ratio\s*\|\s*goal\s*\|\s*met\s*\|\s*load\s*\|$/);
     const table = lines.filter((l) => l.startsWith('| '));
-    const has = (re) => assert.ok(table.some((l) => re.test(l)), `no row matching ${re}\n${r.stdout}`);
+    const has = (re) =>
+      assert.ok(
+        table.some((l) => re.test(l)),
+        `no row matching ${re}\n${r.stdout}`,
+      );
     // Goal 1: the runner against the bare SQLite loop at 1 and 2 threads, and 2 threads against 1.
     has(/runner CLI trivial agent, 2000 tasks, --threads 1 .*bare SQLite loop \(same run\).*≥ 0\.6 +\| (yes|NO) /);
     has(/runner CLI trivial agent, 2000 tasks, --threads 2 .*bare SQLite loop \(same run\).*≥ 0\.6/);
@@ -36,10 +43,21 @@ test('bench --smoke exits 0, prints every row with its reference, goal and load,
     has(/--version, spawn to exit .*node -e 0 \(same run\).*≤ 1\.5/);
     has(/spawn to first task started .*node -e 0 \(same run\).*≤ 4/);
     // Goal 6: the micro tier, each against its own same-run reference.
-    for (const m of ['chunk of 300 tasks', 'outcomes packed', 'commit buffer', 'resolvePathway by title', 'resolvePathway by UUID', 'label-row toJSON']) has(new RegExp(`micro: .*${m}.*\\(.+\\)`));
+    for (const m of [
+      'chunk of 300 tasks',
+      'outcomes packed',
+      'commit buffer',
+      'resolvePathway by title',
+      'resolvePathway by UUID',
+      'label-row toJSON',
+    ])
+      has(new RegExp(`micro: .*${m}.*\\(.+\\)`));
     // Every row ends with the load average it was measured at.
     for (const l of table.slice(1)) assert.match(l, /\| +\d+\.\d \|$/, l);
-    assert.ok(lines.some((l) => /^goals: \d+ of \d+ met/.test(l)), r.stdout);
+    assert.ok(
+      lines.some((l) => /^goals: \d+ of \d+ met/.test(l)),
+      r.stdout,
+    );
     assert.doesNotMatch(r.stdout, /CRASHED/);
 
     const files = readdirSync(out).filter((f) => f.endsWith('.json'));

@@ -25,7 +25,10 @@ test('preflight: unknown, non-agent and duplicate stages exit 2 listing the agen
 });
 
 test('preflight: a missing dependency and a dependency cycle exit 2 with their codes', async () => {
-  for (const [module, code, pattern] of [['missing-dep.mjs', 'TA_DEP_MISSING', /"model"/], ['cycle-dep.mjs', 'TA_DEP_CYCLE', /a → b → a|b → a → b/]]) {
+  for (const [module, code, pattern] of [
+    ['missing-dep.mjs', 'TA_DEP_MISSING', /"model"/],
+    ['cycle-dep.mjs', 'TA_DEP_CYCLE', /a → b → a|b → a → b/],
+  ]) {
     const { dir } = makeProject(2, { workflow: singleAgentWorkflow().workflow });
     const r = await cli(['run', agent(module), '--project', dir, '--json']);
     assert.equal(r.code, 2);
@@ -51,7 +54,13 @@ test('project init with Encord-shaped workflow and ontology files, import, statu
   const base = tmp();
   const wf = singleAgentWorkflow().workflow;
   writeFileSync(join(base, 'workflow.json'), JSON.stringify(wf));
-  writeFileSync(join(base, 'ontology.json'), JSON.stringify({ objects: [{ id: '1', name: 'Car', color: '#FF0000', shape: 'bounding_box', featureNodeHash: 'carBox01' }], classifications: [] }));
+  writeFileSync(
+    join(base, 'ontology.json'),
+    JSON.stringify({
+      objects: [{ id: '1', name: 'Car', color: '#FF0000', shape: 'bounding_box', featureNodeHash: 'carBox01' }],
+      classifications: [],
+    }),
+  );
   const dir = join(base, 'p');
   let r = await cli(['project', 'init', dir, '--workflow', join(base, 'workflow.json'), '--ontology', join(base, 'ontology.json')]);
   assert.equal(r.code, 0, r.stderr);
@@ -69,13 +78,23 @@ test('project init with Encord-shaped workflow and ontology files, import, statu
   const titles = r.json.imported.map((i) => i.title).sort();
   assert.ok(titles.includes('notes.txt') && titles.includes('broken.jpg'));
   assert.equal(r.json.imported.filter((i) => i.dataType === 'IMAGE').length, 7);
-  assert.ok(r.json.warnings.some((w) => w.path.endsWith('broken.jpg')), JSON.stringify(r.json.warnings));
+  assert.ok(
+    r.json.warnings.some((w) => w.path.endsWith('broken.jpg')),
+    JSON.stringify(r.json.warnings),
+  );
   assert.ok(r.json.warnings.some((w) => w.path.endsWith('data.xyz')));
 
   r = await cli(['project', 'status', dir, '--json']);
   assert.equal(r.code, 0);
   assert.match(r.json.projectHash, /^[0-9a-f-]{36}$/);
-  assert.deepEqual(r.json.stages.map((s) => [s.stage, s.tasks]), [['Agent 1', 10], ['Annotate', 0], ['Complete', 0]]);
+  assert.deepEqual(
+    r.json.stages.map((s) => [s.stage, s.tasks]),
+    [
+      ['Agent 1', 10],
+      ['Annotate', 0],
+      ['Complete', 0],
+    ],
+  );
 
   r = await cli(['project', 'tasks', dir, '--stage', 'Agent 1', '--json']);
   assert.equal(r.json.length, 10);
@@ -112,12 +131,22 @@ test('project import --as image-group makes one data unit of a folder', async ()
   const [row] = JSON.parse(readFileSync(out, 'utf8'));
   assert.equal(row.data_type, 'img_group');
   assert.equal(Object.keys(row.data_units).length, 6);
-  assert.deepEqual(Object.values(row.data_units).map((u) => u.data_sequence).sort(), ['0', '1', '2', '3', '4', '5']);
+  assert.deepEqual(
+    Object.values(row.data_units)
+      .map((u) => u.data_sequence)
+      .sort(),
+    ['0', '1', '2', '3', '4', '5'],
+  );
 });
 
 test('project init rejects a malformed workflow with a coded error', async () => {
   const base = tmp();
-  writeFileSync(join(base, 'wf.json'), JSON.stringify({ stages: [{ stageType: 'AGENT', uuid: 'a', title: 'A', pathways: [{ uuid: 'p', title: 'x', destinationUuid: 'missing' }] }] }));
+  writeFileSync(
+    join(base, 'wf.json'),
+    JSON.stringify({
+      stages: [{ stageType: 'AGENT', uuid: 'a', title: 'A', pathways: [{ uuid: 'p', title: 'x', destinationUuid: 'missing' }] }],
+    }),
+  );
   const r = await cli(['project', 'init', join(base, 'p'), '--workflow', join(base, 'wf.json')]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /TA_CFG_PROJECT_INVALID/);
@@ -129,8 +158,14 @@ test('print agent-nodes lists agent stages with pathways', async () => {
   const { dir } = makeProject(1, { workflow: wf.workflow });
   const r = await cli(['print', 'agent-nodes', '--project', dir, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.json.map((n) => n.uuid), [wf.ids.agent]);
-  assert.deepEqual(r.json[0].pathways.map((p) => p.title), ['complete', 'to human']);
+  assert.deepEqual(
+    r.json.map((n) => n.uuid),
+    [wf.ids.agent],
+  );
+  assert.deepEqual(
+    r.json[0].pathways.map((p) => p.title),
+    ['complete', 'to human'],
+  );
 });
 
 test('--version and --help work everywhere', async () => {
@@ -143,7 +178,17 @@ test('--version and --help work everywhere', async () => {
     assert.match(h.stdout, /Usage: task-agents/);
   }
   const run = await cli(['run', '--help']);
-  for (const flag of ['--project', '--threads', '--concurrency', '--refresh-every', '--num-retries', '--task-batch-size', '--max-tasks-per-stage', '--json', '--quiet']) {
+  for (const flag of [
+    '--project',
+    '--threads',
+    '--concurrency',
+    '--refresh-every',
+    '--num-retries',
+    '--task-batch-size',
+    '--max-tasks-per-stage',
+    '--json',
+    '--quiet',
+  ]) {
     assert.ok(run.stdout.includes(flag), flag);
   }
 });
@@ -156,7 +201,14 @@ test("the README's first command runs the demo in a fresh directory and exits 0"
   const first = blocks[0];
   assert.match(first, /^bash scripts\/setup\.sh && .*node dist\/main\.js --threads 8$/);
   assert.match(blocks[1], /^bash scripts\/setup\.sh && npm test$/);
-  assert.equal(readFileSync(join(ROOT, '.ci', 'run'), 'utf8').trim().split('\n').at(-1), blocks[1], '.ci/run calls the README\'s test command');
+  assert.equal(
+    readFileSync(join(ROOT, '.ci', 'run'), 'utf8')
+      .trim()
+      .split('\n')
+      .at(-1),
+    blocks[1],
+    ".ci/run calls the README's test command",
+  );
   const cwd = tmp();
   const r = await cli(['--threads', '8'], { cwd });
   assert.equal(r.code, 0, r.stderr);

@@ -15,7 +15,12 @@ test('every catalog code has a README row and every README row is a real code', 
 
 test('every code raised in src/ is in the catalog', () => {
   const files = [];
-  const walk = (d) => { for (const n of readdirSync(d)) { const p = join(d, n); statSync(p).isDirectory() ? walk(p) : n.endsWith('.ts') && files.push(p); } };
+  const walk = (d) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      statSync(p).isDirectory() ? walk(p) : n.endsWith('.ts') && files.push(p);
+    }
+  };
   walk(join(ROOT, 'src'));
   const used = new Set();
   for (const f of files) for (const m of readFileSync(f, 'utf8').matchAll(/'(TA_[A-Z0-9_]*[A-Z0-9])'/g)) used.add(m[1]);

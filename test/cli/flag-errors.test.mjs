@@ -55,7 +55,10 @@ test('bad flag values of the other commands are TA_CFG_INVALID too; --help and -
 test('a queue name BullMQ refuses (":" in it, or empty) is TA_CFG_INVALID with a hint for run and worker, before connecting', async () => {
   const { dir } = makeProject(1, { workflow: singleAgentWorkflow().workflow });
   const queue = ['--queue', 'redis://127.0.0.1:1'];
-  for (const [name, why] of [['runs:nightly', /the queue name cannot contain ":"/], ['', /the queue name must not be empty/]]) {
+  for (const [name, why] of [
+    ['runs:nightly', /the queue name cannot contain ":"/],
+    ['', /the queue name must not be empty/],
+  ]) {
     const run = await cli(['run', agent('routing.mjs'), '--project', dir, '--json', ...queue, '--queue-name', name]);
     assert.equal(run.code, 2, run.stderr);
     assert.equal(run.json?.error?.code, 'TA_CFG_INVALID');

@@ -18,7 +18,18 @@ async function loaded(args) {
   return { code: r.code, stdout: r.stdout, ...JSON.parse(line.slice('loaded-modules: '.length)) };
 }
 
-const START_ONLY = [['--version'], ['--help'], ['run', '--help'], ['project', '--help'], ['project', 'import', '--help'], ['emulator', '--help'], ['serve', '--help'], ['worker', '--help'], ['init', '--help'], ['print', 'agent-nodes', '--help']];
+const START_ONLY = [
+  ['--version'],
+  ['--help'],
+  ['run', '--help'],
+  ['project', '--help'],
+  ['project', 'import', '--help'],
+  ['emulator', '--help'],
+  ['serve', '--help'],
+  ['worker', '--help'],
+  ['init', '--help'],
+  ['print', 'agent-nodes', '--help'],
+];
 
 for (const args of START_ONLY) {
   test(`\`task-agents ${args.join(' ')}\` loads no native addon and no heavy package`, async () => {
@@ -26,7 +37,10 @@ for (const args of START_ONLY) {
     assert.equal(r.code, 0, r.stdout);
     assert.ok(r.stdout.length > 0, 'printed something');
     assert.deepEqual(r.natives, [], `native addons loaded: ${r.natives.join(', ')}`);
-    assert.deepEqual(r.packages.filter((p) => HEAVY.includes(p)), []);
+    assert.deepEqual(
+      r.packages.filter((p) => HEAVY.includes(p)),
+      [],
+    );
   });
 }
 
@@ -35,7 +49,10 @@ test('the probe sees what a command loads: `project show` opens SQLite (better-s
   const r = await loaded(['project', 'show', dir, '--json']);
   assert.equal(r.code, 0, r.stdout);
   assert.ok(r.packages.includes('better-sqlite3'), `packages: ${r.packages.join(', ')}`);
-  assert.ok(r.natives.some((p) => p.endsWith('better_sqlite3.node')), `natives: ${r.natives.join(', ')}`);
+  assert.ok(
+    r.natives.some((p) => p.endsWith('better_sqlite3.node')),
+    `natives: ${r.natives.join(', ')}`,
+  );
 });
 
 test('`--version` and `-V` answer before the command line loads (no commander), with the same output as commander gives', async () => {

@@ -17,11 +17,20 @@ for (const pageSize of [7, 50]) {
     const tasks = 60;
     const p = makeProject(tasks, { workflow: singleAgentWorkflow().workflow });
     const key = makeKey();
-    const emu = await startEmulator(p.dir, ['--authorized-keys', key.pubFile, '--page-size', String(pageSize), '--faults', `latency:${LATENCY}ms`]);
+    const emu = await startEmulator(p.dir, [
+      '--authorized-keys',
+      key.pubFile,
+      '--page-size',
+      String(pageSize),
+      '--faults',
+      `latency:${LATENCY}ms`,
+    ]);
     try {
       const before = performance.timeOrigin + performance.now();
-      const r = await cli(['run', agent('routing.mjs'), '--project', p.info.projectHash, '--json', '--threads', '2', '--task-batch-size', '20'],
-        { env: { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_LOG: join(tmp(), 'log') } });
+      const r = await cli(
+        ['run', agent('routing.mjs'), '--project', p.info.projectHash, '--json', '--threads', '2', '--task-batch-size', '20'],
+        { env: { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_LOG: join(tmp(), 'log') } },
+      );
       assert.equal(r.code, 0, r.stderr);
       const unsigned = await fetch(`${emu.url}/v2/public/projects/${p.info.projectHash}`);
       assert.equal(unsigned.status, 401);
@@ -41,14 +50,20 @@ for (const pageSize of [7, 50]) {
         if (!e.endpoint.startsWith('rejected')) counted[e.endpoint] = (counted[e.endpoint] ?? 0) + 1;
       }
       assert.deepEqual(counted, stats.requests);
-      assert.deepEqual(requests.filter((e) => e.endpoint.startsWith('rejected')).map((e) => [e.endpoint, e.status]), [['rejected 401', 401]]);
+      assert.deepEqual(
+        requests.filter((e) => e.endpoint.startsWith('rejected')).map((e) => [e.endpoint, e.status]),
+        [['rejected 401', 401]],
+      );
       // In the order they finished.
       for (let i = 1; i < requests.length; i++) assert.ok(requests[i].end >= requests[i - 1].end);
       // The runner pages a stage one request at a time: page requests never overlap.
       const pages = requests.filter((e) => e.endpoint === 'GET v2 …/stages/{s}/tasks').sort((a, b) => a.start - b.start);
       assert.ok(pages.length >= Math.ceil(tasks / pageSize), `${pages.length} page requests`);
       for (let i = 1; i < pages.length; i++) assert.ok(pages[i].start >= pages[i - 1].end - 0.5, `pages ${i - 1} and ${i} overlap`);
-      assert.equal(Object.values(stageCounts(p.dir)).reduce((a, b) => a + b, 0), tasks);
+      assert.equal(
+        Object.values(stageCounts(p.dir)).reduce((a, b) => a + b, 0),
+        tasks,
+      );
     } finally {
       await emu.stop();
     }

@@ -8,10 +8,22 @@ import { ROOT } from '../helpers/cli.mjs';
 
 test('fault spec: statuses, resets and latency; bad specs are coded errors', () => {
   const spec = parseFaultSpec('429:0.1,500:0.05,503:0.05,reset:0.02,latency:50ms');
-  assert.deepEqual(spec, { rates: [[429, 0.1], [500, 0.05], [503, 0.05], ['reset', 0.02]], latencyMs: 50 });
+  assert.deepEqual(spec, {
+    rates: [
+      [429, 0.1],
+      [500, 0.05],
+      [503, 0.05],
+      ['reset', 0.02],
+    ],
+    latencyMs: 50,
+  });
   assert.equal(parseFaultSpec('latency:1s').latencyMs, 1000);
   for (const bad of ['200:0.1', '429:2', 'boom:0.1', '429:0.6,500:0.6', 'latency:fast']) {
-    assert.throws(() => parseFaultSpec(bad), (e) => e.code === 'TA_CFG_INVALID', bad);
+    assert.throws(
+      () => parseFaultSpec(bad),
+      (e) => e.code === 'TA_CFG_INVALID',
+      bad,
+    );
   }
 });
 
@@ -46,10 +58,15 @@ test('signed URLs: valid until expiry, bound to path and expiry, per-instance se
   assert.deepEqual(s.check('/_media/x.jpg', 0), { ok: false, reason: 'invalid' });
 });
 
-test('the emulator reads and writes projects through LocalProject\'s methods, never its SQLite handle', () => {
+test("the emulator reads and writes projects through LocalProject's methods, never its SQLite handle", () => {
   const dir = join(ROOT, 'src', 'platform', 'emulator');
-  const raw = readdirSync(dir).filter((f) => f.endsWith('.ts'))
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').map((line, i) => [`${f}:${i + 1}`, line]))
+  const raw = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .map((line, i) => [`${f}:${i + 1}`, line]),
+    )
     .filter(([, line]) => /\.db\b|\.prepare\(|\bSELECT\b|\bUPDATE\b/.test(line));
   assert.deepEqual(raw, []);
 });

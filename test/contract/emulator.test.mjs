@@ -7,7 +7,13 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import {
-  createEncordPlatform, parseOpenSshPrivateKey, signV1Body, v1RequestEnvelope, v2Headers, v2Created, pythonJsonDumps,
+  createEncordPlatform,
+  parseOpenSshPrivateKey,
+  signV1Body,
+  v1RequestEnvelope,
+  v2Headers,
+  v2Created,
+  pythonJsonDumps,
 } from '../../dist/platform/encord/index.js';
 import { agent, cli, lines, tmp } from '../helpers/cli.mjs';
 import { makeProject, singleAgentWorkflow, stageCounts } from '../helpers/projects.mjs';
@@ -30,8 +36,15 @@ test('CLI: first stdout line is exactly "listening on http://HOST:PORT"; SIGTERM
 test('20% injected faults (429 with Retry-After, 500, 503, resets): every task processed and moved exactly once', async () => {
   const p = makeProject(200, { workflow: singleAgentWorkflow().workflow });
   const log = join(tmp(), 'log');
-  const r = await runOn('encord', 'routing.mjs', p.dir, p.info.projectHash, ['--task-batch-size', '5', '--threads', '2'],
-    { TA_LOG: log, TA_ENCORD_MAX_RETRIES: '10' }, ['--faults', '429:0.06,500:0.05,503:0.04,reset:0.05', '--fault-seed', '11', '--retry-after', '1', '--page-size', '5']);
+  const r = await runOn(
+    'encord',
+    'routing.mjs',
+    p.dir,
+    p.info.projectHash,
+    ['--task-batch-size', '5', '--threads', '2'],
+    { TA_LOG: log, TA_ENCORD_MAX_RETRIES: '10' },
+    ['--faults', '429:0.06,500:0.05,503:0.04,reset:0.05', '--fault-seed', '11', '--retry-after', '1', '--page-size', '5'],
+  );
   assert.equal(r.code, 0, r.stderr);
   const seen = lines(log);
   assert.equal(seen.length, 200);
@@ -52,11 +65,24 @@ async function authFixture() {
   const other = parseOpenSshPrivateKey(makeKey().keyText);
   const v2 = async (method, path, { body, signWith = key, created, tamper } = {}) => {
     const bytes = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const headers = signWith ? v2Headers(signWith, { method, requestTarget: path, body: bytes, ...(created !== undefined && { created }) }) : {};
+    const headers = signWith
+      ? v2Headers(signWith, { method, requestTarget: path, body: bytes, ...(created !== undefined && { created }) })
+      : {};
     if (bytes !== undefined) headers['Content-Type'] = 'application/json';
     const res = await request(`${emu.url}${tamper ?? path}`, { method, headers, ...(bytes !== undefined && { body: bytes }) });
     const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers, text, json: (() => { try { return JSON.parse(text); } catch { return undefined; } })() };
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      text,
+      json: (() => {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+      })(),
+    };
   };
   const v1 = async (envelope, { signWith = key, raw } = {}) => {
     const body = raw ?? pythonJsonDumps(envelope);
@@ -124,7 +150,9 @@ test('stale bundle: the emulator rejects the whole actions request with 400, not
     const r = await v2('POST', `/v2/public/projects/${p.info.projectHash}/workflow/stages/${stage.uuid}/actions`, { body: actions });
     assert.equal(r.status, 400);
     assert.equal(stageCounts(p.dir)['Agent 1'], 4);
-    const ok = await v2('POST', `/v2/public/projects/${p.info.projectHash}/workflow/stages/${stage.uuid}/actions`, { body: actions.slice(0, 4) });
+    const ok = await v2('POST', `/v2/public/projects/${p.info.projectHash}/workflow/stages/${stage.uuid}/actions`, {
+      body: actions.slice(0, 4),
+    });
     assert.equal(ok.status, 204);
     assert.equal(stageCounts(p.dir).Complete, 4);
   } finally {
@@ -136,7 +164,9 @@ test('signed media URLs expire; downloadMedia refreshes an expired one once', as
   const { p, emu, good } = await authFixture();
   const platform = createEncordPlatform({ projectHash: p.info.projectHash, keyText: good.keyText, domain: emu.url });
   try {
-    const [meta] = await platform.listLabelRowMetadata([(await platform.taskPages(p.info.workflow.stages[0].uuid)[Symbol.asyncIterator]().next()).value[0].dataHash]);
+    const [meta] = await platform.listLabelRowMetadata([
+      (await platform.taskPages(p.info.workflow.stages[0].uuid)[Symbol.asyncIterator]().next()).value[0].dataHash,
+    ]);
     const [item] = await platform.getStorageItems([meta.backingItemUuid], { signUrls: true });
     const file = join(p.dir, 'media', item.url);
     mkdirSync(dirname(file), { recursive: true });
@@ -178,18 +208,25 @@ test('auth failure and unreachable platform exit 3; no key text or URL token in 
   };
   try {
     const env = { ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '1' };
-    const denied = await cli(['run', agent('storage.mjs'), '--project', p.info.projectHash, '--json'], { env: { ...env, ENCORD_SSH_KEY_FILE: intruder.keyFile } });
+    const denied = await cli(['run', agent('storage.mjs'), '--project', p.info.projectHash, '--json'], {
+      env: { ...env, ENCORD_SSH_KEY_FILE: intruder.keyFile },
+    });
     assert.equal(denied.code, 3, denied.stderr);
     assert.equal(denied.json.error.code, 'TA_PLATFORM_UNAUTHORIZED');
     check(denied);
-    const inline = await cli(['run', agent('storage.mjs'), '--project', p.info.projectHash], { env: { ...env, ENCORD_SSH_KEY: intruder.keyText } });
+    const inline = await cli(['run', agent('storage.mjs'), '--project', p.info.projectHash], {
+      env: { ...env, ENCORD_SSH_KEY: intruder.keyText },
+    });
     assert.equal(inline.code, 3);
     check(inline);
-    const badKey = await cli(['run', agent('storage.mjs'), '--project', p.info.projectHash], { env: { ...env, ENCORD_SSH_KEY: intruder.keyText.replace(/[A-Za-z](?=[A-Za-z0-9+/]{30})/, '!') } });
+    const badKey = await cli(['run', agent('storage.mjs'), '--project', p.info.projectHash], {
+      env: { ...env, ENCORD_SSH_KEY: intruder.keyText.replace(/[A-Za-z](?=[A-Za-z0-9+/]{30})/, '!') },
+    });
     assert.equal(badKey.code, 3);
     check(badKey);
-    const unreachable = await cli(['run', agent('storage.mjs'), '--project', p.info.projectHash, '--json'],
-      { env: { ENCORD_DOMAIN: 'http://127.0.0.1:9', TA_ENCORD_BACKOFF_MS: '1', ENCORD_SSH_KEY_FILE: registered.keyFile } });
+    const unreachable = await cli(['run', agent('storage.mjs'), '--project', p.info.projectHash, '--json'], {
+      env: { ENCORD_DOMAIN: 'http://127.0.0.1:9', TA_ENCORD_BACKOFF_MS: '1', ENCORD_SSH_KEY_FILE: registered.keyFile },
+    });
     assert.equal(unreachable.code, 3, unreachable.stderr);
     assert.equal(unreachable.json.error.code, 'TA_PLATFORM_UNREACHABLE');
     check(unreachable);

@@ -30,19 +30,50 @@ function contents(row) {
 const CASES = [
   [{}, (c) => ({ ...c, reviews: 0 })],
   [{ includeReviews: true }, (c) => c],
-  [{ includeObjectFeatureHashes: ['MjI2NzEy', 'maskFH01'] }, () => ({
-    objects: ['objBox01:MjI2NzEy', 'objMask1:maskFH01'], classifications: ['clsInst1:clsFH001'],
-    objectAnswers: ['objBox01', 'objMask1'], objectActions: ['objBox01'], classificationAnswers: ['clsInst1'], reviews: 0,
-  })],
-  [{ includeObjectFeatureHashes: [], includeClassificationFeatureHashes: [], includeReviews: true }, () => ({
-    objects: [], classifications: [], objectAnswers: [], objectActions: [], classificationAnswers: [], reviews: 0,
-  })],
-  [{ includeClassificationFeatureHashes: [], includeObjectFeatureHashes: ['pntFH001'], includeReviews: true }, () => ({
-    objects: ['objPnt01:pntFH001'], classifications: [], objectAnswers: ['objPnt01'], objectActions: [], classificationAnswers: [], reviews: 1,
-  })],
-  [{ includeClassificationFeatureHashes: ['clsFH001'], includeObjectFeatureHashes: ['nope'] }, () => ({
-    objects: [], classifications: ['clsInst1:clsFH001'], objectAnswers: [], objectActions: [], classificationAnswers: ['clsInst1'], reviews: 0,
-  })],
+  [
+    { includeObjectFeatureHashes: ['MjI2NzEy', 'maskFH01'] },
+    () => ({
+      objects: ['objBox01:MjI2NzEy', 'objMask1:maskFH01'],
+      classifications: ['clsInst1:clsFH001'],
+      objectAnswers: ['objBox01', 'objMask1'],
+      objectActions: ['objBox01'],
+      classificationAnswers: ['clsInst1'],
+      reviews: 0,
+    }),
+  ],
+  [
+    { includeObjectFeatureHashes: [], includeClassificationFeatureHashes: [], includeReviews: true },
+    () => ({
+      objects: [],
+      classifications: [],
+      objectAnswers: [],
+      objectActions: [],
+      classificationAnswers: [],
+      reviews: 0,
+    }),
+  ],
+  [
+    { includeClassificationFeatureHashes: [], includeObjectFeatureHashes: ['pntFH001'], includeReviews: true },
+    () => ({
+      objects: ['objPnt01:pntFH001'],
+      classifications: [],
+      objectAnswers: ['objPnt01'],
+      objectActions: [],
+      classificationAnswers: [],
+      reviews: 1,
+    }),
+  ],
+  [
+    { includeClassificationFeatureHashes: ['clsFH001'], includeObjectFeatureHashes: ['nope'] },
+    () => ({
+      objects: [],
+      classifications: ['clsInst1:clsFH001'],
+      objectAnswers: [],
+      objectActions: [],
+      classificationAnswers: ['clsInst1'],
+      reviews: 0,
+    }),
+  ],
 ];
 
 test('local project and emulator filter a stored video row alike, for every case; the stored row is untouched', async () => {
@@ -97,7 +128,13 @@ for (const target of ['local', 'encord']) {
     };
     const every = { objects: ['Bright region', 'Keypoint'], classifications: ['Scene brightness', 'Tags'] };
     assert.deepEqual(await seen({}), Array(4).fill(every));
-    assert.deepEqual(await seen({ includeObjectFeatureHashes: ['keyPnt01'], includeClassificationFeatureHashes: [] }), Array(4).fill({ objects: ['Keypoint'], classifications: [] }));
-    assert.deepEqual(await seen({ includeClassificationFeatureHashes: ['tagsCl01'] }), Array(4).fill({ objects: every.objects, classifications: ['Tags'] }));
+    assert.deepEqual(
+      await seen({ includeObjectFeatureHashes: ['keyPnt01'], includeClassificationFeatureHashes: [] }),
+      Array(4).fill({ objects: ['Keypoint'], classifications: [] }),
+    );
+    assert.deepEqual(
+      await seen({ includeClassificationFeatureHashes: ['tagsCl01'] }),
+      Array(4).fill({ objects: every.objects, classifications: ['Tags'] }),
+    );
   });
 }

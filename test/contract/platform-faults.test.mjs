@@ -36,17 +36,33 @@ for (const c of SWEEP) {
     const n = 240;
     const p = makeProject(n);
     const log = join(tmp(), 'log');
-    const r = await runOn('encord', 'two-stage-labels.mjs', p.dir, p.info.projectHash, ['--threads', '2', '--task-batch-size', String(c.batch)],
-      { TA_LOG: log }, ['--faults', c.faults, '--fault-seed', String(c.seed)]);
+    const r = await runOn(
+      'encord',
+      'two-stage-labels.mjs',
+      p.dir,
+      p.info.projectHash,
+      ['--threads', '2', '--task-batch-size', String(c.batch)],
+      { TA_LOG: log },
+      ['--faults', c.faults, '--fault-seed', String(c.seed)],
+    );
     assert.equal(r.code, 0, `seed ${c.seed}: ${r.stderr}`);
     assert.ok(r.json, `seed ${c.seed}: one JSON document`);
     assert.deepEqual(r.json.errors, []);
     const runs = runsPerTask(log);
     for (const stage of ['pre-label', 'triage']) {
       assert.equal(runs[stage].size, n, `seed ${c.seed}: every task ran in ${stage}`);
-      assert.ok([...runs[stage].values()].every((k) => k === 1), `seed ${c.seed}: once each`);
+      assert.ok(
+        [...runs[stage].values()].every((k) => k === 1),
+        `seed ${c.seed}: once each`,
+      );
     }
-    assert.deepEqual(r.json.stages.map((s) => [s.stage, s.skipped, Object.values(s.moved).reduce((a, b) => a + b, 0)]), [['pre-label', 0, n], ['triage', 0, n]]);
+    assert.deepEqual(
+      r.json.stages.map((s) => [s.stage, s.skipped, Object.values(s.moved).reduce((a, b) => a + b, 0)]),
+      [
+        ['pre-label', 0, n],
+        ['triage', 0, n],
+      ],
+    );
     assert.deepEqual(stageCounts(p.dir), DONE(n));
     assert.ok(Object.values(r.emulatorStats.faults).reduce((a, b) => a + b, 0) > 0, `seed ${c.seed}: faults were injected`);
   });
@@ -56,12 +72,22 @@ test('answers lost after the platform applied the request (lost:0.15): re-sent p
   const n = 200;
   const batch = 20;
   const p = makeProject(n);
-  const r = await runOn('encord', 'two-stage-labels.mjs', p.dir, p.info.projectHash, ['--threads', '2', '--task-batch-size', String(batch)],
-    {}, ['--faults', 'lost:0.15', '--fault-seed', '3']);
+  const r = await runOn(
+    'encord',
+    'two-stage-labels.mjs',
+    p.dir,
+    p.info.projectHash,
+    ['--threads', '2', '--task-batch-size', String(batch)],
+    {},
+    ['--faults', 'lost:0.15', '--fault-seed', '3'],
+  );
   assert.equal(r.code, 0, r.stderr);
   for (const s of r.json.stages) {
     assert.equal(s.skipped, 0, `${s.stage}: none of our own moves reported as someone else's`);
-    assert.equal(Object.values(s.moved).reduce((a, b) => a + b, 0), n);
+    assert.equal(
+      Object.values(s.moved).reduce((a, b) => a + b, 0),
+      n,
+    );
   }
   assert.deepEqual(stageCounts(p.dir), DONE(n));
   const stats = r.emulatorStats;
@@ -80,8 +106,15 @@ test('--retry-budget 0 under 10 % faults: failed batches fail their tasks with a
   let runs;
   let sawFailures = false;
   for (runs = 1; runs <= 15; runs++) {
-    const r = await runOn('encord', 'two-stage-labels.mjs', p.dir, p.info.projectHash, ['--threads', '2', '--task-batch-size', '50', '--retry-budget', '0'],
-      {}, ['--faults', '429:0.03,500:0.03,503:0.02,reset:0.02', '--fault-seed', String(100 + runs)]);
+    const r = await runOn(
+      'encord',
+      'two-stage-labels.mjs',
+      p.dir,
+      p.info.projectHash,
+      ['--threads', '2', '--task-batch-size', '50', '--retry-budget', '0'],
+      {},
+      ['--faults', '429:0.03,500:0.03,503:0.02,reset:0.02', '--fault-seed', String(100 + runs)],
+    );
     assert.ok(r.json, `run ${runs}: one JSON document on stdout: ${r.stdout.slice(0, 200)}`);
     assert.doesNotMatch(r.stderr, /^\s+at /m, `run ${runs}: no raw stack`);
     if (r.json.error) {
@@ -126,14 +159,31 @@ test('a poller rides out a platform outage: the failed pass is logged, it polls 
   let emu = await startEmulator(p.dir, ['--authorized-keys', key.pubFile, '--page-size', '10']);
   const port = new URL(emu.url).port;
   let child;
-  const run = cli(['run', agent('two-stage-labels.mjs'), '--project', p.info.projectHash, '--json', '--threads', '2', '--task-batch-size', '10', '--refresh-every', '1', '--retry-budget', '20'], {
-    env: { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5', TA_SLOW_MS: '100' },
-    onSpawn: (c) => {
-      child = c;
-      c.stderr.on('data', (d) => (stderr += d));
+  const run = cli(
+    [
+      'run',
+      agent('two-stage-labels.mjs'),
+      '--project',
+      p.info.projectHash,
+      '--json',
+      '--threads',
+      '2',
+      '--task-batch-size',
+      '10',
+      '--refresh-every',
+      '1',
+      '--retry-budget',
+      '20',
+    ],
+    {
+      env: { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5', TA_SLOW_MS: '100' },
+      onSpawn: (c) => {
+        child = c;
+        c.stderr.on('data', (d) => (stderr += d));
+      },
+      timeoutMs: 120_000,
     },
-    timeoutMs: 120_000,
-  });
+  );
   let stderr = '';
   const until = async (what, ok, ms = 60_000) => {
     for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if (await ok()) return;

@@ -29,13 +29,16 @@ function projectWithOneFile() {
   return { p, file };
 }
 
-test('local: the project\'s own file, not temporary, no temp path asked for; a missing file and a path outside the media folder are coded', async () => {
+test("local: the project's own file, not temporary, no temp path asked for; a missing file and a path outside the media folder are coded", async () => {
   const { p, file } = projectWithOneFile();
   const local = new LocalPlatform(p.dir);
   try {
     const [present, missing] = await itemsOf(local, p);
     const asked = [];
-    const tempPath = () => { asked.push(1); return join(tmp(), 'x.jpg'); };
+    const tempPath = () => {
+      asked.push(1);
+      return join(tmp(), 'x.jpg');
+    };
     assert.deepEqual(await local.mediaFile(present, tempPath), { path: file, temporary: false });
     assert.deepEqual(asked, []);
     await assert.rejects(local.mediaFile(missing, tempPath), (e) => e.code === 'TA_MEDIA_MISSING' && /img-1\.jpg/.test(e.message));
@@ -46,18 +49,30 @@ test('local: the project\'s own file, not temporary, no temp path asked for; a m
   }
 });
 
-test('encord: a download of the signed URL to the temporary path, with the file\'s bytes; a missing file is TA_MEDIA_DOWNLOAD_FAILED', async () => {
+test("encord: a download of the signed URL to the temporary path, with the file's bytes; a missing file is TA_MEDIA_DOWNLOAD_FAILED", async () => {
   const { p } = projectWithOneFile();
   const key = makeKey();
   const emu = await startEmulator({ dir: p.dir });
-  const encord = createEncordPlatform({ projectHash: p.info.projectHash, keyText: key.keyText, domain: emu.url, env: {}, http: { retry: { backoffBaseMs: 1, maxRetries: 1 } } });
+  const encord = createEncordPlatform({
+    projectHash: p.info.projectHash,
+    keyText: key.keyText,
+    domain: emu.url,
+    env: {},
+    http: { retry: { backoffBaseMs: 1, maxRetries: 1 } },
+  });
   try {
     const [present, missing] = await itemsOf(encord, p);
     const dest = join(tmp(), 'asset.jpg');
     assert.deepEqual(await encord.mediaFile(present, () => dest), { path: dest, temporary: true });
     assert.equal(readFileSync(dest, 'utf8'), 'jpeg bytes 0');
-    await assert.rejects(encord.mediaFile(missing, () => join(tmp(), 'a.jpg')), (e) => e.code === 'TA_MEDIA_DOWNLOAD_FAILED' && !e.message.includes('token='));
-    await assert.rejects(encord.mediaFile({ ...present, signedUrl: null }, () => join(tmp(), 'b.jpg')), (e) => e.code === 'TA_MEDIA_MISSING');
+    await assert.rejects(
+      encord.mediaFile(missing, () => join(tmp(), 'a.jpg')),
+      (e) => e.code === 'TA_MEDIA_DOWNLOAD_FAILED' && !e.message.includes('token='),
+    );
+    await assert.rejects(
+      encord.mediaFile({ ...present, signedUrl: null }, () => join(tmp(), 'b.jpg')),
+      (e) => e.code === 'TA_MEDIA_MISSING',
+    );
     assert.equal(existsSync(join(p.dir, 'media', 'synthetic', 'img-0.jpg')), true);
   } finally {
     await encord.close();

@@ -19,16 +19,21 @@ function exportRows(dir) {
 
 const TARGETS = ['local', 'encord'];
 /** Final state read back from SQLite: title → stage:priority. */
-const state = (dir) => tasksOf(dir).map((t) => `${t.dataTitle}:${t.stage}:${t.priority}`).sort();
+const state = (dir) =>
+  tasksOf(dir)
+    .map((t) => `${t.dataTitle}:${t.stage}:${t.priority}`)
+    .sort();
 
 /** Runs `scenario(target, project)` on a fresh project per target and checks both end equal. */
 async function both(n, options, scenario) {
   const states = [];
-  const results = await Promise.all(TARGETS.map(async (target) => {
-    const p = makeProject(n, options);
-    await scenario(target, p);
-    return p;
-  }));
+  const results = await Promise.all(
+    TARGETS.map(async (target) => {
+      const p = makeProject(n, options);
+      await scenario(target, p);
+      return p;
+    }),
+  );
   for (const p of results) states.push(state(p.dir));
   assert.deepEqual(states[0], states[1], 'local and encord reach the same final state');
 }
@@ -96,7 +101,10 @@ test('priority 0 is stored as 0, and 0.75 as 0.75', async () => {
     await both(5, { workflow: singleAgentWorkflow().workflow }, async (target, p) => {
       const r = await run(target, p, 'priority.mjs', [], { TA_PRIORITY: String(prio) });
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(tasksOf(p.dir).map((t) => t.priority), [prio, prio, prio, prio, prio]);
+      assert.deepEqual(
+        tasksOf(p.dir).map((t) => t.priority),
+        [prio, prio, prio, prio, prio],
+      );
       assert.equal(r.json.calls.setPriorities, 1);
     });
   }
@@ -135,12 +143,19 @@ test('an agent that throws twice then succeeds is moved with --num-retries 3', a
 test('--threads 1 and --threads 4 reach the same final state on both platforms', async () => {
   const wf = singleAgentWorkflow();
   const finals = [];
-  for (const threads of [['--threads', '1'], ['--threads', '4', '--concurrency', '3']]) {
+  for (const threads of [
+    ['--threads', '1'],
+    ['--threads', '4', '--concurrency', '3'],
+  ]) {
     await both(90, { workflow: wf.workflow }, async (target, p) => {
       const r = await run(target, p, 'routing.mjs', threads, { TA_MODE: 'by-title' });
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(stageCounts(p.dir), { 'Agent 1': 0, Annotate: 30, Complete: 60 });
-      finals.push(tasksOf(p.dir).map((t) => `${t.dataTitle}:${t.stage}`).sort());
+      finals.push(
+        tasksOf(p.dir)
+          .map((t) => `${t.dataTitle}:${t.stage}`)
+          .sort(),
+      );
     });
   }
   for (const f of finals) assert.deepEqual(f, finals[0]);

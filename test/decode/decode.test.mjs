@@ -7,7 +7,9 @@ import { hasFfmpeg, makeFixtures, ffmpegRgb, ffprobeFrames, meanAbsDiff } from '
 
 const skip = hasFfmpeg ? false : 'ffmpeg/ffprobe CLI not installed (the oracle)';
 let fx;
-before(() => { if (!skip) fx = makeFixtures(); });
+before(() => {
+  if (!skip) fx = makeFixtures();
+});
 after(() => fx?.cleanup());
 
 const exact = ['h264.mp4', 'h264-odd.mp4', 'vp9.webm', 'mjpeg.avi', 'img.png'];
@@ -23,7 +25,9 @@ const buf = (u8) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 for (const backend of ['node-av', 'beamcoder']) {
   describe(`${backend} decoder`, { skip }, () => {
     let dec;
-    before(async () => { dec = await createDecoder(backend); });
+    before(async () => {
+      dec = await createDecoder(backend);
+    });
 
     for (const name of exact) {
       test(`${name}: every frame equals ffmpeg's RGB24 bit for bit`, async () => {
@@ -54,16 +58,28 @@ for (const backend of ['node-av', 'beamcoder']) {
         const n = all.length;
         const want = [0, 1, 5, 9, 10, 11, n - 3, n - 1];
         const got = await collect(dec.framesAt(file, [...want].reverse()));
-        assert.deepEqual(got.map((f) => f.frame), [...new Set(want)].sort((a, b) => a - b));
+        assert.deepEqual(
+          got.map((f) => f.frame),
+          [...new Set(want)].sort((a, b) => a - b),
+        );
         for (const f of got) assert.ok(buf(f.content).equals(buf(all[f.frame].content)), `frame ${f.frame}`);
         const backwards = await collect(dec.framesAt(file, [n - 1]));
         assert.ok(buf(backwards[0].content).equals(buf(all[n - 1].content)));
         assert.deepEqual((await collect(dec.framesAt(file, [n + 5]))).length, 0);
         const ranged = await collect(dec.frames(file, { start: 3, end: n - 1, step: 4 }));
-        assert.deepEqual(ranged.map((f) => f.frame), all.slice(3, n - 1).filter((_, i) => i % 4 === 0).map((f) => f.frame));
+        assert.deepEqual(
+          ranged.map((f) => f.frame),
+          all
+            .slice(3, n - 1)
+            .filter((_, i) => i % 4 === 0)
+            .map((f) => f.frame),
+        );
         for (const f of ranged) assert.ok(buf(f.content).equals(buf(all[f.frame].content)));
         const stepped = await collect(dec.frames(file, { step: 7 }));
-        assert.deepEqual(stepped.map((f) => f.frame), all.filter((_, i) => i % 7 === 0).map((f) => f.frame));
+        assert.deepEqual(
+          stepped.map((f) => f.frame),
+          all.filter((_, i) => i % 7 === 0).map((f) => f.frame),
+        );
       });
     }
 
@@ -87,12 +103,18 @@ for (const backend of ['node-av', 'beamcoder']) {
 
     test('missing file → TA_MEDIA_MISSING naming only the basename', async () => {
       const file = fx.p('nope.mp4');
-      await assert.rejects(collect(dec.frames(file)), (e) => e.code === 'TA_MEDIA_MISSING' && e.message.includes('nope.mp4') && !e.message.includes(fx.dir));
+      await assert.rejects(
+        collect(dec.frames(file)),
+        (e) => e.code === 'TA_MEDIA_MISSING' && e.message.includes('nope.mp4') && !e.message.includes(fx.dir),
+      );
       await assert.rejects(dec.firstFrame(file), (e) => e.code === 'TA_MEDIA_MISSING');
     });
 
     test('random bytes → TA_MEDIA_DECODE_FAILED at frame 0', async () => {
-      await assert.rejects(collect(dec.frames(fx.p('junk.mp4'))), (e) => e.code === 'TA_MEDIA_DECODE_FAILED' && /frame 0/.test(e.message) && !e.message.includes(fx.dir));
+      await assert.rejects(
+        collect(dec.frames(fx.p('junk.mp4'))),
+        (e) => e.code === 'TA_MEDIA_DECODE_FAILED' && /frame 0/.test(e.message) && !e.message.includes(fx.dir),
+      );
     });
 
     for (const name of ['trunc.mp4', 'cut-at-packet.mp4']) {
@@ -104,9 +126,15 @@ for (const backend of ['node-av', 'beamcoder']) {
         // last whole frame before a broken packet), never later, and every frame we give is its frame.
         const ref = ffmpegRgb(file, { passthrough: true });
         const size = 320 * 240 * 3;
-        assert.ok(got.length >= 5 && got.length <= ref.length / size && got.length < 30, `yielded ${got.length}, ffmpeg ${ref.length / size}`);
+        assert.ok(
+          got.length >= 5 && got.length <= ref.length / size && got.length < 30,
+          `yielded ${got.length}, ffmpeg ${ref.length / size}`,
+        );
         got.forEach((f, i) => assert.ok(buf(f.content).equals(ref.subarray(i * size, (i + 1) * size)), `frame ${i} differs`));
-        assert.deepEqual(warnings.map((w) => w.code), ['TA_MEDIA_TRUNCATED']);
+        assert.deepEqual(
+          warnings.map((w) => w.code),
+          ['TA_MEDIA_TRUNCATED'],
+        );
         assert.match(warnings[0].message, new RegExp(`holds ${got.length} decodable frames`));
         assert.ok(warnings[0].message.includes(basename(file)) && !warnings[0].message.includes(fx.dir));
       });
@@ -133,12 +161,15 @@ for (const backend of ['node-av', 'beamcoder']) {
     test('cancellation: an aborted signal stops between frames', async () => {
       const ac = new AbortController();
       const got = [];
-      await assert.rejects(async () => {
-        for await (const f of dec.frames(fx.p('h264.mp4'), {}, { signal: ac.signal })) {
-          got.push(f.frame);
-          if (got.length === 3) ac.abort();
-        }
-      }, (e) => e.name === 'AbortError');
+      await assert.rejects(
+        async () => {
+          for await (const f of dec.frames(fx.p('h264.mp4'), {}, { signal: ac.signal })) {
+            got.push(f.frame);
+            if (got.length === 3) ac.abort();
+          }
+        },
+        (e) => e.name === 'AbortError',
+      );
       assert.deepEqual(got, [0, 1, 2]);
     });
   });
@@ -147,7 +178,10 @@ for (const backend of ['node-av', 'beamcoder']) {
 describe('probeMedia', { skip }, () => {
   test('video, webm without nb_frames, images, junk', async () => {
     const v = await probeMedia(fx.p('h264.mp4'));
-    assert.deepEqual({ ...v, duration: Math.round(v.duration * 100) / 100 }, { width: 320, height: 240, fps: 25, frameCount: 30, duration: 1.2, codec: 'h264', kind: 'video', mimeType: 'video/mp4' });
+    assert.deepEqual(
+      { ...v, duration: Math.round(v.duration * 100) / 100 },
+      { width: 320, height: 240, fps: 25, frameCount: 30, duration: 1.2, codec: 'h264', kind: 'video', mimeType: 'video/mp4' },
+    );
     const w = await probeMedia(fx.p('vp9.webm'));
     assert.equal(w.frameCount, ffprobeFrames(fx.p('vp9.webm')));
     assert.equal(w.codec, 'vp9');

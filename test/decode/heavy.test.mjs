@@ -14,8 +14,34 @@ let dir;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'ta-decode-heavy-'));
   if (skip) return;
-  ff(['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30', '-frames:v', '300', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', join(dir, 'long.mp4')]);
-  ff(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-frames:v', '40', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', join(dir, 'w.mp4')]);
+  ff([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=1920x1080:rate=30',
+    '-frames:v',
+    '300',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    join(dir, 'long.mp4'),
+  ]);
+  ff([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    '-frames:v',
+    '40',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    join(dir, 'w.mp4'),
+  ]);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -27,7 +53,10 @@ for (const backend of ['node-av', 'beamcoder']) {
     let n = 0;
     for await (const f of dec.frames(join(dir, 'long.mp4'))) {
       assert.equal(f.content.length, 1920 * 1080 * 3);
-      if (n === 10) { globalThis.gc?.(); base = process.memoryUsage().rss; }
+      if (n === 10) {
+        globalThis.gc?.();
+        base = process.memoryUsage().rss;
+      }
       if (n > 10 && n % 10 === 0) peak = Math.max(peak, process.memoryUsage().rss);
       n++;
     }
@@ -52,11 +81,14 @@ test('both backends decode correctly in two worker threads at once', { skip }, a
       const first = await dec.firstFrame(workerData.file);
       parentPort.postMessage({ name: dec.name, n, hash: h.digest('hex'), firstLen: first.content.length });
     }).catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));`;
-  const run = (backend) => new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: { url, backend, file } });
-    w.once('message', (m) => { resolve(m); });
-    w.once('error', reject);
-  });
+  const run = (backend) =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(code, { eval: true, workerData: { url, backend, file } });
+      w.once('message', (m) => {
+        resolve(m);
+      });
+      w.once('error', reject);
+    });
   const results = await Promise.all([run('beamcoder'), run('node-av'), run('node-av'), run('beamcoder')]);
   for (const r of results) {
     assert.equal(r.error, undefined, r.error);
@@ -69,12 +101,19 @@ test('both backends decode correctly in two worker threads at once', { skip }, a
 test('frameToBase64 shapes match Python Frame.b64_encoding', async () => {
   const frame = { frame: 0, width: 4, height: 2, content: new Uint8Array(4 * 2 * 3).fill(200) };
   const raw = frameToBase64(frame, { as: 'raw' });
-  assert.ok(Buffer.from(raw, 'base64').subarray(0, 2).equals(Buffer.from([0xff, 0xd8])));
+  assert.ok(
+    Buffer.from(raw, 'base64')
+      .subarray(0, 2)
+      .equals(Buffer.from([0xff, 0xd8])),
+  );
   assert.match(frameToBase64(frame), /^data:image\/jpeg;base64,/);
   const url = frameToBase64(frame, { format: 'png', as: 'url' });
   assert.match(url, /^data:image\/png;base64,iVBOR/);
   assert.deepEqual(frameToBase64(frame, { format: 'png', as: 'openai' }), { type: 'image_url', image_url: { url } });
-  assert.deepEqual(frameToBase64(frame, { format: 'png', as: 'anthropic' }), { type: 'image', source: { type: 'base64', media_type: 'image/png', data: url.slice('data:image/png;base64,'.length) } });
+  assert.deepEqual(frameToBase64(frame, { format: 'png', as: 'anthropic' }), {
+    type: 'image',
+    source: { type: 'base64', media_type: 'image/png', data: url.slice('data:image/png;base64,'.length) },
+  });
 });
 
 test('writeDemoVideo / writeDemoImage produce decodable media without the CLI', async () => {

@@ -50,10 +50,17 @@ test('stage options reach the manifest as plain data', () => {
   const cases = [
     [{}, {}, { ref: 'S', ...none, willSetPriority: false, labelRowInclude: {}, labelRowInit: {}, twins: [], deprecatedDeps: [] }],
     [{}, { willSetPriority: true }, { ...meta, willSetPriority: true }],
-    [{ lr: deps.labelRow() }, { labelRowInclude: { includeClientMetadata: true }, labelRowInit: { includeClassificationFeatureHashes: [] } },
-      { needsLabelRow: true, labelRowInclude: { includeClientMetadata: true }, labelRowInit: { includeClassificationFeatureHashes: [] } }],
+    [
+      { lr: deps.labelRow() },
+      { labelRowInclude: { includeClientMetadata: true }, labelRowInit: { includeClassificationFeatureHashes: [] } },
+      { needsLabelRow: true, labelRowInclude: { includeClientMetadata: true }, labelRowInit: { includeClassificationFeatureHashes: [] } },
+    ],
     [{}, { onFailure: 'failed' }, { onFailure: { pathway: 'failed' } }],
-    [{}, { onFailure: { pathway: 'failed', record: { clientMetadata: 'why' } } }, { onFailure: { pathway: 'failed', record: { clientMetadata: 'why' } } }],
+    [
+      {},
+      { onFailure: { pathway: 'failed', record: { clientMetadata: 'why' } } },
+      { onFailure: { pathway: 'failed', record: { clientMetadata: 'why' } } },
+    ],
   ];
   for (const [d, options, expected] of cases) {
     const m = stage(d, options);
@@ -66,8 +73,18 @@ test('twins are listed per declaration; a deprecated built-in is named once howe
   const a = deps.twinLabelRow({ twinProject: 'a' });
   const b = deps.twinLabelRow({ twinProject: 'b', initLabels: false, includeTask: true });
   const shared = defineDep({ needs: { a }, create: () => 1 });
-  const m = stage({ a, b, x: shared, y: defineDep({ needs: { a, s: shared }, create: () => 2 }), l1: deps.dataLookup(), l2: deps.dataLookup() });
-  assert.deepEqual(m.twins, [{ twinProject: 'a', initLabels: true, includeTask: false }, { twinProject: 'b', initLabels: false, includeTask: true }]);
+  const m = stage({
+    a,
+    b,
+    x: shared,
+    y: defineDep({ needs: { a, s: shared }, create: () => 2 }),
+    l1: deps.dataLookup(),
+    l2: deps.dataLookup(),
+  });
+  assert.deepEqual(m.twins, [
+    { twinProject: 'a', initLabels: true, includeTask: false },
+    { twinProject: 'b', initLabels: false, includeTask: true },
+  ]);
   assert.deepEqual(m.deprecatedDeps, ['deps.dataLookup()']);
 });
 
@@ -78,7 +95,12 @@ test('bad declarations fail with their codes', () => {
     [{ x: defineDep({ needs: { y: 'nope' }, create: () => 1 }) }, 'TA_DEP_MISSING'],
     [{ a: defineDep({ needs: { b: 'b' }, create: () => 1 }), b: defineDep({ needs: { a: 'a' }, create: () => 1 }) }, 'TA_DEP_CYCLE'],
   ];
-  for (const [d, code] of cases) assert.throws(() => stage(d), (e) => e.code === code, code);
+  for (const [d, code] of cases)
+    assert.throws(
+      () => stage(d),
+      (e) => e.code === code,
+      code,
+    );
   // Unnamed custom deps nested in each other share a label ("custom dependency"): no cycle (this was one before).
   let nested = deps.labelRow();
   for (let k = 0; k < 3; k++) nested = defineDep({ needs: { inner: nested }, create: () => k });
@@ -86,7 +108,13 @@ test('bad declarations fail with their codes', () => {
 });
 
 test('a built-in record this version does not know (another copy of the library) needs nothing here', () => {
-  const foreign = Object.freeze({ [Symbol.for('task-agents.dep')]: true, scope: 'task', builtin: 'fromTheFuture', needs: {}, label: 'deps.fromTheFuture()' });
+  const foreign = Object.freeze({
+    [Symbol.for('task-agents.dep')]: true,
+    scope: 'task',
+    builtin: 'fromTheFuture',
+    needs: {},
+    label: 'deps.fromTheFuture()',
+  });
   assert.deepEqual(flags(stage({ f: foreign, lr: deps.labelRowMetadata() })), meta);
 });
 

@@ -5,7 +5,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  parseOpenSshPrivateKey, readEncordCredentials, resolveCredentials, loadEncordKey, parseOpenSshPublicKeyLine, createEncordPlatform, DEFAULT_ENCORD_DOMAIN,
+  parseOpenSshPrivateKey,
+  readEncordCredentials,
+  resolveCredentials,
+  loadEncordKey,
+  parseOpenSshPublicKeyLine,
+  createEncordPlatform,
+  DEFAULT_ENCORD_DOMAIN,
 } from '../../dist/platform/encord/index.js';
 import { REF_KEY_TEXT, REF_PUBKEY_HEX } from './fixtures.mjs';
 
@@ -15,7 +21,11 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'ta-keys-'));
   const gen = (name, args) => {
     execFileSync('ssh-keygen', [...args, '-q', '-C', 'test@ta', '-f', join(dir, name)]);
-    keys[name] = { text: readFileSync(join(dir, name), 'utf8'), pub: readFileSync(join(dir, `${name}.pub`), 'utf8'), path: join(dir, name) };
+    keys[name] = {
+      text: readFileSync(join(dir, name), 'utf8'),
+      pub: readFileSync(join(dir, `${name}.pub`), 'utf8'),
+      path: join(dir, name),
+    };
   };
   gen('ed', ['-t', 'ed25519', '-N', '']);
   gen('rsa', ['-t', 'rsa', '-b', '2048', '-N', '']);
@@ -63,8 +73,16 @@ test('RSA, ECDSA, encrypted, garbage, truncated, PEM keys are rejected with TA_A
   const lines = keys.ed.text.split('\n');
   const truncated = [...lines.slice(0, 3), lines.at(-2)].join('\n');
   assertCoded(() => parseOpenSshPrivateKey(truncated), 'TA_AUTH_KEY_INVALID', keys.ed.text);
-  assertCoded(() => parseOpenSshPrivateKey(keys.ed.text.replace('-----END OPENSSH PRIVATE KEY-----', '')), 'TA_AUTH_KEY_INVALID', keys.ed.text);
-  assert.match(assertCoded(() => parseOpenSshPrivateKey('-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----'), 'TA_AUTH_KEY_INVALID').message, /RSA/);
+  assertCoded(
+    () => parseOpenSshPrivateKey(keys.ed.text.replace('-----END OPENSSH PRIVATE KEY-----', '')),
+    'TA_AUTH_KEY_INVALID',
+    keys.ed.text,
+  );
+  assert.match(
+    assertCoded(() => parseOpenSshPrivateKey('-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----'), 'TA_AUTH_KEY_INVALID')
+      .message,
+    /RSA/,
+  );
   // Flip a byte inside the private section: corrupt, still no key text.
   const body = keys.ed.text.split('\n').slice(1, -2).join('');
   const buf = Buffer.from(body, 'base64');
@@ -100,7 +118,10 @@ test('ENCORD_SSH_KEY_FILE is read, ~ expanded; domain defaults to the SDK one', 
   } finally {
     process.env.HOME = home;
   }
-  assert.equal(readEncordCredentials({ ENCORD_SSH_KEY_FILE: keys.ed.path, ENCORD_DOMAIN: 'https://api.us.encord.com/' }).domain, 'https://api.us.encord.com');
+  assert.equal(
+    readEncordCredentials({ ENCORD_SSH_KEY_FILE: keys.ed.path, ENCORD_DOMAIN: 'https://api.us.encord.com/' }).domain,
+    'https://api.us.encord.com',
+  );
 });
 
 test('both set: warning, and the content wins', () => {
@@ -123,7 +144,10 @@ test('loadEncordKey parses; a bad key from the env is TA_AUTH_KEY_INVALID naming
 
 test('createEncordPlatform reads credentials from env or keyText', async () => {
   const p = createEncordPlatform({ projectHash: 'p1', env: { ENCORD_SSH_KEY_FILE: keys.ed.path, ENCORD_DOMAIN: 'http://127.0.0.1:9/' } });
-  assert.deepEqual({ ...p.descriptor, keyText: p.descriptor.keyText === keys.ed.text }, { kind: 'encord', projectHash: 'p1', domain: 'http://127.0.0.1:9', keyText: true });
+  assert.deepEqual(
+    { ...p.descriptor, keyText: p.descriptor.keyText === keys.ed.text },
+    { kind: 'encord', projectHash: 'p1', domain: 'http://127.0.0.1:9', keyText: true },
+  );
   await p.close();
   const q = createEncordPlatform({ projectHash: 'p2', keyText: REF_KEY_TEXT, env: {} });
   assert.equal(q.descriptor.domain, DEFAULT_ENCORD_DOMAIN);
@@ -161,6 +185,10 @@ test('bad explicit credentials: coded errors naming the option, never the key', 
   assertCoded(() => resolveCredentials({ sshKeyFile: dir }, {}), 'TA_AUTH_KEY_MISSING');
   const e = assertCoded(() => loadEncordKey({}, {}, { sshKey: keys.rsa.text }), 'TA_AUTH_KEY_INVALID', keys.rsa.text);
   assert.match(e.message, /credentials\.sshKey/);
-  const f = assertCoded(() => loadEncordKey({ ENCORD_SSH_KEY: REF_KEY_TEXT }, {}, { sshKeyFile: keys.enc.path }), 'TA_AUTH_KEY_INVALID', keys.enc.text);
+  const f = assertCoded(
+    () => loadEncordKey({ ENCORD_SSH_KEY: REF_KEY_TEXT }, {}, { sshKeyFile: keys.enc.path }),
+    'TA_AUTH_KEY_INVALID',
+    keys.enc.text,
+  );
   assert.ok(f.message.includes(keys.enc.path));
 });

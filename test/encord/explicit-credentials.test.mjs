@@ -25,10 +25,11 @@ async function setup(n) {
 
 /** No line of the private key's body may show in the output. */
 function assertNoKey(output, key) {
-  for (const line of key.keyText.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))) assert.ok(!output.includes(line), 'key text leaked into the output');
+  for (const line of key.keyText.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----')))
+    assert.ok(!output.includes(line), 'key text leaked into the output');
 }
 
-test('--ssh-key-file: the run, deps.client() and twin projects sign with it, not with the environment\'s key', async () => {
+test("--ssh-key-file: the run, deps.client() and twin projects sign with it, not with the environment's key", async () => {
   const { a, bDir, keyA, keyB, emu, env } = await setup(12);
   try {
     const refused = await cli(['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json'], { env });
@@ -36,7 +37,10 @@ test('--ssh-key-file: the run, deps.client() and twin projects sign with it, not
     assert.equal(refused.json.error.code, 'TA_PLATFORM_UNAUTHORIZED');
     assert.equal(stageCounts(a.dir).Complete, 0);
 
-    const r = await cli(['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json', '--threads', '2', '--ssh-key-file', keyA.keyFile], { env });
+    const r = await cli(
+      ['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json', '--threads', '2', '--ssh-key-file', keyA.keyFile],
+      { env },
+    );
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.deepEqual(r.json.stages[0].moved, { complete: 12 });
     assert.deepEqual(r.json.stages[0].twins, { saved: 12, moved: 12, skipped: 0 });
@@ -49,10 +53,12 @@ test('--ssh-key-file: the run, deps.client() and twin projects sign with it, not
   assert.equal(stageCounts(bDir).Complete, 12);
 });
 
-test('new Runner({ credentials }) in the agent module is the run\'s credentials (flags unset)', async () => {
+test("new Runner({ credentials }) in the agent module is the run's credentials (flags unset)", async () => {
   const { a, bDir, keyA, emu, env } = await setup(9);
   try {
-    const r = await cli(['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json'], { env: { ...env, TA_CREDS_FILE: keyA.keyFile } });
+    const r = await cli(['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json'], {
+      env: { ...env, TA_CREDS_FILE: keyA.keyFile },
+    });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.deepEqual(r.json.stages[0].moved, { complete: 9 });
   } finally {
@@ -64,17 +70,31 @@ test('new Runner({ credentials }) in the agent module is the run\'s credentials 
 test('execute({ credentials: { sshKey, domain } }) overrides ENCORD_DOMAIN and the key in the environment', async () => {
   const { a, keyA, emu, env } = await setup(7);
   const script = join(tmp(), 'exec.mjs');
-  writeFileSync(script, `
+  writeFileSync(
+    script,
+    `
     import runner from ${JSON.stringify(agent('credentials.mjs'))};
     const summary = await runner.execute({ project: process.env.P, threads: 1, quiet: true, json: true,
       credentials: { sshKey: process.env.KEY_TEXT, domain: process.env.DOMAIN } });
     process.stdout.write(JSON.stringify(summary));
-  `);
+  `,
+  );
   try {
     const out = await new Promise((resolve) => {
       // ENCORD_DOMAIN points at a port nothing listens on: only the explicit domain can work.
-      const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env, ENCORD_DOMAIN: 'http://127.0.0.1:9', P: a.info.projectHash, KEY_TEXT: keyA.keyText, DOMAIN: emu.url } });
-      let stdout = '', stderr = '';
+      const child = spawn(process.execPath, [script], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          ...env,
+          ENCORD_DOMAIN: 'http://127.0.0.1:9',
+          P: a.info.projectHash,
+          KEY_TEXT: keyA.keyText,
+          DOMAIN: emu.url,
+        },
+      });
+      let stdout = '',
+        stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
       child.stderr.on('data', (d) => (stderr += d));
       child.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -92,16 +112,23 @@ test('execute({ credentials: { sshKey, domain } }) overrides ENCORD_DOMAIN and t
 test('bad explicit credentials are coded errors that never echo the key (exit 3), and conflicting ones are usage errors (exit 2)', async () => {
   const { a, keyA, emu, env } = await setup(2);
   try {
-    const missing = await cli(['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json', '--ssh-key-file', join(tmp(), 'nope')], { env });
+    const missing = await cli(
+      ['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json', '--ssh-key-file', join(tmp(), 'nope')],
+      { env },
+    );
     assert.equal(missing.code, 3);
     assert.equal(missing.json.error.code, 'TA_AUTH_KEY_MISSING');
     const notKey = join(tmp(), 'not-a-key');
     writeFileSync(notKey, 'definitely not a key\n');
-    const invalid = await cli(['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json', '--ssh-key-file', notKey], { env });
+    const invalid = await cli(['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json', '--ssh-key-file', notKey], {
+      env,
+    });
     assert.equal(invalid.code, 3);
     assert.equal(invalid.json.error.code, 'TA_AUTH_KEY_INVALID');
     assert.match(invalid.json.error.message, /credentials\.sshKeyFile/);
-    const badDomain = await cli(['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json', '--domain', 'ftp://x'], { env });
+    const badDomain = await cli(['run', agent('credentials.mjs'), '--project', a.info.projectHash, '--json', '--domain', 'ftp://x'], {
+      env,
+    });
     assert.equal(badDomain.code, 2);
     assert.equal(badDomain.json.error.code, 'TA_CFG_INVALID');
     assert.match(badDomain.json.error.message, /credentials\.domain/);

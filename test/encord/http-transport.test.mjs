@@ -23,7 +23,13 @@ function seedFaultThenClean(p) {
 
 test('a retry after a 2 s Retry-After carries a fresh signature: the emulator (max age 31 s, created back-dated 30 s) accepts it, and rejects re-used headers', async () => {
   const p = makeProject(1);
-  const emu = await startEmulator({ dir: p.dir, faults: '429:0.5', faultSeed: seedFaultThenClean(0.5), retryAfterSeconds: 2, maxSignatureAgeSeconds: 31 });
+  const emu = await startEmulator({
+    dir: p.dir,
+    faults: '429:0.5',
+    faultSeed: seedFaultThenClean(0.5),
+    retryAfterSeconds: 2,
+    maxSignatureAgeSeconds: 31,
+  });
   // Retry-After in real seconds: the wait must outlast the signature's age limit.
   const c = client(emu.url, { retryAfterUnitMs: 1000 });
   try {
@@ -31,7 +37,13 @@ test('a retry after a 2 s Retry-After carries a fresh signature: the emulator (m
     assert.equal(project.projectHash, emu.projectHash);
     assert.equal(c.attempts(), 2);
     const log = (await (await fetch(`${emu.url}/_emulator/requests`)).json()).requests;
-    assert.deepEqual(log.map((e) => [e.endpoint, e.status]), [['fault 429', 429], ['GET v2 projects/{p}', 200]]);
+    assert.deepEqual(
+      log.map((e) => [e.endpoint, e.status]),
+      [
+        ['fault 429', 429],
+        ['GET v2 projects/{p}', 200],
+      ],
+    );
     assert.ok(log[1].start - log[0].end >= 1900, `Retry-After 2 s honoured: ${log[1].start - log[0].end} ms`);
   } finally {
     await c.close();
@@ -39,7 +51,13 @@ test('a retry after a 2 s Retry-After carries a fresh signature: the emulator (m
   }
   // The control: the same exchange with headers made once and sent again is refused as stale,
   // so the acceptance above depends on re-signing.
-  const emu2 = await startEmulator({ dir: p.dir, faults: '429:0.5', faultSeed: seedFaultThenClean(0.5), retryAfterSeconds: 2, maxSignatureAgeSeconds: 31 });
+  const emu2 = await startEmulator({
+    dir: p.dir,
+    faults: '429:0.5',
+    faultSeed: seedFaultThenClean(0.5),
+    retryAfterSeconds: 2,
+    maxSignatureAgeSeconds: 31,
+  });
   const c2 = client(emu2.url, { retryAfterUnitMs: 1000 });
   try {
     const { url, requestTarget } = c2.v2Target(`projects/${emu2.projectHash}`);
@@ -53,7 +71,7 @@ test('a retry after a 2 s Retry-After carries a fresh signature: the emulator (m
   }
 });
 
-test('a body broken after a 200\'s headers is sent again whole (not resumed with Range); a non-idempotent call fails as ambiguous', async () => {
+test("a body broken after a 200's headers is sent again whole (not resumed with Range); a non-idempotent call fails as ambiguous", async () => {
   const s = await startServer((req, res, body, n) => {
     if (n % 2 === 1) {
       // Headers and half the body, then the connection drops.
@@ -106,7 +124,10 @@ test('gzip, deflate, br and stacked codings are decoded, on answers and on error
       assert.equal(e.details.kind, 'InvalidArgumentsError');
       assert.match(e.message, new RegExp(`rejected \\(${coding}\\)`));
     }
-    const res = await c.send('GET', `${s.url}/v2/public/items/ok?coding=gzip`, () => ({}), undefined, { retryable: true, idempotent: true });
+    const res = await c.send('GET', `${s.url}/v2/public/items/ok?coding=gzip`, () => ({}), undefined, {
+      retryable: true,
+      idempotent: true,
+    });
     assert.equal(res.headers['content-encoding'], undefined);
     assert.equal(res.headers['content-length'], undefined);
     const bad = await c.v2('GET', 'items/corrupt', { query: { coding: 'gzip', token: 'SECRET42' } }).catch((x) => x);
@@ -120,9 +141,9 @@ test('gzip, deflate, br and stacked codings are decoded, on answers and on error
 });
 
 test('Retry-After as an HTTP date is honoured on a 503, where the backoff alone would retry at once', async () => {
-  const s = await startServer((req, res, body, n) => (n === 1
-    ? json(res, 503, { message: 'later' }, { 'retry-after': new Date(Date.now() + 3000).toUTCString() })
-    : json(res, 200, { n })));
+  const s = await startServer((req, res, body, n) =>
+    n === 1 ? json(res, 503, { message: 'later' }, { 'retry-after': new Date(Date.now() + 3000).toUTCString() }) : json(res, 200, { n }),
+  );
   // 50 ms per Retry-After second: an HTTP date 2–3 s ahead waits 100–150 ms; the first backoff is 0.
   const c = client(s.url);
   try {

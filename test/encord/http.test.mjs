@@ -3,8 +3,17 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
 import {
-  EncordHttpClient, parseOpenSshPrivateKey, verifyV2Request, verifyV1Request, parseAuthorizedKeys, formatOpenSshPublicKey,
-  encodeQuery, backoffDelayMs, SDK_RETRY_POLICY, redactUrl, parseRetryAfterMs,
+  EncordHttpClient,
+  parseOpenSshPrivateKey,
+  verifyV2Request,
+  verifyV1Request,
+  parseAuthorizedKeys,
+  formatOpenSshPublicKey,
+  encodeQuery,
+  backoffDelayMs,
+  SDK_RETRY_POLICY,
+  redactUrl,
+  parseRetryAfterMs,
 } from '../../dist/platform/encord/index.js';
 import { REF_KEY_TEXT, startServer, json, FAST_RETRY } from './fixtures.mjs';
 
@@ -14,18 +23,33 @@ const client = (url, retry = {}) => new EncordHttpClient({ domain: `${url}/`, ke
 const gaps = (reqs) => reqs.slice(1).map((r, i) => r.at - reqs[i].at);
 
 test('policy helpers: SDK backoff 0/3/6 s, Retry-After parsing, Python query encoding, URL redaction', () => {
-  assert.deepEqual([1, 2, 3].map((n) => backoffDelayMs(SDK_RETRY_POLICY, n)), [0, 3000, 6000]);
+  assert.deepEqual(
+    [1, 2, 3].map((n) => backoffDelayMs(SDK_RETRY_POLICY, n)),
+    [0, 3000, 6000],
+  );
   assert.equal(backoffDelayMs(SDK_RETRY_POLICY, 20), 120000);
   assert.equal(parseRetryAfterMs('2'), 2000);
   assert.equal(parseRetryAfterMs(new Date(Date.now() + 5000).toUTCString(), 1000) > 3000, true);
   assert.equal(parseRetryAfterMs('soon'), null);
-  assert.equal(encodeQuery([['pageToken', undefined], ['userEmails', ['a@b.com']], ['dataHashes', ['x', 'y']], ['dataTitleContains', 'img 1'], ['signUrls', true], ['f', false], ['n', null]]),
-    'userEmails=a%40b.com&dataHashes=x&dataHashes=y&dataTitleContains=img+1&signUrls=True&f=False');
+  assert.equal(
+    encodeQuery([
+      ['pageToken', undefined],
+      ['userEmails', ['a@b.com']],
+      ['dataHashes', ['x', 'y']],
+      ['dataTitleContains', 'img 1'],
+      ['signUrls', true],
+      ['f', false],
+      ['n', null],
+    ]),
+    'userEmails=a%40b.com&dataHashes=x&dataHashes=y&dataTitleContains=img+1&signUrls=True&f=False',
+  );
   assert.equal(redactUrl('https://bucket.example/a/b.mp4?X-Goog-Signature=abc&x=1'), 'https://bucket.example/a/b.mp4?…');
 });
 
 test('429 with Retry-After is retried after Retry-After, requests are signed per attempt', async () => {
-  const s = await startServer((req, res, body, n) => (n < 3 ? json(res, 429, { message: 'slow down' }, { 'retry-after': '2' }) : json(res, 200, { ok: true })));
+  const s = await startServer((req, res, body, n) =>
+    n < 3 ? json(res, 429, { message: 'slow down' }, { 'retry-after': '2' }) : json(res, 200, { ok: true }),
+  );
   const c = client(s.url);
   try {
     assert.deepEqual(await c.v2('GET', '/projects/p1/', { query: [['a', true]] }), { ok: true });
@@ -66,7 +90,9 @@ test('503 ×4: three retries with 0, base×2, base×4 backoff, then TA_PLATFORM_
 });
 
 test('PATCH and DELETE are never retried on a status; 504 and 400 are not retried; non-retryable calls are not', async () => {
-  const s = await startServer((req, res) => json(res, req.url.includes('bad') ? 400 : req.url.includes('gw') ? 504 : 503, { message: 'no' }));
+  const s = await startServer((req, res) =>
+    json(res, req.url.includes('bad') ? 400 : req.url.includes('gw') ? 504 : 503, { message: 'no' }),
+  );
   const c = client(s.url);
   try {
     for (const m of ['PATCH', 'DELETE']) {
@@ -92,7 +118,8 @@ test('PATCH and DELETE are never retried on a status; 504 and 400 are not retrie
 
 test('a socket reset is retried for every method, PATCH included', async () => {
   const s = await startServer((req, res, body, n) => {
-    if (n % 2 === 1) req.socket.destroy(); // odd requests: reset
+    if (n % 2 === 1)
+      req.socket.destroy(); // odd requests: reset
     else json(res, 200, { n });
   });
   const c = client(s.url);
@@ -127,9 +154,16 @@ test('v2 status mapping: 401/403 unauthorized, 404 fixed text, 200 empty body is
     if (req.url.endsWith('/401')) return json(res, 401, { message: 'bad sig' });
     if (req.url.endsWith('/403')) return json(res, 403, { message: 'nope' });
     if (req.url.endsWith('/404')) return json(res, 404, { message: 'ignored' });
-    if (req.url.endsWith('/empty')) { res.writeHead(200); return res.end(); }
-    if (req.url.endsWith('/204')) { res.writeHead(204); return res.end(); }
-    if (req.url.endsWith('/leak')) return json(res, 400, { message: 'cannot read https://bucket.example/f.mp4?X-Goog-Signature=SECRET123' });
+    if (req.url.endsWith('/empty')) {
+      res.writeHead(200);
+      return res.end();
+    }
+    if (req.url.endsWith('/204')) {
+      res.writeHead(204);
+      return res.end();
+    }
+    if (req.url.endsWith('/leak'))
+      return json(res, 400, { message: 'cannot read https://bucket.example/f.mp4?X-Goog-Signature=SECRET123' });
     return json(res, 418, 'teapot');
   });
   const c = client(s.url);
@@ -157,7 +191,8 @@ test('v1: envelope unwrapped (gzip too), signed body, error codes mapped, HTTP 5
     const env = JSON.parse(body.toString());
     if (env.query_type === 'flaky' && n === 1) return json(res, 502, {});
     if (env.query_type === 'denied') return json(res, 401, { status: 401, response: ['AUTHENTICATION_ERROR'] });
-    if (env.query_type === 'missing') return json(res, 404, { status: 404, response: ['RESOURCE_NOT_FOUND_ERROR'], payload: 'no such row' });
+    if (env.query_type === 'missing')
+      return json(res, 404, { status: 404, response: ['RESOURCE_NOT_FOUND_ERROR'], payload: 'no such row' });
     const text = JSON.stringify({ status: 200, response: { echo: env } });
     if (env.query_type === 'zipped') {
       const z = gzipSync(text);
@@ -168,11 +203,19 @@ test('v1: envelope unwrapped (gzip too), signed body, error codes mapped, HTTP 5
   });
   const c = client(s.url);
   try {
-    const r = await c.v1('flaky', 'GET', { uid: null, payload: { data_hashes: ['a'] }, resource: { type: 'project', id: 'p1' }, op: 'meta' });
+    const r = await c.v1('flaky', 'GET', {
+      uid: null,
+      payload: { data_hashes: ['a'] },
+      resource: { type: 'project', id: 'p1' },
+      op: 'meta',
+    });
     assert.deepEqual(r.echo, { query_type: 'flaky', query_method: 'GET', values: { uid: null, payload: { data_hashes: ['a'] } } });
     const req = s.requests[1];
     assert.equal(req.url, '/public');
-    assert.equal(req.body.toString(), '{"query_type": "flaky", "query_method": "GET", "values": {"uid": null, "payload": {"data_hashes": ["a"]}}}');
+    assert.equal(
+      req.body.toString(),
+      '{"query_type": "flaky", "query_method": "GET", "values": {"uid": null, "payload": {"data_hashes": ["a"]}}}',
+    );
     assert.equal(req.headers.resourcetype, 'project');
     assert.equal(req.headers.resourceid, 'p1');
     assert.equal(verifyV1Request({ headers: req.headers, body: req.body, keys }).ok, true);

@@ -9,7 +9,13 @@ import { seededRandom } from '../../dist/platform/emulator/index.js';
 import { REF_KEY_TEXT, startServer, json, FAST_RETRY } from './fixtures.mjs';
 
 const key = parseOpenSshPrivateKey(REF_KEY_TEXT);
-const client = (url, budget, retry = {}) => new EncordHttpClient({ domain: url, key, retry: { ...FAST_RETRY, backoffBaseMs: 1, maxRetries: 8, ...retry }, ...(budget && { budget }) });
+const client = (url, budget, retry = {}) =>
+  new EncordHttpClient({
+    domain: url,
+    key,
+    retry: { ...FAST_RETRY, backoffBaseMs: 1, maxRetries: 8, ...retry },
+    ...(budget && { budget }),
+  });
 const resource = { type: 'project', id: 'p' };
 
 test('one budget shared by two clients: the reserve is spent, then failing requests fail at their first fault and say why', async () => {
@@ -57,7 +63,13 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`budget invariant under random faults (seed ${seed})`, async () => {
     const random = seededRandom(seed);
     const rate = [0.05, 0.2, 0.2, 0.35, 0.5, 0.9][seed - 1];
-    const s = await startServer((req, res) => (random() < rate ? (random() < 0.5 ? json(res, 429, { m: 'slow' }, { 'retry-after': '0' }) : json(res, 502, { m: 'gw' })) : json(res, 200, { ok: true })));
+    const s = await startServer((req, res) =>
+      random() < rate
+        ? random() < 0.5
+          ? json(res, 429, { m: 'slow' }, { 'retry-after': '0' })
+          : json(res, 502, { m: 'gw' })
+        : json(res, 200, { ok: true }),
+    );
     const budget = new RetryBudget(10);
     const c = client(s.url, budget);
     let ok = 0;
@@ -68,7 +80,10 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
         if (r?.ok === true) ok++;
         else {
           failed++;
-          assert.ok(r.details.budgetSpent === true || r.details.attempts === 9, `seed ${seed}: request ${i} failed for another reason: ${r.message}`);
+          assert.ok(
+            r.details.budgetSpent === true || r.details.attempts === 9,
+            `seed ${seed}: request ${i} failed for another reason: ${r.message}`,
+          );
         }
       }
       const retries = s.requests.length - 150;

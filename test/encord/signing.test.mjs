@@ -1,17 +1,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  parseOpenSshPrivateKey, ed25519KeyFromSeed, signV2Request, signV1Body, contentDigest, pythonJsonDumps, v2Headers, v1Headers,
-  verifyV1Request, verifyV2Request, parseAuthorizedKeys, formatOpenSshPublicKey, EMPTY_CONTENT_DIGEST, v2Created, sdkUserAgent,
-  traceContextHeader, parseSignatureInput,
+  parseOpenSshPrivateKey,
+  ed25519KeyFromSeed,
+  signV2Request,
+  signV1Body,
+  contentDigest,
+  pythonJsonDumps,
+  v2Headers,
+  v1Headers,
+  verifyV1Request,
+  verifyV2Request,
+  parseAuthorizedKeys,
+  formatOpenSshPublicKey,
+  EMPTY_CONTENT_DIGEST,
+  v2Created,
+  sdkUserAgent,
+  traceContextHeader,
+  parseSignatureInput,
 } from '../../dist/platform/encord/index.js';
 import { REF_KEY_TEXT, REF_PUBKEY_HEX } from './fixtures.mjs';
 
 const key = parseOpenSshPrivateKey(REF_KEY_TEXT);
 const CREATED = 1700000000;
 const P = '11111111-1111-1111-1111-111111111111';
-const ACTION_BODY = '[{"taskUuid": "eeeeeeee-0000-0000-0000-000000000000", "action": "PATHWAY_ACTION", "pathwayUuid": "66666666-6666-6666-6666-666666666666"}]';
-const V1_BODY = '{"query_type": "labelrowmetadata", "query_method": "GET", "values": {"uid": null, "payload": {"data_hashes": ["aaaaaaaa-0000-0000-0000-000000000000"]}}}';
+const ACTION_BODY =
+  '[{"taskUuid": "eeeeeeee-0000-0000-0000-000000000000", "action": "PATHWAY_ACTION", "pathwayUuid": "66666666-6666-6666-6666-666666666666"}]';
+const V1_BODY =
+  '{"query_type": "labelrowmetadata", "query_method": "GET", "values": {"uid": null, "payload": {"data_hashes": ["aaaaaaaa-0000-0000-0000-000000000000"]}}}';
 const PARAMS = `("@method" "@request-target" "content-digest");created=${CREATED};keyid="${REF_PUBKEY_HEX}";alg="ed25519"`;
 
 test('reference key: OpenSSH text and raw seed give the reference public key hex', () => {
@@ -29,35 +45,65 @@ test('v2 vector 1: GET project', () => {
 });
 
 test('v2 vector 2: GET storage item with query', () => {
-  const h = signV2Request(key, { method: 'GET', requestTarget: '/v2/public/storage/items/cccccccc-0000-0000-0000-000000000000?signUrl=True', created: CREATED });
+  const h = signV2Request(key, {
+    method: 'GET',
+    requestTarget: '/v2/public/storage/items/cccccccc-0000-0000-0000-000000000000?signUrl=True',
+    created: CREATED,
+  });
   assert.equal(h.Signature, 'encord-sig=:pf1KgYw0YrbIu3XE6C9iHqBx5nuUV9BSd9fhgkdt/Pbli61z8uZwAIhvHZkRH3XpaHaRpMcsIynADI9UQlLYDQ==:');
 });
 
 test('v2 vector 3: POST actions, body built like Python json.dumps', () => {
-  const body = pythonJsonDumps([{ taskUuid: 'eeeeeeee-0000-0000-0000-000000000000', action: 'PATHWAY_ACTION', pathwayUuid: '66666666-6666-6666-6666-666666666666' }]);
+  const body = pythonJsonDumps([
+    { taskUuid: 'eeeeeeee-0000-0000-0000-000000000000', action: 'PATHWAY_ACTION', pathwayUuid: '66666666-6666-6666-6666-666666666666' },
+  ]);
   assert.equal(body, ACTION_BODY);
-  const h = signV2Request(key, { method: 'post', requestTarget: `/v2/public/projects/${P}/workflow/stages/33333333-3333-3333-3333-333333333333/actions`, body, created: CREATED });
+  const h = signV2Request(key, {
+    method: 'post',
+    requestTarget: `/v2/public/projects/${P}/workflow/stages/33333333-3333-3333-3333-333333333333/actions`,
+    body,
+    created: CREATED,
+  });
   assert.equal(h['Content-Digest'], 'sha-256=:6AaQD5IjoaruU1U957QS8zzJmHgIX0BBe71L1spatYc=:');
   assert.equal(h.Signature, 'encord-sig=:Y6ve0dwpaA+OEc2AodR3aw8tkJlp7nvtBT/W0z1sI1/MsLMVEH+J6w3Lnl54KnW+TuJri9RmoBNrmVQwa8ogCw==:');
   // Bytes and string bodies sign identically.
-  assert.deepEqual(signV2Request(key, { method: 'POST', requestTarget: '/x', body: Buffer.from(body), created: CREATED }), signV2Request(key, { method: 'POST', requestTarget: '/x', body, created: CREATED }));
+  assert.deepEqual(
+    signV2Request(key, { method: 'POST', requestTarget: '/x', body: Buffer.from(body), created: CREATED }),
+    signV2Request(key, { method: 'POST', requestTarget: '/x', body, created: CREATED }),
+  );
 });
 
 test('v1 vector: labelrowmetadata envelope', () => {
-  const body = pythonJsonDumps({ query_type: 'labelrowmetadata', query_method: 'GET', values: { uid: null, payload: { data_hashes: ['aaaaaaaa-0000-0000-0000-000000000000'] } } });
+  const body = pythonJsonDumps({
+    query_type: 'labelrowmetadata',
+    query_method: 'GET',
+    values: { uid: null, payload: { data_hashes: ['aaaaaaaa-0000-0000-0000-000000000000'] } },
+  });
   assert.equal(body, V1_BODY);
-  assert.equal(contentDigest(body), `sha-256=:${Buffer.from('8c256b137c5ead2b836bfb0f11c1b1ed6f327d39862a608ef3c4925f2453a4f2', 'hex').toString('base64')}:`);
-  assert.equal(signV1Body(key, body), `${REF_PUBKEY_HEX}:d3bcbee4667882f8c87d81e685dde62299500864d5a9ecd667b8fdfcf8e9f13c4c28307efa6a833197f689435a9239b803ad0d7be9c17c70ce37052404d88905`);
+  assert.equal(
+    contentDigest(body),
+    `sha-256=:${Buffer.from('8c256b137c5ead2b836bfb0f11c1b1ed6f327d39862a608ef3c4925f2453a4f2', 'hex').toString('base64')}:`,
+  );
+  assert.equal(
+    signV1Body(key, body),
+    `${REF_PUBKEY_HEX}:d3bcbee4667882f8c87d81e685dde62299500864d5a9ecd667b8fdfcf8e9f13c4c28307efa6a833197f689435a9239b803ad0d7be9c17c70ce37052404d88905`,
+  );
 });
 
 test('pythonJsonDumps: separators, ASCII escaping, exponents', () => {
-  assert.equal(pythonJsonDumps({ a: [1, 2.5, null, true], b: 'é"\\\n\u007f😀' }), '{"a": [1, 2.5, null, true], "b": "\\u00e9\\"\\\\\\n\\u007f\\ud83d\\ude00"}');
-  assert.equal(pythonJsonDumps({ x: 1e-7, y: undefined, z: [] , w: {} }), '{"x": 1e-07, "z": [], "w": {}}');
+  assert.equal(
+    pythonJsonDumps({ a: [1, 2.5, null, true], b: 'é"\\\n\u007f😀' }),
+    '{"a": [1, 2.5, null, true], "b": "\\u00e9\\"\\\\\\n\\u007f\\ud83d\\ude00"}',
+  );
+  assert.equal(pythonJsonDumps({ x: 1e-7, y: undefined, z: [], w: {} }), '{"x": 1e-07, "z": [], "w": {}}');
 });
 
 test('SDK headers: v2 set, v1 set, created back-dated 30 s, trace and user agent shapes', () => {
   const h2 = v2Headers(key, { method: 'GET', requestTarget: '/v2/public/x' });
-  assert.deepEqual(Object.keys(h2).sort(), ['Accept-Encoding', 'Content-Digest', 'Signature', 'Signature-Input', 'User-Agent', 'X-Cloud-Trace-Context'].sort());
+  assert.deepEqual(
+    Object.keys(h2).sort(),
+    ['Accept-Encoding', 'Content-Digest', 'Signature', 'Signature-Input', 'User-Agent', 'X-Cloud-Trace-Context'].sort(),
+  );
   const created = parseSignatureInput(h2['Signature-Input']).created;
   assert.ok(Math.abs(created - (Math.floor(Date.now() / 1000) - 30)) <= 1);
   assert.equal(v2Created(1700000030_500), 1700000000);
@@ -88,7 +134,10 @@ test('authorized keys parse ed25519 lines only', () => {
 test('verifyV2Request accepts the reference vectors and fresh requests', () => {
   const target = `/v2/public/projects/${P}/workflow/stages/33333333-3333-3333-3333-333333333333/actions`;
   const headers = lower(signV2Request(key, { method: 'POST', requestTarget: target, body: ACTION_BODY, created: CREATED }));
-  assert.deepEqual(verifyV2Request({ method: 'POST', requestTarget: target, headers, body: ACTION_BODY, keys, nowMs: (CREATED + 30) * 1000 }), { ok: true, publicKeyHex: REF_PUBKEY_HEX });
+  assert.deepEqual(
+    verifyV2Request({ method: 'POST', requestTarget: target, headers, body: ACTION_BODY, keys, nowMs: (CREATED + 30) * 1000 }),
+    { ok: true, publicKeyHex: REF_PUBKEY_HEX },
+  );
   const h2 = v2Headers(key, { method: 'GET', requestTarget: '/v2/public/x?a=True' });
   assert.equal(verifyV2Request({ method: 'GET', requestTarget: '/v2/public/x?a=True', headers: h2, body: Buffer.alloc(0), keys }).ok, true);
 });

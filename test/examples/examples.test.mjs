@@ -53,8 +53,14 @@ test('examples: pre-label bright regions, then twin transfer onto a twin project
     const m = meta[title];
     if (m.dataType === 'VIDEO') {
       // One tracked box on every 5th frame.
-      const framesWithBox = Object.entries(objects).filter(([, f]) => f.objects?.length === 1).map(([k]) => Number(k));
-      assert.deepEqual(framesWithBox, Array.from({ length: Math.ceil(m.numberOfFrames / 5) }, (_, i) => i * 5), title);
+      const framesWithBox = Object.entries(objects)
+        .filter(([, f]) => f.objects?.length === 1)
+        .map(([k]) => Number(k));
+      assert.deepEqual(
+        framesWithBox,
+        Array.from({ length: Math.ceil(m.numberOfFrames / 5) }, (_, i) => i * 5),
+        title,
+      );
     } else {
       assert.equal(objects.objects.length, 1, title);
       assert.equal(objects.objects[0].name, 'Bright region');
@@ -79,7 +85,10 @@ test('examples: route by media sends long videos and non-image data to review', 
   const r = await cli(['run', example('route-by-media.ts'), '--project', dir, '--json']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const review = Object.values(meta).filter((m) => (m.dataType === 'VIDEO' ? (m.duration ?? 0) > 2 : m.dataType !== 'IMAGE')).length;
-  assert.deepEqual(r.json.stages[0].moved, { ...(review && { review }), ...(review < Object.keys(meta).length && { accept: Object.keys(meta).length - review }) });
+  assert.deepEqual(r.json.stages[0].moved, {
+    ...(review && { review }),
+    ...(review < Object.keys(meta).length && { accept: Object.keys(meta).length - review }),
+  });
 });
 
 test('examples: priority by size ranks bigger media first and leaves every task in its stage', async () => {
@@ -90,12 +99,17 @@ test('examples: priority by size ranks bigger media first and leaves every task 
   assert.equal(r.json.stages[0].stayed, meta.length);
   const work = (m) => (m.width ?? 0) * (m.height ?? 0) * Math.max(1, m.numberOfFrames ?? 1);
   const byWork = [...meta].sort((a, b) => work(b) - work(a));
-  for (let i = 1; i < byWork.length; i++) assert.ok(byWork[i - 1].priority >= byWork[i].priority, `${byWork[i - 1].dataTitle} before ${byWork[i].dataTitle}`);
+  for (let i = 1; i < byWork.length; i++)
+    assert.ok(byWork[i - 1].priority >= byWork[i].priority, `${byWork[i - 1].dataTitle} before ${byWork[i].dataTitle}`);
   assert.ok(byWork[0].priority > byWork.at(-1).priority);
 });
 
 test('examples type-check against the published types (task-agents imported by name)', async () => {
   const { spawnSync } = await import('node:child_process');
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'examples', 'tsconfig.json')], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'examples', 'tsconfig.json')],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stdout + r.stderr);
 });

@@ -7,8 +7,17 @@ import { join } from 'node:path';
 
 export const CHROMIUM = process.env.TA_CHROMIUM ?? '/usr/bin/chromium';
 // --disable-dev-shm-usage: containers often give /dev/shm 64 MB, too little for a renderer.
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /**
  * Why no browser test can run here, or null. A chromium that is installed but cannot start here
@@ -19,7 +28,11 @@ export function browserMissing() {
   if (!existsSync(CHROMIUM)) return `no browser at ${CHROMIUM} (scripts/setup.sh installs Debian's chromium; TA_CHROMIUM points elsewhere)`;
   const profile = mkdtempSync(join(tmpdir(), 'ta-chromium-probe-'));
   try {
-    const r = spawnSync(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, '--dump-dom', 'about:blank'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+    const r = spawnSync(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, '--dump-dom', 'about:blank'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    });
     if (r.status === 0 && /<html/i.test(r.stdout)) return null;
     const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}`;
     return `${CHROMIUM} did not render a blank page here (${why}): ${String(r.stderr).trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`;
@@ -32,7 +45,12 @@ export function browserMissing() {
 export async function launchBrowser({ width = 1280, height = 800 } = {}) {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'ta-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width, height } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width, height },
+  });
   return {
     context,
     async close() {

@@ -46,7 +46,11 @@ export function exec(cmd, args, { cwd, env = process.env, timeoutMs = 120_000, o
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       let json;
-      try { json = JSON.parse(stdout); } catch { json = undefined; }
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
       resolve({ code, signal, stdout, stderr, json });
     });
   });
@@ -73,13 +77,16 @@ export function startListening(args, { cwd = ROOT } = {}) {
       if (m && !done) {
         done = true;
         resolve({
-          url: m[1], child, firstLine: stdout.split('\n')[0],
+          url: m[1],
+          child,
+          firstLine: stdout.split('\n')[0],
           output: () => ({ stdout, stderr }),
-          stop: () => new Promise((res) => {
-            if (child.exitCode !== null) return res(child.exitCode);
-            child.once('exit', (code) => res(code));
-            child.kill('SIGTERM');
-          }),
+          stop: () =>
+            new Promise((res) => {
+              if (child.exitCode !== null) return res(child.exitCode);
+              child.once('exit', (code) => res(code));
+              child.kill('SIGTERM');
+            }),
         });
       }
     });

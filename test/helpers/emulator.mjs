@@ -9,7 +9,12 @@ export function makeKey() {
   const dir = tmp('ta-key-');
   const keyFile = join(dir, 'id_ed25519');
   execFileSync('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-C', 'contract-test', '-f', keyFile]);
-  return { keyFile, pubFile: `${keyFile}.pub`, keyText: readFileSync(keyFile, 'utf8'), pubLine: readFileSync(`${keyFile}.pub`, 'utf8').trim() };
+  return {
+    keyFile,
+    pubFile: `${keyFile}.pub`,
+    keyText: readFileSync(keyFile, 'utf8'),
+    pubLine: readFileSync(`${keyFile}.pub`, 'utf8').trim(),
+  };
 }
 
 /** Spawns the emulator for DIR; resolves once it prints its `listening on` line. */

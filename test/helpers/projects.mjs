@@ -7,16 +7,23 @@ import { cli, tmp } from './cli.mjs';
 
 /** START-less Encord-style workflow: AGENT "Agent 1" --complete--> DONE "Complete" (+ a human stage). */
 export function singleAgentWorkflow() {
-  const agent = randomUUID(), done = randomUUID(), annotate = randomUUID();
+  const agent = randomUUID(),
+    done = randomUUID(),
+    annotate = randomUUID();
   return {
     ids: { agent, done, annotate, complete: randomUUID(), toHuman: randomUUID() },
     get workflow() {
       return {
         stages: [
-          { stageType: 'AGENT', uuid: agent, title: 'Agent 1', pathways: [
-            { uuid: this.ids.complete, title: 'complete', destinationUuid: done },
-            { uuid: this.ids.toHuman, title: 'to human', destinationUuid: annotate },
-          ] },
+          {
+            stageType: 'AGENT',
+            uuid: agent,
+            title: 'Agent 1',
+            pathways: [
+              { uuid: this.ids.complete, title: 'complete', destinationUuid: done },
+              { uuid: this.ids.toHuman, title: 'to human', destinationUuid: annotate },
+            ],
+          },
           { stageType: 'ANNOTATION', uuid: annotate, title: 'Annotate' },
           { stageType: 'DONE', uuid: done, title: 'Complete' },
         ],

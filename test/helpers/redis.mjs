@@ -2,7 +2,6 @@
 import { spawn } from 'node:child_process';
 import { freePort, tmp } from './cli.mjs';
 
-
 /**
  * Starts redis-server without persistence (on `port`, default a free one); resolves with
  * { url, port, stop, kill } once it accepts connections. `kill(signal)` resolves once it is gone.
@@ -19,7 +18,11 @@ export async function startRedis({ port } = {}) {
 }
 
 async function startRedisOn(port) {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp('ta-redis-')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp('ta-redis-')],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   await new Promise((resolve, reject) => {
     child.once('error', (e) => reject(new Error(`redis-server could not start (${e.message}); run scripts/setup.sh`)));
@@ -29,10 +32,11 @@ async function startRedisOn(port) {
       if (/Ready to accept connections/.test(out)) resolve();
     });
   });
-  const kill = (signal) => new Promise((res) => {
-    if (child.exitCode !== null || child.signalCode !== null) return res();
-    child.once('exit', () => res());
-    child.kill(signal);
-  });
+  const kill = (signal) =>
+    new Promise((res) => {
+      if (child.exitCode !== null || child.signalCode !== null) return res();
+      child.once('exit', () => res());
+      child.kill(signal);
+    });
   return { url: `redis://127.0.0.1:${port}`, port, stop: () => kill('SIGTERM'), kill };
 }

@@ -11,10 +11,12 @@ function shuffled(values, random) {
 
 /** `k` cases (objects keyed by dimension) in which every value of every dimension appears (k ≥ the largest dimension), in an order drawn from `random`. */
 export function sampleDimensions(random, k, dimensions) {
-  const columns = Object.fromEntries(Object.entries(dimensions).map(([name, values]) => {
-    const column = [];
-    while (column.length < k) column.push(...shuffled(values, random));
-    return [name, column.slice(0, k)];
-  }));
+  const columns = Object.fromEntries(
+    Object.entries(dimensions).map(([name, values]) => {
+      const column = [];
+      while (column.length < k) column.push(...shuffled(values, random));
+      return [name, column.slice(0, k)];
+    }),
+  );
   return Array.from({ length: k }, (_, i) => Object.fromEntries(Object.keys(dimensions).map((name) => [name, columns[name][i]])));
 }

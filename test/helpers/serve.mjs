@@ -11,7 +11,6 @@ import { signWebhook } from '../../dist/platform/encord/index.js';
 
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
-
 /**
  * An emulator that notifies serve, and serve on the port the emulator was told: `emulator(port)`
  * starts the one, `serve(emu, port)` the other. Between freePort() and serve's listen another
@@ -33,7 +32,11 @@ export async function startEmulatorAndServe(emulator, serve, tries = 5) {
 /** Spawns serve; resolves once it printed `listening on URL`. */
 export function startServe(module, args, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, 'serve', module, ...args], { cwd: ROOT, env: { ...process.env, TA_WEBHOOK_SECRET: SECRET, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'serve', module, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, TA_WEBHOOK_SECRET: SECRET, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let done = false;
@@ -45,7 +48,10 @@ export function startServe(module, args, env = {}) {
         done = true;
         const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
         resolve({
-          url: m[1], child, pid: child.pid, firstLine: stdout.split('\n')[0],
+          url: m[1],
+          child,
+          pid: child.pid,
+          firstLine: stdout.split('\n')[0],
           output: () => ({ stdout, stderr }),
           drains: () => stderr.split('\n').filter((l) => l.startsWith('drain ')),
           exited,
@@ -63,8 +69,18 @@ export function startServe(module, args, env = {}) {
 }
 
 /** Sends a signed task-ready notification for a stage (as the emulator would); resolves to { status, body }. */
-export async function notify(url, { projectHash, stageUuid } = {}, { secret = SECRET, id = `msg_${randomUUID()}`, timestamp = Date.now() / 1000, headers } = {}) {
-  const body = JSON.stringify({ uid: randomUUID(), version: 1, source: 'Encord', event_type: 'agent_stage_tasks_ready', payload: { project_hash: projectHash, stage_uuid: stageUuid } });
+export async function notify(
+  url,
+  { projectHash, stageUuid } = {},
+  { secret = SECRET, id = `msg_${randomUUID()}`, timestamp = Date.now() / 1000, headers } = {},
+) {
+  const body = JSON.stringify({
+    uid: randomUUID(),
+    version: 1,
+    source: 'Encord',
+    event_type: 'agent_stage_tasks_ready',
+    payload: { project_hash: projectHash, stage_uuid: stageUuid },
+  });
   const h = headers ?? signWebhook(secret, id, timestamp, body);
   const res = await fetch(`${url}/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...h }, body });
   return { status: res.status, body: await res.json() };

@@ -17,7 +17,8 @@ export function textRenderingMissing() {
 }
 
 const pick = (rand, list) => list[Math.floor(rand() * list.length)];
-const drawtext = (w) => `drawtext=fontfile=${w.font}:text=${w.text}:x=${w.x}:y=${w.y}:fontsize=${w.size}:fontcolor=${w.color}${w.enable ? `:enable='${w.enable}'` : ''}`;
+const drawtext = (w) =>
+  `drawtext=fontfile=${w.font}:text=${w.text}:x=${w.x}:y=${w.y}:fontsize=${w.size}:fontcolor=${w.color}${w.enable ? `:enable='${w.enable}'` : ''}`;
 
 /**
  * A random layout: one word per row (rows far enough apart that the detector cannot merge them),
@@ -29,8 +30,12 @@ export function randomWords(rand, { width, height, count }) {
   return Array.from({ length: count }, (_, i) => {
     const size = Math.min(Math.floor(rowHeight * 0.5), 32 + Math.floor(rand() * 32));
     return {
-      text: pick(rand, WORDS), font: pick(rand, FONTS), size, color: pick(rand, colors),
-      x: 16 + Math.floor(rand() * (width / 2 - 32)), y: i * rowHeight + Math.floor(rand() * (rowHeight - size * 1.4)),
+      text: pick(rand, WORDS),
+      font: pick(rand, FONTS),
+      size,
+      color: pick(rand, colors),
+      x: 16 + Math.floor(rand() * (width / 2 - 32)),
+      y: i * rowHeight + Math.floor(rand() * (rowHeight - size * 1.4)),
     };
   });
 }
@@ -38,22 +43,71 @@ export function randomWords(rand, { width, height, count }) {
 /** Renders words on a background with ffmpeg to `file` (PNG or JPEG by extension). */
 export function renderImage(file, { width, height, background = 'white', words }) {
   const vf = words.length ? ['-vf', words.map(drawtext).join(',')] : [];
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=${background}:s=${width}x${height}`, ...vf, '-frames:v', '1', file]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=${background}:s=${width}x${height}`,
+    ...vf,
+    '-frames:v',
+    '1',
+    file,
+  ]);
 }
 
 /** Renders a video (H.264, yuv420p) of `seconds` at `fps`; words may carry an ffmpeg `enable` expression. */
 export function renderVideo(file, { width, height, fps, seconds, background = 'white', words }) {
   const vf = words.length ? ['-vf', words.map(drawtext).join(',')] : [];
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=${background}:s=${width}x${height}:r=${fps}:d=${seconds}`, ...vf,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', file]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=${background}:s=${width}x${height}:r=${fps}:d=${seconds}`,
+    ...vf,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    file,
+  ]);
 }
 
 /** The ink box (pixels, {x, y, w, h}) of one word rendered alone on the background. */
 export function inkBox(word, { width, height, background = 'white' }) {
-  const rgb = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `color=${background}:s=${width}x${height}`, '-vf', drawtext({ ...word, enable: undefined }),
-    '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: width * height * 3 + 1024 });
+  const rgb = execFileSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `color=${background}:s=${width}x${height}`,
+      '-vf',
+      drawtext({ ...word, enable: undefined }),
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
+    { maxBuffer: width * height * 3 + 1024 },
+  );
   const bg = [rgb[0], rgb[1], rgb[2]];
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 3;

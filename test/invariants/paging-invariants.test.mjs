@@ -69,7 +69,9 @@ function instrument(dir) {
 function startWriter(dir, ids, seed) {
   const random = seededRandom(seed);
   const p = LocalProject.open(dir);
-  const moveOut = p.db.prepare("UPDATE tasks SET stage_uuid = ?, last_actioned_by = 'other', version = version + 1 WHERE uuid = ? AND stage_uuid = ?");
+  const moveOut = p.db.prepare(
+    "UPDATE tasks SET stage_uuid = ?, last_actioned_by = 'other', version = version + 1 WHERE uuid = ? AND stage_uuid = ?",
+  );
   const inStage = p.db.prepare('SELECT uuid FROM tasks WHERE stage_uuid = ? ORDER BY seq').pluck();
   const movedOut = new Set();
   const added = [];
@@ -82,8 +84,21 @@ function startWriter(dir, ids, seed) {
       if (moveOut.run(ids.annotate, uuid, ids.agent).changes === 1) movedOut.add(uuid);
     }
     // Titles routing.mjs never reads a task number from (it fails "img-000003.jpg" in unknown-one mode).
-    const [hash] = p.addDataUnits([{ title: `add-x${added.length}.jpg`, dataType: 'IMAGE',
-      item: { itemType: 'image', name: 'new.jpg', relPath: 'synthetic/new.jpg', mimeType: 'image/jpeg', width: 8, height: 8, frameCount: 1 } }]);
+    const [hash] = p.addDataUnits([
+      {
+        title: `add-x${added.length}.jpg`,
+        dataType: 'IMAGE',
+        item: {
+          itemType: 'image',
+          name: 'new.jpg',
+          relPath: 'synthetic/new.jpg',
+          mimeType: 'image/jpeg',
+          width: 8,
+          height: 8,
+          frameCount: 1,
+        },
+      },
+    ]);
     added.push(p.db.prepare('SELECT uuid FROM tasks WHERE data_hash = ?').pluck().get(hash));
   };
   const timer = setInterval(act, 15 + Math.floor(random() * 20));
@@ -101,8 +116,14 @@ function finalState(dir) {
   const p = LocalProject.open(dir);
   try {
     return {
-      tasks: new Map(p.db.prepare('SELECT t.uuid, t.stage_uuid AS stage, t.last_actioned_by AS by, d.title FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash')
-        .all().map((t) => [t.uuid, t])),
+      tasks: new Map(
+        p.db
+          .prepare(
+            'SELECT t.uuid, t.stage_uuid AS stage, t.last_actioned_by AS by, d.title FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash',
+          )
+          .all()
+          .map((t) => [t.uuid, t]),
+      ),
       moves: p.db.prepare('SELECT task_uuid AS task, from_stage AS "from", to_stage AS "to", by FROM test_moves').all(),
     };
   } finally {
@@ -118,13 +139,32 @@ async function runCase(target, c) {
   const atStart = new Set(finalState(p.dir).tasks.keys());
   const log = join(tmp(), 'log');
   const cap = c.cap ? Math.floor(c.tasks / 3) + 1 : undefined;
-  const args = ['--task-batch-size', String(c.batchSize), '--threads', String(c.threads), '--concurrency', String(c.concurrency), ...(cap ? ['--max-tasks-per-stage', String(cap)] : [])];
-  const emuArgs = ['--page-size', String(c.pageSize), ...(c.faults ? ['--faults', FAULTS, '--fault-seed', String(c.writerSeed), '--retry-after', '1'] : [])];
+  const args = [
+    '--task-batch-size',
+    String(c.batchSize),
+    '--threads',
+    String(c.threads),
+    '--concurrency',
+    String(c.concurrency),
+    ...(cap ? ['--max-tasks-per-stage', String(cap)] : []),
+  ];
+  const emuArgs = [
+    '--page-size',
+    String(c.pageSize),
+    ...(c.faults ? ['--faults', FAULTS, '--fault-seed', String(c.writerSeed), '--retry-after', '1'] : []),
+  ];
   const writer = c.writer ? startWriter(p.dir, ids, c.writerSeed) : null;
   let r;
   try {
-    r = await runOn(target, 'routing.mjs', p.dir, p.info.projectHash, args,
-      { TA_LOG: log, TA_LOCAL_PAGE_SIZE: String(c.pageSize), TA_ENCORD_MAX_RETRIES: '10', ...(c.failOne && { TA_MODE: 'unknown-one' }) }, emuArgs);
+    r = await runOn(
+      target,
+      'routing.mjs',
+      p.dir,
+      p.info.projectHash,
+      args,
+      { TA_LOG: log, TA_LOCAL_PAGE_SIZE: String(c.pageSize), TA_ENCORD_MAX_RETRIES: '10', ...(c.failOne && { TA_MODE: 'unknown-one' }) },
+      emuArgs,
+    );
   } finally {
     writer?.stop();
   }
@@ -150,22 +190,32 @@ async function runCase(target, c) {
   const movesOf = new Map();
   for (const m of moves) movesOf.set(m.task, (movesOf.get(m.task) ?? 0) + 1);
   for (const [t, n] of movesOf) assert.equal(n, 1, `${where}: task ${t} moved ${n} times`);
-  assert.ok(moves.every((m) => m.from === ids.agent), where);
+  assert.ok(
+    moves.every((m) => m.from === ids.agent),
+    where,
+  );
   const byAgent = moves.filter((m) => m.by === 'agent');
   for (const m of byAgent) assert.ok(ranSet.has(m.task), `${where}: ${m.task} moved without running`);
 
   // Every task of the stage at the start was attempted, or moved away by the other writer first.
   if (cap === undefined) {
-    for (const t of atStart) assert.ok(ranSet.has(t) || movedOut.has(t), `${where}: task ${t} neither attempted nor moved by the other writer`);
-    for (const t of atStart) if (!(failedOne && t === failing)) assert.notEqual(tasks.get(t).stage, ids.agent, `${where}: ${t} left in the stage`);
+    for (const t of atStart)
+      assert.ok(ranSet.has(t) || movedOut.has(t), `${where}: task ${t} neither attempted nor moved by the other writer`);
+    for (const t of atStart)
+      if (!(failedOne && t === failing)) assert.notEqual(tasks.get(t).stage, ids.agent, `${where}: ${t} left in the stage`);
     assert.deepEqual(s.unfinished, {}, where);
   } else {
     assert.equal(ran.length, cap, where);
     // Listed past the cap: reported, and less than one page of it (nothing fetched past the cap).
     const past = s.unfinished['max-tasks-per-stage'] ?? 0;
     assert.ok(past < c.pageSize, `${where}: ${past} listed past the cap`);
-    assert.deepEqual(Object.keys(s.unfinished).filter((k) => k !== 'max-tasks-per-stage'), [], where);
-    for (const t of atStart) if (!ranSet.has(t) && !movedOut.has(t)) assert.equal(tasks.get(t).stage, ids.agent, `${where}: ${t} moved without running`);
+    assert.deepEqual(
+      Object.keys(s.unfinished).filter((k) => k !== 'max-tasks-per-stage'),
+      [],
+      where,
+    );
+    for (const t of atStart)
+      if (!ranSet.has(t) && !movedOut.has(t)) assert.equal(tasks.get(t).stage, ids.agent, `${where}: ${t} moved without running`);
   }
 
   // The summary equals the database.
@@ -176,14 +226,24 @@ async function runCase(target, c) {
   // still a failure, not a skip.
   const ranThenMovedAway = ran.filter((t) => movedOut.has(t) && !(failedOne && t === failing)).length;
   assert.equal(s.skipped, ranThenMovedAway, where);
-  assert.equal((s.moved.complete ?? 0) + s.skipped + (failedOne ? 1 : 0), ran.length, `${where}: every attempted task moved, skipped or failed`);
+  assert.equal(
+    (s.moved.complete ?? 0) + s.skipped + (failedOne ? 1 : 0),
+    ran.length,
+    `${where}: every attempted task moved, skipped or failed`,
+  );
   assert.deepEqual(s.failed, failedOne ? { TA_PATHWAY_UNKNOWN: 1 } : {}, where);
-  assert.deepEqual(r.json.failures.map((f) => f.taskUuid), failedOne ? [failing] : [], where);
-  if (failedOne && !movedOut.has(failing)) assert.equal(tasks.get(failing).stage, ids.agent, `${where}: the failed task stays in its stage`);
+  assert.deepEqual(
+    r.json.failures.map((f) => f.taskUuid),
+    failedOne ? [failing] : [],
+    where,
+  );
+  if (failedOne && !movedOut.has(failing))
+    assert.equal(tasks.get(failing).stage, ids.agent, `${where}: the failed task stays in its stage`);
   assert.equal(s.stayed, 0, where);
   if (writer) assert.ok(writer.movedOut.size + writer.added.length > 0, `${where}: the other writer never wrote`);
   // Faults were really injected (when a run makes enough requests for the rates to show).
-  if (target === 'encord' && c.faults && r.emulatorStats.total >= 50) assert.ok(Object.keys(r.emulatorStats.faults).length > 0, `${where}: no fault was injected`);
+  if (target === 'encord' && c.faults && r.emulatorStats.total >= 50)
+    assert.ok(Object.keys(r.emulatorStats.faults).length > 0, `${where}: no fault was injected`);
 }
 
 const cases = sampleCases(SEED, CASES, DIMENSIONS);
@@ -191,14 +251,19 @@ for (const target of ['local', 'encord']) {
   cases.forEach((c, i) => {
     // The local project has no fault injector: faults apply to the emulator only.
     const tc = target === 'local' ? { ...c, faults: false } : c;
-    const name = `${target} #${i} (seed ${SEED}): pages ${tc.pageSize}, batch ${tc.batchSize}, ${tc.threads}×${tc.concurrency}, ${tc.tasks} tasks`
-      + `${tc.cap ? ', capped' : ''}${tc.writer ? ', other writer' : ''}${tc.faults ? ', faults' : ''}${tc.failOne ? ', one failing' : ''}`;
+    const name =
+      `${target} #${i} (seed ${SEED}): pages ${tc.pageSize}, batch ${tc.batchSize}, ${tc.threads}×${tc.concurrency}, ${tc.tasks} tasks` +
+      `${tc.cap ? ', capped' : ''}${tc.writer ? ', other writer' : ''}${tc.faults ? ', faults' : ''}${tc.failOne ? ', one failing' : ''}`;
     test(name, { timeout: 240_000 }, () => runCase(target, tc));
   });
 }
 
-test('the sample covers every value of every dimension', { skip: CASES < Math.max(...Object.values(DIMENSIONS).map((v) => v.length)) && 'too few cases to cover' }, () => {
-  for (const [name, values] of Object.entries(DIMENSIONS)) {
-    assert.deepEqual([...new Set(cases.map((c) => c[name]))].sort(), [...values].sort(), name);
-  }
-});
+test(
+  'the sample covers every value of every dimension',
+  { skip: CASES < Math.max(...Object.values(DIMENSIONS).map((v) => v.length)) && 'too few cases to cover' },
+  () => {
+    for (const [name, values] of Object.entries(DIMENSIONS)) {
+      assert.deepEqual([...new Set(cases.map((c) => c[name]))].sort(), [...values].sort(), name);
+    }
+  },
+);

@@ -38,15 +38,24 @@ function sample(seed) {
   const random = seededRandom(seed);
   // Not a round number: pages and batches rarely divide it.
   const cases = sampleDimensions(random, CASES, DIMENSIONS).map((c) => ({ ...c, tasks: 230 + Math.floor(random() * 120) }));
-  return [...cases, { pageSize: 100, batchSize: 300, threads: 1, latencyMs: 10, tasks: 650, savesOverlap: true },
+  return [
+    ...cases,
+    { pageSize: 100, batchSize: 300, threads: 1, latencyMs: 10, tasks: 650, savesOverlap: true },
     // A full proceed bundle (1000) from one chunk: it is sent while that chunk's save bundles are still being written, and must wait for them.
-    { pageSize: 250, batchSize: 1000, threads: 1, latencyMs: 10, tasks: 1000, savesOverlap: true }];
+    { pageSize: 250, batchSize: 1000, threads: 1, latencyMs: 10, tasks: 1000, savesOverlap: true },
+  ];
 }
 
 /** The most intervals [start, end] open at one moment. */
 function maxOverlap(intervals) {
-  const edges = intervals.flatMap((r) => [[r.start, 1], [r.end, -1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let open = 0, most = 0;
+  const edges = intervals
+    .flatMap((r) => [
+      [r.start, 1],
+      [r.end, -1],
+    ])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0,
+    most = 0;
   for (const [, d] of edges) most = Math.max(most, (open += d));
   return most;
 }
@@ -56,14 +65,37 @@ for (const c of sample(SEED)) {
     const wf = singleAgentWorkflow();
     const p = makeProject(c.tasks, { workflow: wf.workflow });
     const db = LocalProject.open(p.dir);
-    const dataHashOf = new Map(db.db.prepare('SELECT uuid, data_hash FROM tasks').all().map((t) => [t.uuid, t.data_hash]));
+    const dataHashOf = new Map(
+      db.db
+        .prepare('SELECT uuid, data_hash FROM tasks')
+        .all()
+        .map((t) => [t.uuid, t.data_hash]),
+    );
     db.close();
     const key = makeKey();
-    const emu = await startEmulator(p.dir, ['--authorized-keys', key.pubFile, '--page-size', String(c.pageSize), ...(c.latencyMs ? ['--faults', `latency:${c.latencyMs}ms`] : [])]);
+    const emu = await startEmulator(p.dir, [
+      '--authorized-keys',
+      key.pubFile,
+      '--page-size',
+      String(c.pageSize),
+      ...(c.latencyMs ? ['--faults', `latency:${c.latencyMs}ms`] : []),
+    ]);
     let r, log;
     try {
-      r = await cli(['run', agent('label-save.mjs'), '--project', p.info.projectHash, '--json', '--task-batch-size', String(c.batchSize), '--threads', String(c.threads)],
-        { env: { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url } });
+      r = await cli(
+        [
+          'run',
+          agent('label-save.mjs'),
+          '--project',
+          p.info.projectHash,
+          '--json',
+          '--task-batch-size',
+          String(c.batchSize),
+          '--threads',
+          String(c.threads),
+        ],
+        { env: { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url } },
+      );
       log = await (await fetch(`${emu.url}/_emulator/requests`)).json();
     } finally {
       await emu.stop();
@@ -102,14 +134,19 @@ for (const c of sample(SEED)) {
     }
     // A label row was asked for after a metadata request listing it had ended.
     const metaEnd = new Map();
-    for (const q of ok.filter((x) => x.endpoint === METADATA)) for (const h of q.items) metaEnd.set(h, Math.min(metaEnd.get(h) ?? Infinity, q.end));
+    for (const q of ok.filter((x) => x.endpoint === METADATA))
+      for (const h of q.items) metaEnd.set(h, Math.min(metaEnd.get(h) ?? Infinity, q.end));
     for (const q of ok.filter((x) => ROWS.has(x.endpoint))) {
       for (const h of q.items) assert.ok((metaEnd.get(h) ?? Infinity) <= q.start, `${where}: label row ${h} asked for before its metadata`);
     }
     // Label rows and storage items each need only the metadata: with a latency to overlap in, some batch had both on the server at once.
     const rowRequests = ok.filter((x) => ROWS.has(x.endpoint));
     const itemRequests = ok.filter((x) => x.endpoint === ITEMS);
-    if (c.latencyMs > 0) assert.ok(rowRequests.some((q) => itemRequests.some((i) => i.start < q.end && q.start < i.end)), `${where}: label rows and storage items never fetched side by side`);
+    if (c.latencyMs > 0)
+      assert.ok(
+        rowRequests.some((q) => itemRequests.some((i) => i.start < q.end && q.start < i.end)),
+        `${where}: label rows and storage items never fetched side by side`,
+      );
     assert.ok(maxOverlap(saves) <= MAX_EXTRAS_IN_FLIGHT, `${where}: ${maxOverlap(saves)} saves at once`);
     // A batch of 300 saving tasks finishes as one chunk: its three full save bundles are written side by side.
     if (c.savesOverlap) assert.ok(maxOverlap(saves) >= 2, `${where}: the save bundles were written one at a time`);

@@ -31,11 +31,23 @@ function recordingProgress() {
   const stages = new Map();
   return {
     stages,
-    stage(uuid, title) { if (!stages.has(uuid)) stages.set(uuid, { title, total: 0, done: 0, failed: 0 }); },
-    addTotal(uuid, n) { stages.get(uuid).total += n; },
-    tick(uuid, { n = 1, failed = 0 } = {}) { const s = stages.get(uuid); s.done += n; s.failed += failed; },
-    failure(uuid) { stages.get(uuid).failed++; },
-    pass() {}, log() {}, stop() {},
+    stage(uuid, title) {
+      if (!stages.has(uuid)) stages.set(uuid, { title, total: 0, done: 0, failed: 0 });
+    },
+    addTotal(uuid, n) {
+      stages.get(uuid).total += n;
+    },
+    tick(uuid, { n = 1, failed = 0 } = {}) {
+      const s = stages.get(uuid);
+      s.done += n;
+      s.failed += failed;
+    },
+    failure(uuid) {
+      stages.get(uuid).failed++;
+    },
+    pass() {},
+    log() {},
+    stop() {},
   };
 }
 
@@ -53,14 +65,34 @@ function fateOf(text) {
  */
 function refusingPlatform(local, { poisoned, outage, seed }) {
   const refuse = (op, keys) => {
-    if (keys.some((k) => poisoned.has(k))) throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `injected: ${op} refused a bad entry`, { details: { status: 400 } });
-    if (fateOf(`${seed}:${op}:${keys.join(',')}`) < outage) throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `injected: ${op} during an outage`);
+    if (keys.some((k) => poisoned.has(k)))
+      throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `injected: ${op} refused a bad entry`, { details: { status: 400 } });
+    if (fateOf(`${seed}:${op}:${keys.join(',')}`) < outage)
+      throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `injected: ${op} during an outage`);
   };
   return {
     bundleLimits: local.bundleLimits,
-    async saveLabelRows(saves) { refuse('saveLabelRows', saves.map((s) => s.dataHash)); return local.saveLabelRows(saves); },
-    async setPriorities(ps) { refuse('setPriorities', ps.map(([h]) => h)); return local.setPriorities(ps); },
-    async proceedTasks(stageUuid, actions) { refuse('proceedTasks', actions.map((a) => a.dataHash)); return local.proceedTasks(stageUuid, actions); },
+    async saveLabelRows(saves) {
+      refuse(
+        'saveLabelRows',
+        saves.map((s) => s.dataHash),
+      );
+      return local.saveLabelRows(saves);
+    },
+    async setPriorities(ps) {
+      refuse(
+        'setPriorities',
+        ps.map(([h]) => h),
+      );
+      return local.setPriorities(ps);
+    },
+    async proceedTasks(stageUuid, actions) {
+      refuse(
+        'proceedTasks',
+        actions.map((a) => a.dataHash),
+      );
+      return local.proceedTasks(stageUuid, actions);
+    },
   };
 }
 
@@ -97,7 +129,11 @@ async function runCase(c, seed) {
 
     const poisoned = new Set(tasks.filter(() => random() < c.poisonRate).map((t) => t.dataHash));
     const preMoved = new Set(tasks.filter(() => random() < c.preMoveRate).map((t) => t.uuid));
-    if (preMoved.size > 0) other.proceedTasks(stage.uuid, [...preMoved].map((taskUuid) => ({ taskUuid, pathwayUuid: toHuman.uuid })));
+    if (preMoved.size > 0)
+      other.proceedTasks(
+        stage.uuid,
+        [...preMoved].map((taskUuid) => ({ taskUuid, pathwayUuid: toHuman.uuid })),
+      );
 
     const report = new RunReport();
     report.stage(stage.uuid, stage.title);
@@ -109,7 +145,11 @@ async function runCase(c, seed) {
     const progress = recordingProgress();
     progress.stage(stage.uuid, stage.title);
     const platform = refusingPlatform(local, { poisoned, outage: c.outage, seed });
-    const sink = new TaskResultSink({ report: () => report, progress, commits: (listener) => new CommitBuffer(platform, listener, { ...c.limits, intervalMs: c.intervalMs }) });
+    const sink = new TaskResultSink({
+      report: () => report,
+      progress,
+      commits: (listener) => new CommitBuffer(platform, listener, { ...c.limits, intervalMs: c.intervalMs }),
+    });
 
     /** What each task was decided to be, by uuid. */
     const planned = new Map();
@@ -129,7 +169,8 @@ async function runCase(c, seed) {
           planned.set(task.uuid, { plan, labelled });
           let outcome;
           if (plan === 'not-started') outcome = { kind: 'not-started' };
-          else if (plan === 'failed' || plan === 'failure-move') outcome = { kind: 'failed', error: { code: 'TA_AGENT_THREW', message: `agent failed ${task.dataTitle}` } };
+          else if (plan === 'failed' || plan === 'failure-move')
+            outcome = { kind: 'failed', error: { code: 'TA_AGENT_THREW', message: `agent failed ${task.dataTitle}` } };
           else {
             let labelRow;
             if (labelled) {
@@ -137,14 +178,23 @@ async function runCase(c, seed) {
               lr.addClassification({ name: 'Scene brightness', answer: 'Bright' });
               labelRow = lr.toJSON();
             }
-            outcome = { kind: 'decision', pathway: plan === 'move' ? { uuid: complete.uuid, title: complete.title } : null, labelRow, priority };
+            outcome = {
+              kind: 'decision',
+              pathway: plan === 'move' ? { uuid: complete.uuid, title: complete.title } : null,
+              labelRow,
+              priority,
+            };
           }
           const warnings = random() < 0.05 ? [{ code: 'TA_MEDIA_TRUNCATED', message: 'a warning' }] : undefined;
           const result = { task, stage, outcome, ...(warnings && { warnings }) };
           if (plan === 'failure-move') {
             // As the stage pass does for a failure its failure pathway takes: counted now, settled by the pathway later.
             sink.returned(result, true);
-            later.push({ task, stage, outcome: { kind: 'failure-move', pathway: { uuid: toHuman.uuid, title: toHuman.title }, error: outcome.error } });
+            later.push({
+              task,
+              stage,
+              outcome: { kind: 'failure-move', pathway: { uuid: toHuman.uuid, title: toHuman.title }, error: outcome.error },
+            });
           } else {
             sink.take(result, true);
           }
@@ -161,7 +211,11 @@ async function runCase(c, seed) {
     assert.equal(s.attempted, started, 'attempted: every result but the never-started ones');
     assert.equal(events.size, started, 'every started task reported once');
     const db = new Map(tasksOf(p.dir).map((t) => [t.uuid, t]));
-    const labelledInDb = new Set(labelRowsOf(p.dir).filter((r) => Object.keys(r.classification_answers).length > 0).map((r) => r.data_hash));
+    const labelledInDb = new Set(
+      labelRowsOf(p.dir)
+        .filter((r) => Object.keys(r.classification_answers).length > 0)
+        .map((r) => r.data_hash),
+    );
     const count = { moved: 0, failedMoved: 0, skipped: 0, stayed: 0, failed: 0 };
     for (const task of tasks) {
       const { plan, labelled } = planned.get(task.uuid);
@@ -201,24 +255,38 @@ async function runCase(c, seed) {
           if (plan === 'move' || plan === 'stay') assert.equal(f.code, 'TA_COMMIT_FAILED', f.message);
         }
       }
-      if (poisoned.has(task.dataHash) && (plan === 'move' || plan === 'failure-move' || labelled)) assert.equal(e.outcome, 'failed', `a poisoned task's write is refused (${task.dataTitle})`);
+      if (poisoned.has(task.dataHash) && (plan === 'move' || plan === 'failure-move' || labelled))
+        assert.equal(e.outcome, 'failed', `a poisoned task's write is refused (${task.dataTitle})`);
       const saveRefused = e.outcome === 'failed' && /saveLabelRows/.test(f.message);
-      assert.equal(labelledInDb.has(task.dataHash), labelled && !saveRefused, `label row of ${task.dataTitle} (${plan}, ${e.outcome}${f ? `: ${f.message}` : ''})`);
+      assert.equal(
+        labelledInDb.has(task.dataHash),
+        labelled && !saveRefused,
+        `label row of ${task.dataTitle} (${plan}, ${e.outcome}${f ? `: ${f.message}` : ''})`,
+      );
     }
     const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
     assert.deepEqual(
       { moved: sum(s.moved), failedMoved: sum(s.failedMoved), skipped: s.skipped, stayed: s.stayed, failed: sum(s.failed) },
-      count, 'the summary counts what was reported',
+      count,
+      'the summary counts what was reported',
     );
     const inDb = { 'Agent 1': 0, Annotate: 0, Complete: 0 };
     for (const t of db.values()) inDb[t.stage]++;
-    assert.deepEqual(inDb, {
-      'Agent 1': tasks.length - preMoved.size - (s.moved.complete ?? 0) - (s.failedMoved?.['to human'] ?? 0),
-      Annotate: preMoved.size + (s.failedMoved?.['to human'] ?? 0),
-      Complete: s.moved.complete ?? 0,
-    }, 'the database holds what the summary says');
+    assert.deepEqual(
+      inDb,
+      {
+        'Agent 1': tasks.length - preMoved.size - (s.moved.complete ?? 0) - (s.failedMoved?.['to human'] ?? 0),
+        Annotate: preMoved.size + (s.failedMoved?.['to human'] ?? 0),
+        Complete: s.moved.complete ?? 0,
+      },
+      'the database holds what the summary says',
+    );
     const bar = progress.stages.get(stage.uuid);
-    assert.deepEqual({ total: bar.total, done: bar.done, failed: bar.failed }, { total: s.attempted, done: s.attempted, failed: sum(s.failed) }, 'progress agrees with the report');
+    assert.deepEqual(
+      { total: bar.total, done: bar.done, failed: bar.failed },
+      { total: s.attempted, done: s.attempted, failed: sum(s.failed) },
+      'progress agrees with the report',
+    );
     return { summary: s, poisoned: poisoned.size, preMoved: preMoved.size };
   } finally {
     other.close();

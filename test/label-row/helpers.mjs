@@ -11,7 +11,9 @@ export function loadJson(rel) {
 }
 
 export function labelRowFixtureNames() {
-  return readdirSync(join(fixturesDir, 'label-rows')).filter((f) => f.endsWith('.json')).sort();
+  return readdirSync(join(fixturesDir, 'label-rows'))
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 }
 
 export const ontology = () => loadJson('ontologies/label-rows.json');

@@ -7,31 +7,60 @@ const lr = () => new LabelRow(fixture('video-full'), ontology());
 const bb = { boundingBox: { x: 0, y: 0, w: 0.1, h: 0.1 } };
 
 test('unknown object name lists the valid objects', () => {
-  assert.throws(() => lr().addObject({ name: 'Truck', ...bb }), code('TA_ONTOLOGY_MISMATCH', 'Truck', 'Box (bounding_box', 'Person (polygon'));
+  assert.throws(
+    () => lr().addObject({ name: 'Truck', ...bb }),
+    code('TA_ONTOLOGY_MISMATCH', 'Truck', 'Box (bounding_box', 'Person (polygon'),
+  );
   assert.throws(() => lr().addObject({ featureHash: 'nope1234', ...bb }), code('TA_ONTOLOGY_MISMATCH', 'nope1234'));
   assert.throws(() => lr().objects({ name: 'Truck' }), code('TA_ONTOLOGY_MISMATCH', 'Truck'));
 });
 
 test('geometry must match the ontology shape', () => {
-  assert.throws(() => lr().addObject({ name: 'Box', polygon: [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }] }), code('TA_ONTOLOGY_MISMATCH', 'bounding_box', 'polygon', '`boundingBox`'));
+  assert.throws(
+    () =>
+      lr().addObject({
+        name: 'Box',
+        polygon: [
+          { x: 0, y: 0 },
+          { x: 1, y: 0 },
+          { x: 1, y: 1 },
+        ],
+      }),
+    code('TA_ONTOLOGY_MISMATCH', 'bounding_box', 'polygon', '`boundingBox`'),
+  );
   assert.throws(() => lr().addObject({ name: 'Person' }), code('TA_ONTOLOGY_MISMATCH', 'No coordinates'));
   assert.throws(() => lr().addObject({ name: 'Box', ...bb, point: { x: 0, y: 0 } }), code('TA_ONTOLOGY_MISMATCH', 'boundingBox + point'));
   assert.throws(() => lr().addObject({ name: 'Hand', skeleton: [{ x: 0, y: 0 }] }), code('TA_ONTOLOGY_MISMATCH', 'wrist, thumb, index'));
 });
 
 test('unknown options and attributes list the valid ones', () => {
-  assert.throws(() => lr().addObject({ name: 'Box', ...bb, attributes: { Colour: 'Green' } }), code('TA_ONTOLOGY_MISMATCH', 'Green', 'Red, Blue'));
-  assert.throws(() => lr().addObject({ name: 'Box', ...bb, attributes: { Size: 'big' } }), code('TA_ONTOLOGY_MISMATCH', 'Size', 'Colour (radio', 'Note (text'));
+  assert.throws(
+    () => lr().addObject({ name: 'Box', ...bb, attributes: { Colour: 'Green' } }),
+    code('TA_ONTOLOGY_MISMATCH', 'Green', 'Red, Blue'),
+  );
+  assert.throws(
+    () => lr().addObject({ name: 'Box', ...bb, attributes: { Size: 'big' } }),
+    code('TA_ONTOLOGY_MISMATCH', 'Size', 'Colour (radio', 'Note (text'),
+  );
   assert.throws(() => lr().addClassification({ name: 'Weather', frame: 5, answer: 'Foggy' }), code('TA_ONTOLOGY_MISMATCH', 'Sunny, Rainy'));
-  assert.throws(() => lr().addClassification({ name: 'Mood', answer: 'x' }), code('TA_ONTOLOGY_MISMATCH', 'Weather', 'Tags', 'Caption', 'Count'));
-  assert.throws(() => lr().addClassification({ name: 'Tags', frame: 5, answer: ['indoor', 'outdoor'] }), code('TA_ONTOLOGY_MISMATCH', 'outdoor', 'Indoor, Night, Blurry'));
+  assert.throws(
+    () => lr().addClassification({ name: 'Mood', answer: 'x' }),
+    code('TA_ONTOLOGY_MISMATCH', 'Weather', 'Tags', 'Caption', 'Count'),
+  );
+  assert.throws(
+    () => lr().addClassification({ name: 'Tags', frame: 5, answer: ['indoor', 'outdoor'] }),
+    code('TA_ONTOLOGY_MISMATCH', 'outdoor', 'Indoor, Night, Blurry'),
+  );
   assert.throws(() => lr().setAnswer('objBox01', 'Colour', 'Purple'), code('TA_ONTOLOGY_MISMATCH', 'Purple'));
 });
 
 test('answer types must fit the attribute type', () => {
   assert.throws(() => lr().addClassification({ name: 'Count', frame: 5, answer: 'three' }), code('TA_ONTOLOGY_MISMATCH', 'numeric'));
   assert.throws(() => lr().addClassification({ name: 'Caption', frame: 5, answer: 3 }), code('TA_ONTOLOGY_MISMATCH', 'text'));
-  assert.throws(() => lr().addClassification({ name: 'Weather', frame: 5, answer: ['Sunny', 'Rainy'] }), code('TA_ONTOLOGY_MISMATCH', 'radio'));
+  assert.throws(
+    () => lr().addClassification({ name: 'Weather', frame: 5, answer: ['Sunny', 'Rainy'] }),
+    code('TA_ONTOLOGY_MISMATCH', 'radio'),
+  );
   assert.throws(() => lr().addClassification({ name: 'Weather', frame: 5 }), code('TA_ONTOLOGY_MISMATCH', 'needs an answer'));
 });
 
@@ -57,6 +86,15 @@ test('a nested attribute under an unselected option is resolved only through the
   o.objects[0].attributes[0].options[0].options = [{ id: 'x', name: 'Shade', type: 'text', featureNodeHash: 'redShade', required: false }];
   const row = new LabelRow(fixture('video-full'), o);
   const inst = row.addObject({ name: 'Box', frame: 7, ...bb, attributes: { Colour: 'Red', Shade: 'pinkish' } });
-  assert.deepEqual(inst.answers.map((a) => [a.featureHash, a.value]), [['colrFH01', 'Red'], ['redShade', 'pinkish']]);
-  assert.throws(() => row.addObject({ name: 'Box', frame: 7, ...bb, attributes: { Shade: 'dark' } }), code('TA_ONTOLOGY_MISMATCH', 'several', 'under option'));
+  assert.deepEqual(
+    inst.answers.map((a) => [a.featureHash, a.value]),
+    [
+      ['colrFH01', 'Red'],
+      ['redShade', 'pinkish'],
+    ],
+  );
+  assert.throws(
+    () => row.addObject({ name: 'Box', frame: 7, ...bb, attributes: { Shade: 'dark' } }),
+    code('TA_ONTOLOGY_MISMATCH', 'several', 'under option'),
+  );
 });

@@ -35,7 +35,7 @@ test('non-zero bytes count as set (e.g. 255 masks)', () => {
 
 test('random masks round-trip, including long runs and negative deltas', () => {
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let n = 0; n < 50; n++) {
     const w = 1 + Math.floor(rnd() * 300);
     const h = 1 + Math.floor(rnd() * 200);

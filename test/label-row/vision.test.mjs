@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  LabelRow, coordinatesToBoundingBox, cropToBoundingBox, cropToObject, encodeRle, maskToBoundingBox,
-  polygonToBoundingBox, rotatableBoxToBoundingBox, rotatableBoxToPolygon,
+  LabelRow,
+  coordinatesToBoundingBox,
+  cropToBoundingBox,
+  cropToObject,
+  encodeRle,
+  maskToBoundingBox,
+  polygonToBoundingBox,
+  rotatableBoxToBoundingBox,
+  rotatableBoxToPolygon,
 } from '../../dist/index.js';
 import { code, fixture, ontology } from './helpers.mjs';
 
 const close = (actual, expected, msg) => {
-  for (const k of Object.keys(expected)) assert.ok(Math.abs(actual[k] - expected[k]) < 1e-9, `${msg ?? ''} ${k}: ${actual[k]} vs ${expected[k]}`);
+  for (const k of Object.keys(expected))
+    assert.ok(Math.abs(actual[k] - expected[k]) < 1e-9, `${msg ?? ''} ${k}: ${actual[k]} vs ${expected[k]}`);
 };
 
 /** h×w mask with [y0,y1)×[x0,x1) rectangles set. */
@@ -34,7 +42,11 @@ const cases = [
 for (const [name, m, expected] of cases) {
   test(`maskToBoundingBox: ${name}`, () => {
     close(maskToBoundingBox(m), expected, 'raw');
-    close(maskToBoundingBox({ top: 0, left: 0, width: m.width, height: m.height, rleString: encodeRle(m.mask, m.width, m.height) }), expected, 'rle');
+    close(
+      maskToBoundingBox({ top: 0, left: 0, width: m.width, height: m.height, rleString: encodeRle(m.mask, m.width, m.height) }),
+      expected,
+      'rle',
+    );
   });
 }
 
@@ -43,7 +55,14 @@ test('maskToBoundingBox: empty mask throws', () => {
 });
 
 test('polygon → bounding box', () => {
-  close(polygonToBoundingBox([{ x: 0.3, y: 0.2 }, { x: 0.1, y: 0.6 }, { x: 0.5, y: 0.4 }]), { x: 0.1, y: 0.2, w: 0.4, h: 0.4 });
+  close(
+    polygonToBoundingBox([
+      { x: 0.3, y: 0.2 },
+      { x: 0.1, y: 0.6 },
+      { x: 0.5, y: 0.4 },
+    ]),
+    { x: 0.1, y: 0.2, w: 0.4, h: 0.4 },
+  );
 });
 
 test('rotatable box: theta 0 is the box itself, 90° swaps extents in pixels', () => {
@@ -73,7 +92,10 @@ test('cropToBoundingBox rounds like crop_to_bbox and clips to the frame', () => 
   assert.deepEqual([...c.content.subarray(9, 12)], [9, 4, 7]);
   const clipped = cropToBoundingBox(f, { x: 0.9, y: 0.9, w: 0.5, h: 0.5 });
   assert.deepEqual([clipped.width, clipped.height], [2, 1]);
-  assert.throws(() => cropToBoundingBox({ content: new Uint8Array(5), width: 2, height: 2 }, { x: 0, y: 0, w: 1, h: 1 }), code('TA_MEDIA_DECODE_FAILED'));
+  assert.throws(
+    () => cropToBoundingBox({ content: new Uint8Array(5), width: 2, height: 2 }, { x: 0, y: 0, w: 1, h: 1 }),
+    code('TA_MEDIA_DECODE_FAILED'),
+  );
 });
 
 test('cropToObject for instances of each croppable shape', () => {
@@ -82,7 +104,14 @@ test('cropToObject for instances of each croppable shape', () => {
   const box = lr.objectInstance('obj0'); // x .3 y .4 w .2 h .1
   const c1 = cropToObject(f, box);
   assert.deepEqual([c1.width, c1.height, c1.content[0], c1.content[1]], [4, 1, 6, 4]);
-  const poly = lr.addObject({ name: 'Person', polygon: [{ x: 0.5, y: 0.2 }, { x: 0.75, y: 0.2 }, { x: 0.75, y: 0.6 }] });
+  const poly = lr.addObject({
+    name: 'Person',
+    polygon: [
+      { x: 0.5, y: 0.2 },
+      { x: 0.75, y: 0.2 },
+      { x: 0.75, y: 0.6 },
+    ],
+  });
   const c2 = cropToObject(f, poly, { frame: 0 });
   assert.deepEqual([c2.width, c2.height, c2.content[0], c2.content[1]], [5, 4, 10, 2]);
   const m = mask(10, 20, [3, 5, 2, 8]);

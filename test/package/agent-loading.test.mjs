@@ -14,14 +14,17 @@ const TASKS = 5;
 const EXPECTED = ['labelled', null, 'labelled', null, 'labelled'];
 
 const ROUTE_TS = `export const route = (title: string): string | null => (Number(title.slice(4, 10)) % 2 === 0 ? 'labelled' : null);\n`;
-const esAgent = ({ ts, paths, meta = true }) => [
-  `import { Runner } from 'task-agents';`,
-  paths ? `import { route } from '@lib/route';` : `const route = (title${ts ? ': string' : ''}) => (Number(title.slice(4, 10)) % 2 === 0 ? 'labelled' : null);`,
-  `const runner = new Runner();`,
-  `runner.stage('pre-label', ({ task }) => route(task.dataTitle));`,
-  `export default runner;`,
-  meta ? `runner.runIfMain(import.meta);` : '',
-].join('\n');
+const esAgent = ({ ts, paths, meta = true }) =>
+  [
+    `import { Runner } from 'task-agents';`,
+    paths
+      ? `import { route } from '@lib/route';`
+      : `const route = (title${ts ? ': string' : ''}) => (Number(title.slice(4, 10)) % 2 === 0 ? 'labelled' : null);`,
+    `const runner = new Runner();`,
+    `runner.stage('pre-label', ({ task }) => route(task.dataTitle));`,
+    `export default runner;`,
+    meta ? `runner.runIfMain(import.meta);` : '',
+  ].join('\n');
 const cjsAgent = [
   `const { Runner } = require('task-agents');`,
   `const runner = new Runner();`,
@@ -70,7 +73,12 @@ before(async () => {
     if (spec.paths) {
       mkdirSync(join(dir, 'lib'));
       writeFileSync(join(dir, 'lib', 'route.ts'), ROUTE_TS);
-      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['lib/*'] }, module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }));
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['lib/*'] }, module: 'NodeNext', moduleResolution: 'NodeNext', strict: true },
+        }),
+      );
     }
     for (const ext of EXTS) writeFileSync(join(agentDir, `agent.${ext}`), source(layout, ext));
     dirs[layout] = { dir, agentDir };
@@ -95,7 +103,9 @@ for (const layout of Object.keys(LAYOUTS)) {
     for (const ext of EXTS) {
       // The paths layouts run from their parent folder: the tsconfig must be found from the module.
       const cwd = LAYOUTS[layout].paths ? pkg.prefix : dir;
-      const r = await run(pkg.bin, ['run', join(agentDir, `agent.${ext}`), '--project', project, '--dry-run', '--json', '--threads', '1'], { cwd });
+      const r = await run(pkg.bin, ['run', join(agentDir, `agent.${ext}`), '--project', project, '--dry-run', '--json', '--threads', '1'], {
+        cwd,
+      });
       assert.ok(r.json, `${layout} .${ext}: no JSON on stdout\n${r.stdout}\n${r.stderr}`);
       assertRouted(r.json, `${layout} .${ext} (exit ${r.code})`);
       assert.equal(r.code, 0);
@@ -113,12 +123,15 @@ process.stdout.write(JSON.stringify(out));`;
     const scripts = ['check.mjs'];
     if (LAYOUTS[layout].pkg === 'npm-init' || LAYOUTS[layout].pkg === null) {
       // A CommonJS test file requires the ES-module package (require(esm), Node >= 20.19).
-      writeFileSync(join(dir, 'check.js'), `const { runAgentOnce } = require('task-agents/testing');
+      writeFileSync(
+        join(dir, 'check.js'),
+        `const { runAgentOnce } = require('task-agents/testing');
 (async () => {
   const out = [];
   for (const f of ${JSON.stringify(files)}) out.push((await runAgentOnce(f, { project: ${JSON.stringify(project)} })).summary);
   process.stdout.write(JSON.stringify(out));
-})();`);
+})();`,
+      );
       scripts.push('check.js');
     }
     for (const script of scripts) {
@@ -131,7 +144,9 @@ process.stdout.write(JSON.stringify(out));`;
   test(`${layout}: \`node agent.js\` and \`node agent.mjs\` run themselves (runIfMain)`, async () => {
     const { agentDir } = dirs[layout];
     for (const ext of ['js', 'mjs']) {
-      const r = await run(process.execPath, [`agent.${ext}`, '--project', project, '--dry-run', '--json', '--threads', '1'], { cwd: agentDir });
+      const r = await run(process.execPath, [`agent.${ext}`, '--project', project, '--dry-run', '--json', '--threads', '1'], {
+        cwd: agentDir,
+      });
       assert.ok(r.json, `${layout} node agent.${ext}: ${r.stderr}`);
       assertRouted(r.json, `${layout} node agent.${ext}`);
     }

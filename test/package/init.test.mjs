@@ -16,7 +16,7 @@ before(async () => {
   pkg = await installedPackage();
 });
 
-test('the shipped README has the npm quickstart this test runs, right after the repository\'s two commands', () => {
+test("the shipped README has the npm quickstart this test runs, right after the repository's two commands", () => {
   const readme = readFileSync(join(pkg.prefix, 'node_modules', 'task-agents', 'README.md'), 'utf8');
   const quickstart = readme.slice(readme.indexOf('## Quickstart (npm)'));
   const first = /```bash\n([^`]+?)\n```/.exec(quickstart)[1].trim().split('\n');
@@ -57,7 +57,10 @@ test('init DIR, npm start, npm test and tsc --noEmit work in the scaffolded proj
   assert.match(t.stdout + t.stderr, /pass 1\b/);
 
   // User code importing the Encord client type-checks too (its .d.ts ships).
-  writeFileSync(join(demo, 'encord.ts'), `import { createEncordPlatform } from 'task-agents/encord';\nexport const make: typeof createEncordPlatform = createEncordPlatform;\n`);
+  writeFileSync(
+    join(demo, 'encord.ts'),
+    `import { createEncordPlatform } from 'task-agents/encord';\nexport const make: typeof createEncordPlatform = createEncordPlatform;\n`,
+  );
   const tsc = await run(join(demo, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', demo], { cwd: demo });
   assert.equal(tsc.code, 0, tsc.stdout + tsc.stderr);
   assert.doesNotMatch(readFileSync(join(demo, 'tsconfig.json'), 'utf8'), /skipLibCheck/);
@@ -76,7 +79,10 @@ test('--template NAME copies any template folder and fills its placeholders; an 
     assert.equal(r.code, 0, r.stderr);
     const out = join(work, 'My Agents');
     const version = JSON.parse(readFileSync(join(pkg.prefix, 'node_modules', 'task-agents', 'package.json'), 'utf8')).version;
-    assert.deepEqual(JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')), { name: 'my-agents', dependencies: { 'task-agents': `^${version}` } });
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')), {
+      name: 'my-agents',
+      dependencies: { 'task-agents': `^${version}` },
+    });
     assert.equal(readFileSync(join(out, 'src', 'notes.md'), 'utf8'), `made with task-agents ${version}, keep {{unknown}}`);
     assert.deepEqual([...readFileSync(join(out, 'model.bin'))], [0, 1, 2, 0x7b, 0x7b]);
     assert.ok(!existsSync(join(out, 'demo-project')), 'no template.json: no demo project');

@@ -41,7 +41,20 @@ before(async () => {
   mkdirSync(media);
   const ff = (...a) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...a]);
   for (let i = 0; i < 8; i++) {
-    if (i % 2 === 0) ff('-f', 'lavfi', '-i', `testsrc2=size=${64 + 16 * i}x48:rate=10`, '-t', '0.5', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', join(media, `v${i}.mp4`));
+    if (i % 2 === 0)
+      ff(
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=${64 + 16 * i}x48:rate=10`,
+        '-t',
+        '0.5',
+        '-c:v',
+        'libx264',
+        '-pix_fmt',
+        'yuv420p',
+        join(media, `v${i}.mp4`),
+      );
     else ff('-f', 'lavfi', '-i', `testsrc2=size=${64 + 16 * i}x48`, '-frames:v', '1', join(media, `i${i}.png`));
   }
 });
@@ -60,7 +73,9 @@ async function runOnEmulator(p, args, env = {}) {
   const keyDir = pkg.work('key');
   const keyFile = join(keyDir, 'id');
   execFileSync('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-f', keyFile]);
-  const emu = spawn(pkg.bin, ['emulator', p.dir, '--port', '0', '--authorized-keys', `${keyFile}.pub`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const emu = spawn(pkg.bin, ['emulator', p.dir, '--port', '0', '--authorized-keys', `${keyFile}.pub`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     emu.stdout.on('data', (d) => {
@@ -75,7 +90,9 @@ async function runOnEmulator(p, args, env = {}) {
     let pid;
     const r = await new Promise((resolve) => {
       const child = spawn(pkg.bin, ['run', 'agent.mjs', '--project', p.projectHash, '--json', ...args], {
-        cwd: work, env: { ...process.env, ENCORD_SSH_KEY_FILE: keyFile, ENCORD_DOMAIN: url, TA_ENCORD_BACKOFF_MS: '5', TA_OUT: out, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: work,
+        env: { ...process.env, ENCORD_SSH_KEY_FILE: keyFile, ENCORD_DOMAIN: url, TA_ENCORD_BACKOFF_MS: '5', TA_OUT: out, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       pid = child.pid;
       let stdout = '';
@@ -85,7 +102,12 @@ async function runOnEmulator(p, args, env = {}) {
       child.on('close', (code) => resolve({ code, stdout, stderr, json: JSON.parse(stdout) }));
     });
     const stats = await (await fetch(`${url}/_emulator/stats`)).json();
-    const notes = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+    const notes = existsSync(out)
+      ? readFileSync(out, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
+      : [];
     return { r, stats, notes, pid };
   } finally {
     emu.kill('SIGTERM');
@@ -100,12 +122,15 @@ test('three media deps and two stages of the same item: one download per item (o
   const p = await project(files);
   const { r, stats, notes, pid } = await runOnEmulator(p, ['--threads', '1']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.json.stages.map((s) => s.attempted), [4, 4]);
+  assert.deepEqual(
+    r.json.stages.map((s) => s.attempted),
+    [4, 4],
+  );
   assert.equal(notes.length, 8);
   for (const n of notes) assert.ok(n.width >= 64 && (n.title.endsWith('.mp4') ? n.frames === 5 : n.frames === 0), JSON.stringify(n));
   assert.equal(stats.media, files.length, `downloads: ${stats.media} for ${files.length} items`);
   assert.deepEqual(leftovers(pid), []);
-  assert.ok(!existsSync(notes[0].root), 'the run\'s media folder is gone');
+  assert.ok(!existsSync(notes[0].root), "the run's media folder is gone");
 });
 
 test('the cache is bounded: more items than it holds are downloaded again in the second stage, and a thread never holds more than the cache and the task in hand', async () => {
@@ -140,8 +165,8 @@ test('a run sweeps media folders of processes that are gone, and leaves those of
     const p = await project(['i1.png']);
     const { r } = await runOnEmulator(p, ['--threads', '1']);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(!existsSync(stale), 'the dead process\'s folder is swept');
-    assert.ok(existsSync(live), 'a live process\'s folder is left alone');
+    assert.ok(!existsSync(stale), "the dead process's folder is swept");
+    assert.ok(existsSync(live), "a live process's folder is left alone");
   } finally {
     spawnSync('rm', ['-rf', stale, live]);
   }

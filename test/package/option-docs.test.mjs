@@ -18,7 +18,12 @@ test('every RunOptions field has its doc in the published types (taskBatchSize: 
   const dir = pkg.work('option-docs');
   const file = join(dir, 'options.ts');
   writeFileSync(file, `import type { RunOptions } from 'task-agents';\nexport const o: RunOptions = {};\n`);
-  const program = ts.createProgram([file], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true });
+  const program = ts.createProgram([file], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+  });
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(file);
   const decl = source.statements.find(ts.isVariableStatement).declarationList.declarations[0];

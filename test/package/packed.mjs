@@ -22,7 +22,10 @@ let packed;
 export function packTarball() {
   if (packed) return packed;
   const dir = mkdtempSync(join(tmpdir(), 'ta-pack-'));
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop();
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop();
   const tarball = join(dir, name);
   const hash = createHash('sha256').update(readFileSync(tarball)).digest('hex').slice(0, 16);
   packed = { tarball, hash };
@@ -36,7 +39,9 @@ function sweepOldInstalls(keep) {
     const p = join(tmpdir(), name);
     try {
       if (Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
-    } catch { /* another run's */ }
+    } catch {
+      /* another run's */
+    }
   }
 }
 
@@ -80,14 +85,20 @@ function install(prefix, tarball) {
   const registry = process.env.TA_TEST_REGISTRY_INSTALL === '1';
   const pkgJson = join(prefix, 'package.json');
   const ts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).devDependencies;
-  writeFileSync(pkgJson, JSON.stringify({
-    name: 'installed', private: true,
-    dependencies: { 'task-agents': `file:${tarball}` },
-    devDependencies: { typescript: ts.typescript, '@types/node': ts['@types/node'] },
-  }));
+  writeFileSync(
+    pkgJson,
+    JSON.stringify({
+      name: 'installed',
+      private: true,
+      dependencies: { 'task-agents': `file:${tarball}` },
+      devDependencies: { typescript: ts.typescript, '@types/node': ts['@types/node'] },
+    }),
+  );
   if (!registry) execFileSync('cp', ['-al', join(ROOT, 'node_modules'), join(prefix, 'node_modules')]);
   execFileSync('npm', ['install', ...(registry ? [] : ['--offline']), '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: prefix, env: { ...process.env, ...NPM_ENV }, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: prefix,
+    env: { ...process.env, ...NPM_ENV },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   // The prefix must not be a package: tests make folders under it with and without package.json.
   unlinkSync(pkgJson);
@@ -104,8 +115,15 @@ export function run(cmd, args, { cwd, env = {}, timeoutMs = 180_000, input } = {
 
 /** A local test project (the default workflow: agent stages "pre-label" and "triage") made by the installed package. */
 export async function testProject(pkg, dir, tasks) {
-  const r = await run(process.execPath, ['--input-type=module', '-e',
-    `import { createTestProject } from 'task-agents/testing'; createTestProject(${JSON.stringify(dir)}, { tasks: ${tasks} }).close();`], { cwd: pkg.prefix });
+  const r = await run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { createTestProject } from 'task-agents/testing'; createTestProject(${JSON.stringify(dir)}, { tasks: ${tasks} }).close();`,
+    ],
+    { cwd: pkg.prefix },
+  );
   if (r.code !== 0) throw new Error(`createTestProject failed: ${r.stderr}`);
   return dir;
 }

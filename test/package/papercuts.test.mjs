@@ -14,12 +14,15 @@ before(async () => {
   pkg = await installedPackage();
   work = pkg.work('papercuts');
   project = await testProject(pkg, join(work, 'p'), 3);
-  writeFileSync(join(work, 'agent.mjs'), `import { Runner } from 'task-agents';
+  writeFileSync(
+    join(work, 'agent.mjs'),
+    `import { Runner } from 'task-agents';
 const runner = new Runner();
 runner.stage('pre-label', () => 'labelled');
 export default runner;
 runner.runIfMain(import.meta);
-`);
+`,
+  );
 });
 
 test('--project-hash is --project; a conflicting pair is a usage error', async () => {
@@ -56,12 +59,18 @@ test('project show prints the workflow, the ontology and tasks per stage', async
   assert.match(r.stdout, /workflow:\n {2}pre-label +AGENT +3 tasks\n {4}→ labelled → triage/);
   assert.match(r.stdout, /ontology:/);
   const j = await run(pkg.bin, ['project', 'show', project, '--json'], { cwd: work });
-  assert.deepEqual(j.json.stages.map((s) => s.stage), ['pre-label', 'triage', 'Annotate', 'Complete']);
+  assert.deepEqual(
+    j.json.stages.map((s) => s.stage),
+    ['pre-label', 'triage', 'Annotate', 'Complete'],
+  );
   assert.ok(Array.isArray(j.json.ontology.objects) && Array.isArray(j.json.ontology.classifications));
 });
 
 test('project status <UUID> goes to Encord: without a key it says so (exit 3)', async () => {
-  const r = await run(pkg.bin, ['project', 'status', '00000000-0000-4000-8000-000000000000', '--json'], { cwd: work, env: { ENCORD_SSH_KEY: '', ENCORD_SSH_KEY_FILE: '' } });
+  const r = await run(pkg.bin, ['project', 'status', '00000000-0000-4000-8000-000000000000', '--json'], {
+    cwd: work,
+    env: { ENCORD_SSH_KEY: '', ENCORD_SSH_KEY_FILE: '' },
+  });
   assert.equal(r.code, 3, r.stderr);
   assert.equal(r.json.error.code, 'TA_AUTH_KEY_MISSING');
 });

@@ -14,11 +14,14 @@ before(async () => {
   pkg = await installedPackage();
   work = pkg.work('queue');
   project = await testProject(pkg, join(work, 'p'), 3);
-  writeFileSync(join(work, 'agent.mjs'), `import { Runner } from 'task-agents';
+  writeFileSync(
+    join(work, 'agent.mjs'),
+    `import { Runner } from 'task-agents';
 const runner = new Runner();
 runner.stage('pre-label', () => 'labelled');
 export default runner;
-`);
+`,
+  );
 });
 
 test('a plain install has no bullmq or ioredis, and local runs do not need them', async () => {

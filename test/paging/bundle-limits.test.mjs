@@ -15,7 +15,13 @@ test('bundles follow the platform: proceeds in requests of 7, priorities of at m
   const p = makeProject(20, { workflow: wf.workflow });
   const key = makeKey();
   const emu = await startEmulator({ dir: p.dir });
-  const platform = createEncordPlatform({ projectHash: p.info.projectHash, keyText: key.keyText, domain: emu.url, env: {}, limits: { actions: 7, priorities: 3 } });
+  const platform = createEncordPlatform({
+    projectHash: p.info.projectHash,
+    keyText: key.keyText,
+    domain: emu.url,
+    env: {},
+    limits: { actions: 7, priorities: 3 },
+  });
   try {
     assert.deepEqual(platform.bundleLimits, { saves: 100, priorities: 3, proceeds: 7 });
     const tasks = [];
@@ -23,9 +29,13 @@ test('bundles follow the platform: proceeds in requests of 7, priorities of at m
     const stage = { uuid: wf.ids.agent, title: 'Agent 1' };
     const outcomes = { moved: 0, other: 0 };
     const buffer = new CommitBuffer(platform, {
-      moved: () => outcomes.moved++, stayed: () => outcomes.other++, skipped: () => outcomes.other++, failed: () => outcomes.other++,
+      moved: () => outcomes.moved++,
+      stayed: () => outcomes.other++,
+      skipped: () => outcomes.other++,
+      failed: () => outcomes.other++,
     });
-    for (const task of tasks) buffer.add({ task, stage, outcome: { kind: 'decision', pathway: { uuid: wf.ids.complete, title: 'complete' }, priority: 0.5 } });
+    for (const task of tasks)
+      buffer.add({ task, stage, outcome: { kind: 'decision', pathway: { uuid: wf.ids.complete, title: 'complete' }, priority: 0.5 } });
     await buffer.flush();
     assert.deepEqual(outcomes, { moved: 20, other: 0 });
     const stats = emu.stats();
@@ -50,7 +60,8 @@ test('the commit buffer bundles to the limits the platform declares: a local pro
     const stage = { uuid: wf.ids.agent, title: 'Agent 1' };
     let moved = 0;
     const buffer = new CommitBuffer(local, { moved: () => moved++, stayed() {}, skipped() {}, failed() {} });
-    for (const task of tasks) buffer.add({ task, stage, outcome: { kind: 'decision', pathway: { uuid: wf.ids.complete, title: 'complete' }, priority: 0.5 } });
+    for (const task of tasks)
+      buffer.add({ task, stage, outcome: { kind: 'decision', pathway: { uuid: wf.ids.complete, title: 'complete' }, priority: 0.5 } });
     await buffer.flush();
     assert.equal(moved, 20);
     // LocalPlatform never splits a call: each call is one bundle the commit buffer made.

@@ -13,8 +13,15 @@ for (const target of ['encord', 'local']) {
   test(`${target}: 250 tasks, server pages of 100, --task-batch-size 30: every task attempted and moved, exit 0`, async () => {
     const p = makeProject(250, { workflow: singleAgentWorkflow().workflow });
     const log = join(tmp(), 'log');
-    const r = await runOn(target, 'routing.mjs', p.dir, p.info.projectHash, ['--task-batch-size', '30', '--threads', '2'],
-      { TA_LOG: log, TA_LOCAL_PAGE_SIZE: '100' }, ['--page-size', '100']);
+    const r = await runOn(
+      target,
+      'routing.mjs',
+      p.dir,
+      p.info.projectHash,
+      ['--task-batch-size', '30', '--threads', '2'],
+      { TA_LOG: log, TA_LOCAL_PAGE_SIZE: '100' },
+      ['--page-size', '100'],
+    );
     assert.equal(r.code, 0, r.stderr);
     const seen = lines(log);
     assert.equal(seen.length, 250, 'every task ran once');

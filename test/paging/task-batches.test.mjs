@@ -46,9 +46,16 @@ for (const n of [0, 1, 1234]) {
             const batches = new TaskBatches(platform.taskPages(stage), size, cap);
             const got = await drain(batches);
             const want = Math.min(n, cap ?? Infinity);
-            assert.deepEqual(got.flat().map((t) => t.uuid), all.slice(0, want), where);
+            assert.deepEqual(
+              got.flat().map((t) => t.uuid),
+              all.slice(0, want),
+              where,
+            );
             got.slice(0, -1).forEach((b) => assert.equal(b.length, size, where));
-            assert.ok(got.every((b) => b.length >= 1 && b.length <= size), where);
+            assert.ok(
+              got.every((b) => b.length >= 1 && b.length <= size),
+              where,
+            );
             assert.equal(batches.taken, want, where);
             assert.equal(batches.listed - batches.taken, batches.buffered, where);
             if (cap !== undefined && n >= cap) {
@@ -70,7 +77,12 @@ for (const n of [0, 1, 1234]) {
 
 test('the next batch is prefetched while the consumer works, and never more than two batches plus a page ahead', async () => {
   const { dir, stage } = projectOf(1234);
-  for (const [pageSize, size] of [[7, 30], [1, 100], [100, 30], [1000, 300]]) {
+  for (const [pageSize, size] of [
+    [7, 30],
+    [1, 100],
+    [100, 30],
+    [1000, 300],
+  ]) {
     const platform = new LocalPlatform(dir, { pageSize });
     try {
       const batches = new TaskBatches(platform.taskPages(stage), size);
@@ -93,7 +105,12 @@ test('a page request that fails: the tasks listed before it are handed out first
   process.on('unhandledRejection', onUnhandled);
   try {
     for (const failAt of [0, 1, 3, 10]) {
-      for (const [pageSize, size] of [[7, 30], [100, 30], [30, 7], [50, 50]]) {
+      for (const [pageSize, size] of [
+        [7, 30],
+        [100, 30],
+        [30, 7],
+        [50, 50],
+      ]) {
         const platform = new LocalPlatform(dir, { pageSize });
         const boom = new Error(`page ${failAt} failed`);
         // The fault a real project cannot produce on demand: the page stream throws at page `failAt`.

@@ -13,10 +13,14 @@ import { makeProject, singleAgentWorkflow, stageCounts } from '../helpers/projec
 function maxOverlap(log) {
   const edges = lines(log).flatMap((l) => {
     const [s, e] = l.split(' ').map(Number);
-    return [[s, 1], [e, -1]];
+    return [
+      [s, 1],
+      [e, -1],
+    ];
   });
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let now = 0, max = 0;
+  let now = 0,
+    max = 0;
   for (const [, d] of edges) max = Math.max(max, (now += d));
   return max;
 }
@@ -37,7 +41,10 @@ for (const { workers: n, threads, atLeast } of CASES) {
     const workers = [];
     try {
       for (let i = 0; i < n; i++) workers.push(await startWorker(agent('overlap.mjs'), redis.url, ['--threads', String(threads)], env));
-      const r = await cli(['run', agent('overlap.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '1', '--task-batch-size', '48'], { env });
+      const r = await cli(
+        ['run', agent('overlap.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '1', '--task-batch-size', '48'],
+        { env },
+      );
       assert.equal(r.code, 0, r.stderr + r.stdout);
       assert.deepEqual(r.json.stages[0].moved, { complete: 48 });
       assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 0, Complete: 48 });

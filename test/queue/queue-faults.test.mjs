@@ -44,8 +44,12 @@ test('Redis restarted mid-run (seeded moments, downtimes, kill signals): the run
     const log = join(tmp(), 'log');
     const workers = [];
     try {
-      for (let i = 0; i < 2; i++) workers.push(await startWorker(agent('slow-labels.mjs'), redis.url, ['--threads', '1'], { TA_DELAY_MS: '10', TA_LOG: log }));
-      const run = cli(['run', agent('slow-labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '50'], { timeoutMs: 120_000 });
+      for (let i = 0; i < 2; i++)
+        workers.push(await startWorker(agent('slow-labels.mjs'), redis.url, ['--threads', '1'], { TA_DELAY_MS: '10', TA_LOG: log }));
+      const run = cli(
+        ['run', agent('slow-labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '50'],
+        { timeoutMs: 120_000 },
+      );
       await waitFor(() => lines(log).length >= killAt);
       await redis.kill(signal);
       await sleep(downMs);
@@ -56,7 +60,10 @@ test('Redis restarted mid-run (seeded moments, downtimes, kill signals): the run
       assert.equal(r.json.stages[0].skipped, 0, `${why}: a task was moved twice`);
       assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 0, Complete: N }, why);
       assert.equal(labelledCount(dir), N, why);
-      assert.ok(tasksOf(dir).every((t) => t.priority === 0.25), why);
+      assert.ok(
+        tasksOf(dir).every((t) => t.priority === 0.25),
+        why,
+      );
       assert.match(r.stderr, /lost the queue at redis:\/\/127\.0\.0\.1:\d+: reconnecting/, why);
       assert.match(r.stderr, /the queue is back/, why);
       // Every task ran, some twice (chunks in flight when Redis went were run again).
@@ -76,8 +83,26 @@ test('Redis gone for good: TA_QUEUE_UNREACHABLE (exit 3) after --queue-reconnect
   const log = join(tmp(), 'log');
   const workers = [];
   try {
-    for (let i = 0; i < 2; i++) workers.push(await startWorker(agent('slow-labels.mjs'), redis.url, ['--threads', '1'], { TA_DELAY_MS: '10', TA_LOG: log }));
-    const run = cli(['run', agent('slow-labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '50', '--queue-reconnect-ms', '3000'], { timeoutMs: 120_000 });
+    for (let i = 0; i < 2; i++)
+      workers.push(await startWorker(agent('slow-labels.mjs'), redis.url, ['--threads', '1'], { TA_DELAY_MS: '10', TA_LOG: log }));
+    const run = cli(
+      [
+        'run',
+        agent('slow-labels.mjs'),
+        '--project',
+        dir,
+        '--json',
+        '--queue',
+        redis.url,
+        '--threads',
+        '2',
+        '--task-batch-size',
+        '50',
+        '--queue-reconnect-ms',
+        '3000',
+      ],
+      { timeoutMs: 120_000 },
+    );
     await waitFor(() => lines(log).length >= N / 3);
     await redis.kill('SIGKILL');
     const killed = performance.now();
@@ -125,10 +150,16 @@ test('a worker with another agent module is reported once (TA_QUEUE_WORKER_MISMA
     workers.push(wrong);
     // Alone: nothing can run the chunks.
     const { dir: alone } = makeProject(20, { workflow: singleAgentWorkflow().workflow });
-    const r = await cli(['run', agent('labels.mjs'), '--project', alone, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '5'], { timeoutMs: 60_000 });
+    const r = await cli(
+      ['run', agent('labels.mjs'), '--project', alone, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '5'],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.json.error.code, 'TA_QUEUE_WORKER_MISMATCH');
-    assert.match(r.json.error.message, /every worker on the queue refused this run: .*chain\.mjs registers stages \["pre-label","triage"\], the run's registers \["Agent 1"\]/);
+    assert.match(
+      r.json.error.message,
+      /every worker on the queue refused this run: .*chain\.mjs registers stages \["pre-label","triage"\], the run's registers \["Agent 1"\]/,
+    );
     assert.equal(stageCounts(alone)['Agent 1'], 20);
     assert.deepEqual(r.json.summary.failures, []);
     assert.equal(r.json.summary.warnings.filter((w) => w.code === 'TA_QUEUE_WORKER_MISMATCH').length, 1);
@@ -137,13 +168,20 @@ test('a worker with another agent module is reported once (TA_QUEUE_WORKER_MISMA
     const right = await startWorker(agent('labels.mjs'), redis.url, ['--threads', '1']);
     workers.push(right);
     const { dir } = makeProject(60, { workflow: singleAgentWorkflow().workflow });
-    const ok = await cli(['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '10'], { timeoutMs: 60_000 });
+    const ok = await cli(
+      ['run', agent('labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '10'],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(ok.json.failures, []);
     assert.deepEqual(ok.json.stages[0].moved, { complete: 60 });
     assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 0, Complete: 60 });
     const mismatches = ok.json.warnings.filter((w) => w.code === 'TA_QUEUE_WORKER_MISMATCH');
-    assert.equal(mismatches.length, 1, `${JSON.stringify(ok.json.warnings)}\n--- run stderr\n${ok.stderr}\n--- wrong worker\n${JSON.stringify(wrong.output())}`);
+    assert.equal(
+      mismatches.length,
+      1,
+      `${JSON.stringify(ok.json.warnings)}\n--- run stderr\n${ok.stderr}\n--- wrong worker\n${JSON.stringify(wrong.output())}`,
+    );
     assert.match(mismatches[0].message, /^worker \S+:\d+ takes none of this run's chunks/);
     assert.equal((ok.stderr.match(/TA_QUEUE_WORKER_MISMATCH/g) ?? []).length, 1, ok.stderr);
     for (const w of workers) assert.equal(await w.stop(), 0);
@@ -157,15 +195,19 @@ test('a worker with another agent module is reported once (TA_QUEUE_WORKER_MISMA
   }
 });
 
-test('a second Ctrl-C reaches queue workers: their agents\' signals fire, the run ends within seconds (130), the workers stay up', async () => {
+test("a second Ctrl-C reaches queue workers: their agents' signals fire, the run ends within seconds (130), the workers stay up", async () => {
   const redis = await startRedis();
   const log = join(tmp(), 'log');
   const workers = [];
   try {
-    for (let i = 0; i < 2; i++) workers.push(await startWorker(agent('hostile.mjs'), redis.url, ['--threads', '1'], { TA_HOSTILE: 'cooperative', TA_LOG: log }));
+    for (let i = 0; i < 2; i++)
+      workers.push(await startWorker(agent('hostile.mjs'), redis.url, ['--threads', '1'], { TA_HOSTILE: 'cooperative', TA_LOG: log }));
     const { dir } = makeProject(40, { workflow: singleAgentWorkflow().workflow });
     let child;
-    const run = cli(['run', agent('hostile.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '10'], { env: { TA_HOSTILE: 'cooperative' }, onSpawn: (c) => (child = c), timeoutMs: 60_000 });
+    const run = cli(
+      ['run', agent('hostile.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '10'],
+      { env: { TA_HOSTILE: 'cooperative' }, onSpawn: (c) => (child = c), timeoutMs: 60_000 },
+    );
     await waitFor(() => lines(log).filter((l) => l.endsWith(' start')).length >= 2);
     child.kill('SIGINT');
     await sleep(300);

@@ -15,7 +15,19 @@ test('a chunk of a run that is over fails at once with "is over"; the worker the
   const queue = new Queue('task-agents', { connection: { url: redis.url } });
   const events = new QueueEvents('task-agents', { connection: { url: redis.url } });
   try {
-    const first = await cli(['run', agent('slow-labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '1', '--max-tasks-per-stage', '10']);
+    const first = await cli([
+      'run',
+      agent('slow-labels.mjs'),
+      '--project',
+      dir,
+      '--json',
+      '--queue',
+      redis.url,
+      '--threads',
+      '1',
+      '--max-tasks-per-stage',
+      '10',
+    ]);
     assert.equal(first.code, 0, first.stderr + first.stdout);
     const runId = /^joined run ([0-9a-f-]{36})/m.exec(worker.output().stdout)?.[1];
     assert.ok(runId, worker.output().stdout);

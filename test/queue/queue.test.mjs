@@ -15,7 +15,10 @@ test('two worker processes share a run: every task labelled and moved exactly on
   const workers = [];
   try {
     for (let i = 0; i < 2; i++) workers.push(await startWorker(agent('slow-labels.mjs'), redis.url, ['--threads', '1']));
-    const r = await cli(['run', agent('slow-labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '100'], { env: { TA_DELAY_MS: '3' } });
+    const r = await cli(
+      ['run', agent('slow-labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '100'],
+      { env: { TA_DELAY_MS: '3' } },
+    );
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.deepEqual(r.json.stages[0].moved, { complete: 400 });
     assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 0, Complete: 400 });
@@ -29,7 +32,10 @@ test('two worker processes share a run: every task labelled and moved exactly on
       ran.push(Number(/^left run [0-9a-f-]{36}: \d+ chunks, (\d+) tasks$/m.exec(stdout)?.[1] ?? 0));
     }
     assert.equal(ran[0] + ran[1], 400, `tasks per worker: ${ran}`);
-    assert.ok(ran.every((n) => n > 0), `both workers ran chunks: ${ran}`);
+    assert.ok(
+      ran.every((n) => n > 0),
+      `both workers ran chunks: ${ran}`,
+    );
   } finally {
     for (const w of workers) await w.stop();
     await redis.stop();
@@ -44,7 +50,19 @@ test('a worker killed with SIGKILL mid-chunk: its chunk returns to the queue and
   const a = await startWorker(agent('slow-labels.mjs'), redis.url, ['--threads', '1', '--stall-ms', '1500'], { ...env, TA_LOG: logA });
   const b = await startWorker(agent('slow-labels.mjs'), redis.url, ['--threads', '1', '--stall-ms', '1500'], env);
   try {
-    const run = cli(['run', agent('slow-labels.mjs'), '--project', dir, '--json', '--queue', redis.url, '--threads', '2', '--task-batch-size', '100']);
+    const run = cli([
+      'run',
+      agent('slow-labels.mjs'),
+      '--project',
+      dir,
+      '--json',
+      '--queue',
+      redis.url,
+      '--threads',
+      '2',
+      '--task-batch-size',
+      '100',
+    ]);
     for (let i = 0; i < 500 && lines(logA).length < 10; i++) await sleep(20);
     a.child.kill('SIGKILL');
     const r = await run;

@@ -28,7 +28,9 @@ for (const target of ['local', 'encord']) {
     const p = makeProject(n, { workflow: singleAgentWorkflow().workflow });
     const kinds = Object.keys(KINDS);
     const bad = Object.fromEntries(kinds.map((k, i) => [String(2 * i + 1), k])); // odd tasks, one kind each
-    const r = await runOn(target, 'bad-rows.mjs', p.dir, p.info.projectHash, ['--threads', '2', '--task-batch-size', '7'], { TA_BAD: JSON.stringify(bad) });
+    const r = await runOn(target, 'bad-rows.mjs', p.dir, p.info.projectHash, ['--threads', '2', '--task-batch-size', '7'], {
+      TA_BAD: JSON.stringify(bad),
+    });
     assert.equal(r.code, 1, r.stderr);
     const st = r.json.stages[0];
     assert.deepEqual(st.failed, { TA_LABEL_ROW_INVALID: kinds.length });

@@ -14,10 +14,14 @@ const BATCH = 20;
 async function threadsPerBatch(tasks, env) {
   const { dir } = makeProject(tasks, { workflow: singleAgentWorkflow().workflow });
   const log = join(tmp(), 'log');
-  const r = await cli(['run', agent('thread-log.mjs'), '--project', dir, '--json', '--threads', '2', '--task-batch-size', String(BATCH)], { env: { TA_LOG: log, ...env } });
+  const r = await cli(['run', agent('thread-log.mjs'), '--project', dir, '--json', '--threads', '2', '--task-batch-size', String(BATCH)], {
+    env: { TA_LOG: log, ...env },
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(stageCounts(dir).Complete, tasks);
-  const ran = lines(log).map((l) => l.split(' ')).sort((a, b) => a[0].localeCompare(b[0]));
+  const ran = lines(log)
+    .map((l) => l.split(' '))
+    .sort((a, b) => a[0].localeCompare(b[0]));
   assert.equal(ran.length, tasks, 'every task ran once');
   const out = [];
   for (let i = 0; i < ran.length; i += BATCH) out.push(new Set(ran.slice(i, i + BATCH).map((x) => x[1])).size);

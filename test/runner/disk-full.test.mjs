@@ -32,7 +32,8 @@ const RUN_CMD = 'node "$MAIN" run "$AGENT" --project "$P" --json --threads 2 --t
 const RUN = (n) => `${RUN_CMD} > "$OUT/run${n}.json" 2> "$OUT/run${n}.err"; echo $? > "$OUT/rc${n}"`;
 // The same under a file-size limit of KIB: the JSON goes through a pipe to a writer outside the
 // limit (a summary of many failures is larger than the limit, which would cut the document).
-const LIMITED_RUN = (n, kib) => `(ulimit -f ${kib}; exec ${RUN_CMD} 2> "$OUT/run${n}.err") | cat > "$OUT/run${n}.json"; echo \${PIPESTATUS[0]} > "$OUT/rc${n}"`;
+const LIMITED_RUN = (n, kib) =>
+  `(ulimit -f ${kib}; exec ${RUN_CMD} 2> "$OUT/run${n}.err") | cat > "$OUT/run${n}.json"; echo \${PIPESTATUS[0]} > "$OUT/rc${n}"`;
 const INTEGRITY = `node -e 'const D = require(process.argv[1] + "/node_modules/better-sqlite3"); const db = new D(process.argv[2], { readonly: true }); console.log(db.pragma("integrity_check", { simple: true }))' "$ROOT" "$P/project.db" > "$OUT/integrity" 2>&1 || true`;
 
 const movedIn = (stage) => Object.values(stage.moved).reduce((a, b) => a + b, 0);
@@ -66,7 +67,10 @@ function check(out, p, log) {
     // Only tasks that failed ran again (a task failed in its prefetch never reached the agent the first time).
     const failed1 = new Set(run1.failures.filter((f) => f.stage === s1.stage).map((f) => f.taskUuid));
     const twice = [...runs[s1.stage]].filter(([, k]) => k === 2).map(([u]) => u);
-    assert.ok(twice.every((u) => failed1.has(u)), `${s1.stage}: a task that moved ran again`);
+    assert.ok(
+      twice.every((u) => failed1.has(u)),
+      `${s1.stage}: a task that moved ran again`,
+    );
     assert.ok([...runs[s1.stage].values()].every((k) => k <= 2));
     assert.equal(runs[s1.stage].size, N);
   });
@@ -75,14 +79,18 @@ function check(out, p, log) {
   return run1;
 }
 
-test('disk full on a real 64 MiB tmpfs (filled to 1.5 MiB free): storage-coded failures, intact database, re-run finishes', { skip: !canUnshare && 'unshare -rm (user + mount namespaces) is not allowed here' }, () => {
-  const { dir } = makeProject(N);
-  const out = tmp('ta-full-');
-  const mnt = tmp('ta-mnt-');
-  const log = join(out, 'log');
-  // Inside the namespace: mount, copy the project in, fill the disk to 1.5 MiB free, run, check,
-  // make room, run again, copy the project back out for the assertions.
-  shell(`mount -t tmpfs -o size=64m tmpfs "$MNT" && mkdir "$MNT/p" && cp -a "$SRC"/. "$MNT/p" || exit 1
+test(
+  'disk full on a real 64 MiB tmpfs (filled to 1.5 MiB free): storage-coded failures, intact database, re-run finishes',
+  { skip: !canUnshare && 'unshare -rm (user + mount namespaces) is not allowed here' },
+  () => {
+    const { dir } = makeProject(N);
+    const out = tmp('ta-full-');
+    const mnt = tmp('ta-mnt-');
+    const log = join(out, 'log');
+    // Inside the namespace: mount, copy the project in, fill the disk to 1.5 MiB free, run, check,
+    // make room, run again, copy the project back out for the assertions.
+    shell(
+      `mount -t tmpfs -o size=64m tmpfs "$MNT" && mkdir "$MNT/p" && cp -a "$SRC"/. "$MNT/p" || exit 1
     P="$MNT/p"
     avail=$(df -k --output=avail "$MNT" | tail -1)
     head -c $(( (avail - $LEAVE_KIB) * 1024 )) /dev/zero > "$MNT/filler" 2>/dev/null
@@ -90,10 +98,17 @@ test('disk full on a real 64 MiB tmpfs (filled to 1.5 MiB free): storage-coded f
     ${INTEGRITY}
     rm "$MNT/filler"
     ${RUN(2)}
-    rm -rf "$SRC" && mkdir "$SRC" && cp -a "$P"/. "$SRC"`, { MNT: mnt, SRC: dir, OUT: out, MAIN, ROOT, AGENT: agent('two-stage-labels.mjs'), TA_LOG: log, LEAVE_KIB: '1500' }, { namespace: true });
-  const run1 = check(out, dir, log);
-  assert.ok(run1.failures.some((f) => f.code === 'TA_PLATFORM_STORAGE_FULL'), 'ENOSPC is reported as a full disk');
-});
+    rm -rf "$SRC" && mkdir "$SRC" && cp -a "$P"/. "$SRC"`,
+      { MNT: mnt, SRC: dir, OUT: out, MAIN, ROOT, AGENT: agent('two-stage-labels.mjs'), TA_LOG: log, LEAVE_KIB: '1500' },
+      { namespace: true },
+    );
+    const run1 = check(out, dir, log);
+    assert.ok(
+      run1.failures.some((f) => f.code === 'TA_PLATFORM_STORAGE_FULL'),
+      'ENOSPC is reported as a full disk',
+    );
+  },
+);
 
 test('disk full as a per-file size limit (ulimit -f): storage-coded failures, intact database, re-run finishes', () => {
   const { dir } = makeProject(N);
@@ -101,9 +116,12 @@ test('disk full as a per-file size limit (ulimit -f): storage-coded failures, in
   const log = join(out, 'log');
   // The limit (in KiB) sits just above the database as it is: label rows soon do not fit.
   const kib = Math.ceil(statSync(join(dir, 'project.db')).size / 1024) + 48;
-  shell(`P="$SRC"
+  shell(
+    `P="$SRC"
     ${LIMITED_RUN(1, kib)}
     ${INTEGRITY}
-    ${RUN(2)}`, { SRC: dir, OUT: out, MAIN, ROOT, AGENT: agent('two-stage-labels.mjs'), TA_LOG: log });
+    ${RUN(2)}`,
+    { SRC: dir, OUT: out, MAIN, ROOT, AGENT: agent('two-stage-labels.mjs'), TA_LOG: log },
+  );
   check(out, dir, log);
 });

@@ -17,10 +17,13 @@ function project(n) {
   const wf = singleAgentWorkflow();
   const dir = join(tmp(), 'project');
   const p = createTestProject(dir, { tasks: 0, workflow: wf.workflow });
-  p.addDataUnits(Array.from({ length: n }, (_, i) => ({
-    title: `img-${String(i).padStart(6, '0')}.jpg`, dataType: 'IMAGE',
-    item: { itemType: 'image', name: `img-${i}.jpg`, relPath: null, mimeType: 'image/jpeg', clientMetadata: { origin: 'import' } },
-  })));
+  p.addDataUnits(
+    Array.from({ length: n }, (_, i) => ({
+      title: `img-${String(i).padStart(6, '0')}.jpg`,
+      dataType: 'IMAGE',
+      item: { itemType: 'image', name: `img-${i}.jpg`, relPath: null, mimeType: 'image/jpeg', clientMetadata: { origin: 'import' } },
+    })),
+  );
   const info = p.info;
   p.close();
   return { dir, info, wf };
@@ -37,7 +40,10 @@ function recorded(dir) {
       const json = p.peekLabelRow(m.dataHash);
       const note = json ? new LabelRow(json, p.info.ontology).classifications({ name: 'Note' })[0] : undefined;
       const [item] = p.getStorageItems([m.backingItemUuid]);
-      out[m.dataTitle] = { note: note ? new LabelRow(json, p.info.ontology).getAnswer(note.classificationHash, 'Note') : undefined, meta: JSON.parse(item.clientMetadata) };
+      out[m.dataTitle] = {
+        note: note ? new LabelRow(json, p.info.ontology).getAnswer(note.classificationHash, 'Note') : undefined,
+        meta: JSON.parse(item.clientMetadata),
+      };
     }
     return out;
   } finally {
@@ -62,8 +68,10 @@ for (const target of ['local', 'encord']) {
           const key = makeKey();
           const emu = await startEmulator(dir, ['--authorized-keys', key.pubFile]);
           try {
-            r = await cli(['run', agent('failing.mjs'), '--project', info.projectHash, '--json', '--num-retries', '1', '--state-dir', tmp()],
-              { env: { ...env, ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' } });
+            r = await cli(
+              ['run', agent('failing.mjs'), '--project', info.projectHash, '--json', '--num-retries', '1', '--state-dir', tmp()],
+              { env: { ...env, ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' } },
+            );
           } finally {
             await emu.stop();
           }
@@ -73,7 +81,14 @@ for (const target of ['local', 'encord']) {
         assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 2, Complete: 10 }, what);
         const st = r.json.stages[0];
         assert.deepEqual([st.failed, st.failedMoved, st.moved], [{ TA_AGENT_THREW: 2 }, { 'to human': 2 }, { complete: 10 }], what);
-        assert.deepEqual(r.json.failures.map((f) => [f.dataTitle, f.movedTo]).sort(), [['img-000003.jpg', 'to human'], ['img-000007.jpg', 'to human']], what);
+        assert.deepEqual(
+          r.json.failures.map((f) => [f.dataTitle, f.movedTo]).sort(),
+          [
+            ['img-000003.jpg', 'to human'],
+            ['img-000007.jpg', 'to human'],
+          ],
+          what,
+        );
         const rec = recorded(dir);
         for (const [title, v] of Object.entries(rec)) {
           const failed = title === 'img-000003.jpg' || title === 'img-000007.jpg';
@@ -83,7 +98,12 @@ for (const target of ['local', 'encord']) {
           } else {
             assert.equal(v.note, undefined, what);
             assert.deepEqual(Object.keys(v.meta).sort(), failed ? ['agent_error', 'origin'] : ['origin'], `${what} ${title}`);
-            if (failed) assert.deepEqual([v.meta.agent_error.code, v.meta.agent_error.message, v.meta.agent_error.stage], ['TA_AGENT_THREW', `Error: poison ${title}`, 'Agent 1'], what);
+            if (failed)
+              assert.deepEqual(
+                [v.meta.agent_error.code, v.meta.agent_error.message, v.meta.agent_error.stage],
+                ['TA_AGENT_THREW', `Error: poison ${title}`, 'Agent 1'],
+                what,
+              );
           }
         }
       }
@@ -91,9 +111,12 @@ for (const target of ['local', 'encord']) {
   }
 }
 
-test('--on-failure for every stage (with --on-failure-record); a crashed worker\'s task is moved too; bad pathways and classifications stop the run before any task (exit 2)', async () => {
+test("--on-failure for every stage (with --on-failure-record); a crashed worker's task is moved too; bad pathways and classifications stop the run before any task (exit 2)", async () => {
   const { dir } = project(8);
-  const r = await run(dir, ['--on-failure', 'to human', '--on-failure-record', 'metadata:why', '--threads', '1'], { TA_FAIL: '5.jpg', TA_CRASH: '1' });
+  const r = await run(dir, ['--on-failure', 'to human', '--on-failure-record', 'metadata:why', '--threads', '1'], {
+    TA_FAIL: '5.jpg',
+    TA_CRASH: '1',
+  });
   assert.equal(r.code, 1, r.stderr);
   assert.deepEqual(r.json.stages[0].failed, { TA_WORKER_CRASHED: 1 });
   assert.deepEqual(stageCounts(dir), { 'Agent 1': 0, Annotate: 1, Complete: 7 });
@@ -116,7 +139,10 @@ test('--on-failure for every stage (with --on-failure-record); a crashed worker\
 test('--max-failures stops dispatching once N tasks failed: what ran is committed and reported, the rest is unfinished (max-failures), exit 1', async () => {
   const { dir } = project(400);
   const log = join(tmp(), 'log');
-  const r = await run(dir, ['--max-failures', '5', '--threads', '1', '--task-batch-size', '10', '--num-retries', '0'], { TA_FAIL: '.jpg', TA_LOG: log });
+  const r = await run(dir, ['--max-failures', '5', '--threads', '1', '--task-batch-size', '10', '--num-retries', '0'], {
+    TA_FAIL: '.jpg',
+    TA_LOG: log,
+  });
   assert.equal(r.code, 1, r.stderr);
   assert.deepEqual(r.json.stopped, { reason: 'max-failures', failures: r.json.failures.length });
   assert.ok(r.json.failures.length >= 5 && r.json.failures.length < 400, String(r.json.failures.length));
@@ -132,7 +158,7 @@ test('--max-failures with whole batches in one chunk (batch ≥ the stage, any t
   // every task of it ran (and failed) past --max-failures 5.
   const seed = Number(process.env.TA_SEED ?? 5);
   let state = seed;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let round = 0; round < 3; round++) {
     const max = 1 + Math.floor(random() * 5);
     const threads = 1 + Math.floor(random() * 2);
@@ -140,7 +166,22 @@ test('--max-failures with whole batches in one chunk (batch ≥ the stage, any t
     const why = `seed ${seed} round ${round}: ${JSON.stringify({ max, threads, concurrency })}`;
     const { dir } = project(200);
     const log = join(tmp(), 'log');
-    const r = await run(dir, ['--max-failures', String(max), '--threads', String(threads), '--concurrency', String(concurrency), '--task-batch-size', '300', '--num-retries', '0'], { TA_FAIL: '.jpg', TA_LOG: log });
+    const r = await run(
+      dir,
+      [
+        '--max-failures',
+        String(max),
+        '--threads',
+        String(threads),
+        '--concurrency',
+        String(concurrency),
+        '--task-batch-size',
+        '300',
+        '--num-retries',
+        '0',
+      ],
+      { TA_FAIL: '.jpg', TA_LOG: log },
+    );
     assert.equal(r.code, 1, `${why}: ${r.stderr}`);
     const st = r.json.stages[0];
     // At most what was in progress when the N-th failed: N plus the other lanes' attempts.
@@ -163,7 +204,10 @@ test('failures are remembered per task; --skip-failed-after N leaves a task that
   assert.equal(second.code, 1);
   assert.equal(second.json.stages[0].attempted, 2);
   const failures = await cli(['print', 'failures', '--project', dir, '--json']);
-  assert.deepEqual(failures.json.map((f) => [f.dataTitle, f.runsInARow, f.lastCode]).sort(), [['img-000002.jpg', 2, 'TA_AGENT_THREW'], ['img-000004.jpg', 2, 'TA_AGENT_THREW']]);
+  assert.deepEqual(failures.json.map((f) => [f.dataTitle, f.runsInARow, f.lastCode]).sort(), [
+    ['img-000002.jpg', 2, 'TA_AGENT_THREW'],
+    ['img-000004.jpg', 2, 'TA_AGENT_THREW'],
+  ]);
   const before = lines(log).length;
   const third = await run(dir, skip, env);
   assert.equal(third.code, 0, 'nothing failed this run: the two were left alone');
@@ -183,7 +227,19 @@ test('Encord: the failure memory is a state file in --state-dir, kept across run
   const stateDir = tmp();
   const emu = await startEmulator(dir, ['--authorized-keys', key.pubFile]);
   const env = { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5', TA_FAIL: '1.jpg' };
-  const args = ['run', agent('failing.mjs'), '--project', info.projectHash, '--json', '--num-retries', '0', '--skip-failed-after', '1', '--state-dir', stateDir];
+  const args = [
+    'run',
+    agent('failing.mjs'),
+    '--project',
+    info.projectHash,
+    '--json',
+    '--num-retries',
+    '0',
+    '--skip-failed-after',
+    '1',
+    '--state-dir',
+    stateDir,
+  ];
   try {
     const a = await cli(args, { env });
     assert.equal(a.code, 1, a.stderr);
@@ -192,7 +248,10 @@ test('Encord: the failure memory is a state file in --state-dir, kept across run
     assert.equal(b.code, 0, b.stderr);
     assert.equal(b.json.stages[0].leftAlone, 1);
     const listed = await cli(['print', 'failures', '--project', info.projectHash, '--state-dir', stateDir, '--json']);
-    assert.deepEqual(listed.json.map((f) => [f.dataTitle, f.runsInARow]), [['img-000001.jpg', 1]]);
+    assert.deepEqual(
+      listed.json.map((f) => [f.dataTitle, f.runsInARow]),
+      [['img-000001.jpg', 1]],
+    );
   } finally {
     await emu.stop();
   }
@@ -206,7 +265,13 @@ test('seeded sweep: random failures, batch sizes and threads, with and without a
     const { dir } = project(n);
     const fail = [...new Set(Array.from({ length: 1 + rand(4) }, () => `${rand(10)}.jpg`))];
     const withPathway = seed % 2 === 0;
-    const args = ['--task-batch-size', String(1 + rand(25)), '--threads', String(1 + rand(2)), ...(withPathway ? ['--on-failure', 'to human'] : [])];
+    const args = [
+      '--task-batch-size',
+      String(1 + rand(25)),
+      '--threads',
+      String(1 + rand(2)),
+      ...(withPathway ? ['--on-failure', 'to human'] : []),
+    ];
     const r = await run(dir, args, { TA_FAIL: fail.join(',') });
     const msg = `seed ${seed} (n ${n}, fail ${fail}, ${args.join(' ')})`;
     const failing = tasksOf(dir).filter((t) => fail.some((f) => t.dataTitle.endsWith(f)));

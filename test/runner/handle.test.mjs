@@ -15,8 +15,12 @@ function drive(module, calls, env = {}) {
   const file = join(tmp(), 'calls.json');
   writeFileSync(file, JSON.stringify(calls));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(FIXTURES, 'handle-driver.mjs'), agent(module), file], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '', stderr = '';
+    const child = spawn(process.execPath, [join(FIXTURES, 'handle-driver.mjs'), agent(module), file], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
+    let stdout = '',
+      stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -32,7 +36,17 @@ function drive(module, calls, env = {}) {
 
 /** AgentTask JSON as the Python SDK's `task.model_dump_json()` writes it (snake_case). */
 function agentTaskJson(t) {
-  return JSON.stringify({ uuid: t.uuid, created_at: t.createdAt, updated_at: t.updatedAt, status: t.status, data_hash: t.dataHash, data_title: t.dataTitle, label_branch_name: 'main', assignee: null, last_actioned_by: null });
+  return JSON.stringify({
+    uuid: t.uuid,
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
+    status: t.status,
+    data_hash: t.dataHash,
+    data_title: t.dataTitle,
+    label_branch_name: 'main',
+    assignee: null,
+    last_actioned_by: null,
+  });
 }
 
 test('local: one message, a list with a stale task, a failing task and a bad entry; results line up with the message', async () => {
@@ -43,7 +57,10 @@ test('local: one message, a list with a stale task, a failing task and a bad ent
   const calls = [
     { message: agentTaskJson(tasks[0]), options: { project: dir } },
     // tasks[0] is gone by now (stale); img-000003 returns an unknown pathway; "{}" is not a task spec.
-    { message: [agentTaskJson(tasks[1]), agentTaskJson(tasks[0]), agentTaskJson(tasks[3]), '{}', agentTaskJson(tasks[2])], options: { project: dir } },
+    {
+      message: [agentTaskJson(tasks[1]), agentTaskJson(tasks[0]), agentTaskJson(tasks[3]), '{}', agentTaskJson(tasks[2])],
+      options: { project: dir },
+    },
     // A JSON array in a string is a list too; camelCase specs (project tasks --json) are read as well.
     { message: JSON.stringify([{ uuid: tasks[4].uuid, dataHash: tasks[4].dataHash }]), options: { project: dir } },
     { message: agentTaskJson(tasks[5]), options: { project: dir, stage: 'No such stage' } },
@@ -51,11 +68,28 @@ test('local: one message, a list with a stale task, a failing task and a bad ent
   const { code, out, stderr } = await drive('routing.mjs', calls, { TA_MODE: 'unknown-one', TA_LOG: log });
   assert.equal(code, 0, stderr);
   const [one, list, fromString, badStage] = out;
-  assert.deepEqual(one, { task_uuid: tasks[0].uuid, stage_uuid: wf.ids.agent, success: true, pathway: wf.ids.complete, error: null, error_code: null, skipped: false });
+  assert.deepEqual(one, {
+    task_uuid: tasks[0].uuid,
+    stage_uuid: wf.ids.agent,
+    success: true,
+    pathway: wf.ids.complete,
+    error: null,
+    error_code: null,
+    skipped: false,
+  });
   assert.equal(list.length, 5);
-  assert.deepEqual(list.map((r) => r.task_uuid), [tasks[1].uuid, tasks[0].uuid, tasks[3].uuid, null, tasks[2].uuid]);
-  assert.deepEqual(list.map((r) => r.success), [true, true, false, false, true]);
-  assert.deepEqual(list.map((r) => r.skipped), [false, true, false, false, false]);
+  assert.deepEqual(
+    list.map((r) => r.task_uuid),
+    [tasks[1].uuid, tasks[0].uuid, tasks[3].uuid, null, tasks[2].uuid],
+  );
+  assert.deepEqual(
+    list.map((r) => r.success),
+    [true, true, false, false, true],
+  );
+  assert.deepEqual(
+    list.map((r) => r.skipped),
+    [false, true, false, false, false],
+  );
   assert.equal(list[2].error_code, 'TA_PATHWAY_UNKNOWN');
   assert.match(list[2].error, /^TA_PATHWAY_UNKNOWN: /);
   assert.equal(list[3].error_code, 'TA_QUEUE_MESSAGE_INVALID');
@@ -84,7 +118,10 @@ test('Encord (emulator): AgentTask JSON from the queue, tasks looked up in bulk 
   const emu = await startEmulator(dir, ['--authorized-keys', key.pubFile]);
   try {
     const message = tasks.slice(0, 120).map(agentTaskJson);
-    const calls = [{ message, options: { project: info.projectHash } }, { message, options: { project: info.projectHash } }];
+    const calls = [
+      { message, options: { project: info.projectHash } },
+      { message, options: { project: info.projectHash } },
+    ];
     const env = { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5', TA_MODE: 'by-title' };
     const { code, out, stderr } = await drive('routing.mjs', calls, env);
     assert.equal(code, 0, stderr);
@@ -95,7 +132,10 @@ test('Encord (emulator): AgentTask JSON from the queue, tasks looked up in bulk 
       assert.equal(r.success, true, JSON.stringify(r));
       assert.equal(r.pathway, n % 3 === 0 ? wf.ids.toHuman : wf.ids.complete);
     }
-    assert.ok(again.every((r) => r.success && r.skipped && r.pathway === null), JSON.stringify(again.slice(0, 3)));
+    assert.ok(
+      again.every((r) => r.success && r.skipped && r.pathway === null),
+      JSON.stringify(again.slice(0, 3)),
+    );
     const stats = await emu.stats();
     // 120 tasks per message: 2 lookups of ≤ 100 data hashes per message, not one per task.
     assert.ok(stats.requests['GET v2 …/stages/{s}/tasks'] <= 8, JSON.stringify(stats.requests));
@@ -108,7 +148,7 @@ test('Encord (emulator): AgentTask JSON from the queue, tasks looked up in bulk 
 test('seeded sweep: random messages, sizes and redeliveries; every task handled exactly once, every result truthful', async () => {
   for (const seed of [1, 2, 3]) {
     let s = seed;
-    const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const wf = singleAgentWorkflow();
     const { dir } = makeProject(40, { workflow: wf.workflow });
     const tasks = tasksOf(dir);

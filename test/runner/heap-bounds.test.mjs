@@ -9,13 +9,16 @@ import { agent, cli, lines, tmp } from '../helpers/cli.mjs';
 import { makeProject, singleAgentWorkflow, stageCounts } from '../helpers/projects.mjs';
 
 /** worker-pool.ts WORKER_YOUNG_GENERATION_MB: two semi-spaces of a third each make the new space. */
-const NEW_SPACE_CAP = (12 * 2 / 3) * 1024 * 1024;
+const NEW_SPACE_CAP = ((12 * 2) / 3) * 1024 * 1024;
 
 for (const threads of [1, 2]) {
   test(`a worker's young generation stays within its cap (--threads ${threads})`, async () => {
     const { dir } = makeProject(600, { workflow: singleAgentWorkflow().workflow });
     const log = join(tmp(), 'log');
-    const r = await cli(['run', agent('young-generation.mjs'), '--project', dir, '--json', '--threads', String(threads), '--task-batch-size', '50'], { env: { TA_LOG: log } });
+    const r = await cli(
+      ['run', agent('young-generation.mjs'), '--project', dir, '--json', '--threads', String(threads), '--task-batch-size', '50'],
+      { env: { TA_LOG: log } },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(stageCounts(dir).Complete, 600);
     const sizes = lines(log).map((l) => Number(l.split(' ')[1]));

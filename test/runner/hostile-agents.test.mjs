@@ -14,7 +14,12 @@ for (const threads of [1, 2]) {
     const { dir } = makeProject(total, { workflow: singleAgentWorkflow().workflow });
     // Task 3 starts a 30 ms timer that throws and returns at once; the others take 50 ms, so the
     // timer fires inside whatever task that worker runs next.
-    const r = await run(dir, { TA_HOSTILE: 'late-throw', TA_WHICH: '3', TA_DELAY_MS: '50' }, ['--threads', String(threads), '--task-batch-size', '30']);
+    const r = await run(dir, { TA_HOSTILE: 'late-throw', TA_WHICH: '3', TA_DELAY_MS: '50' }, [
+      '--threads',
+      String(threads),
+      '--task-batch-size',
+      '30',
+    ]);
     assert.equal(r.code, 0, r.stderr + JSON.stringify(r.json?.failures));
     assert.deepEqual(r.json.failures, []);
     assert.deepEqual(r.json.stages[0].moved, { complete: total });
@@ -34,7 +39,10 @@ test('a timer that throws while its agent still runs fails that task (its attemp
   const { dir } = makeProject(20, { workflow: singleAgentWorkflow().workflow });
   const r = await run(dir, { TA_HOSTILE: 'throw-while', TA_WHICH: '3,11', TA_DELAY_MS: '20' }, ['--threads', '2', '--num-retries', '1']);
   assert.equal(r.code, 1, r.stderr);
-  assert.deepEqual(r.json.failures.map((f) => [f.dataTitle, f.code]).sort(), [[title(3), 'TA_AGENT_THREW'], [title(11), 'TA_AGENT_THREW']]);
+  assert.deepEqual(r.json.failures.map((f) => [f.dataTitle, f.code]).sort(), [
+    [title(3), 'TA_AGENT_THREW'],
+    [title(11), 'TA_AGENT_THREW'],
+  ]);
   for (const f of r.json.failures) assert.match(f.message, new RegExp(`boom while running ${f.dataTitle.replace('.', '\\.')}`));
   assert.deepEqual(stageCounts(dir), { 'Agent 1': 2, Annotate: 0, Complete: 18 });
 });

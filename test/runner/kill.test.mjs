@@ -32,7 +32,19 @@ for (const target of ['local', 'encord']) {
       project = info.projectHash;
     }
     try {
-      const args = ['run', agent('slow-labels.mjs'), '--project', project, '--json', '--threads', '2', '--concurrency', '4', '--task-batch-size', '100'];
+      const args = [
+        'run',
+        agent('slow-labels.mjs'),
+        '--project',
+        project,
+        '--json',
+        '--threads',
+        '2',
+        '--concurrency',
+        '4',
+        '--task-batch-size',
+        '100',
+      ];
       const killed = await killMidway(args, env, join(tmp(), 'log'), N / 3);
       assert.equal(killed.signal, 'SIGKILL');
       const doneBefore = stageCounts(dir).Complete;

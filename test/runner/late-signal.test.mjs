@@ -8,13 +8,15 @@ import { spawn } from 'node:child_process';
 import { agent, MAIN, ROOT } from '../helpers/cli.mjs';
 import { makeProject, singleAgentWorkflow } from '../helpers/projects.mjs';
 
-test('SIGINT while the --json summary is being written: the whole document comes out and the exit code is the run\'s', async () => {
+test("SIGINT while the --json summary is being written: the whole document comes out and the exit code is the run's", async () => {
   const total = 6000;
   const { dir } = makeProject(total, { workflow: singleAgentWorkflow().workflow });
   // --dry-run: the summary lists every decision, far more than the pipe holds, so the CLI is still
   // writing it (blocked on the pipe) when this test stops reading.
   const child = spawn(process.execPath, [MAIN, 'run', agent('hostile.mjs'), '--project', dir, '--json', '--dry-run', '--threads', '1'], {
-    cwd: ROOT, env: { ...process.env, TA_HOSTILE: 'none', TA_DELAY_MS: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, TA_HOSTILE: 'none', TA_DELAY_MS: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
@@ -22,13 +24,15 @@ test('SIGINT while the --json summary is being written: the whole document comes
   const exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   // The first bytes of the document: the run is over and the summary is on its way. Reading stops
   // there (the listener stays: a child stream without one is drained into nothing at exit).
-  await new Promise((resolve) => child.stdout.on('data', (d) => {
-    if (stdout === '') {
-      child.stdout.pause();
-      resolve();
-    }
-    stdout += d;
-  }));
+  await new Promise((resolve) =>
+    child.stdout.on('data', (d) => {
+      if (stdout === '') {
+        child.stdout.pause();
+        resolve();
+      }
+      stdout += d;
+    }),
+  );
   child.kill('SIGINT');
   await new Promise((r) => setTimeout(r, 300));
   child.stdout.resume();

@@ -22,14 +22,38 @@ test('two projects with different workflows: each runs its own stages, the rest 
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(stageCounts(a.dir), { 'pre-label': 0, triage: 0, Annotate: 0, Complete: 9 });
   assert.deepEqual(stageCounts(b.dir), { 'Agent 1': 0, Annotate: 0, Complete: 6 });
-  assert.deepEqual(r.json.projects.map((p) => [p.title, p.projectHash, p.ok]), [['A', a.info.projectHash, true], ['B', b.info.projectHash, true]]);
-  assert.deepEqual(r.json.projects[0].stages.map((s) => [s.stage, s.attempted]), [['pre-label', 9], ['triage', 9]]);
-  assert.deepEqual(r.json.projects[1].stages.map((s) => [s.stage, s.attempted]), [['Agent 1', 6]]);
-  assert.deepEqual(r.json.projects[0].skippedStages.map((s) => s.stage), ['Agent 1']);
-  assert.deepEqual(r.json.projects[1].skippedStages.map((s) => s.stage), ['pre-label', 'triage']);
+  assert.deepEqual(
+    r.json.projects.map((p) => [p.title, p.projectHash, p.ok]),
+    [
+      ['A', a.info.projectHash, true],
+      ['B', b.info.projectHash, true],
+    ],
+  );
+  assert.deepEqual(
+    r.json.projects[0].stages.map((s) => [s.stage, s.attempted]),
+    [
+      ['pre-label', 9],
+      ['triage', 9],
+    ],
+  );
+  assert.deepEqual(
+    r.json.projects[1].stages.map((s) => [s.stage, s.attempted]),
+    [['Agent 1', 6]],
+  );
+  assert.deepEqual(
+    r.json.projects[0].skippedStages.map((s) => s.stage),
+    ['Agent 1'],
+  );
+  assert.deepEqual(
+    r.json.projects[1].skippedStages.map((s) => s.stage),
+    ['pre-label', 'triage'],
+  );
   assert.match(r.json.projects[1].skippedStages[0].note, /project "B" has no stage "pre-label"/);
   // The flat view tags every stage with its project.
-  assert.deepEqual(r.json.stages.map((s) => s.project), [a.info.projectHash, a.info.projectHash, b.info.projectHash]);
+  assert.deepEqual(
+    r.json.stages.map((s) => s.project),
+    [a.info.projectHash, a.info.projectHash, b.info.projectHash],
+  );
   const logged = lines(log);
   assert.deepEqual(logged.filter((l) => l.startsWith('pre ')).sort(), ['pre A', 'pre B']);
   assert.equal(logged.filter((l) => l.startsWith('Agent 1 B ')).length, 6);
@@ -57,8 +81,14 @@ test('a failure in one project fails that task only; the summary says which proj
   const b = makeProject(5, { title: 'B', workflow: singleAgentWorkflow().workflow });
   const r = await run('multi-project.mjs', [a.dir, b.dir], [], { TA_FAIL_TITLE: 'img-000002.jpg' });
   assert.equal(r.code, 1, r.stderr);
-  assert.deepEqual(r.json.failures.map((f) => [f.project, f.code, f.dataTitle]), [[b.info.projectHash, 'TA_PATHWAY_UNKNOWN', 'img-000002.jpg']]);
-  assert.deepEqual(r.json.projects.map((p) => p.ok), [true, false]);
+  assert.deepEqual(
+    r.json.failures.map((f) => [f.project, f.code, f.dataTitle]),
+    [[b.info.projectHash, 'TA_PATHWAY_UNKNOWN', 'img-000002.jpg']],
+  );
+  assert.deepEqual(
+    r.json.projects.map((p) => p.ok),
+    [true, false],
+  );
   assert.equal(stageCounts(a.dir).Complete, 5);
   assert.equal(stageCounts(b.dir).Complete, 4);
 });
@@ -68,7 +98,10 @@ test('--stage with several projects: the projects without it are skipped with a 
   const b = makeProject(3, { title: 'B', workflow: singleAgentWorkflow().workflow });
   const r = await run('multi-project.mjs', [a.dir, b.dir], ['--stage', 'Agent 1']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.json.stages.map((s) => [s.stage, s.project]), [['Agent 1', b.info.projectHash]]);
+  assert.deepEqual(
+    r.json.stages.map((s) => [s.stage, s.project]),
+    [['Agent 1', b.info.projectHash]],
+  );
   assert.ok(r.json.projects[0].skippedStages.some((s) => /--stage "Agent 1"/.test(s.note)));
   assert.deepEqual(stageCounts(a.dir), { 'pre-label': 3, triage: 0, Annotate: 0, Complete: 0 });
   const none = await run('multi-project.mjs', [a.dir, b.dir], ['--stage', 'Annotate']);
@@ -95,7 +128,12 @@ test('seeded sweep: twin projects sharing stage UUIDs plus a third project, rand
       const key = makeKey();
       const emu = await startEmulator(a.dir, [twin.dir, c.dir, '--authorized-keys', key.pubFile, '--page-size', String(1 + rand(30))]);
       try {
-        r = await run('multi-project.mjs', [a.info.projectHash, twin.projectHash, c.info.projectHash], args, { TA_LOG: log, ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' });
+        r = await run('multi-project.mjs', [a.info.projectHash, twin.projectHash, c.info.projectHash], args, {
+          TA_LOG: log,
+          ENCORD_SSH_KEY_FILE: key.keyFile,
+          ENCORD_DOMAIN: emu.url,
+          TA_ENCORD_BACKOFF_MS: '5',
+        });
       } finally {
         await emu.stop();
       }
@@ -117,11 +155,17 @@ test('queue mode with two projects: one queue run per project, a worker process 
   const redis = await startRedis();
   const a = makeProject(30, { title: 'A' });
   const b = makeProject(20, { title: 'B', workflow: singleAgentWorkflow().workflow });
-  const worker = spawn(process.execPath, [MAIN, 'worker', agent('multi-project.mjs'), '--queue', redis.url, '--threads', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const worker = spawn(process.execPath, [MAIN, 'worker', agent('multi-project.mjs'), '--queue', redis.url, '--threads', '1'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   try {
     await new Promise((resolve, reject) => {
-      worker.stdout.on('data', (d) => { out += d; if (/worker ready on /.test(out)) resolve(); });
+      worker.stdout.on('data', (d) => {
+        out += d;
+        if (/worker ready on /.test(out)) resolve();
+      });
       worker.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
     });
     const r = await run('multi-project.mjs', [a.dir, b.dir], ['--queue', redis.url, '--threads', '1']);
@@ -130,13 +174,17 @@ test('queue mode with two projects: one queue run per project, a worker process 
     assert.deepEqual(stageCounts(b.dir), { 'Agent 1': 0, Annotate: 0, Complete: 20 });
   } finally {
     worker.removeAllListeners('exit');
-    await new Promise((res) => { if (worker.exitCode !== null) return res(); worker.once('exit', res); worker.kill('SIGTERM'); });
+    await new Promise((res) => {
+      if (worker.exitCode !== null) return res();
+      worker.once('exit', res);
+      worker.kill('SIGTERM');
+    });
     await redis.stop();
   }
   assert.equal((out.match(/^joined run /gm) ?? []).length, 2, out);
 });
 
-test('deps.client() in a run over two projects is each task\'s own project, on one thread too', async () => {
+test("deps.client() in a run over two projects is each task's own project, on one thread too", async () => {
   for (const threads of ['1', '2']) {
     const a = makeProject(5, { title: 'A' });
     const b = makeProject(5, { title: 'B' });

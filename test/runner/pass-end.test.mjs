@@ -11,8 +11,15 @@ import { runOn } from '../helpers/emulator.mjs';
 for (const target of ['local', 'encord']) {
   test(`${target}: --max-tasks-per-stage 10 with pages of 7: 10 attempted, the 4 listed past the cap reported, ok, exit 0`, async () => {
     const p = makeProject(20, { workflow: singleAgentWorkflow().workflow });
-    const r = await runOn(target, 'routing.mjs', p.dir, p.info.projectHash, ['--max-tasks-per-stage', '10', '--task-batch-size', '3'],
-      { TA_LOCAL_PAGE_SIZE: '7' }, ['--page-size', '7']);
+    const r = await runOn(
+      target,
+      'routing.mjs',
+      p.dir,
+      p.info.projectHash,
+      ['--max-tasks-per-stage', '10', '--task-batch-size', '3'],
+      { TA_LOCAL_PAGE_SIZE: '7' },
+      ['--page-size', '7'],
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.ok, true);
     assert.equal(r.json.stages[0].attempted, 10);
@@ -24,8 +31,15 @@ for (const target of ['local', 'encord']) {
 
   test(`${target}: a cap above the stage's size and a full run leave nothing unfinished`, async () => {
     const p = makeProject(20, { workflow: singleAgentWorkflow().workflow });
-    const r = await runOn(target, 'routing.mjs', p.dir, p.info.projectHash, ['--max-tasks-per-stage', '50', '--task-batch-size', '3'],
-      { TA_LOCAL_PAGE_SIZE: '7' }, ['--page-size', '7']);
+    const r = await runOn(
+      target,
+      'routing.mjs',
+      p.dir,
+      p.info.projectHash,
+      ['--max-tasks-per-stage', '50', '--task-batch-size', '3'],
+      { TA_LOCAL_PAGE_SIZE: '7' },
+      ['--page-size', '7'],
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.json.stages[0].unfinished, {});
     assert.equal(r.json.stages[0].moved.complete, 20);

@@ -18,11 +18,17 @@ test('signal: aborts on timeout whether read before or after; dependencies get t
   const log = join(tmp(), 'log');
   const r = await run('signal.mjs', dir, ['--task-timeout-ms', '300', '--threads', '1', '--num-retries', '0'], { TA_LOG: log });
   assert.equal(r.code, 1, r.stderr);
-  assert.deepEqual(r.json.failures.map((f) => [f.dataTitle, f.code]).sort(), [['img-000001.jpg', 'TA_AGENT_TIMEOUT'], ['img-000002.jpg', 'TA_AGENT_TIMEOUT']]);
+  assert.deepEqual(r.json.failures.map((f) => [f.dataTitle, f.code]).sort(), [
+    ['img-000001.jpg', 'TA_AGENT_TIMEOUT'],
+    ['img-000002.jpg', 'TA_AGENT_TIMEOUT'],
+  ]);
   const seen = lines(log);
   assert.ok(seen.includes('early true AbortError'), seen.join(' | '));
   assert.ok(seen.includes('late true AbortError'), seen.join(' | '));
-  assert.deepEqual(seen.filter((l) => l.startsWith('same')), ['same true false', 'same true false', 'same true false', 'same true false']);
+  assert.deepEqual(
+    seen.filter((l) => l.startsWith('same')),
+    ['same true false', 'same true false', 'same true false', 'same true false'],
+  );
   assert.equal(stageCounts(dir).Complete, 4);
 });
 
@@ -36,7 +42,12 @@ test('every field of a task record reaches the agent as the platform listed it',
   p.close();
   const byUuid = (a, b) => a.uuid.localeCompare(b.uuid);
   assert.equal(listed.length, 700);
-  assert.deepEqual(lines(log).map((l) => JSON.parse(l)).sort(byUuid), listed.sort(byUuid));
+  assert.deepEqual(
+    lines(log)
+      .map((l) => JSON.parse(l))
+      .sort(byUuid),
+    listed.sort(byUuid),
+  );
 });
 
 test('warm start: Runner options that change the pool (threads) restart it; every thread runs tasks', async () => {

@@ -9,8 +9,12 @@ import { makeProject, singleAgentWorkflow, stageCounts, tasksOf } from '../helpe
 
 function runStage(module, stage, project, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(FIXTURES, 'run-stage-driver.mjs'), agent(module), stage, project], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '', stderr = '';
+    const child = spawn(process.execPath, [join(FIXTURES, 'run-stage-driver.mjs'), agent(module), stage, project], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
+    let stdout = '',
+      stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -30,12 +34,18 @@ test('run --stage drains only that stage, found by title or by the UUID of a sta
   const log = join(tmp(), 'log');
   const first = await cli(['run', agent('chain.mjs'), '--project', dir, '--json', '--stage', 'pre-label'], { env: { TA_LOG: log } });
   assert.equal(first.code, 0, first.stderr);
-  assert.deepEqual(first.json.stages.map((s) => s.stage), ['pre-label']);
+  assert.deepEqual(
+    first.json.stages.map((s) => s.stage),
+    ['pre-label'],
+  );
   assert.deepEqual(stageCounts(dir), { 'pre-label': 0, triage: 14, Annotate: 0, Complete: 0 });
   assert.ok(lines(log).every((l) => l.startsWith('pre-label ')));
   const second = await cli(['run', agent('chain.mjs'), '--project', dir, '--json', '--stage', triage.uuid], { env: { TA_LOG: log } });
   assert.equal(second.code, 0, second.stderr);
-  assert.deepEqual(second.json.stages.map((s) => [s.stage, s.attempted]), [['triage', 14]]);
+  assert.deepEqual(
+    second.json.stages.map((s) => [s.stage, s.attempted]),
+    [['triage', 14]],
+  );
   assert.deepEqual(stageCounts(dir), { 'pre-label': 0, triage: 0, Annotate: 7, Complete: 7 });
 });
 
@@ -53,7 +63,10 @@ test('run --stage naming a stage with no agent is a usage error before any task 
 test('runStage: one pass (even with refreshEvery on the Runner), one onTask per task with its decision or failure, onDone with the summary', async () => {
   const wf = singleAgentWorkflow();
   const { dir } = makeProject(23, { workflow: wf.workflow });
-  const r = await runStage('routing.mjs', wf.ids.agent, dir, { TA_MODE: 'unknown-one', RUNNER_OPTIONS: JSON.stringify({ refreshEvery: 3600 }) });
+  const r = await runStage('routing.mjs', wf.ids.agent, dir, {
+    TA_MODE: 'unknown-one',
+    RUNNER_OPTIONS: JSON.stringify({ refreshEvery: 3600 }),
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!r.thrown, JSON.stringify(r.thrown));
   assert.equal(r.summary.passes, 1);
@@ -61,10 +74,17 @@ test('runStage: one pass (even with refreshEvery on the Runner), one onTask per 
   assert.equal(r.events.length, 23);
   assert.equal(new Set(r.events.map((e) => e.taskUuid)).size, 23);
   const failed = r.events.filter((e) => e.outcome === 'failed');
-  assert.deepEqual(failed.map((e) => [e.dataTitle, e.error.code]), [['img-000003.jpg', 'TA_PATHWAY_UNKNOWN']]);
+  assert.deepEqual(
+    failed.map((e) => [e.dataTitle, e.error.code]),
+    [['img-000003.jpg', 'TA_PATHWAY_UNKNOWN']],
+  );
   const moved = r.events.filter((e) => e.outcome === 'moved');
   assert.equal(moved.length, 22);
-  assert.ok(moved.every((e) => e.pathway.uuid === wf.ids.complete && e.pathway.title === 'complete' && e.stageUuid === wf.ids.agent && e.stage === 'Agent 1'));
+  assert.ok(
+    moved.every(
+      (e) => e.pathway.uuid === wf.ids.complete && e.pathway.title === 'complete' && e.stageUuid === wf.ids.agent && e.stage === 'Agent 1',
+    ),
+  );
   // What the callbacks said is what the project holds.
   const byUuid = new Map(tasksOf(dir).map((t) => [t.uuid, t.stage]));
   for (const e of r.events) assert.equal(byUuid.get(e.taskUuid), e.outcome === 'moved' ? 'Complete' : 'Agent 1');
@@ -74,7 +94,11 @@ test('runStage: a throwing onTask stops the run and rejects with that error; wha
   const wf = singleAgentWorkflow();
   const { dir } = makeProject(400, { workflow: wf.workflow });
   // 40 ms tasks in chunks of 10: the throw comes long before the stage is done.
-  const r = await runStage('slow.mjs', 'Agent 1', dir, { THROW_AFTER: '5', TA_LOG: join(tmp(), 'log'), RUNNER_OPTIONS: JSON.stringify({ taskBatchSize: 20 }) });
+  const r = await runStage('slow.mjs', 'Agent 1', dir, {
+    THROW_AFTER: '5',
+    TA_LOG: join(tmp(), 'log'),
+    RUNNER_OPTIONS: JSON.stringify({ taskBatchSize: 20 }),
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.thrown?.message, 'callback refused');
   const counts = stageCounts(dir);

@@ -104,7 +104,10 @@ test('priority 0 is stored as 0, and other priorities as given', async () => {
     const r = await run('priority.mjs', dir, [], { TA_PRIORITY: String(p) });
     assert.equal(r.code, 0, r.stderr);
     const tasks = tasksOf(dir);
-    assert.deepEqual(tasks.map((t) => t.priority), [p, p, p, p, p]);
+    assert.deepEqual(
+      tasks.map((t) => t.priority),
+      [p, p, p, p, p],
+    );
     assert.equal(r.json.calls.setPriorities, 1);
   }
 });
@@ -198,7 +201,10 @@ test('--threads 1 and --threads 4 reach the same final state', async () => {
   const r4 = await run('routing.mjs', b.dir, ['--threads', '4', '--concurrency', '3'], { TA_MODE: 'by-title' });
   assert.equal(r1.code, 0);
   assert.equal(r4.code, 0);
-  const state = (dir) => tasksOf(dir).map((t) => `${t.dataTitle}:${t.stage}`).sort();
+  const state = (dir) =>
+    tasksOf(dir)
+      .map((t) => `${t.dataTitle}:${t.stage}`)
+      .sort();
   assert.deepEqual(state(a.dir), state(b.dir));
   assert.deepEqual(stageCounts(a.dir), { 'Agent 1': 0, Annotate: 30, Complete: 60 });
 });
@@ -207,7 +213,10 @@ test('a worker that dies fails only its task with TA_WORKER_CRASHED', async () =
   const { dir } = makeProject(30, { workflow: singleAgentWorkflow().workflow });
   const r = await run('crash.mjs', dir, ['--threads', '2', '--task-batch-size', '10']);
   assert.equal(r.code, 1, r.stderr);
-  assert.deepEqual(r.json.failures.map((f) => [f.dataTitle, f.code]), [['img-000005.jpg', 'TA_WORKER_CRASHED']]);
+  assert.deepEqual(
+    r.json.failures.map((f) => [f.dataTitle, f.code]),
+    [['img-000005.jpg', 'TA_WORKER_CRASHED']],
+  );
   assert.deepEqual(stageCounts(dir), { 'Agent 1': 1, Annotate: 0, Complete: 29 });
 });
 
@@ -224,7 +233,10 @@ test('an agent that hangs fails with TA_AGENT_TIMEOUT under --task-timeout-ms; t
   const { dir } = makeProject(6, { workflow: singleAgentWorkflow().workflow });
   const r = await run('hang.mjs', dir, ['--task-timeout-ms', '300', '--threads', '1']);
   assert.equal(r.code, 1);
-  assert.deepEqual(r.json.failures.map((f) => [f.dataTitle, f.code]), [['img-000001.jpg', 'TA_AGENT_TIMEOUT']]);
+  assert.deepEqual(
+    r.json.failures.map((f) => [f.dataTitle, f.code]),
+    [['img-000001.jpg', 'TA_AGENT_TIMEOUT']],
+  );
   assert.equal(stageCounts(dir).Complete, 5);
 });
 
@@ -235,7 +247,10 @@ test('SIGINT stops dispatching, finishes in-flight tasks, commits them; a re-run
     env: { TA_LOG: log },
     onSpawn: (child) => {
       const poll = setInterval(() => {
-        if (lines(log).length >= 20) { clearInterval(poll); child.kill('SIGINT'); }
+        if (lines(log).length >= 20) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }
       }, 20);
     },
   });

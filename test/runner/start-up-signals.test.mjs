@@ -10,11 +10,17 @@ import { makeProject, singleAgentWorkflow, stageCounts } from '../helpers/projec
 
 const PRELOAD = `--import=${join(FIXTURES, 'signal-on-load', 'register.mjs')}`;
 
-for (const [signals, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGINT,SIGTERM', 130]]) {
+for (const [signals, code] of [
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+  ['SIGINT,SIGTERM', 130],
+]) {
   test(`${signals} while the run starts: stopped before its first task, with its one JSON document and exit ${code}; a re-run does everything`, async () => {
     const { dir } = makeProject(30, { workflow: singleAgentWorkflow().workflow });
     const log = join(tmp(), 'log');
-    const r = await cli(['run', agent('routing.mjs'), '--project', dir, '--json', '--threads', '1'], { env: { TA_LOG: log, TA_SIGNAL_ON_LOAD: signals, NODE_OPTIONS: PRELOAD } });
+    const r = await cli(['run', agent('routing.mjs'), '--project', dir, '--json', '--threads', '1'], {
+      env: { TA_LOG: log, TA_SIGNAL_ON_LOAD: signals, NODE_OPTIONS: PRELOAD },
+    });
     assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr}`);
     assert.equal(r.code, code, r.stderr);
     assert.ok(r.json, r.stdout);

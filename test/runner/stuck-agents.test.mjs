@@ -21,7 +21,12 @@ function rng(seed) {
 }
 
 /** Titles that logged a start / a done line. */
-const started = (log) => new Set(lines(log).filter((l) => l.endsWith(' start')).map((l) => l.split(' ')[0]));
+const started = (log) =>
+  new Set(
+    lines(log)
+      .filter((l) => l.endsWith(' start'))
+      .map((l) => l.split(' ')[0]),
+  );
 
 /** What the summary says must be what the project holds. */
 function assertSummaryIsDatabase(json, dir, total, why) {
@@ -41,7 +46,11 @@ function assertSummaryIsDatabase(json, dir, total, why) {
  */
 async function runSignalled(dir, env, log, args, signals) {
   let child;
-  const ended = cli(['run', agent('hostile.mjs'), '--project', dir, '--json', ...args], { env: { ...env, TA_LOG: log }, onSpawn: (c) => (child = c), timeoutMs: 90_000 });
+  const ended = cli(['run', agent('hostile.mjs'), '--project', dir, '--json', ...args], {
+    env: { ...env, TA_LOG: log },
+    onSpawn: (c) => (child = c),
+    timeoutMs: 90_000,
+  });
   let last = 0;
   for (const s of signals) {
     if (s.afterStarts !== undefined) for (let i = 0; i < 1500 && started(log).size < s.afterStarts; i++) await sleep(20);
@@ -68,13 +77,34 @@ test('while (true) {} in tasks past --task-timeout-ms: their workers are recycle
     const why = `seed ${seed}, ${JSON.stringify({ ...c, busy })}`;
     const { dir } = makeProject(total, { workflow: singleAgentWorkflow().workflow });
     const log = join(tmp(), 'log');
-    const r = await cli(['run', agent('hostile.mjs'), '--project', dir, '--json', '--task-timeout-ms', '400', '--threads', String(c.threads), '--concurrency', String(c.concurrency), '--task-batch-size', String(c.batch)], {
-      env: { TA_HOSTILE: 'busy', TA_WHICH: busy.join(','), TA_LOG: log, TA_DELAY_MS: '10' }, timeoutMs: 90_000,
-    });
+    const r = await cli(
+      [
+        'run',
+        agent('hostile.mjs'),
+        '--project',
+        dir,
+        '--json',
+        '--task-timeout-ms',
+        '400',
+        '--threads',
+        String(c.threads),
+        '--concurrency',
+        String(c.concurrency),
+        '--task-batch-size',
+        String(c.batch),
+      ],
+      {
+        env: { TA_HOSTILE: 'busy', TA_WHICH: busy.join(','), TA_LOG: log, TA_DELAY_MS: '10' },
+        timeoutMs: 90_000,
+      },
+    );
     assert.equal(r.code, 1, `${why}: ${r.stderr}`);
     const failed = new Map(r.json.failures.map((f) => [f.dataTitle, f.code]));
     for (const n of busy) assert.equal(failed.get(title(n)), 'TA_AGENT_TIMEOUT', `${why}: busy task ${n}`);
-    assert.ok([...failed.values()].every((code) => code === 'TA_AGENT_TIMEOUT'), `${why}: ${JSON.stringify(r.json.failures)}`);
+    assert.ok(
+      [...failed.values()].every((code) => code === 'TA_AGENT_TIMEOUT'),
+      `${why}: ${JSON.stringify(r.json.failures)}`,
+    );
     // A task blocked behind a busy one on the same thread is past its deadline too (only with --concurrency > 1).
     if (c.concurrency === 1) assert.equal(failed.size, busy.length, `${why}: ${[...failed.keys()]}`);
     else assert.ok(failed.size <= busy.length * c.concurrency, why);
@@ -98,10 +128,16 @@ test('a busy loop between native calls (toBase64 on a decoded frame): recycled w
   const pictures = Array.from({ length: n }, (_, i) => join(media, `pic-${i}.png`));
   for (const p of pictures) execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=96x64', '-frames:v', '1', p]);
   const { dir } = await importedProject(pictures);
-  const r = await cli(['run', agent('native-loop.mjs'), '--project', dir, '--json', '--task-timeout-ms', '50', '--threads', '2', '--task-batch-size', '2'], { timeoutMs: 120_000 });
+  const r = await cli(
+    ['run', agent('native-loop.mjs'), '--project', dir, '--json', '--task-timeout-ms', '50', '--threads', '2', '--task-batch-size', '2'],
+    { timeoutMs: 120_000 },
+  );
   assert.equal(r.signal, null, `the process died of ${r.signal}: ${r.stderr.slice(-2000)}`);
   assert.equal(r.code, 1, r.stderr.slice(-2000));
-  assert.deepEqual(r.json.failures.map((f) => f.code), Array(n).fill('TA_AGENT_TIMEOUT'));
+  assert.deepEqual(
+    r.json.failures.map((f) => f.code),
+    Array(n).fill('TA_AGENT_TIMEOUT'),
+  );
   assert.deepEqual(stageCounts(dir), { 'Agent 1': n, Annotate: 0, Complete: 0 });
 });
 
@@ -110,10 +146,16 @@ test('a second Ctrl-C ends a run stuck in while (true) {} within seconds: summar
   const { dir } = makeProject(total, { workflow: singleAgentWorkflow().workflow });
   const log = join(tmp(), 'log');
   // Tasks 0 and 10 loop for ever (the first of each thread's chunk); the others take 30 ms.
-  const r = await runSignalled(dir, { TA_HOSTILE: 'busy', TA_WHICH: '5,15', TA_DELAY_MS: '30' }, log, ['--threads', '2', '--task-batch-size', '20'], [
-    { afterStarts: 12, signal: 'SIGINT' },
-    { afterMs: 1500, signal: 'SIGINT' },
-  ]);
+  const r = await runSignalled(
+    dir,
+    { TA_HOSTILE: 'busy', TA_WHICH: '5,15', TA_DELAY_MS: '30' },
+    log,
+    ['--threads', '2', '--task-batch-size', '20'],
+    [
+      { afterStarts: 12, signal: 'SIGINT' },
+      { afterMs: 1500, signal: 'SIGINT' },
+    ],
+  );
   assert.equal(r.code, 130, r.stderr);
   assert.ok(r.afterLastSignalMs < 8000, `took ${Math.round(r.afterLastSignalMs)} ms after the second Ctrl-C`);
   assert.equal(r.json.interrupted, true);
@@ -127,13 +169,19 @@ test('a second Ctrl-C ends a run stuck in while (true) {} within seconds: summar
   assert.match(r.stderr, /SIGINT again: aborting/);
 });
 
-test('a second Ctrl-C fires the agents\' signal: cooperative agents end at once, their tasks fail TA_RUN_ABORTED and stay', async () => {
+test("a second Ctrl-C fires the agents' signal: cooperative agents end at once, their tasks fail TA_RUN_ABORTED and stay", async () => {
   const { dir } = makeProject(20, { workflow: singleAgentWorkflow().workflow });
   const log = join(tmp(), 'log');
-  const r = await runSignalled(dir, { TA_HOSTILE: 'cooperative' }, log, ['--threads', '2', '--concurrency', '2'], [
-    { afterStarts: 4, signal: 'SIGINT' },
-    { afterMs: 300, signal: 'SIGINT' },
-  ]);
+  const r = await runSignalled(
+    dir,
+    { TA_HOSTILE: 'cooperative' },
+    log,
+    ['--threads', '2', '--concurrency', '2'],
+    [
+      { afterStarts: 4, signal: 'SIGINT' },
+      { afterMs: 300, signal: 'SIGINT' },
+    ],
+  );
   assert.equal(r.code, 130, r.stderr);
   assert.ok(r.afterLastSignalMs < 8000, `took ${Math.round(r.afterLastSignalMs)} ms`);
   const aborted = lines(log).filter((l) => l.endsWith(' aborted AbortError'));
@@ -148,7 +196,13 @@ test('SIGTERM is a graceful stop: tasks in flight finish and are committed, the 
   const total = 300;
   const { dir } = makeProject(total, { workflow: singleAgentWorkflow().workflow });
   const log = join(tmp(), 'log');
-  const r = await runSignalled(dir, { TA_HOSTILE: 'none', TA_DELAY_MS: '40' }, log, ['--threads', '2', '--task-batch-size', '300'], [{ afterStarts: 20, signal: 'SIGTERM' }]);
+  const r = await runSignalled(
+    dir,
+    { TA_HOSTILE: 'none', TA_DELAY_MS: '40' },
+    log,
+    ['--threads', '2', '--task-batch-size', '300'],
+    [{ afterStarts: 20, signal: 'SIGTERM' }],
+  );
   assert.equal(r.code, 143, r.stderr);
   assert.equal(r.json.signal, 'SIGTERM');
   assert.equal(r.json.aborted, undefined);
@@ -177,14 +231,24 @@ test('signals at seeded moments: the exit code names the first signal, the summa
     const log = join(tmp(), 'log');
     const signals = [{ afterStarts, signal: first }];
     if (twice) signals.push({ afterMs: Math.floor(random() * 400), signal: random() < 0.5 ? 'SIGINT' : 'SIGTERM' });
-    const r = await runSignalled(dir, { TA_HOSTILE: 'none', TA_DELAY_MS: String(5 + Math.floor(random() * 40)) }, log, ['--threads', String(threads), '--task-batch-size', String(10 + Math.floor(random() * 100))], signals);
+    const r = await runSignalled(
+      dir,
+      { TA_HOSTILE: 'none', TA_DELAY_MS: String(5 + Math.floor(random() * 40)) },
+      log,
+      ['--threads', String(threads), '--task-batch-size', String(10 + Math.floor(random() * 100))],
+      signals,
+    );
     assert.ok(r.json, `${why}: no JSON document (${r.code}) ${r.stderr}`);
     // A run that ended before the signal came is a normal end.
     const expected = r.json.interrupted ? (r.json.signal === 'SIGTERM' ? 143 : 130) : 0;
     if (r.json.interrupted) assert.equal(r.json.signal, first, why);
     assert.equal(r.code, expected, `${why}: ${r.stderr}`);
     assertSummaryIsDatabase(r.json, dir, total, why);
-    const done = new Set(tasksOf(dir).filter((t) => t.stage === 'Complete').map((t) => t.dataTitle));
+    const done = new Set(
+      tasksOf(dir)
+        .filter((t) => t.stage === 'Complete')
+        .map((t) => t.dataTitle),
+    );
     for (const t of done) assert.ok(started(log).has(t), `${why}: ${t} moved without running`);
     if (!r.json.aborted) assert.equal(done.size, started(log).size, `${why}: a task that ran was not committed`);
   }

@@ -17,14 +17,22 @@ async function twinPair(n, extra = 0) {
   assert.equal(r.code, 0, r.stderr);
   if (extra > 0) {
     const p = LocalProject.open(a.dir);
-    p.addDataUnits(Array.from({ length: extra }, (_, i) => ({ title: `only-a-${i}.jpg`, dataType: 'IMAGE', item: { itemType: 'image', name: `only-a-${i}.jpg`, relPath: null, mimeType: 'image/jpeg' } })));
+    p.addDataUnits(
+      Array.from({ length: extra }, (_, i) => ({
+        title: `only-a-${i}.jpg`,
+        dataType: 'IMAGE',
+        item: { itemType: 'image', name: `only-a-${i}.jpg`, relPath: null, mimeType: 'image/jpeg' },
+      })),
+    );
     p.close();
   }
   return { a, bDir, bHash: r.json.projectHash };
 }
 
 function labelledTwins(dir) {
-  return labelRowsOf(dir).filter((row) => Object.values(row.classification_answers).some((c) => c.classifications[0].answers[0].name === 'Bright')).length;
+  return labelRowsOf(dir).filter((row) =>
+    Object.values(row.classification_answers).some((c) => c.classifications[0].answers[0].name === 'Bright'),
+  ).length;
 }
 
 test('a twin project made with --twin-of shares the data hashes and has its own tasks and labels', async () => {
@@ -34,8 +42,12 @@ test('a twin project made with --twin-of shares the data hashes and has its own 
   try {
     assert.notEqual(pa.info.projectHash, pb.info.projectHash);
     assert.equal(pa.datasetHash, pb.datasetHash);
-    const ta = pa.allTasks(), tb = pb.allTasks();
-    assert.deepEqual(tb.map((t) => t.dataHash), ta.map((t) => t.dataHash));
+    const ta = pa.allTasks(),
+      tb = pb.allTasks();
+    assert.deepEqual(
+      tb.map((t) => t.dataHash),
+      ta.map((t) => t.dataHash),
+    );
     assert.equal(new Set([...ta, ...tb].map((t) => t.uuid)).size, 10);
   } finally {
     pa.close();
@@ -46,7 +58,9 @@ test('a twin project made with --twin-of shares the data hashes and has its own 
 for (const how of ['directory', 'projectHash']) {
   test(`local twinLabelRow by ${how}: twins are labelled and moved in the twin project, tasks without a twin get null`, async () => {
     const { a, bDir, bHash } = await twinPair(40, 3);
-    const r = await cli(['run', agent('twin.mjs'), '--project', a.dir, '--json', '--threads', '2'], { env: { TA_TWIN: how === 'directory' ? bDir : bHash } });
+    const r = await cli(['run', agent('twin.mjs'), '--project', a.dir, '--json', '--threads', '2'], {
+      env: { TA_TWIN: how === 'directory' ? bDir : bHash },
+    });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const stage = r.json.stages[0];
     assert.deepEqual(stage.moved, { complete: 40, 'to human': 3 });
@@ -87,7 +101,9 @@ test('twinLabelRow through the emulator: two projects served at once, twins fetc
 
 test('twin writes of a failed attempt are never written; twin tasks that already left their stage are counted as skipped', async () => {
   const { a, bDir } = await twinPair(30);
-  const r = await cli(['run', agent('twin.mjs'), '--project', a.dir, '--json', '--num-retries', '0'], { env: { TA_TWIN: bDir, TA_TWIN_THROW: '1' } });
+  const r = await cli(['run', agent('twin.mjs'), '--project', a.dir, '--json', '--num-retries', '0'], {
+    env: { TA_TWIN: bDir, TA_TWIN_THROW: '1' },
+  });
   assert.equal(r.code, 1, r.stderr);
   const threw = r.json.failures.length;
   assert.ok(threw >= 3, JSON.stringify(r.json.failures));
@@ -123,7 +139,9 @@ for (const target of ['local', 'encord']) {
       const key = makeKey();
       const emu = await startEmulator(dir, ['--authorized-keys', key.pubFile]);
       try {
-        r = await cli(['run', agent('client-lookup.mjs'), '--project', info.projectHash, '--json', '--threads', '2'], { env: { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url } });
+        r = await cli(['run', agent('client-lookup.mjs'), '--project', info.projectHash, '--json', '--threads', '2'], {
+          env: { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url },
+        });
       } finally {
         await emu.stop();
       }

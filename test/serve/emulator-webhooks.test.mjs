@@ -31,7 +31,13 @@ async function receiver() {
 function addTasks(dir, n, prefix) {
   const p = LocalProject.open(dir);
   try {
-    p.addDataUnits(Array.from({ length: n }, (_, i) => ({ title: `${prefix}-${i}.jpg`, dataType: 'IMAGE', item: { itemType: 'image', name: `${prefix}-${i}.jpg`, relPath: null, mimeType: 'image/jpeg' } })));
+    p.addDataUnits(
+      Array.from({ length: n }, (_, i) => ({
+        title: `${prefix}-${i}.jpg`,
+        dataType: 'IMAGE',
+        item: { itemType: 'image', name: `${prefix}-${i}.jpg`, relPath: null, mimeType: 'image/jpeg' },
+      })),
+    );
   } finally {
     p.close();
   }
@@ -41,7 +47,18 @@ test('batch size: nothing below it, a signed notification naming project and sta
   const wf = singleAgentWorkflow();
   const { dir, info } = makeProject(0, { workflow: wf.workflow });
   const rx = await receiver();
-  const emu = await startEmulator(dir, ['--webhook', rx.url, '--webhook-secret', SECRET, '--webhook-batch-size', '3', '--webhook-max-wait-ms', '600000', '--webhook-check-ms', '100']);
+  const emu = await startEmulator(dir, [
+    '--webhook',
+    rx.url,
+    '--webhook-secret',
+    SECRET,
+    '--webhook-batch-size',
+    '3',
+    '--webhook-max-wait-ms',
+    '600000',
+    '--webhook-check-ms',
+    '100',
+  ]);
   try {
     addTasks(dir, 2, 'a');
     await sleep(500);
@@ -69,13 +86,30 @@ test('maximum wait: one task that has waited long enough is notified; an endpoin
   const rx = await receiver();
   const port = Number(new URL(rx.url).port);
   await rx.close(); // down at first
-  const emu = await startEmulator(dir, ['--webhook', rx.url, '--webhook-secret', SECRET, '--webhook-batch-size', '100', '--webhook-max-wait-ms', '400', '--webhook-check-ms', '100']);
+  const emu = await startEmulator(dir, [
+    '--webhook',
+    rx.url,
+    '--webhook-secret',
+    SECRET,
+    '--webhook-batch-size',
+    '100',
+    '--webhook-max-wait-ms',
+    '400',
+    '--webhook-check-ms',
+    '100',
+  ]);
   try {
     addTasks(dir, 1, 'c');
     await waitFor(async () => (await emu.stats()).webhooks.failed > 0, 10_000, 'a failed delivery');
     // The same port again, now listening.
     const got = [];
-    const server = createServer((req, res) => { req.resume(); req.on('end', () => { got.push(req.headers['webhook-id']); res.writeHead(202).end(); }); });
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        got.push(req.headers['webhook-id']);
+        res.writeHead(202).end();
+      });
+    });
     await new Promise((r) => server.listen(port, '127.0.0.1', r));
     try {
       await waitFor(() => got.length > 0, 10_000, 'a delivery after the endpoint came back');

@@ -24,7 +24,11 @@ const NODE_OPTIONS = '--max-old-space-size=48 --max-semi-space-size=1';
 test(`serve memory stays flat over ${DRAINS} webhook-driven drains`, async () => {
   const wf = singleAgentWorkflow();
   const { dir, info } = makeProject(0, { workflow: wf.workflow });
-  const serve = await startServe(agent('serve-mixed.mjs'), ['--project', dir, '--port', '0', '--refresh-every', '3600', '--threads', '2', '--num-retries', '0', '--quiet'], { NODE_OPTIONS });
+  const serve = await startServe(
+    agent('serve-mixed.mjs'),
+    ['--project', dir, '--port', '0', '--refresh-every', '3600', '--threads', '2', '--num-retries', '0', '--quiet'],
+    { NODE_OPTIONS },
+  );
   const rss = [];
   const heap = [];
   try {
@@ -32,17 +36,31 @@ test(`serve memory stays flat over ${DRAINS} webhook-driven drains`, async () =>
     for (let d = 1; d <= DRAINS; d++) {
       const p = LocalProject.open(dir);
       try {
-        p.addDataUnits(Array.from({ length: PER_DRAIN }, (_, i) => ({ title: `d${d}-${String(i).padStart(4, '0')}.jpg`, dataType: 'IMAGE', item: { itemType: 'image', name: `d${d}-${i}.jpg`, relPath: null, mimeType: 'image/jpeg' } })));
+        p.addDataUnits(
+          Array.from({ length: PER_DRAIN }, (_, i) => ({
+            title: `d${d}-${String(i).padStart(4, '0')}.jpg`,
+            dataType: 'IMAGE',
+            item: { itemType: 'image', name: `d${d}-${i}.jpg`, relPath: null, mimeType: 'image/jpeg' },
+          })),
+        );
       } finally {
         p.close();
       }
       added += PER_DRAIN;
       const r = await notify(serve.url, { projectHash: info.projectHash, stageUuid: wf.ids.agent });
       assert.equal(r.status, 202);
-      await waitFor(async () => {
-        const m = await metrics(serve.url);
-        return total(m, 'task_agents_drains_total', { trigger: 'webhook' }) === d && total(m, 'task_agents_draining') === 0 && total(m, 'task_agents_pending_drains') === 0;
-      }, 120_000, `drain ${d}`);
+      await waitFor(
+        async () => {
+          const m = await metrics(serve.url);
+          return (
+            total(m, 'task_agents_drains_total', { trigger: 'webhook' }) === d &&
+            total(m, 'task_agents_draining') === 0 &&
+            total(m, 'task_agents_pending_drains') === 0
+          );
+        },
+        120_000,
+        `drain ${d}`,
+      );
       rss.push(rssOf(serve.pid));
       heap.push(total(await metrics(serve.url), 'nodejs_heap_used_bytes'));
     }
@@ -54,8 +72,13 @@ test(`serve memory stays flat over ${DRAINS} webhook-driven drains`, async () =>
     const rssLate = Math.max(...rss.slice(40, 50));
     const floorEarly = Math.min(...heap.slice(10, 20));
     const floorLate = Math.min(...heap.slice(40, 50));
-    console.log(`serve RSS max: drains 11–20 ${mb(rssEarly)} MB, 41–50 ${mb(rssLate)} MB (+${mb(rssLate - rssEarly)}, bound ${mb(RSS_BOUND)}); main heap floor ${mb(floorEarly)} → ${mb(floorLate)} MB (bound +${mb(HEAP_FLOOR_BOUND)})`);
-    assert.ok(floorLate - floorEarly < HEAP_FLOOR_BOUND, `main heap floor grew ${mb(floorLate - floorEarly)} MB: ${heap.map(mb).join(' ')}`);
+    console.log(
+      `serve RSS max: drains 11–20 ${mb(rssEarly)} MB, 41–50 ${mb(rssLate)} MB (+${mb(rssLate - rssEarly)}, bound ${mb(RSS_BOUND)}); main heap floor ${mb(floorEarly)} → ${mb(floorLate)} MB (bound +${mb(HEAP_FLOOR_BOUND)})`,
+    );
+    assert.ok(
+      floorLate - floorEarly < HEAP_FLOOR_BOUND,
+      `main heap floor grew ${mb(floorLate - floorEarly)} MB: ${heap.map(mb).join(' ')}`,
+    );
     assert.ok(rssLate - rssEarly < RSS_BOUND, `RSS grew ${mb(rssLate - rssEarly)} MB over 30 drains: ${rss.map(mb).join(' ')}`);
   } finally {
     await serve.stop();

@@ -14,21 +14,45 @@ import { SECRET, metrics, notify, startEmulatorAndServe, startServe, total, wait
 function addTasks(dir, n, prefix) {
   const p = LocalProject.open(dir);
   try {
-    p.addDataUnits(Array.from({ length: n }, (_, i) => ({ title: `${prefix}-${String(i).padStart(6, '0')}.jpg`, dataType: 'IMAGE', item: { itemType: 'image', name: `${prefix}-${i}.jpg`, relPath: null, mimeType: 'image/jpeg' } })));
+    p.addDataUnits(
+      Array.from({ length: n }, (_, i) => ({
+        title: `${prefix}-${String(i).padStart(6, '0')}.jpg`,
+        dataType: 'IMAGE',
+        item: { itemType: 'image', name: `${prefix}-${i}.jpg`, relPath: null, mimeType: 'image/jpeg' },
+      })),
+    );
   } finally {
     p.close();
   }
 }
 
-test('the emulator\'s signed task-ready webhooks drive a real serve process (Encord): tasks that arrive later are drained on notification', async () => {
+test("the emulator's signed task-ready webhooks drive a real serve process (Encord): tasks that arrive later are drained on notification", async () => {
   const wf = singleAgentWorkflow();
   const { dir, info } = makeProject(4, { workflow: wf.workflow });
   const key = makeKey();
   const { emu, serve, port } = await startEmulatorAndServe(
-    (port) => startEmulator(dir, ['--authorized-keys', key.pubFile, '--webhook', `http://127.0.0.1:${port}/webhook`, '--webhook-secret', SECRET,
-      '--webhook-batch-size', '3', '--webhook-max-wait-ms', '600000', '--webhook-check-ms', '150']),
-    (emu, port) => startServe(agent('routing.mjs'), ['--project', info.projectHash, '--port', String(port), '--refresh-every', '3600', '--threads', '1'],
-      { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' }));
+    (port) =>
+      startEmulator(dir, [
+        '--authorized-keys',
+        key.pubFile,
+        '--webhook',
+        `http://127.0.0.1:${port}/webhook`,
+        '--webhook-secret',
+        SECRET,
+        '--webhook-batch-size',
+        '3',
+        '--webhook-max-wait-ms',
+        '600000',
+        '--webhook-check-ms',
+        '150',
+      ]),
+    (emu, port) =>
+      startServe(
+        agent('routing.mjs'),
+        ['--project', info.projectHash, '--port', String(port), '--refresh-every', '3600', '--threads', '1'],
+        { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' },
+      ),
+  );
   try {
     assert.equal(serve.firstLine, `listening on http://127.0.0.1:${port}`);
     // The start drain takes the 4 waiting tasks.
@@ -75,9 +99,14 @@ test('unsigned, badly signed, stale and foreign-secret notifications are 401 and
       await notify(serve.url, target, { headers: {} }),
       await notify(serve.url, target, { secret: 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }),
       await notify(serve.url, target, { timestamp: Date.now() / 1000 - 3600 }),
-      await notify(serve.url, target, { headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' } }),
+      await notify(serve.url, target, {
+        headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' },
+      }),
     ];
-    assert.deepEqual(bad.map((r) => r.status), [401, 401, 401, 401]);
+    assert.deepEqual(
+      bad.map((r) => r.status),
+      [401, 401, 401, 401],
+    );
     assert.match(bad[0].body.error, /invalid webhook signature/);
     await sleep(500);
     assert.equal(stageCounts(dir)['Agent 1'], 5, 'nothing ran');
@@ -102,16 +131,44 @@ test('unsigned, badly signed, stale and foreign-secret notifications are 401 and
   }
 });
 
-test('two emulator projects in one serve: each project\'s notifications drain its own stages; per-project metrics', async () => {
+test("two emulator projects in one serve: each project's notifications drain its own stages; per-project metrics", async () => {
   const a = makeProject(0, { title: 'A' }); // pre-label → triage
   const wfB = singleAgentWorkflow();
   const b = makeProject(0, { title: 'B', workflow: wfB.workflow });
   const key = makeKey();
   const { emu, serve } = await startEmulatorAndServe(
-    (port) => startEmulator(a.dir, [b.dir, '--authorized-keys', key.pubFile, '--webhook', `http://127.0.0.1:${port}/webhook`, '--webhook-secret', SECRET,
-      '--webhook-batch-size', '1', '--webhook-check-ms', '150']),
-    (emu, port) => startServe(agent('multi-project.mjs'), ['--project', a.info.projectHash, '--project', b.info.projectHash, '--port', String(port), '--refresh-every', '3600', '--threads', '2'],
-      { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' }));
+    (port) =>
+      startEmulator(a.dir, [
+        b.dir,
+        '--authorized-keys',
+        key.pubFile,
+        '--webhook',
+        `http://127.0.0.1:${port}/webhook`,
+        '--webhook-secret',
+        SECRET,
+        '--webhook-batch-size',
+        '1',
+        '--webhook-check-ms',
+        '150',
+      ]),
+    (emu, port) =>
+      startServe(
+        agent('multi-project.mjs'),
+        [
+          '--project',
+          a.info.projectHash,
+          '--project',
+          b.info.projectHash,
+          '--port',
+          String(port),
+          '--refresh-every',
+          '3600',
+          '--threads',
+          '2',
+        ],
+        { ENCORD_SSH_KEY_FILE: key.keyFile, ENCORD_DOMAIN: emu.url, TA_ENCORD_BACKOFF_MS: '5' },
+      ),
+  );
   try {
     await waitFor(() => serve.drains().length === 3, 30_000, 'the start drains');
     addTasks(a.dir, 6, 'a');
@@ -122,8 +179,14 @@ test('two emulator projects in one serve: each project\'s notifications drain it
     assert.equal(total(m, 'task_agents_tasks_total', { project: a.info.projectHash, stage: 'triage', outcome: 'moved' }), 6);
     assert.equal(total(m, 'task_agents_tasks_total', { project: b.info.projectHash, stage: 'Agent 1', outcome: 'moved' }), 4);
     assert.equal(total(m, 'task_agents_tasks_total', { project: b.info.projectHash, stage: 'triage' }), 0);
-    assert.ok(serve.drains().some((l) => /^drain "Agent 1" of "B" \(webhook\)/.test(l)), serve.output().stderr);
-    assert.ok(serve.drains().some((l) => /^drain "pre-label" of "A" \(webhook\)/.test(l)), serve.output().stderr);
+    assert.ok(
+      serve.drains().some((l) => /^drain "Agent 1" of "B" \(webhook\)/.test(l)),
+      serve.output().stderr,
+    );
+    assert.ok(
+      serve.drains().some((l) => /^drain "pre-label" of "A" \(webhook\)/.test(l)),
+      serve.output().stderr,
+    );
   } finally {
     await serve.stop();
     await emu.stop();
@@ -134,7 +197,11 @@ test('notifications that arrive during a drain coalesce into exactly one more dr
   const wf = singleAgentWorkflow();
   const { dir, info } = makeProject(60, { workflow: wf.workflow });
   const log = join(tmp(), 'log');
-  const serve = await startServe(agent('slow.mjs'), ['--project', dir, '--port', '0', '--refresh-every', '3600', '--threads', '1', '--task-batch-size', '10'], { TA_LOG: log });
+  const serve = await startServe(
+    agent('slow.mjs'),
+    ['--project', dir, '--port', '0', '--refresh-every', '3600', '--threads', '1', '--task-batch-size', '10'],
+    { TA_LOG: log },
+  );
   try {
     await waitFor(() => lines(log).length >= 3, 30_000, 'the start drain to be under way');
     const target = { projectHash: info.projectHash, stageUuid: wf.ids.agent };
@@ -170,17 +237,33 @@ test('SIGTERM during a drain: no new task starts, every task started finishes an
     const wf = singleAgentWorkflow();
     const { dir } = makeProject(300, { workflow: wf.workflow });
     const log = join(tmp(), 'log');
-    const serve = await startServe(agent('slow.mjs'), ['--project', dir, '--port', '0', '--refresh-every', '3600', '--threads', String(threads), '--task-batch-size', '20'], { TA_LOG: log });
+    const serve = await startServe(
+      agent('slow.mjs'),
+      ['--project', dir, '--port', '0', '--refresh-every', '3600', '--threads', String(threads), '--task-batch-size', '20'],
+      { TA_LOG: log },
+    );
     await waitFor(() => lines(log).length >= 10, 30_000, 'the drain to be under way');
     const health = await (await fetch(`${serve.url}/healthz`)).json();
     assert.notEqual(health.draining, null, 'a drain is in progress');
     const { code, signal } = await serve.stop('SIGTERM');
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, serve.output().stderr);
     const started = new Set(lines(log));
-    const done = new Set(tasksOf(dir).filter((t) => t.stage === 'Complete').map((t) => t.uuid));
+    const done = new Set(
+      tasksOf(dir)
+        .filter((t) => t.stage === 'Complete')
+        .map((t) => t.uuid),
+    );
     assert.ok(started.size < 300, `threads ${threads}: stopped early (${started.size} started)`);
-    assert.deepEqual([...started].filter((u) => !done.has(u)), [], `threads ${threads}: a started task was not committed`);
-    assert.deepEqual([...done].filter((u) => !started.has(u)), [], `threads ${threads}`);
+    assert.deepEqual(
+      [...started].filter((u) => !done.has(u)),
+      [],
+      `threads ${threads}: a started task was not committed`,
+    );
+    assert.deepEqual(
+      [...done].filter((u) => !started.has(u)),
+      [],
+      `threads ${threads}`,
+    );
     assert.match(serve.output().stderr, /stopping: finishing the tasks in flight/);
   }
 });
@@ -191,7 +274,9 @@ test('serve refuses to start without a secret or with a stage the project lacks 
   assert.equal(noSecret.code, 2);
   assert.match(noSecret.stderr, /TA_CFG_INVALID: serve needs the webhook signing secret/);
   assert.equal(noSecret.stdout, '');
-  const badStage = await cli(['serve', agent('routing.mjs'), '--project', dir, '--port', '0'], { env: { TA_WEBHOOK_SECRET: SECRET, TA_STAGE: 'Nope' } });
+  const badStage = await cli(['serve', agent('routing.mjs'), '--project', dir, '--port', '0'], {
+    env: { TA_WEBHOOK_SECRET: SECRET, TA_STAGE: 'Nope' },
+  });
   assert.equal(badStage.code, 2);
   assert.match(badStage.stderr, /TA_STAGE_UNKNOWN/);
   assert.equal(badStage.stdout, '');

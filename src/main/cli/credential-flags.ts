@@ -19,7 +19,9 @@ export function credentialsFrom(opts: { sshKeyFile?: unknown; domain?: unknown }
 }
 
 /** Parsed flags with `--ssh-key-file` and `--domain` folded into `credentials`: run options, as the run takes them. */
-export function foldCredentialFlags<T extends { sshKeyFile?: unknown; domain?: unknown }>(opts: T): Omit<T, 'sshKeyFile' | 'domain'> & { credentials?: EncordCredentialsOption } {
+export function foldCredentialFlags<T extends { sshKeyFile?: unknown; domain?: unknown }>(
+  opts: T,
+): Omit<T, 'sshKeyFile' | 'domain'> & { credentials?: EncordCredentialsOption } {
   const { sshKeyFile: _file, domain: _domain, ...rest } = opts;
   const credentials = credentialsFrom(opts);
   return { ...rest, ...(credentials && { credentials }) };

@@ -42,11 +42,17 @@ function webhookOptions(opts: EmulatorCliOptions): WebhookOptions | undefined {
   }
   if (!/^https?:\/\/\S+$/.test(opts.webhook)) throw new TaskAgentError('TA_CFG_INVALID', '--webhook must be an http(s) URL');
   const secret = opts.webhookSecret ?? process.env[`TA_WEBHOOK_SECRET`];
-  if (!secret) throw new TaskAgentError('TA_CFG_INVALID', '--webhook needs a signing secret', { hint: 'pass --webhook-secret S (or set TA_WEBHOOK_SECRET)' });
-  if (opts.webhookBatchSize !== undefined && opts.webhookBatchSize < 1) throw new TaskAgentError('TA_CFG_INVALID', '--webhook-batch-size must be at least 1');
-  if (opts.webhookCheckMs !== undefined && opts.webhookCheckMs < 10) throw new TaskAgentError('TA_CFG_INVALID', '--webhook-check-ms must be at least 10');
+  if (!secret)
+    throw new TaskAgentError('TA_CFG_INVALID', '--webhook needs a signing secret', {
+      hint: 'pass --webhook-secret S (or set TA_WEBHOOK_SECRET)',
+    });
+  if (opts.webhookBatchSize !== undefined && opts.webhookBatchSize < 1)
+    throw new TaskAgentError('TA_CFG_INVALID', '--webhook-batch-size must be at least 1');
+  if (opts.webhookCheckMs !== undefined && opts.webhookCheckMs < 10)
+    throw new TaskAgentError('TA_CFG_INVALID', '--webhook-check-ms must be at least 10');
   return {
-    url: opts.webhook, secret,
+    url: opts.webhook,
+    secret,
     ...(opts.webhookBatchSize !== undefined && { batchSize: opts.webhookBatchSize }),
     ...(opts.webhookMaxWaitMs !== undefined && { maxWaitMs: opts.webhookMaxWaitMs }),
     ...(opts.webhookCheckMs !== undefined && { checkMs: opts.webhookCheckMs }),
@@ -61,7 +67,10 @@ function readKeys(path: string) {
     throw new TaskAgentError('TA_CFG_INVALID', `cannot read --authorized-keys file ${path}`, { cause });
   }
   const keys = parseAuthorizedKeys(text);
-  if (keys.size === 0) throw new TaskAgentError('TA_CFG_INVALID', `--authorized-keys file ${path} has no ssh-ed25519 key`, { hint: 'one `ssh-ed25519 AAAA…` line per key (a .pub file works)' });
+  if (keys.size === 0)
+    throw new TaskAgentError('TA_CFG_INVALID', `--authorized-keys file ${path} has no ssh-ed25519 key`, {
+      hint: 'one `ssh-ed25519 AAAA…` line per key (a .pub file works)',
+    });
   return keys;
 }
 
@@ -74,17 +83,23 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--host <HOST>', 'interface to bind', '127.0.0.1')
     .option('--port <N>', 'port (0 = any free port)', int('--port'), 0)
     .option('--authorized-keys <FILE>', 'OpenSSH ed25519 public keys allowed to call (default: any correctly signed request)')
-    .option('--faults <SPEC>', 'inject faults, e.g. 429:0.1,500:0.05,503:0.05,reset:0.02,lost:0.02,latency:50ms (lost: applied, answer dropped)')
+    .option(
+      '--faults <SPEC>',
+      'inject faults, e.g. 429:0.1,500:0.05,503:0.05,reset:0.02,lost:0.02,latency:50ms (lost: applied, answer dropped)',
+    )
     .option('--fault-seed <N>', 'seed for reproducible faults', int('--fault-seed'))
     .option('--retry-after <S>', 'Retry-After seconds on injected 429/503 (default 1)', int('--retry-after'))
     .option('--url-ttl-ms <MS>', 'signed media URL lifetime (default 3600000)', int('--url-ttl-ms'))
     .option('--max-body-bytes <N>', 'request body limit (default 32 MiB)', int('--max-body-bytes'))
     .option('--page-size <N>', 'tasks per page of a stage listing, 1..10000 (default 500)', int('--page-size'))
-    .option('--webhook <URL>', 'send signed task-ready notifications for tasks waiting in agent stages to URL (e.g. `task-agents serve`\'s /webhook)')
-    .option('--webhook-secret <S>', 'the notifications\' signing secret (default TA_WEBHOOK_SECRET)')
+    .option(
+      '--webhook <URL>',
+      "send signed task-ready notifications for tasks waiting in agent stages to URL (e.g. `task-agents serve`'s /webhook)",
+    )
+    .option('--webhook-secret <S>', "the notifications' signing secret (default TA_WEBHOOK_SECRET)")
     .option('--webhook-batch-size <N>', 'notify when this many tasks wait in a stage (default 10)', int('--webhook-batch-size'))
     .option('--webhook-max-wait-ms <MS>', 'notify when a task has waited this long (default 1800000)', int('--webhook-max-wait-ms'))
-    .option('--webhook-check-ms <MS>', 'check the stages this often (default 300000, Encord\'s five minutes)', int('--webhook-check-ms'))
+    .option('--webhook-check-ms <MS>', "check the stages this often (default 300000, Encord's five minutes)", int('--webhook-check-ms'))
     .action(async (dir: string[], opts: EmulatorCliOptions) => {
       try {
         const webhook = webhookOptions(opts);
@@ -92,7 +107,9 @@ export function registerEmulatorCommand(program: Command): void {
         const { startEmulator } = await import('../../platform/emulator/emulator-server.js');
         const emulator = await startEmulator({
           ...(webhook && { webhook }),
-          dir, host: opts.host, port: opts.port,
+          dir,
+          host: opts.host,
+          port: opts.port,
           ...(opts.authorizedKeys !== undefined && { authorizedKeys: readKeys(opts.authorizedKeys) }),
           ...(opts.faults !== undefined && { faults: parseFaultSpec(opts.faults) }),
           ...(opts.faultSeed !== undefined && { faultSeed: opts.faultSeed }),

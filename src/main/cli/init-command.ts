@@ -50,7 +50,10 @@ export function listTemplates(): Array<{ name: string; description: string }> {
 
 /** An npm package name from a folder name. */
 function packageName(dir: string): string {
-  const n = basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9._~-]+/g, '-').replace(/^[._-]+/, '');
+  const n = basename(resolve(dir))
+    .toLowerCase()
+    .replace(/[^a-z0-9._~-]+/g, '-')
+    .replace(/^[._-]+/, '');
   return n || 'task-agents-project';
 }
 
@@ -65,7 +68,11 @@ function copyTemplate(from: string, to: string, vars: Record<string, string>): s
       const d = join(dest, name === 'gitignore' ? '.gitignore' : name);
       if (statSync(s).isDirectory()) walk(s, d);
       else {
-        if (TEXT.test(name)) writeFileSync(d, readFileSync(s, 'utf8').replace(/\{\{(\w+)\}\}/g, (m, k: string) => vars[k] ?? m));
+        if (TEXT.test(name))
+          writeFileSync(
+            d,
+            readFileSync(s, 'utf8').replace(/\{\{(\w+)\}\}/g, (m, k: string) => vars[k] ?? m),
+          );
         else copyFileSync(s, d);
         written.push(relative(to, d));
       }
@@ -81,7 +88,11 @@ export interface InitOptions {
   dependency?: string;
 }
 
-export async function initProject(dir: string, o: InitOptions, version: string): Promise<{ dir: string; files: string[]; demoProject: boolean }> {
+export async function initProject(
+  dir: string,
+  o: InitOptions,
+  version: string,
+): Promise<{ dir: string; files: string[]; demoProject: boolean }> {
   const templates = listTemplates();
   const t = templates.find((x) => x.name === o.template);
   if (!t) {
@@ -91,7 +102,9 @@ export async function initProject(dir: string, o: InitOptions, version: string):
   }
   const target = resolve(dir);
   if (existsSync(target) && readdirSync(target).length > 0) {
-    throw new TaskAgentError('TA_CFG_DIR_NOT_EMPTY', `${target} is not empty`, { hint: 'pass a new or empty folder: `task-agents init my-agents`' });
+    throw new TaskAgentError('TA_CFG_DIR_NOT_EMPTY', `${target} is not empty`, {
+      hint: 'pass a new or empty folder: `task-agents init my-agents`',
+    });
   }
   const from = join(TEMPLATES_DIR, t.name);
   const files = copyTemplate(from, target, { name: packageName(target), version, dependency: o.dependency ?? `^${version}` });
@@ -99,16 +112,24 @@ export async function initProject(dir: string, o: InitOptions, version: string):
   if (meta.demoProject) {
     // Loaded on use: SQLite, image encoding and FFmpeg are no part of the CLI's start.
     const [{ createDemoProject }, { defaultProber }, { demoMedia }] = await Promise.all([
-      import('../../platform/local/demo-project.js'), import('./media-prober.js'), import('./demo-media.js'),
+      import('../../platform/local/demo-project.js'),
+      import('./media-prober.js'),
+      import('./demo-media.js'),
     ]);
     const p = await createDemoProject(join(target, 'demo-project'), { probe: defaultProber, extraMedia: demoMedia });
     p.close();
   }
   if (o.install) {
     process.stderr.write(`installing dependencies in ${target} (npm install) …\n`);
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: target, stdio: ['ignore', 2, 2], env: { SKIP_FFMPEG: 'true', ONNXRUNTIME_NODE_INSTALL: 'skip', ...process.env } });
+    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+      cwd: target,
+      stdio: ['ignore', 2, 2],
+      env: { SKIP_FFMPEG: 'true', ONNXRUNTIME_NODE_INSTALL: 'skip', ...process.env },
+    });
     if (r.status !== 0) {
-      throw new TaskAgentError('TA_CFG_INSTALL_FAILED', `npm install in ${target} failed (exit ${r.status ?? r.signal})`, { hint: `see npm's output above; then run \`npm install\` in ${target}` });
+      throw new TaskAgentError('TA_CFG_INSTALL_FAILED', `npm install in ${target} failed (exit ${r.status ?? r.signal})`, {
+        hint: `see npm's output above; then run \`npm install\` in ${target}`,
+      });
     }
   }
   return { dir: target, files, demoProject: meta.demoProject === true };

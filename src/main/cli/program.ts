@@ -45,59 +45,78 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
 
   const run = program
     .command('run', { isDefault: true })
-    .description(fixedModule ? `run the agents of ${fixedModule}` : 'run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)');
+    .description(
+      fixedModule ? `run the agents of ${fixedModule}` : 'run the agents of AGENT_MODULE (default: the demo agents on ./demo-project)',
+    );
   if (!fixedModule) run.argument('[AGENT_MODULE]', '.ts, .mts, .cts, .js, .mjs or .cjs module whose default export is a Runner');
   run
-    .option('--project <DIR|UUID>', 'local project directory or Encord project UUID; repeat for several (each runs the registered stages it has)', collect)
-    .option('--project-hash <UUID>', 'the same as --project (the Python runner\'s flag)')
+    .option(
+      '--project <DIR|UUID>',
+      'local project directory or Encord project UUID; repeat for several (each runs the registered stages it has)',
+      collect,
+    )
+    .option('--project-hash <UUID>', "the same as --project (the Python runner's flag)")
     .option('--stage <NAME|UUID>', 'run only this registered stage (title or UUID)');
   addAgentRunFlags(run, 'pass')
     .option('--refresh-every <S>', 'poll again every S seconds (default: one pass)', num('--refresh-every'))
     .option('--max-failures <N>', 'stop the run once N tasks have failed (tasks in flight finish and commit)', int('--max-failures'))
     .option('--queue <URL>', 'queue mode: send chunks to `task-agents worker` processes through Redis (redis://host:port)')
     .option('--queue-name <NAME>', 'BullMQ queue name (default task-agents)')
-    .option('--queue-reconnect-ms <MS>', 'queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE (default 30000)', int('--queue-reconnect-ms', { min: 0 }))
+    .option(
+      '--queue-reconnect-ms <MS>',
+      'queue mode: how long Redis may stay away mid-run before the run fails with TA_QUEUE_UNREACHABLE (default 30000)',
+      int('--queue-reconnect-ms', { min: 0 }),
+    )
     .option('--dry-run', 'run the agents, report their decisions, write nothing back (one pass)')
     .option('--json', 'print only a JSON summary on stdout')
     .option('--quiet', 'no progress bars or summary text')
     .option('--verbose', 'list every failure with its stack in the summary (default: 20, the first stack per code)')
     .addHelpText('after', EXIT_CODES_HELP);
-  addCredentialFlags(run)
-    .action(async (...args: unknown[]) => {
-      const agentModule = fixedModule ?? (args[0] as string | undefined);
-      const { projectHash, verbose, ...opts } = args[fixedModule ? 0 : 1] as Record<string, unknown>;
-      const json = opts.json === true;
-      // Until the run installs its own handlers (the run machinery takes a moment to load).
-      holdSignals();
-      try {
-        const projects = opts.project as string[] | undefined;
-        if (projectHash !== undefined && projects !== undefined && !(projects.length === 1 && projects[0] === projectHash)) {
-          throw new TaskAgentError('TA_CFG_INVALID', `--project ${projects.join(', ')} and --project-hash ${projectHash as string} disagree`, { hint: 'pass one of them' });
-        }
-        let project: string | string[] | undefined = projects ?? (projectHash !== undefined ? [projectHash as string] : undefined);
-        let module = agentModule;
-        if (!module && !project) {
-          project = DEMO_PROJECT_DIR;
-          await ensureDemoProject(DEMO_PROJECT_DIR, { quiet: json || opts.quiet === true });
-          module = fileURLToPath(new URL('./demo/agents.js', import.meta.url));
-        } else if (!module) {
-          throw new TaskAgentError('TA_CFG_INVALID', 'no agent module given', { hint: 'task-agents run AGENT_MODULE --project DIR' });
-        }
-        // The run machinery (pool, platforms, natives) loads when a run starts, not for --help.
-        const [{ executeRun }, { formatSummary }] = await Promise.all([import('../execute.js'), import('../run-report.js')]);
-        const signals = holdSignalsUntilExit();
-        const summary = await executeRun({ ...foldCredentialFlags(opts), agentModule: module, ...(project !== undefined && { project }), json, quiet: opts.quiet === true }).finally(signals.runEnded);
-        if (json) await writeJson(summary);
-        else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);
-        process.exitCode = summary.signal ? exitCodeForSignal(summary.signal) : exitCodeForSummary(summary);
-      } catch (e) {
-        await reportError(e, json);
+  addCredentialFlags(run).action(async (...args: unknown[]) => {
+    const agentModule = fixedModule ?? (args[0] as string | undefined);
+    const { projectHash, verbose, ...opts } = args[fixedModule ? 0 : 1] as Record<string, unknown>;
+    const json = opts.json === true;
+    // Until the run installs its own handlers (the run machinery takes a moment to load).
+    holdSignals();
+    try {
+      const projects = opts.project as string[] | undefined;
+      if (projectHash !== undefined && projects !== undefined && !(projects.length === 1 && projects[0] === projectHash)) {
+        throw new TaskAgentError(
+          'TA_CFG_INVALID',
+          `--project ${projects.join(', ')} and --project-hash ${projectHash as string} disagree`,
+          { hint: 'pass one of them' },
+        );
       }
-      releaseSignals();
-      // BullMQ's event reader sleeps 5 s between attempts on a Redis that is gone, keeping the
-      // process alive after the run has ended: a queue-mode run exits once its output is out.
-      if (opts.queue !== undefined) await exitWhenWritten();
-    });
+      let project: string | string[] | undefined = projects ?? (projectHash !== undefined ? [projectHash as string] : undefined);
+      let module = agentModule;
+      if (!module && !project) {
+        project = DEMO_PROJECT_DIR;
+        await ensureDemoProject(DEMO_PROJECT_DIR, { quiet: json || opts.quiet === true });
+        module = fileURLToPath(new URL('./demo/agents.js', import.meta.url));
+      } else if (!module) {
+        throw new TaskAgentError('TA_CFG_INVALID', 'no agent module given', { hint: 'task-agents run AGENT_MODULE --project DIR' });
+      }
+      // The run machinery (pool, platforms, natives) loads when a run starts, not for --help.
+      const [{ executeRun }, { formatSummary }] = await Promise.all([import('../execute.js'), import('../run-report.js')]);
+      const signals = holdSignalsUntilExit();
+      const summary = await executeRun({
+        ...foldCredentialFlags(opts),
+        agentModule: module,
+        ...(project !== undefined && { project }),
+        json,
+        quiet: opts.quiet === true,
+      }).finally(signals.runEnded);
+      if (json) await writeJson(summary);
+      else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);
+      process.exitCode = summary.signal ? exitCodeForSignal(summary.signal) : exitCodeForSummary(summary);
+    } catch (e) {
+      await reportError(e, json);
+    }
+    releaseSignals();
+    // BullMQ's event reader sleeps 5 s between attempts on a Redis that is gone, keeping the
+    // process alive after the run has ended: a queue-mode run exits once its output is out.
+    if (opts.queue !== undefined) await exitWhenWritten();
+  });
 
   registerInitCommand(program);
   registerProjectCommands(program);
@@ -121,7 +140,10 @@ export async function runCli(argv: string[], options: { agentModule?: string } =
         return;
       }
       const message = e.message.replace(/^error: /, '');
-      await reportError(new TaskAgentError('TA_CFG_INVALID', message, { hint: 'see `task-agents --help` (or `task-agents COMMAND --help`)' }), argv.includes('--json'));
+      await reportError(
+        new TaskAgentError('TA_CFG_INVALID', message, { hint: 'see `task-agents --help` (or `task-agents COMMAND --help`)' }),
+        argv.includes('--json'),
+      );
       return;
     }
     await reportError(e, false);

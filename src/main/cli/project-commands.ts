@@ -19,14 +19,22 @@ function projectOverview(info: ProjectInfo, counts: Map<string, number> | null) 
     projectHash: info.projectHash,
     title: info.title,
     stages: info.workflow.stages.map((s) => ({
-      stage: s.title, stageUuid: s.uuid, stageType: s.stageType, ...(counts && { tasks: counts.get(s.uuid) ?? 0 }),
+      stage: s.title,
+      stageUuid: s.uuid,
+      stageType: s.stageType,
+      ...(counts && { tasks: counts.get(s.uuid) ?? 0 }),
       pathways: (s.pathways ?? []).map((p) => ({ pathway: p.title, uuid: p.uuid, to: titles.get(p.destinationUuid) ?? p.destinationUuid })),
     })),
     ontology: {
       objects: info.ontology.objects.map((o) => ({ name: o.name, shape: o.shape, featureNodeHash: o.featureNodeHash })),
       classifications: info.ontology.classifications.map((c) => {
         const a = c.attributes[0] as { name?: string; type?: string; options?: Array<{ label?: string }> } | undefined;
-        return { name: a?.name ?? '', type: a?.type ?? '', options: (a?.options ?? []).map((o) => o.label ?? ''), featureNodeHash: c.featureNodeHash };
+        return {
+          name: a?.name ?? '',
+          type: a?.type ?? '',
+          options: (a?.options ?? []).map((o) => o.label ?? ''),
+          featureNodeHash: c.featureNodeHash,
+        };
       }),
     },
   };
@@ -35,12 +43,15 @@ function projectOverview(info: ProjectInfo, counts: Map<string, number> | null) 
 function printOverview(o: ReturnType<typeof projectOverview>): void {
   const out: string[] = [`${o.title} (${o.projectHash})`, 'workflow:'];
   for (const s of o.stages) {
-    out.push(`  ${s.stage.padEnd(24)} ${s.stageType.padEnd(12)} ${s.tasks === undefined ? '' : `${s.tasks} task${s.tasks === 1 ? '' : 's'}`}`.trimEnd());
+    out.push(
+      `  ${s.stage.padEnd(24)} ${s.stageType.padEnd(12)} ${s.tasks === undefined ? '' : `${s.tasks} task${s.tasks === 1 ? '' : 's'}`}`.trimEnd(),
+    );
     for (const p of s.pathways) out.push(`    → ${p.pathway} → ${p.to}`);
   }
   out.push('ontology:');
   for (const ob of o.ontology.objects) out.push(`  object ${ob.name} (${ob.shape})`);
-  for (const c of o.ontology.classifications) out.push(`  classification ${c.name} (${c.type}${c.options.length ? `: ${c.options.join(', ')}` : ''})`);
+  for (const c of o.ontology.classifications)
+    out.push(`  classification ${c.name} (${c.type}${c.options.length ? `: ${c.options.join(', ')}` : ''})`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -62,7 +73,10 @@ async function remoteStatus(uuid: string, json: boolean): Promise<void> {
     if (json) await writeJson({ projectHash: info.projectHash, title: info.title, stages });
     else {
       process.stdout.write(`${info.title} (${info.projectHash}, Encord)\n`);
-      for (const s of stages) process.stdout.write(`  ${s.stage.padEnd(24)} ${s.stageType.padEnd(12)} ${s.tasks ?? '- (Encord lists tasks of agent stages only)'}\n`);
+      for (const s of stages)
+        process.stdout.write(
+          `  ${s.stage.padEnd(24)} ${s.stageType.padEnd(12)} ${s.tasks ?? '- (Encord lists tasks of agent stages only)'}\n`,
+        );
     }
   } finally {
     await platform.close();
@@ -100,7 +114,8 @@ async function withProject(dir: string, json: boolean, body: (p: LocalProject) =
 export function registerProjectCommands(program: Command): void {
   const project = program.command('project').description('create and inspect local projects');
 
-  project.command('init')
+  project
+    .command('init')
     .description('create a local project (SQLite + media folder)')
     .argument('<DIR>')
     .option('--demo', 'add demo media')
@@ -109,44 +124,58 @@ export function registerProjectCommands(program: Command): void {
     .option('--title <TITLE>', 'project title')
     .option('--twin-of <SRC>', 'a twin of project SRC: the same data units (hashes, media), its own tasks and labels')
     .option('--json', 'print the project as JSON')
-    .action(async (dir: string, o: { demo?: boolean; workflow?: string; ontology?: string; title?: string; twinOf?: string; json?: boolean }) => {
-      try {
-        // Loaded on use, as every command's machinery: SQLite, image encoding and FFmpeg are no part of the CLI's start.
-        const [{ LocalProject }, { defaultOntology, defaultWorkflow }, { createDemoProject }, { createTwinProject }, { defaultProber }, { demoMedia }] = await Promise.all([
-          import('../../platform/local/local-project.js'), import('../../platform/local/default-project.js'), import('../../platform/local/demo-project.js'),
-          import('../../platform/local/twin-project.js'), import('./media-prober.js'), import('./demo-media.js'),
-        ]);
-        let p: LocalProject;
-        if (o.twinOf !== undefined) {
-          const source = LocalProject.open(o.twinOf);
-          try {
-            p = createTwinProject(dir, source, {
-              ...(o.workflow && { workflow: readJsonFile(o.workflow, 'workflow') as never }),
-              ...(o.ontology && { ontology: readJsonFile(o.ontology, 'ontology') as never }),
+    .action(
+      async (dir: string, o: { demo?: boolean; workflow?: string; ontology?: string; title?: string; twinOf?: string; json?: boolean }) => {
+        try {
+          // Loaded on use, as every command's machinery: SQLite, image encoding and FFmpeg are no part of the CLI's start.
+          const [
+            { LocalProject },
+            { defaultOntology, defaultWorkflow },
+            { createDemoProject },
+            { createTwinProject },
+            { defaultProber },
+            { demoMedia },
+          ] = await Promise.all([
+            import('../../platform/local/local-project.js'),
+            import('../../platform/local/default-project.js'),
+            import('../../platform/local/demo-project.js'),
+            import('../../platform/local/twin-project.js'),
+            import('./media-prober.js'),
+            import('./demo-media.js'),
+          ]);
+          let p: LocalProject;
+          if (o.twinOf !== undefined) {
+            const source = LocalProject.open(o.twinOf);
+            try {
+              p = createTwinProject(dir, source, {
+                ...(o.workflow && { workflow: readJsonFile(o.workflow, 'workflow') as never }),
+                ...(o.ontology && { ontology: readJsonFile(o.ontology, 'ontology') as never }),
+                ...(o.title !== undefined && { title: o.title }),
+              });
+            } finally {
+              source.close();
+            }
+          } else if (o.demo && !o.workflow && !o.ontology) {
+            p = await createDemoProject(dir, { probe: defaultProber, extraMedia: demoMedia });
+          } else {
+            p = LocalProject.create(dir, {
+              workflow: (o.workflow ? readJsonFile(o.workflow, 'workflow') : defaultWorkflow()) as never,
+              ontology: (o.ontology ? readJsonFile(o.ontology, 'ontology') : defaultOntology()) as never,
               ...(o.title !== undefined && { title: o.title }),
             });
-          } finally {
-            source.close();
           }
-        } else if (o.demo && !o.workflow && !o.ontology) {
-          p = await createDemoProject(dir, { probe: defaultProber, extraMedia: demoMedia });
-        } else {
-          p = LocalProject.create(dir, {
-            workflow: (o.workflow ? readJsonFile(o.workflow, 'workflow') : defaultWorkflow()) as never,
-            ontology: (o.ontology ? readJsonFile(o.ontology, 'ontology') : defaultOntology()) as never,
-            ...(o.title !== undefined && { title: o.title }),
-          });
+          const info = p.info;
+          p.close();
+          if (o.json) await writeJson({ dir: p.dir, projectHash: info.projectHash, stages: info.workflow.stages });
+          else process.stdout.write(`created project ${info.projectHash} in ${p.dir}\n`);
+        } catch (e) {
+          await reportError(e, o.json === true);
         }
-        const info = p.info;
-        p.close();
-        if (o.json) await writeJson({ dir: p.dir, projectHash: info.projectHash, stages: info.workflow.stages });
-        else process.stdout.write(`created project ${info.projectHash} in ${p.dir}\n`);
-      } catch (e) {
-        await reportError(e, o.json === true);
-      }
-    });
+      },
+    );
 
-  project.command('import')
+  project
+    .command('import')
     .description('import files or folders as data units, each with a task in the first stage')
     .argument('<DIR>')
     .argument('<PATH...>')
@@ -159,13 +188,22 @@ export function registerProjectCommands(program: Command): void {
         }
         // A path that is not there is a usage error, found before anything is copied.
         const missing = paths.filter((x) => !existsSync(resolve(x)));
-        if (missing.length) throw new TaskAgentError('TA_CFG_INVALID', `no such file or folder: ${missing.join(', ')}`, { hint: 'nothing was imported; check the paths' });
+        if (missing.length)
+          throw new TaskAgentError('TA_CFG_INVALID', `no such file or folder: ${missing.join(', ')}`, {
+            hint: 'nothing was imported; check the paths',
+          });
         const [{ importPaths }, { defaultProber }, { writeImageSequenceVideo }] = await Promise.all([
-          import('../../platform/local/import-files.js'), import('./media-prober.js'), import('../../media/encode-sequence.js'),
+          import('../../platform/local/import-files.js'),
+          import('./media-prober.js'),
+          import('../../media/encode-sequence.js'),
         ]);
         const r = await importPaths(p, paths, { as: o.as as ImportAs, probe: defaultProber, encodeSequence: writeImageSequenceVideo });
         if (r.imported.length === 0) {
-          throw new TaskAgentError('TA_CFG_INVALID', `nothing to import in ${paths.join(', ')}: ${r.warnings.map((w) => `${w.path}: ${w.warning}`).join('; ') || 'no media files'}`, { hint: 'import images, videos, audio, text or PDF files, or folders of them' });
+          throw new TaskAgentError(
+            'TA_CFG_INVALID',
+            `nothing to import in ${paths.join(', ')}: ${r.warnings.map((w) => `${w.path}: ${w.warning}`).join('; ') || 'no media files'}`,
+            { hint: 'import images, videos, audio, text or PDF files, or folders of them' },
+          );
         }
         if (o.json) await writeJson(r);
         else {
@@ -175,7 +213,8 @@ export function registerProjectCommands(program: Command): void {
       });
     });
 
-  project.command('show')
+  project
+    .command('show')
     .description('the workflow (stages, pathways), the ontology and the tasks per stage of a local project')
     .argument('<DIR>')
     .option('--json', 'print as JSON')
@@ -187,7 +226,8 @@ export function registerProjectCommands(program: Command): void {
       });
     });
 
-  project.command('status')
+  project
+    .command('status')
     .description('tasks per stage (a local DIR, or an Encord project UUID: its agent stages)')
     .argument('<DIR|UUID>')
     .option('--json', 'print as JSON')
@@ -202,7 +242,12 @@ export function registerProjectCommands(program: Command): void {
       }
       await withProject(dir, o.json === true, async (p) => {
         const counts = p.countsByStage();
-        const stages = p.info.workflow.stages.map((s) => ({ stage: s.title, stageUuid: s.uuid, stageType: s.stageType, tasks: counts.get(s.uuid) ?? 0 }));
+        const stages = p.info.workflow.stages.map((s) => ({
+          stage: s.title,
+          stageUuid: s.uuid,
+          stageType: s.stageType,
+          tasks: counts.get(s.uuid) ?? 0,
+        }));
         if (o.json) await writeJson({ projectHash: p.info.projectHash, title: p.info.title, stages });
         else {
           process.stdout.write(`${p.info.title} (${p.info.projectHash})\n`);
@@ -211,7 +256,8 @@ export function registerProjectCommands(program: Command): void {
       });
     });
 
-  project.command('tasks')
+  project
+    .command('tasks')
     .description('list tasks with their stage and priority')
     .argument('<DIR>')
     .option('--stage <NAME>', 'only this stage (title or UUID)')
@@ -222,19 +268,31 @@ export function registerProjectCommands(program: Command): void {
         let stageUuid: string | undefined;
         if (o.stage !== undefined) {
           const s = findStage(stages, o.stage);
-          if (!s) throw new TaskAgentError('TA_STAGE_UNKNOWN', `no stage "${o.stage}"`, { hint: `stages: ${stages.map((x) => x.title).join(', ')}` });
+          if (!s)
+            throw new TaskAgentError('TA_STAGE_UNKNOWN', `no stage "${o.stage}"`, {
+              hint: `stages: ${stages.map((x) => x.title).join(', ')}`,
+            });
           stageUuid = s.uuid;
         }
         const titles = new Map(stages.map((s) => [s.uuid, s.title]));
         const rows = p.allTasks(stageUuid).map((t) => ({
-          uuid: t.uuid, dataHash: t.dataHash, dataTitle: t.dataTitle, stage: titles.get(t.stageUuid) ?? t.stageUuid, stageUuid: t.stageUuid, priority: t.priority, status: t.status,
+          uuid: t.uuid,
+          dataHash: t.dataHash,
+          dataTitle: t.dataTitle,
+          stage: titles.get(t.stageUuid) ?? t.stageUuid,
+          stageUuid: t.stageUuid,
+          priority: t.priority,
+          status: t.status,
         }));
         if (o.json) await writeJson(rows);
-        else for (const r of rows) process.stdout.write(`${r.uuid}  ${r.stage.padEnd(16)} ${String(r.priority ?? '-').padEnd(6)} ${r.dataTitle}\n`);
+        else
+          for (const r of rows)
+            process.stdout.write(`${r.uuid}  ${r.stage.padEnd(16)} ${String(r.priority ?? '-').padEnd(6)} ${r.dataTitle}\n`);
       });
     });
 
-  project.command('export')
+  project
+    .command('export')
     .description('export label rows as Encord label-row JSON')
     .argument('<DIR>')
     .option('--out <FILE>', 'write to FILE instead of stdout')

@@ -31,20 +31,31 @@ export function registerServeCommand(program: Command): void {
     .option('--project <DIR|UUID>', 'local project directory or Encord project UUID; repeat for several', collect)
     .option('--host <HOST>', 'interface to bind', '127.0.0.1')
     .option('--port <N>', 'port for POST /webhook, GET /healthz, GET /metrics (0 = any free port)', integerArg('--port', { min: 0 }), 8080)
-    .option('--webhook-secret <S>', 'the stage webhook\'s signing secret (default TA_WEBHOOK_SECRET; prefer the variable: flags show in ps)')
-    .option('--refresh-every <S>', 'fallback poll of every stage, in seconds (a lost notification only delays work)', numberArg('--refresh-every'), 300)
+    .option('--webhook-secret <S>', "the stage webhook's signing secret (default TA_WEBHOOK_SECRET; prefer the variable: flags show in ps)")
+    .option(
+      '--refresh-every <S>',
+      'fallback poll of every stage, in seconds (a lost notification only delays work)',
+      numberArg('--refresh-every'),
+      300,
+    )
     .option('--stage <NAME|UUID>', 'serve only this registered stage');
   addAgentRunFlags(serve, 'drain').option('--quiet', 'no line per drain on stderr');
   addCredentialFlags(serve).action(async (agentModule: string, opts: ServeCliOptions) => {
     try {
       const secret = opts.webhookSecret ?? process.env[`TA_WEBHOOK_SECRET`];
-      if (!secret) throw new TaskAgentError('TA_CFG_INVALID', 'serve needs the webhook signing secret', { hint: 'set TA_WEBHOOK_SECRET (or pass --webhook-secret)' });
+      if (!secret)
+        throw new TaskAgentError('TA_CFG_INVALID', 'serve needs the webhook signing secret', {
+          hint: 'set TA_WEBHOOK_SECRET (or pass --webhook-secret)',
+        });
       if (!(opts.refreshEvery > 0)) throw new TaskAgentError('TA_CFG_INVALID', '--refresh-every must be a positive number of seconds');
       const log = opts.quiet ? () => undefined : (line: string) => void process.stderr.write(`${line}\n`);
       const { refreshEvery: _poll, webhookSecret: _secret, host, port, quiet: _quiet, ...run } = opts;
       // Loaded by this command only.
       const { TaskService } = await import('../serve/service.js');
-      const service = await TaskService.start({ ...foldCredentialFlags(run), agentModule }, { host, port, secret, pollSeconds: opts.refreshEvery, log });
+      const service = await TaskService.start(
+        { ...foldCredentialFlags(run), agentModule },
+        { host, port, secret, pollSeconds: opts.refreshEvery, log },
+      );
       let signals = 0;
       const stopped = new Promise<void>((resolve) => {
         const onSignal = () => {

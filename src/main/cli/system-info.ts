@@ -59,5 +59,12 @@ export async function systemInfo(version: string): Promise<SystemInfo> {
 
 export function formatSystemInfo(s: SystemInfo): string {
   const dec = Object.entries(s.decoders).map(([n, d]) => `  ${n}: ${d.ok ? 'ok' : `unavailable (${d.error})`}`);
-  return [`task-agents ${s.taskAgents}`, `node ${s.node}`, `os ${s.os}`, `cpu ${s.cpu}, ${s.cores} cores, ${s.memoryGiB} GiB`, 'decoders:', ...dec].join('\n');
+  return [
+    `task-agents ${s.taskAgents}`,
+    `node ${s.node}`,
+    `os ${s.os}`,
+    `cpu ${s.cpu}, ${s.cores} cores, ${s.memoryGiB} GiB`,
+    'decoders:',
+    ...dec,
+  ].join('\n');
 }

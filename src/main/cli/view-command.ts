@@ -10,7 +10,8 @@ import { integerArg } from './arg-parsers.js';
 
 /** Registers `view` under the `project` command. */
 export function registerViewCommand(project: Command): void {
-  project.command('view')
+  project
+    .command('view')
     .description('open a read-only web page over a local project: stage counts, data units, media with their labels drawn')
     .argument('<DIR>')
     .option('--host <HOST>', 'interface to bind', '127.0.0.1')

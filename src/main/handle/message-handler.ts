@@ -49,14 +49,17 @@ export class MessageHandler {
 
   async #handle(message: unknown, options: HandleOptions): Promise<{ list: boolean; results: TaskCompletionResult[] }> {
     const { list, entries } = parseMessage(message);
-    const results: Array<TaskCompletionResult | undefined> = entries.map((e) => (e.ok ? undefined : failedResult(e.taskUuid, null, e.error)));
+    const results: Array<TaskCompletionResult | undefined> = entries.map((e) =>
+      e.ok ? undefined : failedResult(e.taskUuid, null, e.error),
+    );
     const session = this.session;
     // Task uuid → where to look for it, and the entries naming it (a message may repeat a task: each gets the result).
     const pending = new Map<string, Pending>();
     entries.forEach((e, i) => {
       if (!e.ok) return;
       const target = this.#target(e.spec, options.stage);
-      if (target instanceof TaskAgentError) return void (results[i] = failedResult(e.spec.taskUuid, e.spec.stageUuid ?? null, serializeError(target)));
+      if (target instanceof TaskAgentError)
+        return void (results[i] = failedResult(e.spec.taskUuid, e.spec.stageUuid ?? null, serializeError(target)));
       const p = pending.get(e.spec.taskUuid);
       if (p) p.indexes.push(i);
       else pending.set(e.spec.taskUuid, { spec: e.spec, ...target, indexes: [i] });
@@ -82,7 +85,9 @@ export class MessageHandler {
             if (part.length === 0) continue;
             const uuids = new Set(part.map((p) => p.spec.taskUuid));
             try {
-              await session.drain(run, stage, { filter: { dataHashes: [...new Set(part.map((p) => p.spec.dataHash))], accept: (t) => uuids.has(t.uuid) } });
+              await session.drain(run, stage, {
+                filter: { dataHashes: [...new Set(part.map((p) => p.spec.dataHash))], accept: (t) => uuids.has(t.uuid) },
+              });
             } catch (e) {
               // The platform failed (after retries): these tasks fail with its error, so the queue redelivers them.
               for (const u of uuids) settle(u, failedResult(u, stage.stage.uuid, serializeError(e, 'TA_PLATFORM_REQUEST_FAILED')));
@@ -104,19 +109,39 @@ export class MessageHandler {
     let run: ProjectRun | undefined;
     if (spec.projectHash) {
       run = session.projectByHash(spec.projectHash);
-      if (!run) return new TaskAgentError('TA_QUEUE_MESSAGE_INVALID', `task ${spec.taskUuid} is of project ${spec.projectHash}, which this runner does not handle`, { hint: `its projects: ${session.projects.map((p) => p.project.projectHash).join(', ')} (handle(message, { project }))` });
+      if (!run)
+        return new TaskAgentError(
+          'TA_QUEUE_MESSAGE_INVALID',
+          `task ${spec.taskUuid} is of project ${spec.projectHash}, which this runner does not handle`,
+          { hint: `its projects: ${session.projects.map((p) => p.project.projectHash).join(', ')} (handle(message, { project }))` },
+        );
     } else if (session.projects.length === 1) {
       run = session.single;
     } else {
-      return new TaskAgentError('TA_QUEUE_MESSAGE_INVALID', `task ${spec.taskUuid} names no project_hash, and this runner handles several projects`, { hint: 'put project_hash in each task spec' });
+      return new TaskAgentError(
+        'TA_QUEUE_MESSAGE_INVALID',
+        `task ${spec.taskUuid} names no project_hash, and this runner handles several projects`,
+        { hint: 'put project_hash in each task spec' },
+      );
     }
     const listing = run.selected.map((s) => `"${s.stage.title}" (${s.stage.uuid})`).join(', ');
     const only = stageOption === undefined ? undefined : registeredStage(run.selected, run.project, stageOption);
-    if (stageOption !== undefined && !only) return new TaskAgentError('TA_STAGE_UNKNOWN', `no agent is registered for stage "${stageOption}" in project "${run.project.title}"`, { hint: `registered stages: ${listing}` });
+    if (stageOption !== undefined && !only)
+      return new TaskAgentError('TA_STAGE_UNKNOWN', `no agent is registered for stage "${stageOption}" in project "${run.project.title}"`, {
+        hint: `registered stages: ${listing}`,
+      });
     if (spec.stageUuid === undefined) return { run, stage: only };
     const named = registeredStage(run.selected, run.project, spec.stageUuid);
-    if (!named) return new TaskAgentError('TA_STAGE_UNKNOWN', `no agent is registered for stage ${spec.stageUuid} in project "${run.project.title}"`, { hint: `registered stages: ${listing}` });
-    if (only && named !== only) return new TaskAgentError('TA_STAGE_UNKNOWN', `task ${spec.taskUuid} names stage ${spec.stageUuid}, not "${only.stage.title}"`, { hint: `registered stages: ${listing}` });
+    if (!named)
+      return new TaskAgentError(
+        'TA_STAGE_UNKNOWN',
+        `no agent is registered for stage ${spec.stageUuid} in project "${run.project.title}"`,
+        { hint: `registered stages: ${listing}` },
+      );
+    if (only && named !== only)
+      return new TaskAgentError('TA_STAGE_UNKNOWN', `task ${spec.taskUuid} names stage ${spec.stageUuid}, not "${only.stage.title}"`, {
+        hint: `registered stages: ${listing}`,
+      });
     return { run, stage: named };
   }
 

@@ -56,7 +56,8 @@ function parseOne(entry: unknown): ParsedSpec {
   const o = value as Record<string, unknown>;
   const taskUuid = field(o, 'uuid', 'task_uuid', 'taskUuid') ?? null;
   const dataHash = field(o, 'data_hash', 'dataHash');
-  if (!taskUuid || !dataHash) return invalid(taskUuid, `a task spec needs "uuid" and "data_hash" (got keys: ${Object.keys(o).slice(0, 12).join(', ') || 'none'})`);
+  if (!taskUuid || !dataHash)
+    return invalid(taskUuid, `a task spec needs "uuid" and "data_hash" (got keys: ${Object.keys(o).slice(0, 12).join(', ') || 'none'})`);
   const dataTitle = field(o, 'data_title', 'dataTitle');
   const stageUuid = field(o, 'stage_uuid', 'stageUuid');
   const projectHash = field(o, 'project_hash', 'projectHash');
@@ -90,7 +91,15 @@ export function parseMessage(message: unknown): { list: boolean; entries: Parsed
 }
 
 export function failedResult(taskUuid: string | null, stageUuid: string | null, error: SerializedError): TaskCompletionResult {
-  return { task_uuid: taskUuid, stage_uuid: stageUuid, success: false, pathway: null, error: `${error.code}: ${error.message}`, error_code: error.code, skipped: false };
+  return {
+    task_uuid: taskUuid,
+    stage_uuid: stageUuid,
+    success: false,
+    pathway: null,
+    error: `${error.code}: ${error.message}`,
+    error_code: error.code,
+    skipped: false,
+  };
 }
 
 export function doneResult(taskUuid: string, stageUuid: string | null, pathway: string | null, skipped = false): TaskCompletionResult {

@@ -14,7 +14,10 @@ export async function loadQueueModule<T>(load: () => Promise<T>): Promise<T> {
     const code = (e as NodeJS.ErrnoException).code;
     const missing = /['"](bullmq|ioredis)['"]/.exec(e instanceof Error ? e.message : '')?.[1];
     if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && missing) {
-      throw new TaskAgentError('TA_CFG_QUEUE_DEPS_MISSING', `queue mode needs bullmq and ioredis, and ${missing} is not installed`, { hint: `run \`${QUEUE_INSTALL}\` in your project`, cause: e });
+      throw new TaskAgentError('TA_CFG_QUEUE_DEPS_MISSING', `queue mode needs bullmq and ioredis, and ${missing} is not installed`, {
+        hint: `run \`${QUEUE_INSTALL}\` in your project`,
+        cause: e,
+      });
     }
     throw e;
   }

@@ -20,7 +20,16 @@ import { withinMs } from '../../shared/within-ms.js';
 import type { RunChunkRequest, RunChunkResponse } from '../../shared/protocol.js';
 import { runAbortedOutcomes } from '../chunk-outcomes.js';
 import { connectOnce, queueConnection, redactRedisUrl, RECONNECT_EVERY_MS } from './redis-connection.js';
-import { capacityKey, runStateKey, CONTEXT_REFRESH_MS, CONTEXT_TTL_S, refusedKey, runContextKey, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
+import {
+  capacityKey,
+  runStateKey,
+  CONTEXT_REFRESH_MS,
+  CONTEXT_TTL_S,
+  refusedKey,
+  runContextKey,
+  type ChunkJobData,
+  type QueueRunContext,
+} from './queue-protocol.js';
 
 /** How often chunks in flight are looked up in Redis. */
 const SWEEP_MS = 2000;
@@ -62,7 +71,13 @@ export class QueueChunkRunner {
   /** Warnings for the summary (one per refusing worker), until taken. */
   #warnings: Array<{ code: 'TA_QUEUE_WORKER_MISMATCH'; message: string }> = [];
 
-  private constructor(readonly url: string, readonly queueName: string, redis: Redis, context: QueueRunContext, private readonly options: QueueRunOptions) {
+  private constructor(
+    readonly url: string,
+    readonly queueName: string,
+    redis: Redis,
+    context: QueueRunContext,
+    private readonly options: QueueRunOptions,
+  ) {
     this.runId = context.runId;
     const connection = { ...queueConnection(url), retryStrategy: () => RECONNECT_EVERY_MS };
     this.#queue = new Queue(queueName, { connection });
@@ -88,7 +103,12 @@ export class QueueChunkRunner {
    * Connects and stores the run's context for the workers.
    * @throws TaskAgentError TA_QUEUE_UNREACHABLE when Redis does not answer
    */
-  static async open(url: string, queueName: string, context: Omit<QueueRunContext, 'runId'>, options: QueueRunOptions): Promise<QueueChunkRunner> {
+  static async open(
+    url: string,
+    queueName: string,
+    context: Omit<QueueRunContext, 'runId'>,
+    options: QueueRunOptions,
+  ): Promise<QueueChunkRunner> {
     // Fail fast on a plain connection before BullMQ's retrying clients exist; it then stays ours,
     // reconnecting as they do.
     const redis = await connectOnce(url);
@@ -100,7 +120,11 @@ export class QueueChunkRunner {
       await r.#readCapacity();
     } catch (cause) {
       await r.close();
-      throw new TaskAgentError('TA_QUEUE_UNREACHABLE', `the queue at ${redactRedisUrl(url)} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw new TaskAgentError(
+        'TA_QUEUE_UNREACHABLE',
+        `the queue at ${redactRedisUrl(url)} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
     }
     return r;
   }
@@ -163,7 +187,9 @@ export class QueueChunkRunner {
   #lost(): void {
     if (this.#lostSince !== null || this.#fatal) return;
     this.#lostSince = Date.now();
-    this.options.log(`lost the queue at ${redactRedisUrl(this.url)}: reconnecting (for up to ${Math.round(this.options.reconnectMs / 1000)} s)`);
+    this.options.log(
+      `lost the queue at ${redactRedisUrl(this.url)}: reconnecting (for up to ${Math.round(this.options.reconnectMs / 1000)} s)`,
+    );
   }
 
   #back(): void {
@@ -175,9 +201,15 @@ export class QueueChunkRunner {
 
   #checkLost(): void {
     if (this.#lostSince === null || this.#fatal || Date.now() - this.#lostSince < this.options.reconnectMs) return;
-    this.#end(new TaskAgentError('TA_QUEUE_UNREACHABLE', `the queue at ${redactRedisUrl(this.url)} has been unreachable for ${Math.round(this.options.reconnectMs / 1000)} s`, {
-      hint: 'restart redis-server (or raise --queue-reconnect-ms) and run again: results received before were committed, the rest is picked up',
-    }));
+    this.#end(
+      new TaskAgentError(
+        'TA_QUEUE_UNREACHABLE',
+        `the queue at ${redactRedisUrl(this.url)} has been unreachable for ${Math.round(this.options.reconnectMs / 1000)} s`,
+        {
+          hint: 'restart redis-server (or raise --queue-reconnect-ms) and run again: results received before were committed, the rest is picked up',
+        },
+      ),
+    );
   }
 
   /** Fails the chunks in flight and every later one with `error`, which ends the run. */
@@ -233,7 +265,12 @@ export class QueueChunkRunner {
     const healthy = [...connected].filter((w) => w && !refused[w]);
     this.#allRefused = connected.size > 0 && healthy.length === 0 ? this.#allRefused + 1 : 0;
     if (this.#allRefused >= 2) {
-      this.#end(new TaskAgentError('TA_QUEUE_WORKER_MISMATCH', `every worker on the queue refused this run: ${ids.map((w) => `${w}: ${refused[w]}`).join('; ')}`));
+      this.#end(
+        new TaskAgentError(
+          'TA_QUEUE_WORKER_MISMATCH',
+          `every worker on the queue refused this run: ${ids.map((w) => `${w}: ${refused[w]}`).join('; ')}`,
+        ),
+      );
     }
   }
 
@@ -268,12 +305,15 @@ export class QueueChunkRunner {
 
   /** Workers poll this run's state key (see queue-worker.ts). */
   #tellWorkers(state: 'stop' | 'abort'): void {
-    if (this.#redis.status === 'ready') void this.#redis.set(runStateKey(this.queueName, this.runId), state, 'EX', 3600).catch(() => undefined);
+    if (this.#redis.status === 'ready')
+      void this.#redis.set(runStateKey(this.queueName, this.runId), state, 'EX', 3600).catch(() => undefined);
   }
 
   async #removeWaitingJobs(): Promise<void> {
     const waiting = await this.#queue.getJobs(['waiting', 'prioritized', 'delayed']);
-    await Promise.allSettled(waiting.filter((j) => j.data?.runId === this.runId && j.id !== undefined).map((j) => this.#queue.remove(j.id!)));
+    await Promise.allSettled(
+      waiting.filter((j) => j.data?.runId === this.runId && j.id !== undefined).map((j) => this.#queue.remove(j.id!)),
+    );
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,17 @@ import { loadEncordKey } from '../../platform/encord/credentials.js';
 import { ABORT_GRACE_MS, WorkerPool } from '../worker-pool.js';
 import { baseInit, readManifest } from '../worker-init.js';
 import { connectOnce, queueConnection, redactRedisUrl, RECONNECT_EVERY_MS } from './redis-connection.js';
-import { CAPACITY_REFRESH_MS, CAPACITY_TTL_S, capacityKey, refusedKey, runContextKey, runStateKey, workerDescriptor, type ChunkJobData, type QueueRunContext } from './queue-protocol.js';
+import {
+  CAPACITY_REFRESH_MS,
+  CAPACITY_TTL_S,
+  capacityKey,
+  refusedKey,
+  runContextKey,
+  runStateKey,
+  workerDescriptor,
+  type ChunkJobData,
+  type QueueRunContext,
+} from './queue-protocol.js';
 
 export interface QueueWorkerOptions {
   agentModule: string;
@@ -105,7 +115,9 @@ export class QueueWorker {
     });
     // Two chunks per thread in flight, as the local run keeps (one running, one queued).
     this.#worker = new Worker(options.queueName, (job, token) => this.#run(job, token), {
-      connection, concurrency: this.#threads * 2, name: this.id,
+      connection,
+      concurrency: this.#threads * 2,
+      name: this.id,
       ...(options.stallMs !== undefined && { lockDuration: options.stallMs, stalledInterval: options.stallMs }),
     });
     this.#worker.on('error', () => undefined);
@@ -165,7 +177,12 @@ export class QueueWorker {
     const ctx = await this.#context(runId);
     const again = this.#pools.get(runId);
     if (again) return again;
-    const init = baseInit(this.#moduleUrl, { ...ctx, threads: this.#threads }, ctx.project, workerDescriptor(ctx.platform, () => loadEncordKey().keyText));
+    const init = baseInit(
+      this.#moduleUrl,
+      { ...ctx, threads: this.#threads },
+      ctx.project,
+      workerDescriptor(ctx.platform, () => loadEncordKey().keyText),
+    );
     const pool = new WorkerPool(init, this.#threads);
     const rp: RunPool = { runId, pool, lastUsed: Date.now(), ready: this.#checkModule(pool, ctx), chunks: 0, tasks: 0, state: 'going' };
     this.#pools.set(runId, rp);
@@ -183,8 +200,10 @@ export class QueueWorker {
     for (;;) {
       const raw = await this.#redis.get(runContextKey(this.options.queueName, runId));
       if (raw !== null) return JSON.parse(raw) as QueueRunContext;
-      if ((await this.#redis.get(runStateKey(this.options.queueName, runId))) === 'ended') throw new TaskAgentError('TA_CFG_INVALID', `run ${runId} is over`);
-      if (Date.now() > deadline) throw new TaskAgentError('TA_CFG_INVALID', `run ${runId} has no context in the queue (over, or another queue)`);
+      if ((await this.#redis.get(runStateKey(this.options.queueName, runId))) === 'ended')
+        throw new TaskAgentError('TA_CFG_INVALID', `run ${runId} is over`);
+      if (Date.now() > deadline)
+        throw new TaskAgentError('TA_CFG_INVALID', `run ${runId} has no context in the queue (over, or another queue)`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -193,9 +212,13 @@ export class QueueWorker {
   async #checkModule(pool: WorkerPool, ctx: QueueRunContext): Promise<void> {
     const refs = (await readManifest(pool)).stages.map((s) => s.ref);
     if (JSON.stringify(refs) !== JSON.stringify(ctx.stageRefs)) {
-      throw new TaskAgentError('TA_QUEUE_WORKER_MISMATCH', `its agent module ${this.#moduleUrl.split('/').pop()} registers stages ${JSON.stringify(refs)}, the run's registers ${JSON.stringify(ctx.stageRefs)}`, {
-        hint: 'start `task-agents worker` with the same agent module as the run',
-      });
+      throw new TaskAgentError(
+        'TA_QUEUE_WORKER_MISMATCH',
+        `its agent module ${this.#moduleUrl.split('/').pop()} registers stages ${JSON.stringify(refs)}, the run's registers ${JSON.stringify(ctx.stageRefs)}`,
+        {
+          hint: 'start `task-agents worker` with the same agent module as the run',
+        },
+      );
     }
   }
 

@@ -19,10 +19,16 @@ export function queueConnection(url: string): QueueConnection {
   try {
     u = new URL(url);
   } catch {
-    throw new TaskAgentError('TA_CFG_INVALID', '--queue is not a URL', { hint: 'use redis://host:port (optionally redis://:password@host:port/db, or rediss:// for TLS)' });
+    throw new TaskAgentError('TA_CFG_INVALID', '--queue is not a URL', {
+      hint: 'use redis://host:port (optionally redis://:password@host:port/db, or rediss:// for TLS)',
+    });
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new TaskAgentError('TA_CFG_INVALID', `--queue must be a redis:// or rediss:// URL, got ${u.protocol}`, { hint: 'use redis://host:port' });
-  if (!/^\/?(\d+)?$/.test(u.pathname)) throw new TaskAgentError('TA_CFG_INVALID', '--queue database must be a number (redis://host:port/0)');
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new TaskAgentError('TA_CFG_INVALID', `--queue must be a redis:// or rediss:// URL, got ${u.protocol}`, {
+      hint: 'use redis://host:port',
+    });
+  if (!/^\/?(\d+)?$/.test(u.pathname))
+    throw new TaskAgentError('TA_CFG_INVALID', '--queue database must be a number (redis://host:port/0)');
   return { url, maxRetriesPerRequest: null };
 }
 
@@ -48,13 +54,21 @@ export const RECONNECT_EVERY_MS = 500;
 export async function connectOnce(url: string, timeoutMs = 10_000): Promise<Redis> {
   // Imported here: the CLI parses --queue URLs for every command, but connects only in queue mode.
   const { Redis } = await import('ioredis');
-  const redis = new Redis(queueConnection(url).url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  const redis = new Redis(queueConnection(url).url, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+    enableOfflineQueue: false,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     return redis;
   } catch (cause) {
     redis.disconnect();
-    throw new TaskAgentError('TA_QUEUE_UNREACHABLE', `the queue at ${redactRedisUrl(url)} cannot be reached`, { cause, hint: 'start redis-server, or check --queue' });
+    throw new TaskAgentError('TA_QUEUE_UNREACHABLE', `the queue at ${redactRedisUrl(url)} cannot be reached`, {
+      cause,
+      hint: 'start redis-server, or check --queue',
+    });
   }
 }

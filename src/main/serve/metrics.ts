@@ -13,7 +13,11 @@ interface Series {
 class Family {
   readonly series = new Map<string, Series>();
 
-  constructor(readonly name: string, readonly help: string, readonly type: 'counter' | 'gauge') {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'gauge',
+  ) {}
 
   #at(labels: Labels): Series {
     const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
@@ -60,7 +64,9 @@ export class Metrics {
     for (const f of this.#families) {
       out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
       for (const s of f.series.values()) {
-        const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${escape(v)}"`).join(',');
+        const labels = Object.entries(s.labels)
+          .map(([k, v]) => `${k}="${escape(v)}"`)
+          .join(',');
         out.push(`${f.name}${labels ? `{${labels}}` : ''} ${Number.isFinite(s.value) ? Math.round(s.value * 1e6) / 1e6 : 0}`);
       }
     }
@@ -73,7 +79,10 @@ export class RateWindow {
   readonly #buckets: Float64Array;
   #second = 0;
 
-  constructor(private readonly seconds = 60, private readonly now: () => number = () => Date.now()) {
+  constructor(
+    private readonly seconds = 60,
+    private readonly now: () => number = () => Date.now(),
+  ) {
     this.#buckets = new Float64Array(seconds);
     this.#second = Math.floor(now() / 1000);
   }

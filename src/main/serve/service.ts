@@ -49,10 +49,22 @@ function serveMetrics(m: Metrics) {
     rate: new RateWindow(60),
     drains: m.counter('task_agents_drains_total', 'Stage drains, by project, stage and trigger (start, webhook, poll).'),
     drainSeconds: m.counter('task_agents_drain_seconds_total', 'Seconds spent draining, by project and stage.'),
-    drainErrors: m.counter('task_agents_drain_errors_total', 'Drains ended early by a platform error, by project and stage (the next notification or poll tries again).'),
-    queueLag: m.gauge('task_agents_queue_lag_seconds', 'How long the oldest task a stage\'s last drain listed had waited in the stage, by project and stage.'),
-    notificationLag: m.gauge('task_agents_notification_lag_seconds', 'Seconds from the last webhook notification for a stage to the start of its drain.'),
-    webhooks: m.counter('task_agents_webhooks_total', 'Webhook notifications, by result (queued, coalesced, duplicate, ignored, rejected, invalid).'),
+    drainErrors: m.counter(
+      'task_agents_drain_errors_total',
+      'Drains ended early by a platform error, by project and stage (the next notification or poll tries again).',
+    ),
+    queueLag: m.gauge(
+      'task_agents_queue_lag_seconds',
+      "How long the oldest task a stage's last drain listed had waited in the stage, by project and stage.",
+    ),
+    notificationLag: m.gauge(
+      'task_agents_notification_lag_seconds',
+      'Seconds from the last webhook notification for a stage to the start of its drain.',
+    ),
+    webhooks: m.counter(
+      'task_agents_webhooks_total',
+      'Webhook notifications, by result (queued, coalesced, duplicate, ignored, rejected, invalid).',
+    ),
     apiCalls: m.counter('task_agents_api_calls_total', 'Platform operations (requests for Encord), by project and operation.'),
     frames: m.counter('task_agents_decoded_frames_total', 'Video and image frames decoded for the agents, by project.'),
     framesPerSecond: m.gauge('task_agents_decoded_frames_per_second', 'Frames decoded per second over the last minute.'),
@@ -86,7 +98,10 @@ export class TaskService {
     const { port } = server.address() as AddressInfo;
     const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
     this.url = `http://${host}:${port}`;
-    this.#scheduler = new DrainScheduler<StageKey>((k) => `${k.run.index}:${k.stage.stage.uuid}`, (r) => this.#drain(r));
+    this.#scheduler = new DrainScheduler<StageKey>(
+      (k) => `${k.run.index}:${k.stage.stage.uuid}`,
+      (r) => this.#drain(r),
+    );
     this.#m = serveMetrics(this.#metrics);
     session.onTask = (e) => {
       const labels = { project: e.projectHash, stage: e.stage };
@@ -181,8 +196,11 @@ export class TaskService {
     if (path === '/webhook' && method === 'POST') return this.#webhook(req, res);
     if (path === '/healthz' && (method === 'GET' || method === 'HEAD')) {
       return sendJson(res, this.#stopping ? 503 : 200, {
-        status: this.#stopping ? 'stopping' : 'ok', draining: this.#scheduler.current ?? null, pending: this.#scheduler.pending,
-        projects: this.#session.projects.length, uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
+        status: this.#stopping ? 'stopping' : 'ok',
+        draining: this.#scheduler.current ?? null,
+        pending: this.#scheduler.pending,
+        projects: this.#session.projects.length,
+        uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
       });
     }
     if (path === '/metrics' && method === 'GET') {
@@ -219,9 +237,11 @@ export class TaskService {
       this.#m.webhooks.inc({ result: 'invalid' });
       return sendJson(res, 400, { error: 'the notification is not a JSON object' });
     }
-    const targets = this.#stages().filter(({ run, stage }) =>
-      (!note.projectHash || run.project.projectHash.toLowerCase() === note.projectHash.toLowerCase())
-      && (!note.stage || registeredStage([stage], run.project, note.stage) !== undefined));
+    const targets = this.#stages().filter(
+      ({ run, stage }) =>
+        (!note.projectHash || run.project.projectHash.toLowerCase() === note.projectHash.toLowerCase()) &&
+        (!note.stage || registeredStage([stage], run.project, note.stage) !== undefined),
+    );
     if (targets.length === 0) {
       this.#m.webhooks.inc({ result: 'ignored' });
       return sendJson(res, 202, { status: 'ignored', reason: 'no registered stage of a served project matches the notification' });

@@ -52,11 +52,22 @@ export class FrameRenderer {
   async close(): Promise<void> {
     const w = this.#worker;
     if (!w) return;
-    await Promise.allSettled([...this.#pending.values()].map((p) => new Promise<void>((done) => {
-      const { resolve, reject } = p;
-      p.resolve = (b) => { resolve(b); done(); };
-      p.reject = (e) => { reject(e); done(); };
-    })));
+    await Promise.allSettled(
+      [...this.#pending.values()].map(
+        (p) =>
+          new Promise<void>((done) => {
+            const { resolve, reject } = p;
+            p.resolve = (b) => {
+              resolve(b);
+              done();
+            };
+            p.reject = (e) => {
+              reject(e);
+              done();
+            };
+          }),
+      ),
+    );
     this.#worker = null;
     await w.terminate();
   }

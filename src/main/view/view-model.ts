@@ -34,7 +34,14 @@ export interface ObjectView {
   color: string;
   shape: string;
   /** Bitmasks carry their decoded run lengths (zeros first) as `runs`; rotated boxes their normalised `corners`. */
-  frames: Array<{ frame: number; confidence: number; manual: boolean; coordinates: ObjectCoordinates; runs?: number[]; corners?: Array<{ x: number; y: number }> }>;
+  frames: Array<{
+    frame: number;
+    confidence: number;
+    manual: boolean;
+    coordinates: ObjectCoordinates;
+    runs?: number[];
+    corners?: Array<{ x: number; y: number }>;
+  }>;
 }
 
 export interface ClassificationView {
@@ -59,7 +66,12 @@ export type FrameSource = { kind: 'file'; path: string; mimeType: string | null 
 
 export function projectView(p: LocalProject): { title: string; projectHash: string; dataUnits: number; stages: StageView[] } {
   const counts = p.countsByStage();
-  const stages = p.info.workflow.stages.map((s) => ({ uuid: s.uuid, title: s.title, stageType: s.stageType, count: counts.get(s.uuid) ?? 0 }));
+  const stages = p.info.workflow.stages.map((s) => ({
+    uuid: s.uuid,
+    title: s.title,
+    stageType: s.stageType,
+    count: counts.get(s.uuid) ?? 0,
+  }));
   return { title: p.info.title, projectHash: p.info.projectHash, dataUnits: stages.reduce((a, s) => a + s.count, 0), stages };
 }
 
@@ -69,7 +81,8 @@ function readLabelRow(p: LocalProject, dataHash: string): { row: LabelRow | null
     const json = p.peekLabelRow(dataHash);
     return { row: json ? new LabelRow(json, p.info.ontology) : null, error: null };
   } catch (e) {
-    if (e instanceof SyntaxError) return { row: null, error: { code: 'TA_LABEL_ROW_INVALID', message: `the stored label row is not JSON: ${e.message}` } };
+    if (e instanceof SyntaxError)
+      return { row: null, error: { code: 'TA_LABEL_ROW_INVALID', message: `the stored label row is not JSON: ${e.message}` } };
     if (!isTaskAgentError(e)) throw e;
     const s = serializeError(e);
     return { row: null, error: { code: s.code, message: s.message } };
@@ -78,14 +91,23 @@ function readLabelRow(p: LocalProject, dataHash: string): { row: LabelRow | null
 
 function summary(meta: LabelRowMetadata, row: LabelRow | null): UnitSummary {
   return {
-    dataHash: meta.dataHash, title: meta.dataTitle, dataType: meta.dataType, stage: meta.workflowGraphNode ?? null,
-    frames: meta.numberOfFrames, width: meta.width ?? null, height: meta.height ?? null,
-    objects: row?.objects().length ?? 0, classifications: row?.classifications().length ?? 0,
+    dataHash: meta.dataHash,
+    title: meta.dataTitle,
+    dataType: meta.dataType,
+    stage: meta.workflowGraphNode ?? null,
+    frames: meta.numberOfFrames,
+    width: meta.width ?? null,
+    height: meta.height ?? null,
+    objects: row?.objects().length ?? 0,
+    classifications: row?.classifications().length ?? 0,
   };
 }
 
 /** A page of data units in task order, optionally of one stage. */
-export function unitsView(p: LocalProject, { stage, offset, limit }: { stage?: string; offset: number; limit: number }): { total: number; offset: number; units: UnitSummary[] } {
+export function unitsView(
+  p: LocalProject,
+  { stage, offset, limit }: { stage?: string; offset: number; limit: number },
+): { total: number; offset: number; units: UnitSummary[] } {
   const tasks = p.allTasks(stage);
   const page = tasks.slice(offset, offset + limit).map((t) => t.dataHash);
   const units = p.listLabelRowMetadata(page).map((m) => summary(m, readLabelRow(p, m.dataHash).row));
@@ -103,17 +125,36 @@ export function unitView(p: LocalProject, dataHash: string): UnitView | null {
   if (!meta) return null;
   const { row, error } = readLabelRow(p, dataHash);
   const objectsList: ObjectView[] = (row?.objects() ?? []).map((o) => ({
-    objectHash: o.objectHash, name: o.name, color: o.color, shape: o.shape,
+    objectHash: o.objectHash,
+    name: o.name,
+    color: o.color,
+    shape: o.shape,
     frames: o.frames.map((f) => ({
-      frame: f.frame, confidence: f.confidence, manual: f.manualAnnotation, coordinates: f.coordinates,
+      frame: f.frame,
+      confidence: f.confidence,
+      manual: f.manualAnnotation,
+      coordinates: f.coordinates,
       ...(f.coordinates.shape === 'bitmask' && { runs: stringToRuns(f.coordinates.bitmask.rleString) }),
-      ...(f.coordinates.shape === 'rotatable_bounding_box' && { corners: rotatedCorners(f.coordinates.rotatableBoundingBox, meta.width ?? 1, meta.height ?? 1) }),
+      ...(f.coordinates.shape === 'rotatable_bounding_box' && {
+        corners: rotatedCorners(f.coordinates.rotatableBoundingBox, meta.width ?? 1, meta.height ?? 1),
+      }),
     })),
   }));
   const classificationsList: ClassificationView[] = (row?.classifications() ?? []).map((c) => ({
-    classificationHash: c.classificationHash, name: c.name, answer: c.answer ?? null, frames: c.frames, confidence: c.frameInfo[0]?.confidence ?? 1,
+    classificationHash: c.classificationHash,
+    name: c.name,
+    answer: c.answer ?? null,
+    frames: c.frames,
+    confidence: c.frameInfo[0]?.confidence ?? 1,
   }));
-  return { ...summary(meta, row), fps: meta.framesPerSecond ?? null, labelStatus: meta.labelStatus, objectsList, classificationsList, labelError: error };
+  return {
+    ...summary(meta, row),
+    fps: meta.framesPerSecond ?? null,
+    labelStatus: meta.labelStatus,
+    objectsList,
+    classificationsList,
+    labelError: error,
+  };
 }
 
 /**
@@ -127,7 +168,8 @@ export function frameSource(p: LocalProject, dataHash: string, n: number): Frame
   const [item] = p.getStorageItems([meta.backingItemUuid]);
   if (!item) return null;
   const children = p.getChildItems(item.uuid);
-  const file = (it: StorageItem): FrameSource | null => (it.url ? { kind: 'file', path: p.mediaPath(it.url), mimeType: it.mimeType } : null);
+  const file = (it: StorageItem): FrameSource | null =>
+    it.url ? { kind: 'file', path: p.mediaPath(it.url), mimeType: it.mimeType } : null;
   if (children.length > 0) return children[n] ? file(children[n]) : null;
   if (item.itemType === 'image') return n === 0 ? file(item) : null;
   if (item.itemType === 'video' && item.url) return { kind: 'video', path: p.mediaPath(item.url), frame: n };

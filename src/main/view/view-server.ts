@@ -46,7 +46,13 @@ export interface Viewer {
 
 function send(res: ServerResponse, status: number, body: string | Uint8Array, type: string, headers: Record<string, string> = {}): void {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': bytes.byteLength, 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...headers });
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': bytes.byteLength,
+    'Cache-Control': 'no-store',
+    ...SECURITY_HEADERS,
+    ...headers,
+  });
   res.end(res.req.method === 'HEAD' ? undefined : bytes);
 }
 
@@ -71,7 +77,9 @@ async function sendFile(res: ServerResponse, path: string, type: string): Promis
     if (!s.isFile()) throw new Error('not a file');
     size = s.size;
   } catch {
-    throw new TaskAgentError('TA_MEDIA_MISSING', 'the media file of this data unit is missing', { hint: 'restore it in the project media folder' });
+    throw new TaskAgentError('TA_MEDIA_MISSING', 'the media file of this data unit is missing', {
+      hint: 'restore it in the project media folder',
+    });
   }
   res.writeHead(200, { 'Content-Type': type, 'Content-Length': size, 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
   if (res.req.method === 'HEAD') return void res.end();
@@ -96,7 +104,15 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     if (url.pathname === '/api/units') {
       const num = (k: string, d: number, max: number) => Math.min(max, Math.max(0, Math.floor(Number(url.searchParams.get(k) ?? d)) || 0));
       const stage = url.searchParams.get('stage') || undefined;
-      return json(res, 200, unitsView(project, { ...(stage !== undefined && { stage }), offset: num('offset', 0, Number.MAX_SAFE_INTEGER), limit: num('limit', 48, 500) || 48 }));
+      return json(
+        res,
+        200,
+        unitsView(project, {
+          ...(stage !== undefined && { stage }),
+          offset: num('offset', 0, Number.MAX_SAFE_INTEGER),
+          limit: num('limit', 48, 500) || 48,
+        }),
+      );
     }
     const unit = /^\/api\/units\/([0-9a-fA-F-]{1,64})$/.exec(url.pathname);
     if (unit) {
@@ -116,7 +132,8 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
 
   const server = createServer((req, res) => {
     const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'HEAD') return send(res, 405, 'read-only viewer: GET and HEAD only\n', 'text/plain', { Allow: 'GET, HEAD' });
+    if (method !== 'GET' && method !== 'HEAD')
+      return send(res, 405, 'read-only viewer: GET and HEAD only\n', 'text/plain', { Allow: 'GET, HEAD' });
     if (allowedHosts && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) return send(res, 421, 'unknown host\n', 'text/plain');
     let url: URL;
     try {
@@ -139,11 +156,14 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     });
   } catch (cause) {
     project.close();
-    throw new TaskAgentError('TA_CFG_INVALID', `cannot listen on ${host}:${options.port ?? 0}: ${(cause as Error).message}`, { hint: 'pick another --port (0 = any free port) or --host' });
+    throw new TaskAgentError('TA_CFG_INVALID', `cannot listen on ${host}:${options.port ?? 0}: ${(cause as Error).message}`, {
+      hint: 'pick another --port (0 = any free port) or --host',
+    });
   }
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  if (isLoopback(host)) allowedHosts = new Set([`${shownHost}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`].map((h) => h.toLowerCase()));
+  if (isLoopback(host))
+    allowedHosts = new Set([`${shownHost}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`].map((h) => h.toLowerCase()));
   return {
     url: `http://${shownHost}:${port}`,
     async close() {

@@ -74,8 +74,18 @@ export interface RunningEmulator {
 export const DEFAULT_PAGE_SIZE = 500;
 
 const MIME: Record<string, string> = {
-  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif', '.webp': 'image/webp', '.bmp': 'image/bmp',
-  '.mp4': 'video/mp4', '.webm': 'video/webm', '.mov': 'video/quicktime', '.mkv': 'video/x-matroska', '.mp3': 'audio/mpeg', '.wav': 'audio/wav',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.bmp': 'image/bmp',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mov': 'video/quicktime',
+  '.mkv': 'video/x-matroska',
+  '.mp3': 'audio/mpeg',
+  '.wav': 'audio/wav',
 };
 
 /** Starts an emulator for a project directory. */
@@ -100,10 +110,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   }
   const stats = new RequestStats();
   const signer = new UrlSigner(options.urlTtlMs ?? 3_600_000);
-  const faults = options.faults === undefined ? null
-    : new FaultInjector(typeof options.faults === 'string' ? parseFaultSpec(options.faults) : options.faults, options.faultSeed);
-  const keys: KeyLookup = options.authorizedKeys
-    ?? ((hex: string) => ({ publicKey: undefined as never, publicKeyHex: hex })); // any valid signature
+  const faults =
+    options.faults === undefined
+      ? null
+      : new FaultInjector(typeof options.faults === 'string' ? parseFaultSpec(options.faults) : options.faults, options.faultSeed);
+  const keys: KeyLookup = options.authorizedKeys ?? ((hex: string) => ({ publicKey: undefined as never, publicKeyHex: hex })); // any valid signature
   const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024;
   const retryAfter = String(options.retryAfterSeconds ?? 1);
   let notifier: WebhookNotifier | undefined;
@@ -112,7 +123,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const target = req.url ?? '/';
     const url = new URL(target, 'http://emulator');
     const method = req.method ?? 'GET';
-    if (url.pathname === '/_emulator/stats' && method === 'GET') return sendJson(res, 200, { ...stats.snapshot(), ...(notifier && { webhooks: notifier.stats() }) });
+    if (url.pathname === '/_emulator/stats' && method === 'GET')
+      return sendJson(res, 200, { ...stats.snapshot(), ...(notifier && { webhooks: notifier.stats() }) });
     if (url.pathname === '/_emulator/requests' && method === 'GET') return sendJson(res, 200, stats.log());
 
     const isV1 = url.pathname === '/public' || url.pathname === '/public/user';
@@ -128,7 +140,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const fail = (status: number, message: string, v1Code?: string, headers: Record<string, string> = {}): void => {
       if (dropAnswer()) return;
       if (isV1) {
-        const f = v1Failure(v1Code ?? (status >= 500 || status === 429 ? 'UNKNOWN_ERROR' : status === 404 ? 'RESOURCE_NOT_FOUND_ERROR' : 'INVALID_ARGUMENTS_ERROR'), message);
+        const f = v1Failure(
+          v1Code ??
+            (status >= 500 || status === 429 ? 'UNKNOWN_ERROR' : status === 404 ? 'RESOURCE_NOT_FOUND_ERROR' : 'INVALID_ARGUMENTS_ERROR'),
+          message,
+        );
         return sendJson(res, status, { ...f.body, status }, headers);
       }
       return sendJson(res, status, v2ErrorBody(message), headers);
@@ -176,7 +192,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
     const verdict = isV1
       ? verifyV1Request({ headers: req.headers, body, keys })
-      : verifyV2Request({ method, requestTarget: target, headers: req.headers, body, keys, ...(options.maxSignatureAgeSeconds !== undefined && { maxAgeSeconds: options.maxSignatureAgeSeconds }) });
+      : verifyV2Request({
+          method,
+          requestTarget: target,
+          headers: req.headers,
+          body,
+          keys,
+          ...(options.maxSignatureAgeSeconds !== undefined && { maxAgeSeconds: options.maxSignatureAgeSeconds }),
+        });
     if (!verdict.ok) {
       stats.rejected(verdict.status);
       entry.endpoint = `rejected ${verdict.status}`;
@@ -191,7 +214,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
     const resourceId = req.headers['resourceid'];
     const v1Resource = Array.isArray(resourceId) ? resourceId[0] : resourceId;
-    const ctx: ApiContext = { project: (isV1 && projects.get(v1Resource ?? '')) || project, projects, signer, baseUrl: `http://${req.headers.host ?? 'localhost'}`, pageSize };
+    const ctx: ApiContext = {
+      project: (isV1 && projects.get(v1Resource ?? '')) || project,
+      projects,
+      signer,
+      baseUrl: `http://${req.headers.host ?? 'localhost'}`,
+      pageSize,
+    };
     let result: RouteResult;
     try {
       result = isV1 ? handleV1(ctx, v1Resource, json) : handleV2(ctx, method, url, json);
@@ -230,9 +259,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
     if (!existsSync(file) || !statSync(file).isFile()) return sendJson(res, 404, { message: 'not found' });
     stats.mediaServed();
-    res.writeHead(200, { 'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': statSync(file).size });
+    res.writeHead(200, {
+      'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': statSync(file).size,
+    });
     if (req.method === 'HEAD') return void res.end();
-    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   };
 
   const server: Server = createServer((req, res) => {

@@ -24,8 +24,14 @@ export interface FaultSpec {
  */
 export function parseFaultSpec(spec: string): FaultSpec {
   const out: FaultSpec = { rates: [], latencyMs: 0 };
-  const invalid = (why: string) => new TaskAgentError('TA_CFG_INVALID', `--faults "${spec}": ${why}`, { hint: 'e.g. --faults 429:0.1,500:0.05,reset:0.02,lost:0.02,latency:50ms' });
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  const invalid = (why: string) =>
+    new TaskAgentError('TA_CFG_INVALID', `--faults "${spec}": ${why}`, {
+      hint: 'e.g. --faults 429:0.1,500:0.05,reset:0.02,lost:0.02,latency:50ms',
+    });
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name = '', value = ''] = part.split(':');
     if (name === 'latency') {
       const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value);

@@ -65,7 +65,8 @@ export function labelRowFiltersFromPayload(payload: unknown): LabelRowFilters {
     return t;
   };
   const statuses = o['label_statuses'];
-  if (statuses != null && (!Array.isArray(statuses) || !statuses.every((s) => typeof s === 'string'))) throw new ApiError(400, 'label_statuses must be a list of strings');
+  if (statuses != null && (!Array.isArray(statuses) || !statuses.every((s) => typeof s === 'string')))
+    throw new ApiError(400, 'label_statuses must be a list of strings');
   const like = (k: string): RegExp | null => {
     const v = str(k);
     return v === null ? null : sqlLike(v);
@@ -84,15 +85,28 @@ export function labelRowFiltersFromPayload(payload: unknown): LabelRowFilters {
 
 /** True when any filter is set (the rows then need their workflow node to be checked). */
 export function hasFilters(f: LabelRowFilters): boolean {
-  return f.dataTitleEq !== null || f.dataTitleLike !== null || f.stageTitleEq !== null || f.stageTitleLike !== null
-    || f.editedBefore !== null || f.editedAfter !== null || f.labelStatuses !== null || f.shadowOnly;
+  return (
+    f.dataTitleEq !== null ||
+    f.dataTitleLike !== null ||
+    f.stageTitleEq !== null ||
+    f.stageTitleLike !== null ||
+    f.editedBefore !== null ||
+    f.editedAfter !== null ||
+    f.labelStatuses !== null ||
+    f.shadowOnly
+  );
 }
 
 /**
  * Whether a metadata row (listed WITH its workflow node) passes. `assigned` tells whether the
  * row's task has an assignee.
  */
-export function matchesLabelRowFilters(f: LabelRowFilters, m: LabelRowMetadata, stages: ReadonlyMap<string, WorkflowStage>, assigned: boolean): boolean {
+export function matchesLabelRowFilters(
+  f: LabelRowFilters,
+  m: LabelRowMetadata,
+  stages: ReadonlyMap<string, WorkflowStage>,
+  assigned: boolean,
+): boolean {
   if (f.shadowOnly) return false;
   if (f.dataTitleEq !== null && m.dataTitle !== f.dataTitleEq) return false;
   if (f.dataTitleLike !== null && !f.dataTitleLike.test(m.dataTitle)) return false;
@@ -107,9 +121,8 @@ export function matchesLabelRowFilters(f: LabelRowFilters, m: LabelRowMetadata, 
   }
   if (f.labelStatuses !== null) {
     const type = m.workflowGraphNode ? stages.get(m.workflowGraphNode.uuid)?.stageType : undefined;
-    const status = type === 'DONE' ? 'COMPLETED'
-      : type === 'REVIEW' || type === 'CONSENSUS_REVIEW' ? 'IN_REVIEW'
-        : assigned ? 'ASSIGNED' : 'QUEUED';
+    const status =
+      type === 'DONE' ? 'COMPLETED' : type === 'REVIEW' || type === 'CONSENSUS_REVIEW' ? 'IN_REVIEW' : assigned ? 'ASSIGNED' : 'QUEUED';
     if (!f.labelStatuses.has(status)) return false;
   }
   return true;

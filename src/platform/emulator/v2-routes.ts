@@ -5,8 +5,15 @@
  * nothing is applied.
  */
 import {
-  actionsFromWire, agentTaskToWire, ontologyToWire, pageToWire, prioritiesFromWire, projectToWire,
-  storageGetBulkFromWire, storageItemToWire, storagePatchBulkFromWire,
+  actionsFromWire,
+  agentTaskToWire,
+  ontologyToWire,
+  pageToWire,
+  prioritiesFromWire,
+  projectToWire,
+  storageGetBulkFromWire,
+  storageItemToWire,
+  storagePatchBulkFromWire,
 } from '../encord/wire.js';
 import type { TaskRecord } from '../../shared/types.js';
 import { ApiError, type RouteResult } from './api-error.js';
@@ -53,7 +60,8 @@ export function handleV2(ctx: ApiContext, method: string, url: URL, body: unknow
   if (seg.length === 6 && seg[0] === 'projects' && seg[2] === 'workflow' && seg[3] === 'stages') {
     const stage = info.workflow.stages.find((s) => s.uuid === seg[4]);
     if (!stage) throw new ApiError(404, 'stage not found');
-    if (method === 'GET' && seg[5] === 'tasks') return { endpoint: 'GET v2 …/stages/{s}/tasks', status: 200, body: listTasks(ctx, stage.uuid, url.searchParams) };
+    if (method === 'GET' && seg[5] === 'tasks')
+      return { endpoint: 'GET v2 …/stages/{s}/tasks', status: 200, body: listTasks(ctx, stage.uuid, url.searchParams) };
     if (method === 'POST' && seg[5] === 'actions') {
       const moved = applyActions(ctx, stage.uuid, body);
       return { endpoint: 'POST v2 …/stages/{s}/actions', status: 204, items: moved };
@@ -69,27 +77,46 @@ export function handleV2(ctx: ApiContext, method: string, url: URL, body: unknow
   // POST storage/items/get-bulk
   if (method === 'POST' && path === 'storage/items/get-bulk') {
     const req = parse(() => storageGetBulkFromWire(body));
-    const items = findStorageItems(ctx, req.itemUuids).map(({ item, project }) => storageItemToWire(withSignedUrl(ctx, project, item, req.signUrls)));
+    const items = findStorageItems(ctx, req.itemUuids).map(({ item, project }) =>
+      storageItemToWire(withSignedUrl(ctx, project, item, req.signUrls)),
+    );
     return { endpoint: 'POST v2 storage/items/get-bulk', status: 200, body: pageToWire(items, null) };
   }
   // PATCH storage/items/patch-bulk: client metadata replaced per item (all or nothing: an unknown item is a 404)
   if (method === 'PATCH' && path === 'storage/items/patch-bulk') {
     const patches = parse(() => storagePatchBulkFromWire(body));
-    const found = findStorageItems(ctx, patches.map((p) => p.itemUuid));
+    const found = findStorageItems(
+      ctx,
+      patches.map((p) => p.itemUuid),
+    );
     if (found.length !== patches.length) throw new ApiError(404, 'storage item not found');
     const byUuid = new Map(found.map((f) => [f.item.uuid, f]));
     for (const p of patches) byUuid.get(p.itemUuid)!.project.updateClientMetadata([p]);
-    const items = findStorageItems(ctx, patches.map((p) => p.itemUuid)).map(({ item }) => storageItemToWire(item));
+    const items = findStorageItems(
+      ctx,
+      patches.map((p) => p.itemUuid),
+    ).map(({ item }) => storageItemToWire(item));
     return { endpoint: 'PATCH v2 storage/items/patch-bulk', status: 200, body: pageToWire(items, null) };
   }
   // GET storage/items/{i}
   if (method === 'GET' && seg.length === 3 && seg[0] === 'storage' && seg[1] === 'items') {
     const [found] = findStorageItems(ctx, [seg[2] ?? '']);
     if (!found) throw new ApiError(404, 'storage item not found');
-    return { endpoint: 'GET v2 storage/items/{i}', status: 200, body: storageItemToWire(withSignedUrl(ctx, found.project, found.item, queryBool(url.searchParams.get('signUrl')))) };
+    return {
+      endpoint: 'GET v2 storage/items/{i}',
+      status: 200,
+      body: storageItemToWire(withSignedUrl(ctx, found.project, found.item, queryBool(url.searchParams.get('signUrl')))),
+    };
   }
   // GET storage/folders/{f}/items/{i}/child-items
-  if (method === 'GET' && seg.length === 6 && seg[0] === 'storage' && seg[1] === 'folders' && seg[3] === 'items' && seg[5] === 'child-items') {
+  if (
+    method === 'GET' &&
+    seg.length === 6 &&
+    seg[0] === 'storage' &&
+    seg[1] === 'folders' &&
+    seg[3] === 'items' &&
+    seg[5] === 'child-items'
+  ) {
     const [found] = findStorageItems(ctx, [seg[4] ?? '']);
     if (!found || found.item.parent !== seg[2]) throw new ApiError(404, 'storage item not found');
     const sign = queryBool(url.searchParams.get('signUrls'));
@@ -112,10 +139,11 @@ function listTasks(ctx: ApiContext, stageUuid: string, q: URLSearchParams): unkn
   const datasets = new Set(q.getAll('datasetHashes'));
   const title = q.get('dataTitleContains')?.toLowerCase() ?? null;
   const inDataset = datasets.size === 0 || datasets.has(ctx.project.datasetHash);
-  const keep = (t: TaskRecord): boolean => inDataset
-    && (statuses.size === 0 || statuses.has(t.status))
-    && (emails.size === 0 || (t.assignee !== null && emails.has(t.assignee)))
-    && (title === null || t.dataTitle.toLowerCase().includes(title));
+  const keep = (t: TaskRecord): boolean =>
+    inDataset &&
+    (statuses.size === 0 || statuses.has(t.status)) &&
+    (emails.size === 0 || (t.assignee !== null && emails.has(t.assignee))) &&
+    (title === null || t.dataTitle.toLowerCase().includes(title));
   if (hashes.length > 0) {
     // A lookup by data hash (twin tasks, stale checks): only those tasks, one page back.
     const found: TaskRecord[] = [];
@@ -131,7 +159,8 @@ function listTasks(ctx: ApiContext, stageUuid: string, q: URLSearchParams): unkn
   if (token !== null && !/^\d+$/.test(token)) throw new ApiError(400, 'invalid pageToken');
   const page = ctx.project.listTasks(stageUuid, { pageToken: token, pageSize: ctx.pageSize });
   // A full last page would otherwise hand out a token to an empty page: one wasted request per pass.
-  const more = page.nextPageToken !== null && ctx.project.listTasks(stageUuid, { pageToken: page.nextPageToken, pageSize: 1 }).results.length > 0;
+  const more =
+    page.nextPageToken !== null && ctx.project.listTasks(stageUuid, { pageToken: page.nextPageToken, pageSize: 1 }).results.length > 0;
   return pageToWire(page.results.filter(keep).map(agentTaskToWire), more ? page.nextPageToken : null);
 }
 
@@ -147,7 +176,8 @@ function applyActions(ctx: ApiContext, stageUuid: string, body: unknown): string
     if (a.action !== 'PATHWAY_ACTION') throw new ApiError(400, `action ${a.action} is not supported on agent tasks`);
     if (seen.has(a.taskUuid)) throw new ApiError(400, `task ${a.taskUuid} appears twice`);
     seen.add(a.taskUuid);
-    const p = a.pathwayUuid !== undefined ? pathways.find((x) => x.uuid === a.pathwayUuid) : pathways.find((x) => x.title === a.pathwayName);
+    const p =
+      a.pathwayUuid !== undefined ? pathways.find((x) => x.uuid === a.pathwayUuid) : pathways.find((x) => x.title === a.pathwayName);
     if (!p) throw new ApiError(400, `stage ${stage.title} has no pathway ${a.pathwayUuid ?? a.pathwayName ?? '(none given)'}`);
     if (ctx.project.stageOfTask(a.taskUuid) !== stageUuid) throw new ApiError(400, `task ${a.taskUuid} is not in stage ${stage.title}`);
     return { taskUuid: a.taskUuid, pathwayUuid: p.uuid };

@@ -35,10 +35,15 @@ export class WebhookNotifier {
   #checking: Promise<void> | undefined;
   #closed = false;
 
-  constructor(private readonly projects: Map<string, LocalProject>, private readonly options: WebhookOptions) {
+  constructor(
+    private readonly projects: Map<string, LocalProject>,
+    private readonly options: WebhookOptions,
+  ) {
     this.#timer = setInterval(() => {
       // A slow endpoint must not pile checks up.
-      this.#checking ??= this.check().finally(() => { this.#checking = undefined; });
+      this.#checking ??= this.check().finally(() => {
+        this.#checking = undefined;
+      });
     }, options.checkMs ?? 300_000);
   }
 
@@ -55,8 +60,18 @@ export class WebhookNotifier {
         if (!q || q.count === 0) continue;
         if (q.count < batch && now - Date.parse(q.oldestEnteredAt) < maxWait) continue;
         await this.#send({
-          uid: randomUUID(), version: 1, source: 'Encord', event_type: 'agent_stage_tasks_ready', event_created_timestamp: new Date(now).toISOString(),
-          payload: { project_hash: projectHash, stage_uuid: stage.uuid, stage_title: stage.title, queued_tasks: q.count, oldest_queued_at: q.oldestEnteredAt },
+          uid: randomUUID(),
+          version: 1,
+          source: 'Encord',
+          event_type: 'agent_stage_tasks_ready',
+          event_created_timestamp: new Date(now).toISOString(),
+          payload: {
+            project_hash: projectHash,
+            stage_uuid: stage.uuid,
+            stage_title: stage.title,
+            queued_tasks: q.count,
+            oldest_queued_at: q.oldestEnteredAt,
+          },
         });
       }
     }
@@ -66,7 +81,12 @@ export class WebhookNotifier {
     const body = JSON.stringify(notification);
     const headers = signWebhook(this.options.secret, `msg_${notification.uid}`, Date.now() / 1000, body);
     try {
-      const res = await fetch(this.options.url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(this.options.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
       await res.arrayBuffer().catch(() => undefined);
       this.#count(String(res.status), res.ok);
     } catch {

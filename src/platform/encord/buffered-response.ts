@@ -32,7 +32,12 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
     this.started?.(controller, context);
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
     this.#statusCode = statusCode;
     this.#statusMessage = statusMessage ?? '';
     this.#headers = headers;
@@ -44,7 +49,13 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
-    this.#finish(null, { statusCode: this.#statusCode, statusMessage: this.#statusMessage, headers: this.#headers, body: this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks), trailers });
+    this.#finish(null, {
+      statusCode: this.#statusCode,
+      statusMessage: this.#statusMessage,
+      headers: this.#headers,
+      body: this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks),
+      trailers,
+    });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -59,7 +70,11 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
 }
 
 /** Plays a collected response into a handler whose request has started. */
-export function replayResponse(handler: Dispatcher.DispatchHandler, controller: Dispatcher.DispatchController, res: BufferedResponse): void {
+export function replayResponse(
+  handler: Dispatcher.DispatchHandler,
+  controller: Dispatcher.DispatchController,
+  res: BufferedResponse,
+): void {
   handler.onResponseStart?.(controller, res.statusCode, res.headers, res.statusMessage);
   if (res.body.length > 0) handler.onResponseData?.(controller, res.body);
   handler.onResponseEnd?.(controller, res.trailers);

@@ -84,9 +84,11 @@ export function readEncordCredentials(env: NodeJS.ProcessEnv = process.env, opti
   if (content !== undefined && looksLikePath(content)) {
     // Name the value only when it is an existing file: then it is certainly a path, never key text.
     const shown = existsOnDisk(content) ? content.trim() : undefined;
-    throw new TaskAgentError('TA_AUTH_KEY_IS_PATH',
+    throw new TaskAgentError(
+      'TA_AUTH_KEY_IS_PATH',
       `ENCORD_SSH_KEY is set to a value that looks like a file path${shown ? ` (${shown})` : ''}, not key text.`,
-      { hint: `Set ENCORD_SSH_KEY_FILE=${shown ?? '<path>'} instead, and unset ENCORD_SSH_KEY.` });
+      { hint: `Set ENCORD_SSH_KEY_FILE=${shown ?? '<path>'} instead, and unset ENCORD_SSH_KEY.` },
+    );
   }
   let filePath: string | undefined;
   if (file !== undefined) {
@@ -98,8 +100,10 @@ export function readEncordCredentials(env: NodeJS.ProcessEnv = process.env, opti
       isFile = false;
     }
     if (!isFile) {
-      throw new TaskAgentError('TA_AUTH_KEY_MISSING', `ENCORD_SSH_KEY_FILE points to ${filePath}, which is not an existing file.`,
-        { hint: 'Fix the path, or put the key text itself in ENCORD_SSH_KEY.', details: { path: filePath } });
+      throw new TaskAgentError('TA_AUTH_KEY_MISSING', `ENCORD_SSH_KEY_FILE points to ${filePath}, which is not an existing file.`, {
+        hint: 'Fix the path, or put the key text itself in ENCORD_SSH_KEY.',
+        details: { path: filePath },
+      });
     }
   }
   if (content !== undefined) {
@@ -124,15 +128,25 @@ export type CredentialsOption = EncordCredentialsOption;
  * @throws TaskAgentError TA_CFG_INVALID (both a key and a key file), TA_AUTH_KEY_IS_PATH (sshKey holds
  *   a path), TA_AUTH_KEY_MISSING (sshKeyFile is not a file), or readEncordCredentials' codes
  */
-export function resolveCredentials(explicit: CredentialsOption | undefined, env: NodeJS.ProcessEnv = process.env, options: ReadCredentialsOptions = {}): EncordCredentials {
+export function resolveCredentials(
+  explicit: CredentialsOption | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  options: ReadCredentialsOptions = {},
+): EncordCredentials {
   const domain = explicit?.domain ? normalizeDomain(explicit.domain) : undefined;
   const { sshKey, sshKeyFile } = explicit ?? {};
   if (sshKey && sshKeyFile) throw new TaskAgentError('TA_CFG_INVALID', 'credentials: give sshKey or sshKeyFile, not both');
   if (sshKey) {
     if (looksLikePath(sshKey)) {
-      throw new TaskAgentError('TA_AUTH_KEY_IS_PATH', 'credentials.sshKey holds a value that looks like a file path, not key text.', { hint: 'Pass the path as credentials.sshKeyFile (--ssh-key-file) instead.' });
+      throw new TaskAgentError('TA_AUTH_KEY_IS_PATH', 'credentials.sshKey holds a value that looks like a file path, not key text.', {
+        hint: 'Pass the path as credentials.sshKeyFile (--ssh-key-file) instead.',
+      });
     }
-    return { keyText: sshKey, keySource: 'credentials.sshKey', domain: domain ?? normalizeDomain(env['ENCORD_DOMAIN'] || DEFAULT_ENCORD_DOMAIN) };
+    return {
+      keyText: sshKey,
+      keySource: 'credentials.sshKey',
+      domain: domain ?? normalizeDomain(env['ENCORD_DOMAIN'] || DEFAULT_ENCORD_DOMAIN),
+    };
   }
   if (sshKeyFile) {
     const path = expandHome(sshKeyFile.trim());
@@ -141,9 +155,17 @@ export function resolveCredentials(explicit: CredentialsOption | undefined, env:
       if (!statSync(path).isFile()) throw new Error('not a file');
       text = readFileSync(path, 'utf8');
     } catch {
-      throw new TaskAgentError('TA_AUTH_KEY_MISSING', `credentials.sshKeyFile points to ${path}, which is not a readable file.`, { hint: 'Fix the path (--ssh-key-file).', details: { path } });
+      throw new TaskAgentError('TA_AUTH_KEY_MISSING', `credentials.sshKeyFile points to ${path}, which is not a readable file.`, {
+        hint: 'Fix the path (--ssh-key-file).',
+        details: { path },
+      });
     }
-    return { keyText: text, keySource: 'credentials.sshKeyFile', keyFile: path, domain: domain ?? normalizeDomain(env['ENCORD_DOMAIN'] || DEFAULT_ENCORD_DOMAIN) };
+    return {
+      keyText: text,
+      keySource: 'credentials.sshKeyFile',
+      keyFile: path,
+      domain: domain ?? normalizeDomain(env['ENCORD_DOMAIN'] || DEFAULT_ENCORD_DOMAIN),
+    };
   }
   const fromEnv = readEncordCredentials(env, options);
   return domain ? { ...fromEnv, domain } : fromEnv;
@@ -153,7 +175,11 @@ export function resolveCredentials(explicit: CredentialsOption | undefined, env:
  * Reads the credentials (explicit ones, else the environment's) and parses the key in one step.
  * @throws TaskAgentError any of resolveCredentials' codes, or TA_AUTH_KEY_INVALID
  */
-export function loadEncordKey(env: NodeJS.ProcessEnv = process.env, options: ReadCredentialsOptions = {}, explicit?: CredentialsOption): EncordCredentials & { key: Ed25519SigningKey } {
+export function loadEncordKey(
+  env: NodeJS.ProcessEnv = process.env,
+  options: ReadCredentialsOptions = {},
+  explicit?: CredentialsOption,
+): EncordCredentials & { key: Ed25519SigningKey } {
   const creds = resolveCredentials(explicit, env, options);
   const source = creds.keyFile ? `${creds.keySource} (${creds.keyFile})` : creds.keySource;
   return { ...creds, key: parseOpenSshPrivateKey(creds.keyText, source) };

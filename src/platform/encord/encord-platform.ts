@@ -9,10 +9,27 @@
  * Encord, so after an ambiguous fault it re-reads which rows now exist before creating the rest.
  */
 import { isTaskAgentError, TaskAgentError } from '../../shared/errors.js';
-import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
+import type {
+  LabelRowIncludeArgs,
+  LabelRowInitArgs,
+  LabelRowJson,
+  LabelRowMetadata,
+  ProjectInfo,
+  StorageItem,
+  TaskRecord,
+} from '../../shared/types.js';
 import { findStage } from '../../shared/workflow.js';
 import type {
-  BundleLimits, ClientMetadataPatch, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
+  BundleLimits,
+  ClientMetadataPatch,
+  LabelSave,
+  MediaFile,
+  Platform,
+  PlatformCallCounts,
+  PlatformDescriptor,
+  ProceedAction,
+  ProceedResult,
+  TaskPagesOptions,
 } from '../platform.js';
 import { DEFAULT_ENCORD_DOMAIN, loadEncordKey, normalizeDomain } from './credentials.js';
 import { EncordHttpClient, type EncordHttpOptions } from './http.js';
@@ -20,9 +37,21 @@ import { downloadMedia, type DownloadMediaOptions, type DownloadResult } from '.
 import { parseOpenSshPrivateKey } from './ssh-key.js';
 import type { V1Resource } from './signing.js';
 import {
-  agentTaskFromWire, labelRowCreatePayload, labelRowFromWire, labelRowGetPayload, labelRowMetadataFromWire,
-  labelRowMetadataPayload, labelRowSavePayload, pageFromWire, prioritiesToWire, proceedActionsToWire, projectFromWire,
-  storageGetBulkToWire, storageItemFromWire, storagePatchBulkToWire, taskListQuery,
+  agentTaskFromWire,
+  labelRowCreatePayload,
+  labelRowFromWire,
+  labelRowGetPayload,
+  labelRowMetadataFromWire,
+  labelRowMetadataPayload,
+  labelRowSavePayload,
+  pageFromWire,
+  prioritiesToWire,
+  proceedActionsToWire,
+  projectFromWire,
+  storageGetBulkToWire,
+  storageItemFromWire,
+  storagePatchBulkToWire,
+  taskListQuery,
 } from './wire.js';
 
 /** Per-request limits (the SDK's bundle defaults as the agents runner uses them). */
@@ -44,7 +73,13 @@ export interface EncordLimits {
 }
 
 export const ENCORD_LIMITS: EncordLimits = Object.freeze({
-  actions: 1000, labelGets: 1000, labelSaves: 100, priorities: 100, storageItems: 1000, metadata: 1000, taskLookup: 100,
+  actions: 1000,
+  labelGets: 1000,
+  labelSaves: 100,
+  priorities: 100,
+  storageItems: 1000,
+  metadata: 1000,
+  taskLookup: 100,
 });
 
 export interface EncordPlatformOptions {
@@ -84,7 +119,10 @@ export class EncordPlatform implements Platform {
   /** From getProject(): the workflow tells where a pathway leads. */
   private project: ProjectInfo | undefined;
 
-  constructor(descriptor: Extract<PlatformDescriptor, { kind: 'encord' }>, options: Pick<EncordPlatformOptions, 'http' | 'limits' | 'taskCacheSize'> = {}) {
+  constructor(
+    descriptor: Extract<PlatformDescriptor, { kind: 'encord' }>,
+    options: Pick<EncordPlatformOptions, 'http' | 'limits' | 'taskCacheSize'> = {},
+  ) {
     this.descriptor = descriptor;
     this.projectHash = descriptor.projectHash;
     this.limits = { ...ENCORD_LIMITS, ...options.limits };
@@ -103,7 +141,8 @@ export class EncordPlatform implements Platform {
   async getProject(): Promise<ProjectInfo> {
     const project = await this.http.v2('GET', this.p, { op: 'getProject' });
     const ontologyHash = (project as { ontologyHash?: unknown } | undefined)?.ontologyHash;
-    const ontology = typeof ontologyHash === 'string' ? await this.http.v2('GET', `ontologies/${ontologyHash}`, { op: 'getOntology' }) : undefined;
+    const ontology =
+      typeof ontologyHash === 'string' ? await this.http.v2('GET', `ontologies/${ontologyHash}`, { op: 'getOntology' }) : undefined;
     this.project = projectFromWire(project, ontology);
     return this.project;
   }
@@ -114,7 +153,11 @@ export class EncordPlatform implements Platform {
     const query = taskListQuery({ ...(options.dataHashes !== undefined && { dataHashes: options.dataHashes }) });
     let pageToken: string | null = null;
     do {
-      const page: { results: TaskRecord[]; nextPageToken: string | null } = await this.http.v2Page(path, query, agentTaskFromWire, { pageToken, op: 'listTasks', what: 'task' });
+      const page: { results: TaskRecord[]; nextPageToken: string | null } = await this.http.v2Page(path, query, agentTaskFromWire, {
+        pageToken,
+        op: 'listTasks',
+        what: 'task',
+      });
       for (const t of page.results) this.rememberTask(t.uuid, t.dataHash);
       // A filtered page can be empty and still point to more.
       if (page.results.length > 0) yield page.results;
@@ -125,7 +168,11 @@ export class EncordPlatform implements Platform {
   async listLabelRowMetadata(dataHashes: string[], include?: LabelRowIncludeArgs): Promise<LabelRowMetadata[]> {
     const out: LabelRowMetadata[] = [];
     for (const part of chunks([...new Set(dataHashes)], this.limits.metadata)) {
-      const rows = await this.http.v1<unknown>('labelrowmetadata', 'GET', { payload: labelRowMetadataPayload(part, include), resource: this.resource, op: 'listLabelRowMetadata' });
+      const rows = await this.http.v1<unknown>('labelrowmetadata', 'GET', {
+        payload: labelRowMetadataPayload(part, include),
+        resource: this.resource,
+        op: 'listLabelRowMetadata',
+      });
       if (!Array.isArray(rows)) throw malformed('labelrowmetadata response', 'expected a list');
       for (const r of rows) out.push(labelRowMetadataFromWire(r));
     }
@@ -137,14 +184,22 @@ export class EncordPlatform implements Platform {
     const byLabelHash = new Map<string, LabelRowMetadata>();
     for (const m of metadata) if (m.labelHash !== null) byLabelHash.set(m.labelHash, m);
     for (const part of chunks([...byLabelHash.keys()], this.limits.labelGets)) {
-      const rows = await this.http.v1<unknown>('labelrow', 'GET', { uid: part, payload: labelRowGetPayload(init), resource: this.resource, op: 'getLabelRows' });
+      const rows = await this.http.v1<unknown>('labelrow', 'GET', {
+        uid: part,
+        payload: labelRowGetPayload(init),
+        resource: this.resource,
+        op: 'getLabelRows',
+      });
       if (!Array.isArray(rows)) throw malformed('labelrow GET response', 'expected a list');
       for (const r of rows.map(labelRowFromWire)) {
         const meta = typeof r.label_hash === 'string' ? byLabelHash.get(r.label_hash) : undefined;
         out.set(meta?.dataHash ?? r.data_hash, r);
       }
     }
-    const created = await this.createLabelRows(metadata.filter((m) => m.labelHash === null).map((m) => ({ dataHash: m.dataHash, branchName: m.branchName })), init);
+    const created = await this.createLabelRows(
+      metadata.filter((m) => m.labelHash === null).map((m) => ({ dataHash: m.dataHash, branchName: m.branchName })),
+      init,
+    );
     for (const [h, r] of created) out.set(h, r);
     return out;
   }
@@ -154,7 +209,10 @@ export class EncordPlatform implements Platform {
    * data hash. Creating is not idempotent (the SDK never retries it): after an ambiguous fault the
    * rows the server did create are read back, and only the others are created again.
    */
-  private async createLabelRows(rows: Array<{ dataHash: string; branchName: string }>, init?: LabelRowInitArgs): Promise<Map<string, LabelRowJson>> {
+  private async createLabelRows(
+    rows: Array<{ dataHash: string; branchName: string }>,
+    init?: LabelRowInitArgs,
+  ): Promise<Map<string, LabelRowJson>> {
     const out = new Map<string, LabelRowJson>();
     const byBranch = new Map<string, string[]>();
     for (const r of rows) byBranch.set(r.branchName, [...(byBranch.get(r.branchName) ?? []), r.dataHash]);
@@ -163,7 +221,13 @@ export class EncordPlatform implements Platform {
         let todo = part;
         for (let round = 1; todo.length > 0; round++) {
           try {
-            const made = await this.http.v1<unknown>('labelrow', 'PUT', { uid: todo, payload: labelRowCreatePayload(init, branch), resource: this.resource, idempotent: false, op: 'createLabelRows' });
+            const made = await this.http.v1<unknown>('labelrow', 'PUT', {
+              uid: todo,
+              payload: labelRowCreatePayload(init, branch),
+              resource: this.resource,
+              idempotent: false,
+              op: 'createLabelRows',
+            });
             if (!Array.isArray(made)) throw malformed('labelrow PUT response', 'expected a list');
             for (const r of made.map(labelRowFromWire)) out.set(r.data_hash, r);
             todo = [];
@@ -184,12 +248,19 @@ export class EncordPlatform implements Platform {
     if (uuids.length === 0) return [];
     const found = new Map<string, StorageItem>();
     for (const part of chunks([...new Set(uuids)], this.limits.storageItems)) {
-      const body = await this.http.v2('POST', 'storage/items/get-bulk', { body: storageGetBulkToWire(part, options.signUrls ?? false), op: 'getStorageItems' });
+      const body = await this.http.v2('POST', 'storage/items/get-bulk', {
+        body: storageGetBulkToWire(part, options.signUrls ?? false),
+        op: 'getStorageItems',
+      });
       for (const item of pageFromWire(body, storageItemFromWire, 'storage item').results) found.set(item.uuid, item);
     }
     const missing = uuids.filter((u) => !found.has(u));
     if (missing.length > 0) {
-      throw new TaskAgentError('TA_STORAGE_ITEM_MISSING', `The platform returned no storage item for ${missing.length} of ${uuids.length} uuids (first: ${missing[0]}).`, { details: { missing } });
+      throw new TaskAgentError(
+        'TA_STORAGE_ITEM_MISSING',
+        `The platform returned no storage item for ${missing.length} of ${uuids.length} uuids (first: ${missing[0]}).`,
+        { details: { missing } },
+      );
     }
     return uuids.map((u) => found.get(u) as StorageItem);
   }
@@ -197,7 +268,11 @@ export class EncordPlatform implements Platform {
   async getChildItems(item: StorageItem, options: { signUrls?: boolean } = {}): Promise<StorageItem[]> {
     const out: StorageItem[] = [];
     const path = `storage/folders/${item.parent}/items/${item.uuid}/child-items`;
-    for await (const child of this.http.v2Paged(path, [['signUrls', options.signUrls ?? false]], storageItemFromWire, { op: 'getChildItems', what: 'child item' })) out.push(child);
+    for await (const child of this.http.v2Paged(path, [['signUrls', options.signUrls ?? false]], storageItemFromWire, {
+      op: 'getChildItems',
+      what: 'child item',
+    }))
+      out.push(child);
     return out;
   }
 
@@ -205,15 +280,31 @@ export class EncordPlatform implements Platform {
     if (saves.length === 0) return;
     // Rows never initialised have no label hash yet: create them first, as initialise_labels would.
     const needHash = saves.filter((s) => (s.labelHash ?? s.labelRow.label_hash) == null);
-    const created = needHash.length === 0 ? new Map<string, LabelRowJson>()
-      : await this.createLabelRows(needHash.map((s) => ({ dataHash: s.dataHash, branchName: typeof s.labelRow['branch_name'] === 'string' ? s.labelRow['branch_name'] : 'main' })));
+    const created =
+      needHash.length === 0
+        ? new Map<string, LabelRowJson>()
+        : await this.createLabelRows(
+            needHash.map((s) => ({
+              dataHash: s.dataHash,
+              branchName: typeof s.labelRow['branch_name'] === 'string' ? s.labelRow['branch_name'] : 'main',
+            })),
+          );
     const resolved = saves.map((s) => {
       const hash = s.labelHash ?? s.labelRow.label_hash ?? created.get(s.dataHash)?.label_hash ?? null;
-      if (hash === null) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `Could not obtain a label hash for data unit ${s.dataHash}; its labels were not saved.`);
+      if (hash === null)
+        throw new TaskAgentError(
+          'TA_LABEL_ROW_MISSING',
+          `Could not obtain a label hash for data unit ${s.dataHash}; its labels were not saved.`,
+        );
       return { hash, row: { ...s.labelRow, label_hash: hash } };
     });
     for (const part of chunks(resolved, this.limits.labelSaves)) {
-      await this.http.v1('labelrow', 'POST', { uid: part.map((r) => r.hash), payload: labelRowSavePayload(part.map((r) => r.row)), resource: this.resource, op: 'saveLabelRows' });
+      await this.http.v1('labelrow', 'POST', {
+        uid: part.map((r) => r.hash),
+        payload: labelRowSavePayload(part.map((r) => r.row)),
+        resource: this.resource,
+        op: 'saveLabelRows',
+      });
     }
   }
 
@@ -242,13 +333,19 @@ export class EncordPlatform implements Platform {
 
   private async proceedChunk(stageUuid: string, part: ProceedAction[], result: ProceedResult, round: number): Promise<void> {
     try {
-      await this.http.v2('POST', `${this.p}/workflow/stages/${stageUuid}/actions`, { body: proceedActionsToWire(part), op: 'proceedTasks' });
+      await this.http.v2('POST', `${this.p}/workflow/stages/${stageUuid}/actions`, {
+        body: proceedActionsToWire(part),
+        op: 'proceedTasks',
+      });
       result.moved.push(...part.map((a) => a.taskUuid));
     } catch (e) {
-      const status = isTaskAgentError(e) ? (e).details?.['status'] : undefined;
+      const status = isTaskAgentError(e) ? e.details?.['status'] : undefined;
       // The backend rejects the whole request (400 InvalidArguments) when any task left the stage.
       if ((status !== 400 && status !== 404) || round >= 3) throw e;
-      const present = await this.tasksInStage(stageUuid, part.map((a) => a.taskUuid));
+      const present = await this.tasksInStage(
+        stageUuid,
+        part.map((a) => a.taskUuid),
+      );
       const still = part.filter((a) => present.has(a.taskUuid));
       if (still.length === part.length) throw e; // every task is still there: the 400 is about something else
       const gone = part.filter((a) => !present.has(a.taskUuid));
@@ -266,7 +363,8 @@ export class EncordPlatform implements Platform {
     const hashes = taskUuids.map((u) => this.taskDataHash.get(u));
     const path = `${this.p}/workflow/stages/${stageUuid}/tasks`;
     const collect = async (query: Array<[string, unknown]>): Promise<void> => {
-      for await (const t of this.http.v2Paged(path, query, agentTaskFromWire, { op: 'listTasks', what: 'task' })) if (wanted.has(t.uuid)) present.add(t.uuid);
+      for await (const t of this.http.v2Paged(path, query, agentTaskFromWire, { op: 'listTasks', what: 'task' }))
+        if (wanted.has(t.uuid)) present.add(t.uuid);
     };
     if (hashes.every((h): h is string => h !== undefined)) {
       for (const part of chunks([...new Set(hashes)], this.limits.taskLookup)) await collect(taskListQuery({ dataHashes: part }));
@@ -326,7 +424,11 @@ export class EncordPlatform implements Platform {
     } catch (e) {
       if (isTaskAgentError(e) && e.code === 'TA_MEDIA_DOWNLOAD_FAILED') throw e;
       // The refresh failed (the item is gone, the API is down): still a failed download.
-      throw new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `Downloading the media of storage item ${item.uuid} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new TaskAgentError(
+        'TA_MEDIA_DOWNLOAD_FAILED',
+        `Downloading the media of storage item ${item.uuid} failed: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     return { path, temporary: true };
   }

@@ -152,19 +152,30 @@ export const decodeInterceptor: Interceptor = (dispatch) => (opts, handler) => {
       const url = redactUrl(`${String(opts.origin ?? '')}${opts.path}`);
       const coding = String(res.headers['content-encoding']);
       const message = `${opts.method} ${url}: the ${coding} response body (HTTP ${res.statusCode}) does not decode: ${e instanceof Error ? e.message : String(e)}.`;
-      return handler.onResponseError?.(c, new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', message, { details: { status: res.statusCode, method: opts.method, url, contentEncoding: coding } }));
+      return handler.onResponseError?.(
+        c,
+        new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', message, {
+          details: { status: res.statusCode, method: opts.method, url, contentEncoding: coding },
+        }),
+      );
     }
     replayResponse(handler, c, decoded);
   };
-  return dispatch(opts, new ResponseCollector(done, (c, context) => {
-    controller = c;
-    handler.onRequestStart?.(c, context);
-  }));
+  return dispatch(
+    opts,
+    new ResponseCollector(done, (c, context) => {
+      controller = c;
+      handler.onRequestStart?.(c, context);
+    }),
+  );
 };
 
 function decodeResponse(res: BufferedResponse): BufferedResponse {
   const coding = res.headers['content-encoding'];
-  const codings = (Array.isArray(coding) ? coding.join(',') : coding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter(Boolean);
+  const codings = (Array.isArray(coding) ? coding.join(',') : (coding ?? ''))
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter(Boolean);
   if (codings.length === 0 || !codings.every((c) => c in DECODERS)) return res;
   let body = res.body;
   if (body.length > 0) for (const c of codings.reverse()) body = DECODERS[c](body);

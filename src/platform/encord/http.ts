@@ -30,7 +30,10 @@ export const SDK_TIMEOUT_MS = 180_000;
  */
 export function encodeQuery(params: Array<[string, unknown]> | Record<string, unknown>): string {
   const entries = Array.isArray(params) ? params : Object.entries(params);
-  const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+  const enc = (s: string): string =>
+    encodeURIComponent(s)
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+      .replace(/%20/g, '+');
   const scalar = (v: unknown): string => (v === true ? 'True' : v === false ? 'False' : String(v));
   const parts: string[] = [];
   for (const [k, v] of entries) {
@@ -46,14 +49,22 @@ export function encodeQuery(params: Array<[string, unknown]> | Record<string, un
 /** The SDK exception class a v2 status maps to (§9.1). */
 export function v2ErrorKind(status: number): string {
   switch (status) {
-    case 400: return 'InvalidArgumentsError';
-    case 401: return 'AuthenticationError';
-    case 403: return 'AuthorisationError';
-    case 404: return 'ResourceNotFoundError';
-    case 405: return 'MethodNotAllowedError';
-    case 413: return 'PayloadTooLargeError';
-    case 429: return 'RateLimitExceededError';
-    default: return 'UnknownException';
+    case 400:
+      return 'InvalidArgumentsError';
+    case 401:
+      return 'AuthenticationError';
+    case 403:
+      return 'AuthorisationError';
+    case 404:
+      return 'ResourceNotFoundError';
+    case 405:
+      return 'MethodNotAllowedError';
+    case 413:
+      return 'PayloadTooLargeError';
+    case 429:
+      return 'RateLimitExceededError';
+    default:
+      return 'UnknownException';
   }
 }
 
@@ -135,7 +146,9 @@ export class EncordHttpClient {
     this.userAgent = sdkUserAgent(options.userAgentSuffix);
     this.timeoutMs = options.timeoutMs ?? SDK_TIMEOUT_MS;
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? new Agent({ connect: { timeout: this.timeoutMs }, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({ connect: { timeout: this.timeoutMs }, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
     this.transport = this.dispatcher.compose(signInterceptor, retryInterceptor, decodeInterceptor);
   }
 
@@ -180,7 +193,13 @@ export class EncordHttpClient {
     const { url, requestTarget } = this.v2Target(path, options.query);
     const body = options.body === undefined ? undefined : Buffer.from(pythonJsonDumps(options.body), 'utf8');
     this.count(options.op);
-    const res = await this.send(m, url, () => v2Headers(this.key, { method: m, requestTarget, body }, this.userAgent), body, sendOptions(options));
+    const res = await this.send(
+      m,
+      url,
+      () => v2Headers(this.key, { method: m, requestTarget, body }, this.userAgent),
+      body,
+      sendOptions(options),
+    );
     if (res.status === 204) return undefined;
     const where = `${m} ${redactUrl(url)}`;
     if (res.status === 200) {
@@ -188,21 +207,33 @@ export class EncordHttpClient {
       try {
         return JSON.parse(text) as T;
       } catch {
-        throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${where}: error parsing JSON response (status 200).`, { details: { status: 200, method: m, url: redactUrl(url), ...sendDetails(res) } });
+        throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${where}: error parsing JSON response (status 200).`, {
+          details: { status: 200, method: m, url: redactUrl(url), ...sendDetails(res) },
+        });
       }
     }
     throw v2StatusError(res, m, url);
   }
 
   /** One page of a paged v2 GET (`pageToken` sent first, as the SDK does). */
-  async v2Page<T>(path: string, query: Array<[string, unknown]>, parseItem: (v: unknown) => T, options: { pageToken?: string | null; op?: string; what?: string } = {}): Promise<{ results: T[]; nextPageToken: string | null }> {
+  async v2Page<T>(
+    path: string,
+    query: Array<[string, unknown]>,
+    parseItem: (v: unknown) => T,
+    options: { pageToken?: string | null; op?: string; what?: string } = {},
+  ): Promise<{ results: T[]; nextPageToken: string | null }> {
     const q: Array<[string, unknown]> = [['pageToken', options.pageToken ?? undefined], ...query.filter(([k]) => k !== 'pageToken')];
     const body = await this.v2('GET', path, { query: q, ...(options.op !== undefined && { op: options.op }) });
     return pageFromWire(body, parseItem, options.what ?? 'result');
   }
 
   /** Every item of a paged v2 GET, fetched lazily page by page. */
-  async *v2Paged<T>(path: string, query: Array<[string, unknown]>, parseItem: (v: unknown) => T, options: { op?: string; what?: string } = {}): AsyncGenerator<T> {
+  async *v2Paged<T>(
+    path: string,
+    query: Array<[string, unknown]>,
+    parseItem: (v: unknown) => T,
+    options: { op?: string; what?: string } = {},
+  ): AsyncGenerator<T> {
     let pageToken: string | null = null;
     do {
       const page: { results: T[]; nextPageToken: string | null } = await this.v2Page(path, query, parseItem, { ...options, pageToken });
@@ -217,7 +248,10 @@ export class EncordHttpClient {
    */
   async v1<T = unknown>(queryType: string, queryMethod: V1QueryMethod, options: V1CallOptions): Promise<T> {
     const url = `${this.domain}/public${options.userScoped ? '/user' : ''}`;
-    const body = Buffer.from(pythonJsonDumps(v1RequestEnvelope(queryType, queryMethod, options.uid ?? null, options.payload ?? null)), 'utf8');
+    const body = Buffer.from(
+      pythonJsonDumps(v1RequestEnvelope(queryType, queryMethod, options.uid ?? null, options.payload ?? null)),
+      'utf8',
+    );
     this.count(options.op);
     const res = await this.send('POST', url, () => v1Headers(this.key, body, options.resource, this.userAgent), body, sendOptions(options));
     const what = `${queryType} ${queryMethod} (${redactUrl(url)})`;
@@ -226,14 +260,27 @@ export class EncordHttpClient {
       env = JSON.parse(res.body.toString('utf8')) as typeof env;
     } catch {
       if (res.status === 401 || res.status === 403) throw unauthorized(`${what}: HTTP ${res.status}.`, { status: res.status });
-      throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${what}: error parsing JSON response (HTTP ${res.status})${attemptsNote(res)}.`, { details: { status: res.status, ...sendDetails(res) } });
+      throw new TaskAgentError(
+        'TA_PLATFORM_REQUEST_FAILED',
+        `${what}: error parsing JSON response (HTTP ${res.status})${attemptsNote(res)}.`,
+        { details: { status: res.status, ...sendDetails(res) } },
+      );
     }
     if (typeof env !== 'object' || env === null) {
-      throw new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `${what}: the response is not a v1 envelope (HTTP ${res.status})${attemptsNote(res)}.`, { details: { status: res.status, ...sendDetails(res) } });
+      throw new TaskAgentError(
+        'TA_PLATFORM_REQUEST_FAILED',
+        `${what}: the response is not a v1 envelope (HTTP ${res.status})${attemptsNote(res)}.`,
+        { details: { status: res.status, ...sendDetails(res) } },
+      );
     }
     if (env.status === 200) return env.response as T;
     const code = Array.isArray(env.response) && typeof env.response[0] === 'string' ? env.response[0] : 'UNKNOWN_ERROR';
-    const extra = typeof env.payload === 'string' ? `: ${redactText(env.payload)}` : env.payload != null ? `: ${redactText(JSON.stringify(env.payload)).slice(0, 500)}` : '';
+    const extra =
+      typeof env.payload === 'string'
+        ? `: ${redactText(env.payload)}`
+        : env.payload != null
+          ? `: ${redactText(JSON.stringify(env.payload)).slice(0, 500)}`
+          : '';
     const details = { status: typeof env.status === 'number' ? env.status : res.status, v1Code: code, ...sendDetails(res) };
     if (code === 'AUTHENTICATION_ERROR' || code === 'AUTHORISATION_ERROR' || code === 'SSH_KEY_NOT_FOUND_ERROR') {
       throw unauthorized(`${what} was rejected: ${code}${extra}.`, details);
@@ -247,14 +294,25 @@ export class EncordHttpClient {
    * that are not retried throw.
    * @throws TaskAgentError TA_PLATFORM_UNREACHABLE (`details.ambiguous` when the request may have been applied)
    */
-  async send(method: string, url: string, makeHeaders: () => Record<string, string>, body: Buffer | undefined, options: SendOptions): Promise<SentResponse> {
+  async send(
+    method: string,
+    url: string,
+    makeHeaders: () => Record<string, string>,
+    body: Buffer | undefined,
+    options: SendOptions,
+  ): Promise<SentResponse> {
     const retries = new RequestRetries(this.retry, this.budget, method, url, options);
     const signHeaders = (): Record<string, string> => {
       this.attemptCount++;
       return makeHeaders();
     };
     const sent: Omit<EncordDispatchOptions, 'path' | 'origin'> = {
-      method, ...(body !== undefined && { body }), headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, signHeaders, retries,
+      method,
+      ...(body !== undefined && { body }),
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      signHeaders,
+      retries,
     };
     try {
       const r = await request(url, { ...sent, dispatcher: this.transport });
@@ -262,9 +320,13 @@ export class EncordHttpClient {
       return { ...res, attempts: retries.attempts, resent: retries.resent, budgetSpent: retries.budgetSpent };
     } catch (e) {
       if (isTaskAgentError(e)) throw e; // the retry rules' own verdict, or a body that did not decode
-      throw new TaskAgentError('TA_PLATFORM_UNREACHABLE', `${method} ${redactUrl(url)} failed: ${e instanceof Error ? redactText(e.message) : 'unknown error'}.`, {
-        details: { method, url: redactUrl(url), attempts: retries.attempts, resent: retries.resent },
-      });
+      throw new TaskAgentError(
+        'TA_PLATFORM_UNREACHABLE',
+        `${method} ${redactUrl(url)} failed: ${e instanceof Error ? redactText(e.message) : 'unknown error'}.`,
+        {
+          details: { method, url: redactUrl(url), attempts: retries.attempts, resent: retries.resent },
+        },
+      );
     }
   }
 
@@ -281,15 +343,17 @@ function sendOptions(o: { retryable?: boolean; idempotent?: boolean }): SendOpti
 /** What an error built from this response should carry about its attempts. */
 function sendDetails(res: SentResponse): Record<string, unknown> {
   return {
-    attempts: res.attempts, resent: res.resent,
-    ...(res.status >= 500 && { ambiguous: true }), ...(res.budgetSpent && { budgetSpent: true }),
+    attempts: res.attempts,
+    resent: res.resent,
+    ...(res.status >= 500 && { ambiguous: true }),
+    ...(res.budgetSpent && { budgetSpent: true }),
   };
 }
 
 /** ` (after N attempts…)` for messages of failed requests that were retried. */
 function attemptsNote(res: SentResponse): string {
   if (res.attempts <= 1 && !res.budgetSpent) return '';
-  return ` (after ${res.attempts} attempt${res.attempts === 1 ? '' : 's'}${res.budgetSpent ? '; the run\'s retry budget is spent' : ''})`;
+  return ` (after ${res.attempts} attempt${res.attempts === 1 ? '' : 's'}${res.budgetSpent ? "; the run's retry budget is spent" : ''})`;
 }
 
 function unauthorized(message: string, details: Record<string, unknown>): TaskAgentError {
@@ -315,7 +379,14 @@ export function v2StatusError(res: RawResponse | SentResponse, method: string, u
   const ra = typeof retryAfter === 'string' && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
   const sent = 'attempts' in res ? res : undefined;
   const text = `${method} ${redactUrl(url)} → ${res.status} ${kind}${message ? `: ${redactText(message).slice(0, 1000)}` : ''}${sent ? attemptsNote(sent) : ''}.`;
-  const details = { status: res.status, kind, method, url: redactUrl(url), ...(ra !== undefined && { retryAfterSeconds: ra }), ...(sent && sendDetails(sent)) };
+  const details = {
+    status: res.status,
+    kind,
+    method,
+    url: redactUrl(url),
+    ...(ra !== undefined && { retryAfterSeconds: ra }),
+    ...(sent && sendDetails(sent)),
+  };
   if (res.status === 401 || res.status === 403) return unauthorized(text, details);
   return new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', text, { details });
 }

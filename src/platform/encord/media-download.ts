@@ -50,7 +50,9 @@ function defaultDispatcher(): Agent {
 }
 
 function failed(url: string, problem: string, details: Record<string, unknown> = {}): TaskAgentError {
-  return new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `Downloading ${redactUrl(url)} failed: ${problem}.`, { details: { url: redactUrl(url), ...details } });
+  return new TaskAgentError('TA_MEDIA_DOWNLOAD_FAILED', `Downloading ${redactUrl(url)} failed: ${problem}.`, {
+    details: { url: redactUrl(url), ...details },
+  });
 }
 
 /**

@@ -38,10 +38,14 @@ function pyNumber(n: number): string {
 export function pythonJsonDumps(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
-    case 'string': return pyString(value);
-    case 'number': return pyNumber(value);
-    case 'boolean': return value ? 'true' : 'false';
-    case 'bigint': return value.toString();
+    case 'string':
+      return pyString(value);
+    case 'number':
+      return pyNumber(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
     case 'object': {
       const withJson = value as { toJSON?: () => unknown };
       if (typeof withJson.toJSON === 'function') return pythonJsonDumps(withJson.toJSON());
@@ -53,6 +57,7 @@ export function pythonJsonDumps(value: unknown): string {
       }
       return `{${parts.join(', ')}}`;
     }
-    default: return 'null';
+    default:
+      return 'null';
   }
 }

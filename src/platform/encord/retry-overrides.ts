@@ -34,4 +34,3 @@ export function retryOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Re
     ...(retries !== undefined && { maxRetries: retries }),
   };
 }
-

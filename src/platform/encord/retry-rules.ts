@@ -70,8 +70,20 @@ export function parseRetryAfterMs(value: string | string[] | undefined, unitMs =
 }
 
 const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNABORTED',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
 ]);
 
 /** Network failures before the request reached the server: a re-send cannot apply it twice. */
@@ -129,7 +141,8 @@ export class RequestRetries {
   afterResponse(status: number, headers: IncomingHttpHeaders): number | null {
     const p = this.policy;
     const ra = RETRY_AFTER_STATUSES.has(status) ? parseRetryAfterMs(headers['retry-after'], p.retryAfterUnitMs) : null;
-    const transient = this.options.retryable && p.methods.includes(this.method) && p.statuses.includes(status) && (status !== 413 || ra !== null);
+    const transient =
+      this.options.retryable && p.methods.includes(this.method) && p.statuses.includes(status) && (status !== 413 || ra !== null);
     if (!transient) {
       this.budget?.answered();
       return null;
@@ -149,18 +162,46 @@ export class RequestRetries {
     const code = connectionErrorCode(e);
     if (code === undefined) {
       const details = { method: this.method, url: this.#url, attempts: this.attempts, resent: this.resent };
-      return new TaskAgentError('TA_PLATFORM_UNREACHABLE', `${this.method} ${this.#url} failed: ${e instanceof Error ? redactText(e.message) : 'unknown error'}.`, { details });
+      return new TaskAgentError(
+        'TA_PLATFORM_UNREACHABLE',
+        `${this.method} ${this.#url} failed: ${e instanceof Error ? redactText(e.message) : 'unknown error'}.`,
+        { details },
+      );
     }
     const ambiguous = !CONNECT_ERROR_CODES.has(code);
-    const stop = this.#errorRetries >= this.policy.maxRetries ? 'limit' : ambiguous && !this.options.idempotent ? 'ambiguous' : this.budget && !this.budget.take() ? 'budget' : null;
+    const stop =
+      this.#errorRetries >= this.policy.maxRetries
+        ? 'limit'
+        : ambiguous && !this.options.idempotent
+          ? 'ambiguous'
+          : this.budget && !this.budget.take()
+            ? 'budget'
+            : null;
     if (stop === null) {
       this.#errorRetries++;
       return this.#retrying(ambiguous);
     }
-    const why = stop === 'budget' ? ' (the run\'s retry budget is spent)' : stop === 'ambiguous' ? ' (not re-sent: the server may have applied it)' : '';
-    return new TaskAgentError('TA_PLATFORM_UNREACHABLE', `${this.method} ${this.#url} failed after ${this.attempts} attempt${this.attempts === 1 ? '' : 's'}: ${code}${why}.`, {
-      details: { method: this.method, url: this.#url, code, attempts: this.attempts, resent: this.resent, ...(ambiguous && { ambiguous: true }), ...(stop === 'budget' && { budgetSpent: true }) },
-    });
+    const why =
+      stop === 'budget'
+        ? " (the run's retry budget is spent)"
+        : stop === 'ambiguous'
+          ? ' (not re-sent: the server may have applied it)'
+          : '';
+    return new TaskAgentError(
+      'TA_PLATFORM_UNREACHABLE',
+      `${this.method} ${this.#url} failed after ${this.attempts} attempt${this.attempts === 1 ? '' : 's'}: ${code}${why}.`,
+      {
+        details: {
+          method: this.method,
+          url: this.#url,
+          code,
+          attempts: this.attempts,
+          resent: this.resent,
+          ...(ambiguous && { ambiguous: true }),
+          ...(stop === 'budget' && { budgetSpent: true }),
+        },
+      },
+    );
   }
 
   /** Records a retry and returns its wait: Retry-After when given, else the backoff of retry number n (both kinds count). */

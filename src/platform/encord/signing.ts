@@ -22,7 +22,12 @@ const SIGNATURE_LABEL = 'encord-sig';
 const COVERED = '("@method" "@request-target" "content-digest")';
 
 type Body = Uint8Array | string | null | undefined;
-const bodyBytes = (body: Body): Buffer => (body == null ? Buffer.alloc(0) : typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+const bodyBytes = (body: Body): Buffer =>
+  body == null
+    ? Buffer.alloc(0)
+    : typeof body === 'string'
+      ? Buffer.from(body, 'utf8')
+      : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 
 /** `sha-256=:<base64 SHA-256 of the body>:` (RFC 9530 Content-Digest). */
 export function contentDigest(body: Body): string {
@@ -104,7 +109,12 @@ export interface V1Resource {
 }
 
 /** All headers the SDK sends on a v1 RPC call, Authorization included. */
-export function v1Headers(key: Ed25519SigningKey, body: Body, resource: V1Resource, userAgent: string = sdkUserAgent()): Record<string, string> {
+export function v1Headers(
+  key: Ed25519SigningKey,
+  body: Body,
+  resource: V1Resource,
+  userAgent: string = sdkUserAgent(),
+): Record<string, string> {
   return {
     Accept: 'application/json',
     'Content-Type': 'application/json',
@@ -193,13 +203,21 @@ export interface VerifyV2Input {
 }
 
 /** Parses `encord-sig=("…" …);created=N;keyid="…";alg="…"` → params string and fields. */
-export function parseSignatureInput(value: string): { params: string; components: string[]; created: number; keyId: string; alg: string } | null {
+export function parseSignatureInput(
+  value: string,
+): { params: string; components: string[]; created: number; keyId: string; alg: string } | null {
   const prefix = `${SIGNATURE_LABEL}=`;
   if (!value.startsWith(prefix)) return null;
   const params = value.slice(prefix.length);
   const m = /^\(([^)]*)\)((?:;[a-z]+=(?:"[^"]*"|-?\d+))*)$/.exec(params);
   if (!m) return null;
-  const components = (m[1] ?? '').trim() === '' ? [] : (m[1] ?? '').trim().split(/\s+/).map((c) => c.replace(/^"|"$/g, ''));
+  const components =
+    (m[1] ?? '').trim() === ''
+      ? []
+      : (m[1] ?? '')
+          .trim()
+          .split(/\s+/)
+          .map((c) => c.replace(/^"|"$/g, ''));
   const fields = new Map<string, string>();
   for (const [, k, v] of (m[2] ?? '').matchAll(/;([a-z]+)=("[^"]*"|-?\d+)/g)) fields.set(k ?? '', (v ?? '').replace(/^"|"$/g, ''));
   const created = Number(fields.get('created'));
@@ -214,11 +232,13 @@ export function verifyV2Request(input: VerifyV2Input): VerifyResult {
   const sigInput = header(input.headers, 'signature-input');
   const sigHeader = header(input.headers, 'signature');
   const digestHeader = header(input.headers, 'content-digest');
-  if (sigInput === undefined || sigHeader === undefined) return unauthenticated('request is not signed (no Signature/Signature-Input headers)');
+  if (sigInput === undefined || sigHeader === undefined)
+    return unauthenticated('request is not signed (no Signature/Signature-Input headers)');
   const parsed = parseSignatureInput(sigInput);
   if (!parsed) return unauthenticated('malformed Signature-Input');
   if (parsed.alg !== 'ed25519') return unauthenticated(`unsupported signature algorithm ${JSON.stringify(parsed.alg)}`);
-  if (parsed.components.join(' ') !== '@method @request-target content-digest') return unauthenticated('signature does not cover @method, @request-target and content-digest');
+  if (parsed.components.join(' ') !== '@method @request-target content-digest')
+    return unauthenticated('signature does not cover @method, @request-target and content-digest');
   if (!HEX64.test(parsed.keyId)) return unauthenticated('keyid is not a 64-hex ed25519 public key');
   const sm = new RegExp(`^${SIGNATURE_LABEL}=:([A-Za-z0-9+/]+={0,2}):$`).exec(sigHeader);
   if (!sm) return unauthenticated('malformed Signature header');

@@ -98,7 +98,13 @@ export function parseOpenSshPrivateKey(text: string, source = 'the given key tex
     const m = /^-----BEGIN ([A-Z0-9 ]+)-----/.exec(trimmed);
     if (m) {
       const kind = m[1] ?? '';
-      const what = /RSA/.test(kind) ? 'an RSA key' : /EC/.test(kind) ? 'an ECDSA key' : /DSA/.test(kind) ? 'a DSA key' : `a "${kind}" PEM block`;
+      const what = /RSA/.test(kind)
+        ? 'an RSA key'
+        : /EC/.test(kind)
+          ? 'an ECDSA key'
+          : /DSA/.test(kind)
+            ? 'a DSA key'
+            : `a "${kind}" PEM block`;
       return fail(invalid(source, `is ${what}, not an OpenSSH ed25519 private key`));
     }
     return fail(invalid(source, 'is not an OpenSSH private key (no "-----BEGIN OPENSSH PRIVATE KEY-----" line)'));
@@ -124,8 +130,13 @@ export function parseOpenSshPrivateKey(text: string, source = 'the given key tex
       return fail(invalid(source, `is not an Ed25519 private key (type ${JSON.stringify(keyType)}); Encord accepts only ed25519 keys`));
     }
     if (cipher !== 'none' || kdf !== 'none') {
-      return fail(invalid(source, `is encrypted with a passphrase (${cipher}/${kdf})`,
-        "Encrypted keys are not supported. Remove the passphrase on a copy: `ssh-keygen -p -N '' -f COPY`, or generate a key with -N ''."));
+      return fail(
+        invalid(
+          source,
+          `is encrypted with a passphrase (${cipher}/${kdf})`,
+          "Encrypted keys are not supported. Remove the passphrase on a copy: `ssh-keygen -p -N '' -f COPY`, or generate a key with -N ''.",
+        ),
+      );
     }
     const priv = new SshReader(r.bytes());
     const check1 = priv.uint32();

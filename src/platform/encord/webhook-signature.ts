@@ -46,7 +46,13 @@ function header(headers: Headers, name: string): string | undefined {
 }
 
 /** Checks a notification's signature against the secret (raw body bytes, as received). */
-export function verifyWebhook(secret: string, headers: Headers, body: Buffer, nowSeconds = Date.now() / 1000, toleranceSeconds = WEBHOOK_TOLERANCE_SECONDS): WebhookVerdict {
+export function verifyWebhook(
+  secret: string,
+  headers: Headers,
+  body: Buffer,
+  nowSeconds = Date.now() / 1000,
+  toleranceSeconds = WEBHOOK_TOLERANCE_SECONDS,
+): WebhookVerdict {
   const id = header(headers, 'id');
   const timestamp = header(headers, 'timestamp');
   const signature = header(headers, 'signature');

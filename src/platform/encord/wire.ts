@@ -10,8 +10,20 @@
  */
 import { TaskAgentError } from '../../shared/errors.js';
 import type {
-  DataType, LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, OntologyStructure, Pathway,
-  ProjectInfo, StageType, StorageItem, StorageItemType, TaskRecord, TaskStatus, WorkflowStage,
+  DataType,
+  LabelRowIncludeArgs,
+  LabelRowInitArgs,
+  LabelRowJson,
+  LabelRowMetadata,
+  OntologyStructure,
+  Pathway,
+  ProjectInfo,
+  StageType,
+  StorageItem,
+  StorageItemType,
+  TaskRecord,
+  TaskStatus,
+  WorkflowStage,
 } from '../../shared/types.js';
 
 type Json = Record<string, unknown>;
@@ -22,7 +34,10 @@ type Json = Record<string, unknown>;
 
 /** The SDK's `snake_to_camel`: title-case each part, drop `_`, lower the first char (`frame_2d_x` → `frame2DX`). */
 export function snakeToCamel(s: string): string {
-  const titled = s.split('_').map((p) => p.toLowerCase().replace(/(^|[^a-z])([a-z])/g, (_m, pre: string, c: string) => pre + c.toUpperCase())).join('');
+  const titled = s
+    .split('_')
+    .map((p) => p.toLowerCase().replace(/(^|[^a-z])([a-z])/g, (_m, pre: string, c: string) => pre + c.toUpperCase()))
+    .join('');
   return titled.charAt(0).toLowerCase() + titled.slice(1);
 }
 
@@ -39,8 +54,9 @@ function get(o: Json, camel: string): unknown {
 }
 
 function bad(what: string, detail: string): TaskAgentError {
-  return new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `The platform returned a malformed ${what}: ${detail}.`,
-    { hint: 'The server does not speak the Encord protocol this client expects; check ENCORD_DOMAIN.' });
+  return new TaskAgentError('TA_PLATFORM_REQUEST_FAILED', `The platform returned a malformed ${what}: ${detail}.`, {
+    hint: 'The server does not speak the Encord protocol this client expects; check ENCORD_DOMAIN.',
+  });
 }
 
 function obj(v: unknown, what: string): Json {
@@ -78,7 +94,11 @@ export function pageToWire<T>(results: T[], nextPageToken: string | null): WireP
   return { results, nextPageToken };
 }
 
-export function pageFromWire<T>(body: unknown, parseItem: (item: unknown) => T, what: string): { results: T[]; nextPageToken: string | null } {
+export function pageFromWire<T>(
+  body: unknown,
+  parseItem: (item: unknown) => T,
+  what: string,
+): { results: T[]; nextPageToken: string | null } {
   const o = obj(body, `${what} page`);
   const results = get(o, 'results');
   if (!Array.isArray(results)) throw bad(`${what} page`, '"results" is not an array');
@@ -105,13 +125,18 @@ const EPOCH = '2024-01-01T00:00:00Z';
 
 function stageToWire(s: WorkflowStage): Json {
   const out: Json = { stageType: s.stageType, uuid: s.uuid, title: s.title };
-  if (s.stageType === 'AGENT') out['pathways'] = (s.pathways ?? []).map((p) => ({ uuid: p.uuid, title: p.title, destinationUuid: p.destinationUuid }));
+  if (s.stageType === 'AGENT')
+    out['pathways'] = (s.pathways ?? []).map((p) => ({ uuid: p.uuid, title: p.title, destinationUuid: p.destinationUuid }));
   return out;
 }
 
 function stageFromWire(v: unknown): WorkflowStage {
   const o = obj(v, 'workflow stage');
-  const stage: WorkflowStage = { stageType: str(o, 'stageType', 'workflow stage') as StageType, uuid: str(o, 'uuid', 'workflow stage'), title: str(o, 'title', 'workflow stage') };
+  const stage: WorkflowStage = {
+    stageType: str(o, 'stageType', 'workflow stage') as StageType,
+    uuid: str(o, 'uuid', 'workflow stage'),
+    title: str(o, 'title', 'workflow stage'),
+  };
   const pathways = get(o, 'pathways');
   if (Array.isArray(pathways)) {
     stage.pathways = pathways.map((p): Pathway => {
@@ -144,7 +169,10 @@ export function projectToWire(p: ProjectInfo, extras: ProjectWireExtras = {}): J
 }
 
 /** `OntologyWithUserRole` (`GET /v2/public/ontologies/{o}`). */
-export function ontologyToWire(p: Pick<ProjectInfo, 'ontologyHash' | 'ontology'> & { title?: string; description?: string }, extras: { createdAt?: string; lastEditedAt?: string; userRole?: number | null } = {}): Json {
+export function ontologyToWire(
+  p: Pick<ProjectInfo, 'ontologyHash' | 'ontology'> & { title?: string; description?: string },
+  extras: { createdAt?: string; lastEditedAt?: string; userRole?: number | null } = {},
+): Json {
   return {
     ontologyUuid: p.ontologyHash,
     title: p.title ?? '',
@@ -167,8 +195,11 @@ export function projectFromWire(project: unknown, ontology?: unknown): ProjectIn
   const type = get(o, 'projectType');
   const workflow = get(o, 'workflow');
   if (type !== 'workflow' || typeof workflow !== 'object' || workflow === null) {
-    throw new TaskAgentError('TA_CFG_PROJECT_INVALID', `Project ${projectHash} is not a workflow project (projectType ${JSON.stringify(type)}).`,
-      { hint: 'Task agents run on workflow projects with at least one AGENT stage.' });
+    throw new TaskAgentError(
+      'TA_CFG_PROJECT_INVALID',
+      `Project ${projectHash} is not a workflow project (projectType ${JSON.stringify(type)}).`,
+      { hint: 'Task agents run on workflow projects with at least one AGENT stage.' },
+    );
   }
   const stages = get(workflow as Json, 'stages');
   if (!Array.isArray(stages)) throw bad('project', '"workflow.stages" is not an array');
@@ -191,8 +222,15 @@ export function projectFromWire(project: unknown, ontology?: unknown): ProjectIn
 /** AgentTask JSON (all keys present; `assignee`/`lastActionedBy` nullable). */
 export function agentTaskToWire(t: TaskRecord): Json {
   return {
-    uuid: t.uuid, createdAt: t.createdAt, updatedAt: t.updatedAt, status: t.status, dataHash: t.dataHash,
-    dataTitle: t.dataTitle, labelBranchName: t.labelBranchName, assignee: t.assignee, lastActionedBy: t.lastActionedBy,
+    uuid: t.uuid,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    status: t.status,
+    dataHash: t.dataHash,
+    dataTitle: t.dataTitle,
+    labelBranchName: t.labelBranchName,
+    assignee: t.assignee,
+    lastActionedBy: t.lastActionedBy,
   };
 }
 
@@ -212,7 +250,14 @@ export function agentTaskFromWire(v: unknown): TaskRecord {
 }
 
 /** Query parameters of `GET …/stages/{s}/tasks`, in the SDK's order (pageToken first). */
-export function taskListQuery(options: { pageToken?: string | null; userEmails?: string[]; dataHashes?: string[]; datasetHashes?: string[]; dataTitleContains?: string; statuses?: string[] }): Array<[string, unknown]> {
+export function taskListQuery(options: {
+  pageToken?: string | null;
+  userEmails?: string[];
+  dataHashes?: string[];
+  datasetHashes?: string[];
+  dataTitleContains?: string;
+  statuses?: string[];
+}): Array<[string, unknown]> {
   return [
     ['pageToken', options.pageToken ?? undefined],
     ['userEmails', options.userEmails],
@@ -235,7 +280,9 @@ export interface ProceedActionWire {
 }
 
 /** Agent proceed actions (the SDK sends whichever of uuid/name is set). */
-export function proceedActionsToWire(actions: Array<{ taskUuid: string; pathwayUuid?: string | undefined; pathwayName?: string | undefined }>): ProceedActionWire[] {
+export function proceedActionsToWire(
+  actions: Array<{ taskUuid: string; pathwayUuid?: string | undefined; pathwayName?: string | undefined }>,
+): ProceedActionWire[] {
   return actions.map((a) => ({
     taskUuid: a.taskUuid,
     action: 'PATHWAY_ACTION',
@@ -251,7 +298,12 @@ export function actionsFromWire(body: unknown): Array<{ taskUuid: string; action
     const o = obj(v, 'action');
     const pathwayUuid = optStr(o, 'pathwayUuid');
     const pathwayName = optStr(o, 'pathwayName');
-    return { taskUuid: str(o, 'taskUuid', 'action'), action: str(o, 'action', 'action'), ...(pathwayUuid !== null && { pathwayUuid }), ...(pathwayName !== null && { pathwayName }) };
+    return {
+      taskUuid: str(o, 'taskUuid', 'action'),
+      action: str(o, 'action', 'action'),
+      ...(pathwayUuid !== null && { pathwayUuid }),
+      ...(pathwayName !== null && { pathwayName }),
+    };
   });
 }
 
@@ -264,7 +316,8 @@ export function prioritiesFromWire(body: unknown): Array<[string, number]> {
   const list = get(obj(body, 'priorities request'), 'priorities');
   if (!Array.isArray(list)) throw bad('priorities request', '"priorities" is not an array');
   return list.map((pair) => {
-    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'number') throw bad('priorities request', 'expected [dataHash, number] pairs');
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'number')
+      throw bad('priorities request', 'expected [dataHash, number] pairs');
     return [pair[0], pair[1]];
   });
 }
@@ -297,9 +350,14 @@ export function labelRowMetadataPayload(dataHashes: string[], include: LabelRowI
 }
 
 /** Include args from a `labelrowmetadata` payload (emulator). */
-export function labelRowMetadataPayloadFromWire(payload: unknown): { dataHashes: string[] | null; labelHashes: string[] | null; include: LabelRowIncludeArgs } {
+export function labelRowMetadataPayloadFromWire(payload: unknown): {
+  dataHashes: string[] | null;
+  labelHashes: string[] | null;
+  include: LabelRowIncludeArgs;
+} {
   const o = obj(payload ?? {}, 'labelrowmetadata payload');
-  const list = (k: string): string[] | null => (Array.isArray(o[k]) ? (o[k] as unknown[]).filter((x): x is string => typeof x === 'string') : null);
+  const list = (k: string): string[] | null =>
+    Array.isArray(o[k]) ? (o[k] as unknown[]).filter((x): x is string => typeof x === 'string') : null;
   return {
     dataHashes: list('data_hashes'),
     labelHashes: list('label_hashes'),
@@ -335,13 +393,26 @@ export function labelRowMetadataToWire(m: LabelRowMetadata): Json {
     backing_item_uuid: m.backingItemUuid,
   };
   const optional: Array<[string, unknown]> = [
-    ['workflow_graph_node', m.workflowGraphNode], ['frames_per_second', m.framesPerSecond], ['duration', m.duration],
-    ['width', m.width], ['height', m.height], ['task_uuid', m.taskUuid], ['priority', m.priority],
-    ['client_metadata', m.clientMetadata], ['file_type', m.fileType],
+    ['workflow_graph_node', m.workflowGraphNode],
+    ['frames_per_second', m.framesPerSecond],
+    ['duration', m.duration],
+    ['width', m.width],
+    ['height', m.height],
+    ['task_uuid', m.taskUuid],
+    ['priority', m.priority],
+    ['client_metadata', m.clientMetadata],
+    ['file_type', m.fileType],
   ];
   for (const [k, v] of optional) if (v !== undefined) out[k] = v;
   if (m.imagesData != null) {
-    out['images_data'] = m.imagesData.map((i) => ({ index: i.index, title: i.title, file_type: i.fileType, height: i.height, width: i.width, image_hash: i.imageHash }));
+    out['images_data'] = m.imagesData.map((i) => ({
+      index: i.index,
+      title: i.title,
+      file_type: i.fileType,
+      height: i.height,
+      width: i.width,
+      image_hash: i.imageHash,
+    }));
   }
   return out;
 }
@@ -364,7 +435,9 @@ export function labelRowMetadataFromWire(v: unknown): LabelRowMetadata {
     backingItemUuid: optStr(o, 'backingItemUuid'),
   };
   const node = get(o, 'workflowGraphNode');
-  if (node !== undefined) m.workflowGraphNode = node === null ? null : { uuid: str(obj(node, what), 'uuid', what), title: optStr(obj(node, what), 'title') ?? '' };
+  if (node !== undefined)
+    m.workflowGraphNode =
+      node === null ? null : { uuid: str(obj(node, what), 'uuid', what), title: optStr(obj(node, what), 'title') ?? '' };
   const nums: Array<keyof LabelRowMetadata> = ['framesPerSecond', 'duration', 'width', 'height', 'priority'];
   for (const k of nums) if (get(o, k) !== undefined) (m as unknown as Json)[k] = optNum(o, k);
   for (const k of ['taskUuid', 'fileType', 'createdAt', 'lastEditedAt'] as const) if (get(o, k) !== undefined) m[k] = optStr(o, k);
@@ -374,7 +447,14 @@ export function labelRowMetadataFromWire(v: unknown): LabelRowMetadata {
   if (Array.isArray(images)) {
     m.imagesData = images.map((i) => {
       const io = obj(i, 'images_data item');
-      return { index: optNum(io, 'index') ?? 0, title: optStr(io, 'title') ?? '', fileType: optStr(io, 'fileType') ?? '', height: optNum(io, 'height') ?? 0, width: optNum(io, 'width') ?? 0, imageHash: optStr(io, 'imageHash') ?? '' };
+      return {
+        index: optNum(io, 'index') ?? 0,
+        title: optStr(io, 'title') ?? '',
+        fileType: optStr(io, 'fileType') ?? '',
+        height: optNum(io, 'height') ?? 0,
+        width: optNum(io, 'width') ?? 0,
+        imageHash: optStr(io, 'imageHash') ?? '',
+      };
     });
   } else if (images === null) {
     m.imagesData = null;
@@ -412,7 +492,8 @@ export function labelRowSavePayload(labels: LabelRowJson[], validateBeforeSaving
 /** Label-row GET/PUT arguments back from a payload (emulator). */
 export function labelRowGetPayloadFromWire(payload: unknown): LabelRowInitArgs & { branchName: string } {
   const o = obj(payload ?? {}, 'labelrow payload');
-  const hashes = (k: string): string[] | null => (Array.isArray(o[k]) ? (o[k] as unknown[]).filter((x): x is string => typeof x === 'string') : null);
+  const hashes = (k: string): string[] | null =>
+    Array.isArray(o[k]) ? (o[k] as unknown[]).filter((x): x is string => typeof x === 'string') : null;
   return {
     includeSignedUrl: o['get_signed_url'] === true,
     includeObjectFeatureHashes: hashes('include_object_feature_hashes'),
@@ -480,7 +561,10 @@ export function v1Success(response: unknown): { status: 200; response: unknown }
 }
 
 /** `{"status": N, "response": [CODE], "payload": …}` plus the HTTP status to send it with. */
-export function v1Failure(code: string, payload?: unknown): { httpStatus: number; body: { status: number; response: [string]; payload?: unknown } } {
+export function v1Failure(
+  code: string,
+  payload?: unknown,
+): { httpStatus: number; body: { status: number; response: [string]; payload?: unknown } } {
   const status = V1_ERROR_STATUS[code] ?? 400;
   return { httpStatus: status, body: { status, response: [code], ...(payload !== undefined && { payload }) } };
 }
@@ -565,17 +649,21 @@ export function storageGetBulkFromWire(body: unknown): { itemUuids: string[]; si
 }
 
 /** `PATCH storage/items/patch-bulk` body (protocol reference §8.2): `{itemPatches: {uuid: {clientMetadata: {…}}}}`. */
-export function storagePatchBulkToWire(patches: Array<{ itemUuid: string; clientMetadata: Record<string, unknown> }>): { itemPatches: Record<string, { clientMetadata: Record<string, unknown> }> } {
+export function storagePatchBulkToWire(patches: Array<{ itemUuid: string; clientMetadata: Record<string, unknown> }>): {
+  itemPatches: Record<string, { clientMetadata: Record<string, unknown> }>;
+} {
   return { itemPatches: Object.fromEntries(patches.map((p) => [p.itemUuid, { clientMetadata: p.clientMetadata }])) };
 }
 
 export function storagePatchBulkFromWire(body: unknown): Array<{ itemUuid: string; clientMetadata: Record<string, unknown> }> {
   const o = obj(body, 'patch-bulk request');
   const patches = get(o, 'itemPatches');
-  if (typeof patches !== 'object' || patches === null || Array.isArray(patches)) throw bad('patch-bulk request', '"itemPatches" is not an object');
+  if (typeof patches !== 'object' || patches === null || Array.isArray(patches))
+    throw bad('patch-bulk request', '"itemPatches" is not an object');
   return Object.entries(patches as Record<string, unknown>).map(([itemUuid, p]) => {
     const cm = typeof p === 'object' && p !== null ? (p as Record<string, unknown>)['clientMetadata'] : undefined;
-    if (typeof cm !== 'object' || cm === null || Array.isArray(cm)) throw bad('patch-bulk request', `"itemPatches.${itemUuid}.clientMetadata" is not an object`);
+    if (typeof cm !== 'object' || cm === null || Array.isArray(cm))
+      throw bad('patch-bulk request', `"itemPatches.${itemUuid}.clientMetadata" is not an object`);
     return { itemUuid, clientMetadata: cm as Record<string, unknown> };
   });
 }

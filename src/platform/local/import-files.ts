@@ -15,12 +15,15 @@ import type { ProbedMedia } from '../../shared/types.js';
 
 export type ImportAs = 'files' | 'image-group' | 'image-sequence';
 
-
 /** Reads media properties; throws for unreadable/corrupt files (the import records a warning). */
 export type MediaProber = (path: string, kind: 'image' | 'video' | 'audio') => Promise<ProbedMedia>;
 
 /** Encodes an image sequence's images into one video at `dest` (as Encord stores sequences). */
-export type SequenceEncoder = (images: string[], dest: string, opts: { width: number; height: number; fps: number }) => { codec: string; width: number; height: number };
+export type SequenceEncoder = (
+  images: string[],
+  dest: string,
+  opts: { width: number; height: number; fps: number },
+) => { codec: string; width: number; height: number };
 
 export interface ImportResult {
   imported: Array<{ title: string; dataHash: string; dataType: string }>;
@@ -72,7 +75,11 @@ function kindOf(src: string): ReturnType<typeof mediaKindOf> {
   }
 }
 
-export async function importPaths(project: LocalProject, paths: string[], options: { as?: ImportAs; probe: MediaProber; encodeSequence?: SequenceEncoder }): Promise<ImportResult> {
+export async function importPaths(
+  project: LocalProject,
+  paths: string[],
+  options: { as?: ImportAs; probe: MediaProber; encodeSequence?: SequenceEncoder },
+): Promise<ImportResult> {
   const as = options.as ?? 'files';
   const result: ImportResult = { imported: [], warnings: [] };
   const units: NewDataUnit[] = [];
@@ -130,16 +137,26 @@ export async function importPaths(project: LocalProject, paths: string[], option
       const first = children[0];
       const isGroup = as === 'image-group';
       const item: NewStorageItem = {
-        itemType: isGroup ? 'imageGroup' : 'imageSequence', name: basename(p), relPath: null,
-        mimeType: isGroup ? null : 'video/mp4', width: first.width ?? null, height: first.height ?? null,
-        frameCount: children.length, fps: isGroup ? null : 1, duration: isGroup ? null : children.length,
+        itemType: isGroup ? 'imageGroup' : 'imageSequence',
+        name: basename(p),
+        relPath: null,
+        mimeType: isGroup ? null : 'video/mp4',
+        width: first.width ?? null,
+        height: first.height ?? null,
+        frameCount: children.length,
+        fps: isGroup ? null : 1,
+        duration: isGroup ? null : children.length,
       };
       // A sequence is also one video, as Encord stores it (its file is what a signed URL and
       // deps.asset() give); the frames stay as children, decoded exactly by deps.videoFrames().
       if (!isGroup && options.encodeSequence && first.width && first.height) {
         const dest = join(project.mediaDir, batchDir, `${basename(p)}.mp4`);
         try {
-          const v = options.encodeSequence(images.filter((_, i) => children[i]?.width), dest, { width: first.width, height: first.height, fps: 1 });
+          const v = options.encodeSequence(
+            images.filter((_, i) => children[i]?.width),
+            dest,
+            { width: first.width, height: first.height, fps: 1 },
+          );
           Object.assign(item, { relPath: relativeMediaPath(project.mediaDir, dest), codec: v.codec, fileSize: statSync(dest).size });
         } catch (e) {
           const warning = `could not encode the sequence's video: ${e instanceof Error ? e.message : String(e)}`;

@@ -33,16 +33,19 @@ export function applyLabelRowInit(row: LabelRowJson, init: LabelRowInitArgs = {}
   /** A frame's instances of one kind (`objects` / `classifications`), remembering each instance's feature. */
   const filterInstances = (list: unknown, hashKey: string, set: Set<string> | null, seen: Map<string, unknown>): unknown => {
     if (!Array.isArray(list)) return list;
-    return list.filter((x: unknown) => {
-      if (!isObject(x)) return true;
-      if (typeof x[hashKey] === 'string') seen.set(x[hashKey], x['featureHash']);
-      return keep(set, x['featureHash']);
-    }).map((x: unknown) => (isObject(x) ? withoutReviews(x) : x));
+    return list
+      .filter((x: unknown) => {
+        if (!isObject(x)) return true;
+        if (typeof x[hashKey] === 'string') seen.set(x[hashKey], x['featureHash']);
+        return keep(set, x['featureHash']);
+      })
+      .map((x: unknown) => (isObject(x) ? withoutReviews(x) : x));
   };
   const filterFrame = (frame: Json): Json => {
     const out: Json = { ...frame };
     if ('objects' in frame) out['objects'] = filterInstances(frame['objects'], 'objectHash', objects, objectFeature);
-    if ('classifications' in frame) out['classifications'] = filterInstances(frame['classifications'], 'classificationHash', classifications, classificationFeature);
+    if ('classifications' in frame)
+      out['classifications'] = filterInstances(frame['classifications'], 'classificationHash', classifications, classificationFeature);
     return out;
   };
   const isFrame = (labels: Json) => Array.isArray(labels['objects']) || Array.isArray(labels['classifications']);
@@ -55,7 +58,8 @@ export function applyLabelRowInit(row: LabelRowJson, init: LabelRowInitArgs = {}
     }
     const labels = du['labels'];
     // Images and image-group units hold one frame; videos a frame per key.
-    const filtered = isFrame(labels) ? filterFrame(labels)
+    const filtered = isFrame(labels)
+      ? filterFrame(labels)
       : Object.fromEntries(Object.entries(labels).map(([frame, l]) => [frame, isObject(l) ? filterFrame(l) : l]));
     units[key] = { ...du, labels: filtered };
   }
@@ -70,7 +74,7 @@ export function applyLabelRowInit(row: LabelRowJson, init: LabelRowInitArgs = {}
         out[hash] = a;
         continue;
       }
-      const id = typeof a[hashKey] === 'string' ? (a[hashKey]) : hash;
+      const id = typeof a[hashKey] === 'string' ? a[hashKey] : hash;
       const feature = a['featureHash'] ?? seen.get(id);
       if (keep(set, feature)) out[hash] = withoutReviews(a);
     }
@@ -81,6 +85,11 @@ export function applyLabelRowInit(row: LabelRowJson, init: LabelRowInitArgs = {}
     data_units: units as LabelRowJson['data_units'],
     object_answers: filterAnswers(row.object_answers, 'objectHash', objects, objectFeature) as LabelRowJson['object_answers'],
     object_actions: filterAnswers(row.object_actions, 'objectHash', objects, objectFeature) as LabelRowJson['object_actions'],
-    classification_answers: filterAnswers(row.classification_answers, 'classificationHash', classifications, classificationFeature) as LabelRowJson['classification_answers'],
+    classification_answers: filterAnswers(
+      row.classification_answers,
+      'classificationHash',
+      classifications,
+      classificationFeature,
+    ) as LabelRowJson['classification_answers'],
   };
 }

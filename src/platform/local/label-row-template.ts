@@ -36,15 +36,27 @@ export function emptyLabelRow(du: DataUnitInfo, branchName = 'main'): LabelRowJs
   if (du.dataType === 'IMG_GROUP') {
     du.children.forEach((c, i) => {
       units[c.uuid] = {
-        data_hash: c.uuid, data_title: c.name, data_type: c.mimeType, data_sequence: String(i), data_link: c.url,
-        width: c.width, height: c.height, labels: { objects: [], classifications: [] },
+        data_hash: c.uuid,
+        data_title: c.name,
+        data_type: c.mimeType,
+        data_sequence: String(i),
+        data_link: c.url,
+        width: c.width,
+        height: c.height,
+        labels: { objects: [], classifications: [] },
       };
     });
   } else {
     const it = du.item;
     const unit: Record<string, unknown> = {
-      data_hash: du.dataHash, data_title: du.title, data_type: it.mimeType, data_sequence: 0, data_link: it.url,
-      width: it.width ?? 0, height: it.height ?? 0, labels: frameLabels(du.dataType),
+      data_hash: du.dataHash,
+      data_title: du.title,
+      data_type: it.mimeType,
+      data_sequence: 0,
+      data_link: it.url,
+      width: it.width ?? 0,
+      height: it.height ?? 0,
+      labels: frameLabels(du.dataType),
     };
     if (du.dataType === 'VIDEO') {
       unit.data_fps = it.fps ?? 0;

@@ -6,9 +6,26 @@
  */
 import { existsSync } from 'node:fs';
 import { TaskAgentError } from '../../shared/errors.js';
-import type { LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, ProjectInfo, StorageItem, TaskRecord } from '../../shared/types.js';
 import type {
-  BundleLimits, ClientMetadataPatch, LabelSave, MediaFile, Platform, PlatformCallCounts, PlatformDescriptor, ProceedAction, ProceedResult, TaskPagesOptions,
+  LabelRowIncludeArgs,
+  LabelRowInitArgs,
+  LabelRowJson,
+  LabelRowMetadata,
+  ProjectInfo,
+  StorageItem,
+  TaskRecord,
+} from '../../shared/types.js';
+import type {
+  BundleLimits,
+  ClientMetadataPatch,
+  LabelSave,
+  MediaFile,
+  Platform,
+  PlatformCallCounts,
+  PlatformDescriptor,
+  ProceedAction,
+  ProceedResult,
+  TaskPagesOptions,
 } from '../platform.js';
 import { LocalProject } from './local-project.js';
 import { withStorageErrors } from './storage-errors.js';
@@ -40,7 +57,9 @@ function pageSizeFromEnv(): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 10_000) {
-    throw new TaskAgentError('TA_CFG_INVALID', `TA_LOCAL_PAGE_SIZE must be an integer in 1..10000, got "${v}"`, { hint: 'unset it to use the default' });
+    throw new TaskAgentError('TA_CFG_INVALID', `TA_LOCAL_PAGE_SIZE must be an integer in 1..10000, got "${v}"`, {
+      hint: 'unset it to use the default',
+    });
   }
   return n;
 }
@@ -75,7 +94,13 @@ export class LocalPlatform implements Platform {
   async *taskPages(stageUuid: string, options: TaskPagesOptions = {}): AsyncGenerator<TaskRecord[]> {
     let pageToken: string | null = null;
     do {
-      const page = this.#op('listTasks', 'listing tasks', () => this.project.listTasks(stageUuid, { pageToken, pageSize: this.#pageSize, ...(options.dataHashes && { dataHashes: options.dataHashes }) }));
+      const page = this.#op('listTasks', 'listing tasks', () =>
+        this.project.listTasks(stageUuid, {
+          pageToken,
+          pageSize: this.#pageSize,
+          ...(options.dataHashes && { dataHashes: options.dataHashes }),
+        }),
+      );
       if (page.results.length > 0) yield page.results;
       pageToken = page.nextPageToken;
     } while (pageToken !== null);
@@ -86,7 +111,12 @@ export class LocalPlatform implements Platform {
   }
 
   async getLabelRows(metadata: LabelRowMetadata[], init?: LabelRowInitArgs): Promise<Map<string, LabelRowJson>> {
-    return this.#op('getLabelRows', 'reading label rows', () => this.project.getLabelRows(metadata.map((m) => m.dataHash), init ?? {}));
+    return this.#op('getLabelRows', 'reading label rows', () =>
+      this.project.getLabelRows(
+        metadata.map((m) => m.dataHash),
+        init ?? {},
+      ),
+    );
   }
 
   async getStorageItems(uuids: string[], options?: { signUrls?: boolean }): Promise<StorageItem[]> {
@@ -101,7 +131,10 @@ export class LocalPlatform implements Platform {
   async mediaFile(item: StorageItem, _tempPath: () => string): Promise<MediaFile> {
     if (!item.url) throw new TaskAgentError('TA_MEDIA_MISSING', `storage item "${item.name}" has no media file`);
     const path = this.project.mediaPath(item.url);
-    if (!existsSync(path)) throw new TaskAgentError('TA_MEDIA_MISSING', `the media file of "${item.name}" is missing`, { hint: 'restore it in the project media folder or re-import it' });
+    if (!existsSync(path))
+      throw new TaskAgentError('TA_MEDIA_MISSING', `the media file of "${item.name}" is missing`, {
+        hint: 'restore it in the project media folder or re-import it',
+      });
     return { path, temporary: false };
   }
 

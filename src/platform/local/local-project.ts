@@ -12,8 +12,18 @@ import { confinedMediaPath } from '../../shared/confined-path.js';
 import { TaskAgentError } from '../../shared/errors.js';
 import { parseOntology, parseWorkflow } from '../../shared/project-schema.js';
 import type {
-  DataType, LabelRowIncludeArgs, LabelRowInitArgs, LabelRowJson, LabelRowMetadata, OntologyStructure, ProjectInfo, StorageItem,
-  StorageItemType, TaskRecord, TaskStatus, Workflow,
+  DataType,
+  LabelRowIncludeArgs,
+  LabelRowInitArgs,
+  LabelRowJson,
+  LabelRowMetadata,
+  OntologyStructure,
+  ProjectInfo,
+  StorageItem,
+  StorageItemType,
+  TaskRecord,
+  TaskStatus,
+  Workflow,
 } from '../../shared/types.js';
 import type { LabelSave, ProceedAction, ProceedResult } from '../platform.js';
 import { emptyLabelRow, labelTimestamp, type DataUnitInfo } from './label-row-template.js';
@@ -64,20 +74,54 @@ export interface ListTasksOptions {
 }
 
 interface TaskRow {
-  seq: number; uuid: string; data_hash: string; stage_uuid: string; status: string; priority: number | null;
-  assignee: string | null; last_actioned_by: string | null; created_at: string; updated_at: string; title: string;
+  seq: number;
+  uuid: string;
+  data_hash: string;
+  stage_uuid: string;
+  status: string;
+  priority: number | null;
+  assignee: string | null;
+  last_actioned_by: string | null;
+  created_at: string;
+  updated_at: string;
+  title: string;
 }
 
 interface ItemRow {
-  uuid: string; parent_uuid: string | null; child_index: number | null; item_type: string; name: string; rel_path: string | null;
-  mime_type: string | null; width: number | null; height: number | null; fps: number | null; frame_count: number | null;
-  duration: number | null; codec: string | null; file_size: number | null; client_metadata: string; import_warning: string | null; created_at: string;
+  uuid: string;
+  parent_uuid: string | null;
+  child_index: number | null;
+  item_type: string;
+  name: string;
+  rel_path: string | null;
+  mime_type: string | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  frame_count: number | null;
+  duration: number | null;
+  codec: string | null;
+  file_size: number | null;
+  client_metadata: string;
+  import_warning: string | null;
+  created_at: string;
 }
 
-const TASK_COLUMNS = 't.seq, t.uuid, t.data_hash, t.stage_uuid, t.status, t.priority, t.assignee, t.last_actioned_by, t.created_at, t.updated_at, d.title';
+const TASK_COLUMNS =
+  't.seq, t.uuid, t.data_hash, t.stage_uuid, t.status, t.priority, t.assignee, t.last_actioned_by, t.created_at, t.updated_at, d.title';
 
 /** A page row as an array (`.raw()`: no per-row object with column names), in PAGE_COLUMNS order. */
-type PageRow = [seq: number, uuid: string, dataHash: string, status: string, assignee: string | null, lastActionedBy: string | null, createdAt: string, updatedAt: string, title: string];
+type PageRow = [
+  seq: number,
+  uuid: string,
+  dataHash: string,
+  status: string,
+  assignee: string | null,
+  lastActionedBy: string | null,
+  createdAt: string,
+  updatedAt: string,
+  title: string,
+];
 const PAGE_COLUMNS = 't.seq, t.uuid, t.data_hash, t.status, t.assignee, t.last_actioned_by, t.created_at, t.updated_at, d.title';
 
 /** Where each pathway of an agent stage leads, by pathway UUID and by lower-cased title. */
@@ -110,12 +154,16 @@ export class LocalProject {
   static create(dir: string, init: { workflow: Workflow; ontology: OntologyStructure; title?: string }): LocalProject {
     const abs = resolve(dir);
     if (existsSync(join(abs, PROJECT_DB))) {
-      throw new TaskAgentError('TA_CFG_INVALID', `a project already exists in ${abs}`, { hint: 'choose another directory or remove project.db' });
+      throw new TaskAgentError('TA_CFG_INVALID', `a project already exists in ${abs}`, {
+        hint: 'choose another directory or remove project.db',
+      });
     }
     const workflow = parseWorkflow(init.workflow, 'workflow');
     const ontology = parseOntology(init.ontology, 'ontology');
     if (!workflow.stages.some((s) => s.stageType === 'AGENT')) {
-      throw new TaskAgentError('TA_CFG_PROJECT_INVALID', 'the workflow has no AGENT stage', { hint: 'add at least one stage with stageType "AGENT"' });
+      throw new TaskAgentError('TA_CFG_PROJECT_INVALID', 'the workflow has no AGENT stage', {
+        hint: 'add at least one stage with stageType "AGENT"',
+      });
     }
     mkdirSync(join(abs, MEDIA_DIR), { recursive: true });
     const db = new Database(join(abs, PROJECT_DB));
@@ -142,8 +190,9 @@ export class LocalProject {
   static open(dir: string, { readOnly = false }: { readOnly?: boolean } = {}): LocalProject {
     const abs = resolve(dir);
     if (!existsSync(join(abs, PROJECT_DB))) {
-      throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${abs} (missing ${PROJECT_DB})`,
-        { hint: `create one with \`task-agents project init ${dir}\`` });
+      throw new TaskAgentError('TA_CFG_PROJECT_NOT_FOUND', `no local project at ${abs} (missing ${PROJECT_DB})`, {
+        hint: `create one with \`task-agents project init ${dir}\``,
+      });
     }
     let db: Database.Database;
     try {
@@ -217,22 +266,38 @@ export class LocalProject {
   private prepare() {
     const db = this.db;
     return {
-      page: db.prepare(`SELECT ${PAGE_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash WHERE t.stage_uuid = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`).raw(),
-      pageOfHashes: db.prepare(`SELECT ${PAGE_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash
-        WHERE t.stage_uuid = ? AND t.seq > ? AND t.data_hash IN (SELECT value FROM json_each(?)) ORDER BY t.seq LIMIT ?`).raw(),
+      page: db
+        .prepare(
+          `SELECT ${PAGE_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash WHERE t.stage_uuid = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`,
+        )
+        .raw(),
+      pageOfHashes: db
+        .prepare(
+          `SELECT ${PAGE_COLUMNS} FROM tasks t JOIN data_units d ON d.data_hash = t.data_hash
+        WHERE t.stage_uuid = ? AND t.seq > ? AND t.data_hash IN (SELECT value FROM json_each(?)) ORDER BY t.seq LIMIT ?`,
+        )
+        .raw(),
       taskStage: db.prepare('SELECT stage_uuid FROM tasks WHERE uuid = ?'),
-      move: db.prepare("UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ?, last_actioned_by = 'agent' WHERE uuid = ? AND stage_uuid = ?"),
+      move: db.prepare(
+        "UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ?, last_actioned_by = 'agent' WHERE uuid = ? AND stage_uuid = ?",
+      ),
       // The same move for a task whose seq is known; uuid is still checked, so a wrong seq moves nothing.
-      moveBySeq: db.prepare("UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ?, last_actioned_by = 'agent' WHERE seq = ? AND uuid = ? AND stage_uuid = ?"),
+      moveBySeq: db.prepare(
+        "UPDATE tasks SET stage_uuid = ?, status = 'NEW', version = version + 1, updated_at = ?, last_actioned_by = 'agent' WHERE seq = ? AND uuid = ? AND stage_uuid = ?",
+      ),
       priority: db.prepare('UPDATE tasks SET priority = ?, version = version + 1 WHERE data_hash = ?'),
-      saveLabel: db.prepare('UPDATE label_rows SET json = ?, label_hash = coalesce(label_hash, ?), last_edited_at = ?, label_status = ? WHERE data_hash = ?'),
-      initLabel: db.prepare('UPDATE label_rows SET json = ?, label_hash = ?, created_at = ?, last_edited_at = ? WHERE data_hash = ? AND label_hash IS NULL'),
+      saveLabel: db.prepare(
+        'UPDATE label_rows SET json = ?, label_hash = coalesce(label_hash, ?), last_edited_at = ?, label_status = ? WHERE data_hash = ?',
+      ),
+      initLabel: db.prepare(
+        'UPDATE label_rows SET json = ?, label_hash = ?, created_at = ?, last_edited_at = ? WHERE data_hash = ? AND label_hash IS NULL',
+      ),
       item: db.prepare('SELECT * FROM storage_items WHERE uuid = ?'),
       children: db.prepare('SELECT * FROM storage_items WHERE parent_uuid = ? ORDER BY child_index'),
       unit: db.prepare('SELECT * FROM data_units WHERE data_hash = ?'),
       label: db.prepare('SELECT * FROM label_rows WHERE data_hash = ?'),
       labelByHash: db.prepare('SELECT * FROM label_rows WHERE label_hash = ?'),
-      currentTask: db.prepare("SELECT uuid, stage_uuid, priority, assignee FROM tasks WHERE data_hash = ? ORDER BY seq DESC LIMIT 1"),
+      currentTask: db.prepare('SELECT uuid, stage_uuid, priority, assignee FROM tasks WHERE data_hash = ? ORDER BY seq DESC LIMIT 1'),
       dataHashes: db.prepare('SELECT data_hash FROM data_units ORDER BY rowid').pluck(),
     };
   }
@@ -254,31 +319,52 @@ export class LocalProject {
   addDataUnits(units: NewDataUnit[]): string[] {
     const firstStage = this.#info.workflow.stages[0].uuid;
     const now = new Date().toISOString();
-    const insItem = this.db.prepare(`INSERT INTO storage_items (uuid, parent_uuid, child_index, item_type, name, rel_path, mime_type, width, height, fps,
+    const insItem = this.db
+      .prepare(`INSERT INTO storage_items (uuid, parent_uuid, child_index, item_type, name, rel_path, mime_type, width, height, fps,
       frame_count, duration, codec, file_size, client_metadata, import_warning, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
-    const insUnit = this.db.prepare('INSERT INTO data_units (data_hash, title, data_type, storage_item_uuid, created_at) VALUES (?,?,?,?,?)');
+    const insUnit = this.db.prepare(
+      'INSERT INTO data_units (data_hash, title, data_type, storage_item_uuid, created_at) VALUES (?,?,?,?,?)',
+    );
     const insLabel = this.db.prepare('INSERT INTO label_rows (data_hash) VALUES (?)');
     const insTask = this.db.prepare('INSERT INTO tasks (uuid, data_hash, stage_uuid, created_at, updated_at) VALUES (?,?,?,?,?)');
     const root = this.meta('rootFolderUuid');
     const addItem = (it: NewStorageItem, parent: string, index: number | null): string => {
       const uuid = randomUUID();
-      insItem.run(uuid, parent, index, it.itemType, it.name, it.relPath, it.mimeType, it.width ?? null, it.height ?? null, it.fps ?? null,
-        it.frameCount ?? null, it.duration ?? null, it.codec ?? null, it.fileSize ?? null, JSON.stringify(it.clientMetadata ?? {}),
-        it.importWarning ?? null, now);
+      insItem.run(
+        uuid,
+        parent,
+        index,
+        it.itemType,
+        it.name,
+        it.relPath,
+        it.mimeType,
+        it.width ?? null,
+        it.height ?? null,
+        it.fps ?? null,
+        it.frameCount ?? null,
+        it.duration ?? null,
+        it.codec ?? null,
+        it.fileSize ?? null,
+        JSON.stringify(it.clientMetadata ?? {}),
+        it.importWarning ?? null,
+        now,
+      );
       return uuid;
     };
     const hashes: string[] = [];
-    this.db.transaction(() => {
-      for (const u of units) {
-        const itemUuid = addItem(u.item, root, null);
-        (u.children ?? []).forEach((c, i) => addItem(c, itemUuid, i));
-        const dataHash = randomUUID();
-        insUnit.run(dataHash, u.title, u.dataType, itemUuid, now);
-        insLabel.run(dataHash);
-        insTask.run(randomUUID(), dataHash, firstStage, now, now);
-        hashes.push(dataHash);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const u of units) {
+          const itemUuid = addItem(u.item, root, null);
+          (u.children ?? []).forEach((c, i) => addItem(c, itemUuid, i));
+          const dataHash = randomUUID();
+          insUnit.run(dataHash, u.title, u.dataType, itemUuid, now);
+          insLabel.run(dataHash);
+          insTask.run(randomUUID(), dataHash, firstStage, now, now);
+          hashes.push(dataHash);
+        }
+      })
+      .immediate();
     return hashes;
   }
 
@@ -286,17 +372,40 @@ export class LocalProject {
 
   private toTask(r: TaskRow): TaskRecord {
     return {
-      uuid: r.uuid, createdAt: r.created_at, updatedAt: r.updated_at, status: r.status as TaskStatus, dataHash: r.data_hash,
-      dataTitle: r.title, labelBranchName: 'main', assignee: r.assignee, lastActionedBy: r.last_actioned_by,
+      uuid: r.uuid,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      status: r.status as TaskStatus,
+      dataHash: r.data_hash,
+      dataTitle: r.title,
+      labelBranchName: 'main',
+      assignee: r.assignee,
+      lastActionedBy: r.last_actioned_by,
     };
   }
 
   private toItem(r: ItemRow, signUrls = false): StorageItem {
     return {
-      uuid: r.uuid, parent: r.parent_uuid ?? '', itemType: r.item_type as StorageItemType, name: r.name, description: '',
-      clientMetadata: r.client_metadata, createdAt: r.created_at, lastEditedAt: r.created_at, backedDataUnitsCount: r.parent_uuid === null ? 0 : 1,
-      storageLocation: 'directAccess', url: r.rel_path, signedUrl: signUrls ? r.rel_path : null, fileSize: r.file_size,
-      mimeType: r.mime_type, duration: r.duration, fps: r.fps, height: r.height, width: r.width, frameCount: r.frame_count, codec: r.codec,
+      uuid: r.uuid,
+      parent: r.parent_uuid ?? '',
+      itemType: r.item_type as StorageItemType,
+      name: r.name,
+      description: '',
+      clientMetadata: r.client_metadata,
+      createdAt: r.created_at,
+      lastEditedAt: r.created_at,
+      backedDataUnitsCount: r.parent_uuid === null ? 0 : 1,
+      storageLocation: 'directAccess',
+      url: r.rel_path,
+      signedUrl: signUrls ? r.rel_path : null,
+      fileSize: r.file_size,
+      mimeType: r.mime_type,
+      duration: r.duration,
+      fps: r.fps,
+      height: r.height,
+      width: r.width,
+      frameCount: r.frame_count,
+      codec: r.codec,
     };
   }
 
@@ -304,15 +413,27 @@ export class LocalProject {
     const after = options.pageToken ? Number(options.pageToken) : 0;
     const size = Math.max(1, Math.min(options.pageSize ?? 100, 10_000));
     // With dataHashes, only those tasks are read (by index), as Encord's `dataHashes` filter does.
-    const rows = (options.dataHashes
-      ? this.#stmts.pageOfHashes.all(stageUuid, after, JSON.stringify(options.dataHashes), size)
-      : this.#stmts.page.all(stageUuid, after, size)) as PageRow[];
+    const rows = (
+      options.dataHashes
+        ? this.#stmts.pageOfHashes.all(stageUuid, after, JSON.stringify(options.dataHashes), size)
+        : this.#stmts.page.all(stageUuid, after, size)
+    ) as PageRow[];
     const full = rows.length === size;
     const last = rows.at(-1)?.[0];
     const results = new Array<TaskRecord>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const [seq, uuid, dataHash, status, assignee, lastActionedBy, createdAt, updatedAt, dataTitle] = rows[i];
-      results[i] = { uuid, createdAt, updatedAt, status: status as TaskStatus, dataHash, dataTitle, labelBranchName: 'main', assignee, lastActionedBy };
+      results[i] = {
+        uuid,
+        createdAt,
+        updatedAt,
+        status: status as TaskStatus,
+        dataHash,
+        dataTitle,
+        labelBranchName: 'main',
+        assignee,
+        lastActionedBy,
+      };
       this.#listedSeqs.remember(uuid, seq);
     }
     return { results, nextPageToken: full && last !== undefined ? String(last) : null };
@@ -327,7 +448,9 @@ export class LocalProject {
 
   /** Per stage: tasks waiting and when the longest-waiting one entered it (ISO; the emulator's task-ready webhooks). */
   queuesByStage(): Map<string, { count: number; oldestEnteredAt: string }> {
-    const rows = this.db.prepare('SELECT stage_uuid, count(*) AS n, min(updated_at) AS oldest FROM tasks GROUP BY stage_uuid').all() as Array<{ stage_uuid: string; n: number; oldest: string }>;
+    const rows = this.db
+      .prepare('SELECT stage_uuid, count(*) AS n, min(updated_at) AS oldest FROM tasks GROUP BY stage_uuid')
+      .all() as Array<{ stage_uuid: string; n: number; oldest: string }>;
     return new Map(rows.map((r) => [r.stage_uuid, { count: r.n, oldestEnteredAt: r.oldest }]));
   }
 
@@ -349,18 +472,27 @@ export class LocalProject {
   }
 
   countsByStage(): Map<string, number> {
-    const rows = this.db.prepare('SELECT stage_uuid, count(*) AS n FROM tasks GROUP BY stage_uuid').all() as Array<{ stage_uuid: string; n: number }>;
+    const rows = this.db.prepare('SELECT stage_uuid, count(*) AS n FROM tasks GROUP BY stage_uuid').all() as Array<{
+      stage_uuid: string;
+      n: number;
+    }>;
     return new Map(rows.map((r) => [r.stage_uuid, r.n]));
   }
 
   private unitInfo(dataHash: string): DataUnitInfo | null {
-    const u = this.#stmts.unit.get(dataHash) as { data_hash: string; title: string; data_type: DataType; storage_item_uuid: string } | undefined;
+    const u = this.#stmts.unit.get(dataHash) as
+      { data_hash: string; title: string; data_type: DataType; storage_item_uuid: string } | undefined;
     if (!u) return null;
     const item = this.#stmts.item.get(u.storage_item_uuid) as ItemRow;
     const children = this.#stmts.children.all(item.uuid) as ItemRow[];
     return {
-      dataHash: u.data_hash, title: u.title, dataType: u.data_type, datasetHash: this.datasetHash, datasetTitle: this.#info.title,
-      item: this.toItem(item), children: children.map((c) => this.toItem(c)),
+      dataHash: u.data_hash,
+      title: u.title,
+      dataType: u.data_type,
+      datasetHash: this.datasetHash,
+      datasetTitle: this.#info.title,
+      item: this.toItem(item),
+      children: children.map((c) => this.toItem(c)),
     };
   }
 
@@ -370,23 +502,44 @@ export class LocalProject {
     for (const h of dataHashes) {
       const du = this.unitInfo(h);
       if (!du) continue;
-      const lr = this.#stmts.label.get(h) as { label_hash: string | null; label_status: string; created_at: string | null; last_edited_at: string | null } | undefined;
+      const lr = this.#stmts.label.get(h) as
+        { label_hash: string | null; label_status: string; created_at: string | null; last_edited_at: string | null } | undefined;
       const task = this.#stmts.currentTask.get(h) as { uuid: string; stage_uuid: string; priority: number | null } | undefined;
       const stage = task ? stages.get(task.stage_uuid) : undefined;
       const it = du.item;
       const meta: LabelRowMetadata = {
-        labelHash: lr?.label_hash ?? null, branchName: include.branchName ?? 'main', dataHash: h, dataTitle: du.title, dataType: du.dataType,
-        datasetHash: du.datasetHash, datasetTitle: du.datasetTitle, dataLink: du.dataType === 'IMG_GROUP' ? null : it.url,
+        labelHash: lr?.label_hash ?? null,
+        branchName: include.branchName ?? 'main',
+        dataHash: h,
+        dataTitle: du.title,
+        dataType: du.dataType,
+        datasetHash: du.datasetHash,
+        datasetTitle: du.datasetTitle,
+        dataLink: du.dataType === 'IMG_GROUP' ? null : it.url,
         labelStatus: lr?.label_status ?? 'NOT_LABELLED',
         numberOfFrames: du.dataType === 'IMG_GROUP' ? du.children.length : (it.frameCount ?? 1),
-        framesPerSecond: it.fps, duration: it.duration, width: it.width, height: it.height,
-        taskUuid: task?.uuid ?? null, priority: task?.priority ?? null, fileType: it.mimeType, backingItemUuid: it.uuid,
-        createdAt: lr?.created_at ?? null, lastEditedAt: lr?.last_edited_at ?? null,
+        framesPerSecond: it.fps,
+        duration: it.duration,
+        width: it.width,
+        height: it.height,
+        taskUuid: task?.uuid ?? null,
+        priority: task?.priority ?? null,
+        fileType: it.mimeType,
+        backingItemUuid: it.uuid,
+        createdAt: lr?.created_at ?? null,
+        lastEditedAt: lr?.last_edited_at ?? null,
       };
       if (include.includeWorkflowGraphNode !== false && stage) meta.workflowGraphNode = { uuid: stage.uuid, title: stage.title };
       if (include.includeClientMetadata) meta.clientMetadata = JSON.parse(it.clientMetadata) as Record<string, unknown>;
       if (include.includeImagesData && du.dataType === 'IMG_GROUP') {
-        meta.imagesData = du.children.map((c, i) => ({ index: i, title: c.name, fileType: c.mimeType ?? '', height: c.height ?? 0, width: c.width ?? 0, imageHash: c.uuid }));
+        meta.imagesData = du.children.map((c, i) => ({
+          index: i,
+          title: c.name,
+          fileType: c.mimeType ?? '',
+          height: c.height ?? 0,
+          width: c.width ?? 0,
+          imageHash: c.uuid,
+        }));
       }
       out.push(meta);
     }
@@ -402,22 +555,24 @@ export class LocalProject {
    */
   getLabelRows(dataHashes: string[], init?: LabelRowInitArgs): Map<string, LabelRowJson> {
     const out = new Map<string, LabelRowJson>();
-    this.db.transaction(() => {
-      for (const h of dataHashes) {
-        const row = this.#stmts.label.get(h) as { json: string | null; label_hash: string | null } | undefined;
-        if (!row) continue;
-        if (row.json !== null) {
-          out.set(h, applyLabelRowInit(JSON.parse(row.json) as LabelRowJson, init));
-          continue;
+    this.db
+      .transaction(() => {
+        for (const h of dataHashes) {
+          const row = this.#stmts.label.get(h) as { json: string | null; label_hash: string | null } | undefined;
+          if (!row) continue;
+          if (row.json !== null) {
+            out.set(h, applyLabelRowInit(JSON.parse(row.json) as LabelRowJson, init));
+            continue;
+          }
+          const du = this.unitInfo(h);
+          if (!du) continue;
+          const lr = emptyLabelRow(du);
+          const ts = lr.created_at as string;
+          this.#stmts.initLabel.run(JSON.stringify(lr), lr.label_hash, ts, ts, h);
+          out.set(h, lr);
         }
-        const du = this.unitInfo(h);
-        if (!du) continue;
-        const lr = emptyLabelRow(du);
-        const ts = lr.created_at as string;
-        this.#stmts.initLabel.run(JSON.stringify(lr), lr.label_hash, ts, ts, h);
-        out.set(h, lr);
-      }
-    }).immediate();
+      })
+      .immediate();
     return out;
   }
 
@@ -462,28 +617,35 @@ export class LocalProject {
   /** Replaces storage items' client metadata; unknown items are ignored. One transaction. */
   updateClientMetadata(patches: Array<{ itemUuid: string; clientMetadata: Record<string, unknown> }>): void {
     const put = this.db.prepare('UPDATE storage_items SET client_metadata = ? WHERE uuid = ?');
-    this.db.transaction(() => {
-      for (const p of patches) put.run(JSON.stringify(p.clientMetadata), p.itemUuid);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const p of patches) put.run(JSON.stringify(p.clientMetadata), p.itemUuid);
+      })
+      .immediate();
   }
 
   saveLabelRows(saves: LabelSave[]): void {
     const now = labelTimestamp();
-    this.db.transaction(() => {
-      for (const s of saves) {
-        const hasLabels = Object.keys(s.labelRow.object_answers ?? {}).length + Object.keys(s.labelRow.classification_answers ?? {}).length > 0;
-        // The server owns the status and edit time, as Encord's does.
-        const status = hasLabels ? 'LABELLED' : 'NOT_LABELLED';
-        const json = { ...s.labelRow, last_edited_at: now, label_status: status };
-        this.#stmts.saveLabel.run(JSON.stringify(json), s.labelHash ?? json.label_hash ?? randomUUID(), now, status, s.dataHash);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const s of saves) {
+          const hasLabels =
+            Object.keys(s.labelRow.object_answers ?? {}).length + Object.keys(s.labelRow.classification_answers ?? {}).length > 0;
+          // The server owns the status and edit time, as Encord's does.
+          const status = hasLabels ? 'LABELLED' : 'NOT_LABELLED';
+          const json = { ...s.labelRow, last_edited_at: now, label_status: status };
+          this.#stmts.saveLabel.run(JSON.stringify(json), s.labelHash ?? json.label_hash ?? randomUUID(), now, status, s.dataHash);
+        }
+      })
+      .immediate();
   }
 
   setPriorities(priorities: Array<[string, number]>): void {
-    this.db.transaction(() => {
-      for (const [h, p] of priorities) this.#stmts.priority.run(p, h);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const [h, p] of priorities) this.#stmts.priority.run(p, h);
+      })
+      .immediate();
   }
 
   /**
@@ -498,20 +660,27 @@ export class LocalProject {
     const skipped: string[] = [];
     const now = new Date().toISOString();
     const { move, moveBySeq } = this.#stmts;
-    this.db.transaction(() => {
-      for (const a of actions) {
-        const destination = a.pathwayUuid !== undefined ? pathways.byUuid.get(a.pathwayUuid)
-          : a.pathwayName !== undefined ? pathways.byTitle.get(a.pathwayName.toLowerCase()) : undefined;
-        if (destination === undefined) {
-          throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway ${a.pathwayUuid ?? a.pathwayName}`,
-            { hint: `valid pathways: ${(stage.pathways ?? []).map((p) => p.title).join(', ')}` });
+    this.db
+      .transaction(() => {
+        for (const a of actions) {
+          const destination =
+            a.pathwayUuid !== undefined
+              ? pathways.byUuid.get(a.pathwayUuid)
+              : a.pathwayName !== undefined
+                ? pathways.byTitle.get(a.pathwayName.toLowerCase())
+                : undefined;
+          if (destination === undefined) {
+            throw new TaskAgentError('TA_PATHWAY_UNKNOWN', `stage "${stage.title}" has no pathway ${a.pathwayUuid ?? a.pathwayName}`, {
+              hint: `valid pathways: ${(stage.pathways ?? []).map((p) => p.title).join(', ')}`,
+            });
+          }
+          const seq = this.#listedSeqs.seqOf(a.taskUuid);
+          let changes = seq === undefined ? 0 : moveBySeq.run(destination, now, seq, a.taskUuid, stageUuid).changes;
+          if (changes === 0) changes = move.run(destination, now, a.taskUuid, stageUuid).changes;
+          (changes === 1 ? moved : skipped).push(a.taskUuid);
         }
-        const seq = this.#listedSeqs.seqOf(a.taskUuid);
-        let changes = seq === undefined ? 0 : moveBySeq.run(destination, now, seq, a.taskUuid, stageUuid).changes;
-        if (changes === 0) changes = move.run(destination, now, a.taskUuid, stageUuid).changes;
-        (changes === 1 ? moved : skipped).push(a.taskUuid);
-      }
-    }).immediate();
+      })
+      .immediate();
     return { moved, skipped };
   }
 
@@ -535,7 +704,9 @@ export class LocalProject {
 
   /** All label rows in Encord's label-row JSON, uninitialised ones as their empty template. */
   exportLabelRows(): LabelRowJson[] {
-    return this.dataHashes().map((h) => this.peekLabelRow(h)).filter((r): r is LabelRowJson => r !== null);
+    return this.dataHashes()
+      .map((h) => this.peekLabelRow(h))
+      .filter((r): r is LabelRowJson => r !== null);
   }
 }
 

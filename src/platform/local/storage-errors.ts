@@ -23,9 +23,12 @@ export function asStorageError(e: unknown, doing: string, dir?: string): unknown
   if (isTaskAgentError(e)) return e;
   const code = storageCode(e);
   if (code === undefined) return e;
-  const raw = (e as { code: string; message?: unknown });
+  const raw = e as { code: string; message?: unknown };
   const what = typeof raw.message === 'string' ? raw.message : raw.code;
-  return new TaskAgentError(code, `${doing}${dir ? ` (local project ${dir})` : ''} failed: ${what} (${raw.code})`, { cause: e, details: { storageCode: raw.code } });
+  return new TaskAgentError(code, `${doing}${dir ? ` (local project ${dir})` : ''} failed: ${what} (${raw.code})`, {
+    cause: e,
+    details: { storageCode: raw.code },
+  });
 }
 
 /** Runs `fn`, rethrowing storage failures as coded errors (see asStorageError). */

@@ -54,8 +54,14 @@ export function resolveAnswers(ontology: Ontology, owner: AttributeOwner, input:
   for (const [ref, value] of Object.entries(input)) {
     const matches = ontology.matchAttributes(owner, ref);
     if (matches.length === 0) {
-      const valid = ontology.attributeLocations(owner).map((l) => `${l.attribute.name} (${l.attribute.type}, ${l.attribute.featureNodeHash})`);
-      throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `"${owner.name}" has no attribute "${ref}". Valid: ${valid.length ? valid.join(', ') : '(none)'}.`, { details: { ref, valid } });
+      const valid = ontology
+        .attributeLocations(owner)
+        .map((l) => `${l.attribute.name} (${l.attribute.type}, ${l.attribute.featureNodeHash})`);
+      throw new TaskAgentError(
+        'TA_ONTOLOGY_MISMATCH',
+        `"${owner.name}" has no attribute "${ref}". Valid: ${valid.length ? valid.join(', ') : '(none)'}.`,
+        { details: { ref, valid } },
+      );
     }
     if (matches.length === 1) out.push(resolveValue(ontology, matches[0], value));
     else deferred.push([ref, value, matches]);
@@ -64,7 +70,11 @@ export function resolveAnswers(ontology: Ontology, owner: AttributeOwner, input:
   for (const [ref, value, matches] of deferred) {
     const under = matches.filter((m) => m.parentOption && chosen.has(m.parentOption.featureNodeHash));
     if (under.length !== 1) {
-      throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `"${ref}" matches several attributes of "${owner.name}": ${matches.map((m) => `${m.attribute.name} (${m.attribute.featureNodeHash}${m.parentOption ? ` under option "${m.parentOption.label}"` : ''})`).join(', ')}. Use the feature hash.`, { details: { ref } });
+      throw new TaskAgentError(
+        'TA_ONTOLOGY_MISMATCH',
+        `"${ref}" matches several attributes of "${owner.name}": ${matches.map((m) => `${m.attribute.name} (${m.attribute.featureNodeHash}${m.parentOption ? ` under option "${m.parentOption.label}"` : ''})`).join(', ')}. Use the feature hash.`,
+        { details: { ref } },
+      );
     }
     out.push(resolveValue(ontology, under[0], value));
   }
@@ -76,7 +86,11 @@ export function resolveAnswers(ontology: Ontology, owner: AttributeOwner, input:
 function resolveValue(ontology: Ontology, location: AttributeLocation, value: AnswerValue): ResolvedAnswer {
   const attr = location.attribute;
   const wrong = (expected: string): never => {
-    throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `Attribute "${attr.name}" is ${attr.type}; expected ${expected}, got ${JSON.stringify(value)}.${attr.options.length ? ` Options: ${attr.options.map((o) => o.label).join(', ')}.` : ''}`, { details: { attribute: attr.featureNodeHash, type: attr.type } });
+    throw new TaskAgentError(
+      'TA_ONTOLOGY_MISMATCH',
+      `Attribute "${attr.name}" is ${attr.type}; expected ${expected}, got ${JSON.stringify(value)}.${attr.options.length ? ` Options: ${attr.options.map((o) => o.label).join(', ')}.` : ''}`,
+      { details: { attribute: attr.featureNodeHash, type: attr.type } },
+    );
   };
   switch (attr.type) {
     case 'text':
@@ -106,7 +120,13 @@ export function answerToWire(a: ResolvedAnswer): unknown {
 /** An AttributeDict (§7.4 "Answers") for a resolved answer. */
 export function attributeDict(a: ResolvedAnswer, manualAnnotation: boolean): Json {
   const attr = a.location.attribute;
-  return { name: attr.name, value: lowerSnakeCase(attr.name), featureHash: attr.featureNodeHash, manualAnnotation, answers: answerToWire(a) };
+  return {
+    name: attr.name,
+    value: lowerSnakeCase(attr.name),
+    featureHash: attr.featureNodeHash,
+    manualAnnotation,
+    answers: answerToWire(a),
+  };
 }
 
 /** Decode a wire AttributeDict (or dynamic action) into an AttributeAnswer. */
@@ -125,7 +145,7 @@ export function decodeAttributeDict(d: Json, ontology: Ontology): AttributeAnswe
       return known?.label ?? jsonText(o['name'] ?? o['value']);
     });
     if (type === 'unknown') type = labels.length === 1 ? 'radio' : 'checklist';
-    value = type === 'radio' ? labels[0] ?? '' : labels;
+    value = type === 'radio' ? (labels[0] ?? '') : labels;
   } else if (typeof raw === 'number') {
     value = raw;
     if (type === 'unknown') type = 'numeric';
@@ -133,7 +153,14 @@ export function decodeAttributeDict(d: Json, ontology: Ontology): AttributeAnswe
     value = jsonText(raw);
     if (type === 'unknown') type = 'text';
   }
-  return { attribute: loc?.attribute.name ?? jsonText(d['name']), featureHash: fh, type, value, optionHashes, manualAnnotation: d['manualAnnotation'] !== false };
+  return {
+    attribute: loc?.attribute.name ?? jsonText(d['name']),
+    featureHash: fh,
+    type,
+    value,
+    optionHashes,
+    manualAnnotation: d['manualAnnotation'] !== false,
+  };
 }
 
 /** Feature hashes of every attribute nested (at any depth) under the options of `attr` other than `keep`. */

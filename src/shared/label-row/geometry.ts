@@ -94,8 +94,14 @@ export const GEOMETRY_KEYS: Readonly<Record<string, readonly string[]>> = {
 };
 
 const INPUT_SHAPES: ReadonlyArray<[keyof GeometryInput, string]> = [
-  ['boundingBox', 'bounding_box'], ['rotatableBoundingBox', 'rotatable_bounding_box'], ['polygon', 'polygon'],
-  ['polygons', 'polygon'], ['polyline', 'polyline'], ['point', 'point'], ['bitmask', 'bitmask'], ['skeleton', 'skeleton'],
+  ['boundingBox', 'bounding_box'],
+  ['rotatableBoundingBox', 'rotatable_bounding_box'],
+  ['polygon', 'polygon'],
+  ['polygons', 'polygon'],
+  ['polyline', 'polyline'],
+  ['point', 'point'],
+  ['bitmask', 'bitmask'],
+  ['skeleton', 'skeleton'],
 ];
 
 type Json = Record<string, unknown>;
@@ -120,7 +126,9 @@ function obj(v: unknown, path: string): Json {
 function indexed(v: unknown, path: string): Json[] {
   if (Array.isArray(v)) return v.map((p, i) => obj(p, `${path}[${i}]`));
   const o = obj(v, path);
-  return Object.keys(o).sort((a, b) => Number(a) - Number(b)).map((k) => obj(o[k], `${path}.${k}`));
+  return Object.keys(o)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => obj(o[k], `${path}.${k}`));
 }
 
 function pt(p: Json, path: string): Point2D {
@@ -149,7 +157,11 @@ export function coordinatesFromWire(fo: Json, path: string): ObjectCoordinates {
       if (Array.isArray(fo['polygons'])) {
         polygons = (fo['polygons'] as unknown[]).map((poly, i) =>
           (Array.isArray(poly) ? poly : invalid(`${path}.polygons[${i}]`, 'expected a list of rings')).map((ring, j) =>
-            (Array.isArray(ring) ? ring : invalid(`${path}.polygons[${i}][${j}]`, 'expected a flat coordinate list')).map((c, k) => num(c, `${path}.polygons[${i}][${j}][${k}]`))));
+            (Array.isArray(ring) ? ring : invalid(`${path}.polygons[${i}][${j}]`, 'expected a flat coordinate list')).map((c, k) =>
+              num(c, `${path}.polygons[${i}][${j}][${k}]`),
+            ),
+          ),
+        );
       }
       let polygon: Point2D[];
       if ('polygon' in fo) polygon = indexed(fo['polygon'], `${path}.polygon`).map((p, i) => pt(p, `${path}.polygon.${i}`));
@@ -168,7 +180,16 @@ export function coordinatesFromWire(fo: Json, path: string): ObjectCoordinates {
       const p = `${path}.bitmask`;
       const b = obj(need('bitmask'), p);
       if (typeof b['rleString'] !== 'string') invalid(`${p}.rleString`, 'expected a string');
-      return { shape, bitmask: { top: num(b['top'] ?? 0, `${p}.top`), left: num(b['left'] ?? 0, `${p}.left`), width: num(b['width'], `${p}.width`), height: num(b['height'], `${p}.height`), rleString: b['rleString'] } };
+      return {
+        shape,
+        bitmask: {
+          top: num(b['top'] ?? 0, `${p}.top`),
+          left: num(b['left'] ?? 0, `${p}.left`),
+          width: num(b['width'], `${p}.width`),
+          height: num(b['height'], `${p}.height`),
+          rleString: b['rleString'],
+        },
+      };
     }
     case 'skeleton':
       return {
@@ -214,16 +235,33 @@ const indexedWire = (pts: readonly Json[]): Json => Object.fromEntries(pts.map((
 /** The wire keys for coordinates, as the SDK writes them (polygon writes both `polygon` and `polygons`). */
 export function coordinatesToWire(c: ObjectCoordinates): Json {
   switch (c.shape) {
-    case 'bounding_box': return { boundingBox: { h: c.boundingBox.h, w: c.boundingBox.w, x: c.boundingBox.x, y: c.boundingBox.y } };
+    case 'bounding_box':
+      return { boundingBox: { h: c.boundingBox.h, w: c.boundingBox.w, x: c.boundingBox.x, y: c.boundingBox.y } };
     case 'rotatable_bounding_box': {
       const b = c.rotatableBoundingBox;
       return { rotatableBoundingBox: { h: b.h, w: b.w, x: b.x, y: b.y, theta: b.theta } };
     }
-    case 'polygon': return { polygon: indexedWire(c.polygon.map((p) => ({ x: p.x, y: p.y }))), polygons: c.polygons.map((poly) => poly.map((r) => [...r])) };
-    case 'polyline': return { polyline: indexedWire(c.polyline.map((p) => ({ x: p.x, y: p.y }))) };
-    case 'point': return { point: { '0': { x: c.point.x, y: c.point.y } } };
-    case 'bitmask': return { bitmask: { top: c.bitmask.top, left: c.bitmask.left, height: c.bitmask.height, width: c.bitmask.width, rleString: c.bitmask.rleString } };
-    case 'skeleton': return { skeleton: indexedWire(c.skeleton.map((p) => ({ ...p }))) };
+    case 'polygon':
+      return {
+        polygon: indexedWire(c.polygon.map((p) => ({ x: p.x, y: p.y }))),
+        polygons: c.polygons.map((poly) => poly.map((r) => [...r])),
+      };
+    case 'polyline':
+      return { polyline: indexedWire(c.polyline.map((p) => ({ x: p.x, y: p.y }))) };
+    case 'point':
+      return { point: { '0': { x: c.point.x, y: c.point.y } } };
+    case 'bitmask':
+      return {
+        bitmask: {
+          top: c.bitmask.top,
+          left: c.bitmask.left,
+          height: c.bitmask.height,
+          width: c.bitmask.width,
+          rleString: c.bitmask.rleString,
+        },
+      };
+    case 'skeleton':
+      return { skeleton: indexedWire(c.skeleton.map((p) => ({ ...p }))) };
     case 'other': {
       const key = GEOMETRY_KEYS[c.originalShape]?.[0];
       return key ? { [key]: c.raw } : {};
@@ -256,10 +294,18 @@ export function coordinatesFromInput(input: GeometryInput, ctx: GeometryContext)
   const given = INPUT_SHAPES.filter(([k]) => input[k] !== undefined);
   const shapes = [...new Set(given.map(([, s]) => s))];
   if (shapes.length === 0) {
-    throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `No coordinates given for "${ctx.objectName}" (a ${ctx.shape}); pass ${inputKeysFor(ctx.shape)}.`, { details: { shape: ctx.shape } });
+    throw new TaskAgentError(
+      'TA_ONTOLOGY_MISMATCH',
+      `No coordinates given for "${ctx.objectName}" (a ${ctx.shape}); pass ${inputKeysFor(ctx.shape)}.`,
+      { details: { shape: ctx.shape } },
+    );
   }
   if (shapes.length > 1 || shapes[0] !== ctx.shape) {
-    throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `"${ctx.objectName}" is a ${ctx.shape} in the ontology but ${given.map(([k]) => k).join(' + ')} was given; pass ${inputKeysFor(ctx.shape)}.`, { details: { shape: ctx.shape, given: given.map(([k]) => k) } });
+    throw new TaskAgentError(
+      'TA_ONTOLOGY_MISMATCH',
+      `"${ctx.objectName}" is a ${ctx.shape} in the ontology but ${given.map(([k]) => k).join(' + ')} was given; pass ${inputKeysFor(ctx.shape)}.`,
+      { details: { shape: ctx.shape, given: given.map(([k]) => k) } },
+    );
   }
   const path = ctx.objectName;
   switch (ctx.shape) {
@@ -270,16 +316,21 @@ export function coordinatesFromInput(input: GeometryInput, ctx: GeometryContext)
     }
     case 'rotatable_bounding_box': {
       const b = box(input.rotatableBoundingBox, `${path}.rotatableBoundingBox`);
-      return { shape: 'rotatable_bounding_box', rotatableBoundingBox: { ...b, theta: num(input.rotatableBoundingBox!.theta ?? 0, `${path}.rotatableBoundingBox.theta`) } };
+      return {
+        shape: 'rotatable_bounding_box',
+        rotatableBoundingBox: { ...b, theta: num(input.rotatableBoundingBox!.theta ?? 0, `${path}.rotatableBoundingBox.theta`) },
+      };
     }
     case 'polygon': {
       let polygons: number[][][] | undefined;
       if (input.polygons !== undefined) {
-        if (!Array.isArray(input.polygons) || input.polygons.length === 0) invalid(`${path}.polygons`, 'expected a non-empty list of polygons');
+        if (!Array.isArray(input.polygons) || input.polygons.length === 0)
+          invalid(`${path}.polygons`, 'expected a non-empty list of polygons');
         polygons = input.polygons.map((poly, i) => {
           if (!Array.isArray(poly) || poly.length === 0) invalid(`${path}.polygons[${i}]`, 'expected a non-empty list of rings');
           return poly.map((ring, j) => {
-            if (!Array.isArray(ring) || ring.length < 6 || ring.length % 2) invalid(`${path}.polygons[${i}][${j}]`, 'a ring needs ≥ 3 x,y pairs');
+            if (!Array.isArray(ring) || ring.length < 6 || ring.length % 2)
+              invalid(`${path}.polygons[${i}][${j}]`, 'a ring needs ≥ 3 x,y pairs');
             return ring.map((c, k) => num(c, `${path}.polygons[${i}][${j}][${k}]`));
           });
         });
@@ -305,7 +356,13 @@ export function coordinatesFromInput(input: GeometryInput, ctx: GeometryContext)
         coords = { top: 0, left: 0, width: b.width, height: b.height, rleString: encodeRle(b.mask, b.width, b.height) };
       } else {
         if (typeof b.rleString !== 'string') invalid(`${path}.bitmask.rleString`, 'expected a string');
-        coords = { top: num(b.top ?? 0, `${path}.bitmask.top`), left: num(b.left ?? 0, `${path}.bitmask.left`), width: num(b.width, `${path}.bitmask.width`), height: num(b.height, `${path}.bitmask.height`), rleString: b.rleString };
+        coords = {
+          top: num(b.top ?? 0, `${path}.bitmask.top`),
+          left: num(b.left ?? 0, `${path}.bitmask.left`),
+          width: num(b.width, `${path}.bitmask.width`),
+          height: num(b.height, `${path}.bitmask.height`),
+          rleString: b.rleString,
+        };
       }
       // Encord requires the mask to cover the media exactly (§7.4).
       if (ctx.width !== undefined && ctx.height !== undefined && (coords.width !== ctx.width || coords.height !== ctx.height)) {
@@ -318,7 +375,10 @@ export function coordinatesFromInput(input: GeometryInput, ctx: GeometryContext)
       if (!Array.isArray(pts) || pts.length === 0) invalid(`${path}.skeleton`, 'expected a non-empty list of points');
       const tpl = ctx.skeletonTemplate;
       if (tpl && tpl.length > 0 && pts.length !== tpl.length) {
-        throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `The skeleton template of "${ctx.objectName}" has ${tpl.length} points (${tpl.map((t) => t.name).join(', ')}) but ${pts.length} were given.`);
+        throw new TaskAgentError(
+          'TA_ONTOLOGY_MISMATCH',
+          `The skeleton template of "${ctx.objectName}" has ${tpl.length} points (${tpl.map((t) => t.name).join(', ')}) but ${pts.length} were given.`,
+        );
       }
       return {
         shape: 'skeleton',
@@ -337,7 +397,10 @@ export function coordinatesFromInput(input: GeometryInput, ctx: GeometryContext)
       };
     }
     default:
-      throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `Objects of shape "${ctx.shape}" ("${ctx.objectName}") cannot be added with coordinates by this API.`);
+      throw new TaskAgentError(
+        'TA_ONTOLOGY_MISMATCH',
+        `Objects of shape "${ctx.shape}" ("${ctx.objectName}") cannot be added with coordinates by this API.`,
+      );
   }
 }
 

@@ -4,18 +4,40 @@
  */
 export { LabelRow, selectFrames } from './label-row.js';
 export type {
-  AddClassificationInput, AddObjectInput, ClassificationFrame, ClassificationInstance, FrameSelector, LabelQuery,
-  ObjectFrame, ObjectInstance, SetAnswerOptions,
+  AddClassificationInput,
+  AddObjectInput,
+  ClassificationFrame,
+  ClassificationInstance,
+  FrameSelector,
+  LabelQuery,
+  ObjectFrame,
+  ObjectInstance,
+  SetAnswerOptions,
 } from './label-row.js';
 export { Ontology } from './ontology.js';
 export type {
-  AttributeLocation, AttributeOwner, AttributeType, ObjectShape, OntologyAttribute, OntologyClassification, OntologyObject,
-  OntologyOption, SkeletonTemplate, SkeletonTemplatePoint,
+  AttributeLocation,
+  AttributeOwner,
+  AttributeType,
+  ObjectShape,
+  OntologyAttribute,
+  OntologyClassification,
+  OntologyObject,
+  OntologyOption,
+  SkeletonTemplate,
+  SkeletonTemplatePoint,
 } from './ontology.js';
 export type { AnswerInput, AnswerValue, AttributeAnswer, DynamicAnswer } from './answers.js';
 export type {
-  BitmaskCoordinates, BitmaskInput, BoundingBox, GeometryInput, ObjectCoordinates, Point2D, RotatableBoundingBox,
-  SkeletonPoint, SkeletonVisibility,
+  BitmaskCoordinates,
+  BitmaskInput,
+  BoundingBox,
+  GeometryInput,
+  ObjectCoordinates,
+  Point2D,
+  RotatableBoundingBox,
+  SkeletonPoint,
+  SkeletonVisibility,
 } from './geometry.js';
 export type { FrameRange } from './ranges.js';
 export { encodeRle, decodeRle } from './rle.js';
@@ -23,7 +45,12 @@ export { newLabelHash } from './hash.js';
 export { OntologyDataModel } from './ontology-schema.js';
 export type { ClassificationDraft, ObjectDraft, OntologyDataModelResult } from './ontology-schema.js';
 export {
-  coordinatesToBoundingBox, cropToBoundingBox, cropToObject, maskToBoundingBox, polygonToBoundingBox,
-  rotatableBoxToBoundingBox, rotatableBoxToPolygon,
+  coordinatesToBoundingBox,
+  cropToBoundingBox,
+  cropToObject,
+  maskToBoundingBox,
+  polygonToBoundingBox,
+  rotatableBoxToBoundingBox,
+  rotatableBoxToPolygon,
 } from './vision.js';
 export type { RgbFrame } from './vision.js';

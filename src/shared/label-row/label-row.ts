@@ -1,10 +1,25 @@
 import { TaskAgentError } from '../errors.js';
 import type { LabelRowJson, OntologyStructure } from '../types.js';
 import {
-  attributeDict, answerToWire, decodeAttributeDict, resolveAnswers, staleNestedHashes,
-  type AnswerInput, type AnswerValue, type AttributeAnswer, type DynamicAnswer, type ResolvedAnswer,
+  attributeDict,
+  answerToWire,
+  decodeAttributeDict,
+  resolveAnswers,
+  staleNestedHashes,
+  type AnswerInput,
+  type AnswerValue,
+  type AttributeAnswer,
+  type DynamicAnswer,
+  type ResolvedAnswer,
 } from './answers.js';
-import { coordinatesFromInput, coordinatesFromWire, coordinatesToWire, GEOMETRY_KEYS, type GeometryInput, type ObjectCoordinates } from './geometry.js';
+import {
+  coordinatesFromInput,
+  coordinatesFromWire,
+  coordinatesToWire,
+  GEOMETRY_KEYS,
+  type GeometryInput,
+  type ObjectCoordinates,
+} from './geometry.js';
 import { newLabelHash } from './hash.js';
 import { lowerSnakeCase } from './name-match.js';
 import { Ontology, type AttributeOwner, type OntologyClassification, type OntologyObject } from './ontology.js';
@@ -180,15 +195,27 @@ export class LabelRow {
     return structuredClone(this.#json);
   }
 
-  get dataHash(): string { return this.#json.data_hash; }
-  get labelHash(): string | null { return this.#json.label_hash; }
-  get dataTitle(): string { return typeof this.#json['data_title'] === 'string' ? this.#json['data_title'] : ''; }
+  get dataHash(): string {
+    return this.#json.data_hash;
+  }
+  get labelHash(): string | null {
+    return this.#json.label_hash;
+  }
+  get dataTitle(): string {
+    return typeof this.#json['data_title'] === 'string' ? this.#json['data_title'] : '';
+  }
   /** Lower-case label-row data type ("image", "video", "img_group"…). */
-  get dataType(): string { return this.#json.data_type; }
+  get dataType(): string {
+    return this.#json.data_type;
+  }
   /** True once anything was added, removed or changed. */
-  get isDirty(): boolean { return this.#dirty; }
+  get isDirty(): boolean {
+    return this.#dirty;
+  }
   /** The ontology the row is checked against. */
-  get ontology(): Ontology { return this.#ontology; }
+  get ontology(): Ontology {
+    return this.#ontology;
+  }
 
   /** Frame numbers that exist for image-like rows (one per image); for videos the frames that carry labels. */
   get frames(): number[] {
@@ -248,7 +275,9 @@ export class LabelRow {
     const attr = this.#ontology.attribute(owner, attribute);
     if (attr.dynamic) {
       const actions = this.#actions(hash, false);
-      const hit = actions?.find((a) => a['featureHash'] === attr.featureNodeHash && (opts.frame === undefined || rangesContain(rangeOf(a), opts.frame)));
+      const hit = actions?.find(
+        (a) => a['featureHash'] === attr.featureNodeHash && (opts.frame === undefined || rangesContain(rangeOf(a), opts.frame)),
+      );
       return hit ? decodeAttributeDict(hit, this.#ontology).value : undefined;
     }
     const dict = this.#answerList(hash, false)?.find((d) => d['featureHash'] === attr.featureNodeHash);
@@ -271,7 +300,8 @@ export class LabelRow {
     const frames = this.#frameList(input);
     if (frames.length === 0) invalid('addObject', 'no frames given');
     const objectHash = input.objectHash ?? newLabelHash();
-    if (this.#objectIndex().has(objectHash) || objectHash in this.#json.object_answers) invalid(`object_answers.${objectHash}`, 'an object with this hash already exists');
+    if (this.#objectIndex().has(objectHash) || objectHash in this.#json.object_answers)
+      invalid(`object_answers.${objectHash}`, 'an object with this hash already exists');
     // Validate everything before touching the JSON so a failed add leaves the row unchanged.
     const coords = frames.map((f) => this.#coordinates(obj, input, f));
     const answers = input.attributes ? resolveAnswers(this.#ontology, obj, input.attributes) : [];
@@ -294,7 +324,12 @@ export class LabelRow {
    * lr.setObjectCoordinates(hash, 5, { boundingBox: { x: 0.2, y: 0.2, w: 0.3, h: 0.4 } }, { confidence: 0.7 });
    * ```
    */
-  setObjectCoordinates(objectHash: string, frame: number, geometry: GeometryInput, opts: { confidence?: number; manualAnnotation?: boolean; createdBy?: string | null } = {}): ObjectInstance {
+  setObjectCoordinates(
+    objectHash: string,
+    frame: number,
+    geometry: GeometryInput,
+    opts: { confidence?: number; manualAnnotation?: boolean; createdBy?: string | null } = {},
+  ): ObjectInstance {
     const idx = this.#objectIndex().get(objectHash) ?? invalid(`objects.${objectHash}`, 'no such object instance');
     const obj = this.#ontology.object(idx.featureHash);
     const coords = this.#coordinates(obj, geometry, frame);
@@ -356,27 +391,46 @@ export class LabelRow {
     if (frames.length === 0) invalid('addClassification', 'no frames given');
     const taken = this.classifications({ featureHash: cls.featureNodeHash }).filter((c) => c.frames.some((f) => frames.includes(f)));
     if (taken.length) {
-      invalid('classifications', `"${top.name}" is already on frame(s) ${taken.flatMap((c) => c.frames.filter((f) => frames.includes(f))).join(', ')} (instance ${taken[0].classificationHash}); a classification can be on a frame once`);
+      invalid(
+        'classifications',
+        `"${top.name}" is already on frame(s) ${taken.flatMap((c) => c.frames.filter((f) => frames.includes(f))).join(', ')} (instance ${taken[0].classificationHash}); a classification can be on a frame once`,
+      );
     }
     const answerInput: Record<string, AnswerValue> = { ...(input.attributes ?? {}) };
     if (input.answer !== undefined) answerInput[top.featureNodeHash] = input.answer;
     const answers = resolveAnswers(this.#ontology, cls, answerInput);
     if (!answers.some((a) => a.location.attribute === top)) {
-      throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `Classification "${top.name}" needs an answer (\`answer\`)${top.options.length ? `; options: ${top.options.map((o) => o.label).join(', ')}` : ''}.`);
+      throw new TaskAgentError(
+        'TA_ONTOLOGY_MISMATCH',
+        `Classification "${top.name}" needs an answer (\`answer\`)${top.options.length ? `; options: ${top.options.map((o) => o.label).join(', ')}` : ''}.`,
+      );
     }
     const hash = input.classificationHash ?? newLabelHash();
-    if (hash in this.#json.classification_answers) invalid(`classification_answers.${hash}`, 'a classification with this hash already exists');
+    if (hash in this.#json.classification_answers)
+      invalid(`classification_answers.${hash}`, 'a classification with this hash already exists');
     for (const f of frames) this.#slot(f, false, true);
     const now = formatLabelTimestamp();
     for (const frame of frames) {
       const slot = this.#slot(frame, true)!;
       (slot.labels['classifications'] as Json[]).push({
-        name: top.name, value: lowerSnakeCase(top.name), featureHash: cls.featureNodeHash, classificationHash: hash,
-        createdAt: now, createdBy: input.createdBy ?? null, confidence: input.confidence ?? 1,
-        manualAnnotation: input.manualAnnotation ?? true, lastEditedAt: now, lastEditedBy: input.createdBy ?? null,
+        name: top.name,
+        value: lowerSnakeCase(top.name),
+        featureHash: cls.featureNodeHash,
+        classificationHash: hash,
+        createdAt: now,
+        createdBy: input.createdBy ?? null,
+        confidence: input.confidence ?? 1,
+        manualAnnotation: input.manualAnnotation ?? true,
+        lastEditedAt: now,
+        lastEditedBy: input.createdBy ?? null,
       });
     }
-    this.#json.classification_answers[hash] = { classificationHash: hash, featureHash: cls.featureNodeHash, classifications: [], spaces: {} };
+    this.#json.classification_answers[hash] = {
+      classificationHash: hash,
+      featureHash: cls.featureNodeHash,
+      classifications: [],
+      spaces: {},
+    };
     this.#touch();
     this.#applyAnswers(hash, cls, answers, { frames, manualAnnotation: input.manualAnnotation ?? true });
     return this.classificationInstance(hash)!;
@@ -432,18 +486,24 @@ export class LabelRow {
       const actions = this.#actions(hash, false);
       if (!actions) return;
       const cut = opts.frames === undefined ? undefined : framesToRanges(selectFrames(opts.frames));
-      this.#setActions(hash, actions.flatMap((a) => {
-        if (a['featureHash'] !== attr.featureNodeHash) return [a];
-        if (!cut) return [];
-        const range = subtractRanges(rangeOf(a), cut);
-        return range.length ? [{ ...a, range }] : [];
-      }));
+      this.#setActions(
+        hash,
+        actions.flatMap((a) => {
+          if (a['featureHash'] !== attr.featureNodeHash) return [a];
+          if (!cut) return [];
+          const range = subtractRanges(rangeOf(a), cut);
+          return range.length ? [{ ...a, range }] : [];
+        }),
+      );
     } else {
       const list = this.#answerList(hash, false);
       if (!list) return;
       const drop = staleNestedHashes(attr, []);
       drop.add(attr.featureNodeHash);
-      this.#setAnswerList(hash, list.filter((d) => !drop.has(String(d['featureHash']))));
+      this.#setAnswerList(
+        hash,
+        list.filter((d) => !drop.has(String(d['featureHash']))),
+      );
     }
     this.#touch();
   }
@@ -466,7 +526,14 @@ export class LabelRow {
     const dus = Object.values(this.#json.data_units);
     if (this.#layout === 'single') {
       const du = dus.find((d) => seqOf(d) === frame);
-      if (!du) invalid(`frame ${frame}`, `no such image; valid frames: ${dus.map(seqOf).sort((a, b) => a - b).join(', ')}`);
+      if (!du)
+        invalid(
+          `frame ${frame}`,
+          `no such image; valid frames: ${dus
+            .map(seqOf)
+            .sort((a, b) => a - b)
+            .join(', ')}`,
+        );
       if (check) return undefined;
       if (!isObj(du['labels'])) du['labels'] = {};
       const labels = du['labels'] as Json;
@@ -491,7 +558,9 @@ export class LabelRow {
     if (this.#layout !== 'frames') return;
     const l = slot.labels;
     const keys = Object.keys(l);
-    const empty = keys.every((k) => (k === 'objects' || k === 'classifications') && Array.isArray(l[k]) && (l[k] as unknown[]).length === 0);
+    const empty = keys.every(
+      (k) => (k === 'objects' || k === 'classifications') && Array.isArray(l[k]) && (l[k] as unknown[]).length === 0,
+    );
     if (!empty) return;
     const all = slot.dataUnit['labels'] as Json;
     if (all[String(slot.frame)] === l) delete all[String(slot.frame)];
@@ -522,13 +591,29 @@ export class LabelRow {
     return du ? { frame, dataUnit: du, labels: {} } : undefined;
   }
 
-  #frameObject(obj: OntologyObject, objectHash: string, coords: ObjectCoordinates, input: { confidence?: number; manualAnnotation?: boolean; createdBy?: string | null }, now: string): Json {
+  #frameObject(
+    obj: OntologyObject,
+    objectHash: string,
+    coords: ObjectCoordinates,
+    input: { confidence?: number; manualAnnotation?: boolean; createdBy?: string | null },
+    now: string,
+  ): Json {
     const confidence = input.confidence ?? 1;
-    if (!Number.isFinite(confidence) || confidence < 0 || confidence > 1) invalid(`object ${obj.name}`, `confidence must be in [0, 1], got ${confidence}`);
+    if (!Number.isFinite(confidence) || confidence < 0 || confidence > 1)
+      invalid(`object ${obj.name}`, `confidence must be in [0, 1], got ${confidence}`);
     return {
-      name: obj.name, color: obj.color, shape: obj.shape, value: lowerSnakeCase(obj.name),
-      featureHash: obj.featureNodeHash, objectHash, createdAt: now, createdBy: input.createdBy ?? null,
-      lastEditedAt: now, lastEditedBy: input.createdBy ?? null, confidence, manualAnnotation: input.manualAnnotation ?? true,
+      name: obj.name,
+      color: obj.color,
+      shape: obj.shape,
+      value: lowerSnakeCase(obj.name),
+      featureHash: obj.featureNodeHash,
+      objectHash,
+      createdAt: now,
+      createdBy: input.createdBy ?? null,
+      lastEditedAt: now,
+      lastEditedBy: input.createdBy ?? null,
+      confidence,
+      manualAnnotation: input.manualAnnotation ?? true,
       ...coordinatesToWire(coords),
     };
   }
@@ -559,7 +644,8 @@ export class LabelRow {
     }
     // Audio/text objects exist only in object_answers (with a featureHash and ranges).
     for (const [hash, oa] of Object.entries(this.#json.object_answers)) {
-      if (!idx.has(hash) && isObj(oa) && typeof oa['featureHash'] === 'string') idx.set(hash, { featureHash: oa['featureHash'], frames: [] });
+      if (!idx.has(hash) && isObj(oa) && typeof oa['featureHash'] === 'string')
+        idx.set(hash, { featureHash: oa['featureHash'], frames: [] });
     }
     for (const e of idx.values()) e.frames.sort((a, b) => a.frame - b.frame);
     return (this.#index = idx);
@@ -575,9 +661,9 @@ export class LabelRow {
     return {
       objectHash: hash,
       featureHash: idx.featureHash,
-      name: typeof meta['name'] === 'string' ? meta['name'] : ontologyObject?.name ?? '',
-      shape: typeof meta['shape'] === 'string' ? meta['shape'] : ontologyObject?.shape ?? '',
-      color: typeof meta['color'] === 'string' ? meta['color'] : ontologyObject?.color ?? '',
+      name: typeof meta['name'] === 'string' ? meta['name'] : (ontologyObject?.name ?? ''),
+      shape: typeof meta['shape'] === 'string' ? meta['shape'] : (ontologyObject?.shape ?? ''),
+      color: typeof meta['color'] === 'string' ? meta['color'] : (ontologyObject?.color ?? ''),
       ontologyObject,
       frames: idx.frames.map(({ frame, fo }) => ({
         frame,
@@ -589,7 +675,8 @@ export class LabelRow {
         lastEditedAt: strOrNull(fo['lastEditedAt']),
         lastEditedBy: strOrNull(fo['lastEditedBy']),
       })),
-      ranges: isObj(oa) && Array.isArray(oa['range']) ? normaliseRanges((oa['range'] as unknown[]).filter(Array.isArray) as number[][]) : [],
+      ranges:
+        isObj(oa) && Array.isArray(oa['range']) ? normaliseRanges((oa['range'] as unknown[]).filter(Array.isArray) as number[][]) : [],
       answers: (this.#answerList(hash, false) ?? []).map((d) => decodeAttributeDict(d, this.#ontology)),
       dynamicAnswers: actions.map((a) => ({
         ...decodeAttributeDict(a, this.#ontology),
@@ -608,7 +695,11 @@ export class LabelRow {
         // A frame classification without answers is dropped by the SDK parser (§7.2); mirror that.
         if (!(hash in this.#json.classification_answers)) continue;
         let e = byHash.get(hash);
-        if (!e) byHash.set(hash, (e = { featureHash: c['featureHash'] as string, name: typeof c['name'] === 'string' ? c['name'] : '', frames: [] }));
+        if (!e)
+          byHash.set(
+            hash,
+            (e = { featureHash: c['featureHash'] as string, name: typeof c['name'] === 'string' ? c['name'] : '', frames: [] }),
+          );
         e.frames.push({
           frame: slot.frame,
           confidence: typeof c['confidence'] === 'number' ? c['confidence'] : 1,
@@ -620,7 +711,8 @@ export class LabelRow {
     }
     // Global / non-geometric classifications live only in classification_answers.
     for (const [hash, ca] of Object.entries(this.#json.classification_answers)) {
-      if (!byHash.has(hash) && isObj(ca) && typeof ca['featureHash'] === 'string') byHash.set(hash, { featureHash: ca['featureHash'], name: '', frames: [] });
+      if (!byHash.has(hash) && isObj(ca) && typeof ca['featureHash'] === 'string')
+        byHash.set(hash, { featureHash: ca['featureHash'], name: '', frames: [] });
     }
     const out = new Map<string, ClassificationInstance>();
     for (const [hash, e] of byHash) {
@@ -700,7 +792,12 @@ export class LabelRow {
     else this.#json.object_actions[hash] = { objectHash: hash, actions };
   }
 
-  #applyAnswers(hash: string, owner: AttributeOwner, answers: ResolvedAnswer[], opts: { frames: number[]; manualAnnotation: boolean }): void {
+  #applyAnswers(
+    hash: string,
+    owner: AttributeOwner,
+    answers: ResolvedAnswer[],
+    opts: { frames: number[]; manualAnnotation: boolean },
+  ): void {
     if (answers.length === 0) return;
     const statics = answers.filter((a) => !a.location.attribute.dynamic);
     const dynamics = answers.filter((a) => a.location.attribute.dynamic);
@@ -736,7 +833,11 @@ export class LabelRow {
         if (match >= 0) actions[match] = { ...actions[match], range: unionRanges(rangeOf(actions[match]), range) };
         else {
           actions.push({
-            ...attributeDict(a, opts.manualAnnotation), dynamic: true, range, shouldPropagate: false, trackHash: newLabelHash(),
+            ...attributeDict(a, opts.manualAnnotation),
+            dynamic: true,
+            range,
+            shouldPropagate: false,
+            trackHash: newLabelHash(),
           });
         }
       }
@@ -815,7 +916,7 @@ export function checkLabelRowJson(json: unknown): asserts json is LabelRowJson {
     if (!isObj(du)) invalid(`data_units.${duHash}`, 'expected an object');
     if (du['labels'] !== undefined && !isObj(du['labels'])) invalid(`data_units.${duHash}.labels`, 'expected an object');
     if (layout === 'frames') {
-      for (const k of Object.keys((du['labels']) ?? {})) {
+      for (const k of Object.keys(du['labels'] ?? {})) {
         if (!/^\d+$/.test(k)) invalid(`data_units.${duHash}.labels.${k}`, 'frame keys must be frame numbers');
       }
     }

@@ -42,7 +42,10 @@ const KEEP = new Set(['_', ' ']);
 
 /** Python `safe_str`: keep alphanumerics, "_" and " ", trimmed. */
 export function safeStr(s: string): string {
-  return [...s].filter((c) => /[\p{L}\p{N}]/u.test(c) || KEEP.has(c)).join('').trim();
+  return [...s]
+    .filter((c) => /[\p{L}\p{N}]/u.test(c) || KEEP.has(c))
+    .join('')
+    .trim();
 }
 
 /** Python `safe_key`: safe_str with spaces → "_". */
@@ -70,7 +73,8 @@ function fieldsFor(attrs: readonly OntologyAttribute[], where: string): Shape {
   const shape: Shape = {};
   for (const attr of attrs) {
     const key = attributeFieldName(attr);
-    if (key in shape || key === 'feature_node_hash') mismatch(`Two attributes of ${where} map to the JSON field "${key}"; rename one in the ontology.`);
+    if (key in shape || key === 'feature_node_hash')
+      mismatch(`Two attributes of ${where} map to the JSON field "${key}"; rename one in the ontology.`);
     shape[key] = attributeSchema(attr);
   }
   return shape;
@@ -84,30 +88,47 @@ function unionOf(models: z.ZodObject[], discriminator: string): z.ZodType {
 function attributeSchema(attr: OntologyAttribute): z.ZodType {
   switch (attr.type) {
     case 'text':
-      return z.object({
-        feature_node_hash: hashField(attr.featureNodeHash),
-        value: z.string().min(0).max(1000).describe(`Please describe the image as accurate as possible focusing on '${attr.name}'`),
-      }).describe('A text attribute with carefully crafted text to describe the property.');
+      return z
+        .object({
+          feature_node_hash: hashField(attr.featureNodeHash),
+          value: z.string().min(0).max(1000).describe(`Please describe the image as accurate as possible focusing on '${attr.name}'`),
+        })
+        .describe('A text attribute with carefully crafted text to describe the property.');
     case 'numeric':
-      return z.object({ feature_node_hash: hashField(attr.featureNodeHash), value: z.number().describe(`The numeric value of '${attr.name}'`) })
+      return z
+        .object({ feature_node_hash: hashField(attr.featureNodeHash), value: z.number().describe(`The numeric value of '${attr.name}'`) })
         .describe('A numeric attribute.');
     case 'checklist': {
       const shape: Shape = { feature_node_hash: hashField(attr.featureNodeHash) };
       for (const o of attr.options) shape[safeKey(o.value)] = z.boolean().describe(`Is '${o.label}' applicable or not?`);
-      return z.object(shape).describe('A collection of boolean values indicating which concepts are applicable according to the image content.');
+      return z
+        .object(shape)
+        .describe('A collection of boolean values indicating which concepts are applicable according to the image content.');
     }
     case 'radio': {
       if (attr.options.length === 0) mismatch(`Radio attribute "${attr.name}" has no options.`);
       const flat = attr.options.every((o) => o.attributes.length === 0);
       const choice = flat
         ? z.enum(attr.options.map((o) => o.label) as [string, ...string[]])
-        : unionOf(attr.options.map((o) => z.object(o.attributes.length
-          ? { feature_node_hash: hashField(o.featureNodeHash), ...fieldsFor(o.attributes, `option "${o.label}"`) }
-          : { feature_node_hash: hashField(o.featureNodeHash), title: z.literal(safeStr(o.label)).optional().describe('Constant value - should be included as-is.') })), 'feature_node_hash');
-      return z.object({
-        feature_node_hash: hashField(attr.featureNodeHash),
-        choice: choice.describe('Choose exactly one answer from the given options.'),
-      }).describe('A mutually exclusive radio attribute to choose exactly one option that best matches to the give visual input.');
+        : unionOf(
+            attr.options.map((o) =>
+              z.object(
+                o.attributes.length
+                  ? { feature_node_hash: hashField(o.featureNodeHash), ...fieldsFor(o.attributes, `option "${o.label}"`) }
+                  : {
+                      feature_node_hash: hashField(o.featureNodeHash),
+                      title: z.literal(safeStr(o.label)).optional().describe('Constant value - should be included as-is.'),
+                    },
+              ),
+            ),
+            'feature_node_hash',
+          );
+      return z
+        .object({
+          feature_node_hash: hashField(attr.featureNodeHash),
+          choice: choice.describe('Choose exactly one answer from the given options.'),
+        })
+        .describe('A mutually exclusive radio attribute to choose exactly one option that best matches to the give visual input.');
     }
     default:
       return mismatch(`Attribute "${attr.name}" has unsupported type "${String(attr.type)}".`);
@@ -128,7 +149,8 @@ function collect(attr: OntologyAttribute, data: Data, out: Record<string, Answer
       const choice = data['choice'];
       let option: OntologyOption | undefined;
       if (typeof choice === 'string') option = attr.options.find((o) => o.label === choice);
-      else if (typeof choice === 'object' && choice !== null) option = attr.options.find((o) => o.featureNodeHash === (choice as Data)['feature_node_hash']);
+      else if (typeof choice === 'object' && choice !== null)
+        option = attr.options.find((o) => o.featureNodeHash === (choice as Data)['feature_node_hash']);
       if (!option) return;
       out[attr.featureNodeHash] = option.featureNodeHash;
       if (typeof choice === 'object' && choice !== null) collectAll(option.attributes, choice as Data, out);
@@ -178,11 +200,15 @@ export class OntologyDataModel<T extends OntologyClassification | OntologyObject
       const objects = items as unknown as OntologyObject[];
       const illegal = objects.filter((o) => !LEGAL_OBJECT_SHAPES.has(o.shape));
       if (illegal.length) {
-        mismatch(`Illegal shapes in provided ontology objects: ${illegal.map((o) => `${o.name} (${o.shape})`).join(', ')}; allowed: ${[...LEGAL_OBJECT_SHAPES].join(', ')}.`);
+        mismatch(
+          `Illegal shapes in provided ontology objects: ${illegal.map((o) => `${o.name} (${o.shape})`).join(', ')}; allowed: ${[...LEGAL_OBJECT_SHAPES].join(', ')}.`,
+        );
       }
       const flat = objects.filter((o) => o.attributes.length === 0);
       // Every object is selectable as {feature_node_hash, …attributes}; flat ones also by name.
-      const models = objects.map((o) => z.object({ feature_node_hash: hashField(o.featureNodeHash), ...fieldsFor(o.attributes, `object "${o.name}"`) }));
+      const models = objects.map((o) =>
+        z.object({ feature_node_hash: hashField(o.featureNodeHash), ...fieldsFor(o.attributes, `object "${o.name}"`) }),
+      );
       const byHash = unionOf(models, 'feature_node_hash');
       const byName = flat.length ? z.enum(flat.map((o) => o.name) as [string, ...string[]]) : undefined;
       const choice = byName && flat.length === objects.length ? byName : byName ? z.union([byName, byHash]) : byHash;
@@ -231,9 +257,10 @@ export class OntologyDataModel<T extends OntologyClassification | OntologyObject
     if (this.kind === 'object') {
       const objects = this.items as unknown as OntologyObject[];
       const choice = data['choice'];
-      const obj = typeof choice === 'string'
-        ? objects.find((o) => o.name === choice)
-        : objects.find((o) => o.featureNodeHash === (choice as Data)['feature_node_hash']);
+      const obj =
+        typeof choice === 'string'
+          ? objects.find((o) => o.name === choice)
+          : objects.find((o) => o.featureNodeHash === (choice as Data)['feature_node_hash']);
       if (!obj) return mismatch(`No object matches ${JSON.stringify(choice)}.`);
       const attributes: Record<string, AnswerValue> = {};
       if (typeof choice === 'object' && choice !== null) collectAll(obj.attributes, choice as Data, attributes);

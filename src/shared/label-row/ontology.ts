@@ -7,8 +7,18 @@ export type AttributeType = 'radio' | 'checklist' | 'text' | 'numeric';
 
 /** Object shapes of Encord ontologies (§4.3). */
 export type ObjectShape =
-  | 'bounding_box' | 'rotatable_bounding_box' | 'polygon' | 'polyline' | 'point' | 'bitmask' | 'skeleton'
-  | 'audio' | 'text' | 'cuboid' | 'cuboid_2d' | 'segmentation';
+  | 'bounding_box'
+  | 'rotatable_bounding_box'
+  | 'polygon'
+  | 'polyline'
+  | 'point'
+  | 'bitmask'
+  | 'skeleton'
+  | 'audio'
+  | 'text'
+  | 'cuboid'
+  | 'cuboid_2d'
+  | 'segmentation';
 
 /** An option of a radio or checklist attribute. Radio options may nest attributes. */
 export interface OntologyOption {
@@ -194,13 +204,21 @@ export class Ontology {
 
   /** The object named `ref` (or with feature hash `ref`), or undefined. */
   findObject(ref: string): OntologyObject | undefined {
-    const r = matchByNameOrHash(this.objects.map((o) => ({ item: o, hash: o.featureNodeHash, names: [o.name] })), ref);
+    const r = matchByNameOrHash(
+      this.objects.map((o) => ({ item: o, hash: o.featureNodeHash, names: [o.name] })),
+      ref,
+    );
     return r.kind === 'one' ? r.item : undefined;
   }
 
   /** The object named `ref` (or with feature hash `ref`); throws TA_ONTOLOGY_MISMATCH otherwise. */
   object(ref: string): OntologyObject {
-    return pick(this.objects.map((o) => ({ item: o, hash: o.featureNodeHash, names: [o.name] })), ref, 'object', (o) => `${o.name} (${o.shape}, ${o.featureNodeHash})`);
+    return pick(
+      this.objects.map((o) => ({ item: o, hash: o.featureNodeHash, names: [o.name] })),
+      ref,
+      'object',
+      (o) => `${o.name} (${o.shape}, ${o.featureNodeHash})`,
+    );
   }
 
   /** The classification whose top-level attribute is named `ref` (or with feature hash `ref`), or undefined. */
@@ -235,22 +253,39 @@ export class Ontology {
   /** All attributes of `owner` (nested included) matching `ref` by hash or name. */
   matchAttributes(owner: AttributeOwner, ref: string): AttributeLocation[] {
     const locs = this.attributeLocations(owner);
-    const r = matchByNameOrHash(locs.map((l) => ({ item: l, hash: l.attribute.featureNodeHash, names: [l.attribute.name] })), ref);
+    const r = matchByNameOrHash(
+      locs.map((l) => ({ item: l, hash: l.attribute.featureNodeHash, names: [l.attribute.name] })),
+      ref,
+    );
     return r.kind === 'one' ? [r.item] : r.kind === 'ambiguous' ? r.items : [];
   }
 
   /** The attribute `ref` of `owner` (nested attributes included); throws TA_ONTOLOGY_MISMATCH when unknown or ambiguous. */
   attribute(owner: AttributeOwner, ref: string): OntologyAttribute {
     const locs = this.attributeLocations(owner);
-    return pick(locs.map((l) => ({ item: l.attribute, hash: l.attribute.featureNodeHash, names: [l.attribute.name] })), ref, `attribute of "${owner.name}"`, (a) => `${a.name} (${a.type}, ${a.featureNodeHash})`);
+    return pick(
+      locs.map((l) => ({ item: l.attribute, hash: l.attribute.featureNodeHash, names: [l.attribute.name] })),
+      ref,
+      `attribute of "${owner.name}"`,
+      (a) => `${a.name} (${a.type}, ${a.featureNodeHash})`,
+    );
   }
 
   /** The option `ref` (label, value or feature hash) of a radio/checklist attribute; throws TA_ONTOLOGY_MISMATCH otherwise. */
   option(attribute: OntologyAttribute, ref: string): OntologyOption {
     if (attribute.type !== 'radio' && attribute.type !== 'checklist') {
-      throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `Attribute "${attribute.name}" is a ${attribute.type} attribute and has no options.`, { details: { attribute: attribute.featureNodeHash } });
+      throw new TaskAgentError(
+        'TA_ONTOLOGY_MISMATCH',
+        `Attribute "${attribute.name}" is a ${attribute.type} attribute and has no options.`,
+        { details: { attribute: attribute.featureNodeHash } },
+      );
     }
-    return pick(attribute.options.map((o) => ({ item: o, hash: o.featureNodeHash, names: [o.label, o.value] })), ref, `option of "${attribute.name}"`, (o) => o.label);
+    return pick(
+      attribute.options.map((o) => ({ item: o, hash: o.featureNodeHash, names: [o.label, o.value] })),
+      ref,
+      `option of "${attribute.name}"`,
+      (o) => o.label,
+    );
   }
 
   /** The skeleton template used by a skeleton object (matched by name), if any. */
@@ -259,16 +294,25 @@ export class Ontology {
       const t = (entry as Json)?.['template'] as Json | undefined;
       if (!t || typeof t !== 'object' || str(t['name']).toLowerCase() !== objectName.toLowerCase()) continue;
       const pts = (t['skeleton'] ?? {}) as Record<string, Json>;
-      const points = Object.keys(pts).sort((a, b) => Number(a) - Number(b)).map((k) => {
-        const p = pts[k];
-        return {
-          x: Number(p['x'] ?? 0), y: Number(p['y'] ?? 0), name: str(p['name']),
-          ...(typeof p['color'] === 'string' && { color: p['color'] }),
-          ...(typeof p['value'] === 'string' && { value: p['value'] }),
-          ...(typeof p['featureHash'] === 'string' && { featureHash: p['featureHash'] }),
-        };
-      });
-      return { name: str(t['name']), featureNodeHash: typeof t['feature_node_hash'] === 'string' ? t['feature_node_hash'] : undefined, points, edges: t['skeletonEdges'] };
+      const points = Object.keys(pts)
+        .sort((a, b) => Number(a) - Number(b))
+        .map((k) => {
+          const p = pts[k];
+          return {
+            x: Number(p['x'] ?? 0),
+            y: Number(p['y'] ?? 0),
+            name: str(p['name']),
+            ...(typeof p['color'] === 'string' && { color: p['color'] }),
+            ...(typeof p['value'] === 'string' && { value: p['value'] }),
+            ...(typeof p['featureHash'] === 'string' && { featureHash: p['featureHash'] }),
+          };
+        });
+      return {
+        name: str(t['name']),
+        featureNodeHash: typeof t['feature_node_hash'] === 'string' ? t['feature_node_hash'] : undefined,
+        points,
+        edges: t['skeletonEdges'],
+      };
     }
     return undefined;
   }
@@ -279,7 +323,13 @@ function pick<T>(cands: MatchCandidate<T>[], ref: string, what: string, describe
   if (r.kind === 'one') return r.item;
   const valid = [...new Set(cands.map((c) => c.item))].map(describe);
   if (r.kind === 'ambiguous') {
-    throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `"${ref}" matches several ${what}s: ${r.items.map(describe).join(', ')}. Use the feature hash.`, { details: { ref, matches: r.items.map(describe) } });
+    throw new TaskAgentError(
+      'TA_ONTOLOGY_MISMATCH',
+      `"${ref}" matches several ${what}s: ${r.items.map(describe).join(', ')}. Use the feature hash.`,
+      { details: { ref, matches: r.items.map(describe) } },
+    );
   }
-  throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `Unknown ${what} "${ref}". Valid: ${valid.length ? valid.join(', ') : '(none)'}.`, { details: { ref, valid } });
+  throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `Unknown ${what} "${ref}". Valid: ${valid.length ? valid.join(', ') : '(none)'}.`, {
+    details: { ref, valid },
+  });
 }

@@ -80,7 +80,10 @@ export function stringToRuns(s: string): number[] {
 export function encodeRle(mask: Uint8Array, width: number, height: number): string {
   checkSize(width, height);
   if (mask.length !== width * height) {
-    throw new TaskAgentError('TA_LABEL_ROW_INVALID', `Bitmask has ${mask.length} pixels but ${width}×${height} = ${width * height} were expected.`);
+    throw new TaskAgentError(
+      'TA_LABEL_ROW_INVALID',
+      `Bitmask has ${mask.length} pixels but ${width}×${height} = ${width * height} were expected.`,
+    );
   }
   return runsToString(maskToRuns(mask));
 }

@@ -31,7 +31,8 @@ function checkJsonValue(v: unknown, path: string, ancestors: Set<object>): void 
       if (v === null) return;
       if (ancestors.has(v)) invalid(path, 'refers back to itself (a cycle)');
       const proto = Object.getPrototypeOf(v) as unknown;
-      if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) invalid(path, `expected plain JSON data, got a ${(v).constructor?.name ?? 'class instance'}`);
+      if (!Array.isArray(v) && proto !== Object.prototype && proto !== null)
+        invalid(path, `expected plain JSON data, got a ${v.constructor?.name ?? 'class instance'}`);
       ancestors.add(v);
       if (Array.isArray(v)) v.forEach((x, i) => checkJsonValue(x, `${path}[${i}]`, ancestors));
       // undefined properties are dropped by JSON, as they would be on the wire.
@@ -44,15 +45,30 @@ function checkJsonValue(v: unknown, path: string, ancestors: Set<object>): void 
   }
 }
 
-const TOP_LEVEL = ['label_hash', 'branch_name', 'created_at', 'last_edited_at', 'dataset_hash', 'dataset_title', 'data_title', 'data_hash', 'data_type', 'label_status'];
+const TOP_LEVEL = [
+  'label_hash',
+  'branch_name',
+  'created_at',
+  'last_edited_at',
+  'dataset_hash',
+  'dataset_title',
+  'data_title',
+  'data_hash',
+  'data_type',
+  'label_status',
+];
 const DATA_UNIT = ['data_hash', 'data_title', 'data_type', 'data_sequence'];
 
 /** The keys the SDK's parser reads without a default (a row without them cannot be loaded back). */
 function checkSdkKeys(row: LabelRowJson): void {
   for (const k of TOP_LEVEL) if (!(k in row)) invalid(k, 'missing');
-  for (const [h, du] of Object.entries(row.data_units)) for (const k of DATA_UNIT) if (!(k in du)) invalid(`data_units.${h}.${k}`, 'missing');
+  for (const [h, du] of Object.entries(row.data_units))
+    for (const k of DATA_UNIT) if (!(k in du)) invalid(`data_units.${h}.${k}`, 'missing');
   for (const [at, holder] of labelHolders(row)) {
-    for (const [list, required] of [['objects', ['objectHash', 'featureHash', 'shape', 'createdAt']], ['classifications', ['classificationHash', 'featureHash', 'createdAt']]] as const) {
+    for (const [list, required] of [
+      ['objects', ['objectHash', 'featureHash', 'shape', 'createdAt']],
+      ['classifications', ['classificationHash', 'featureHash', 'createdAt']],
+    ] as const) {
       const items = holder[list];
       if (!Array.isArray(items)) continue;
       items.forEach((it, i) => {
@@ -64,8 +80,10 @@ function checkSdkKeys(row: LabelRowJson): void {
   for (const [h, a] of Object.entries(row.classification_answers as Record<string, Json>)) {
     for (const k of ['classificationHash', 'featureHash', 'spaces']) if (!(k in a)) invalid(`classification_answers.${h}.${k}`, 'missing');
   }
-  for (const [h, a] of Object.entries(row.object_answers as Record<string, Json>)) if (!('objectHash' in a)) invalid(`object_answers.${h}.objectHash`, 'missing');
-  for (const [h, a] of Object.entries(row.object_actions as Record<string, Json>)) if (!('objectHash' in a)) invalid(`object_actions.${h}.objectHash`, 'missing');
+  for (const [h, a] of Object.entries(row.object_answers as Record<string, Json>))
+    if (!('objectHash' in a)) invalid(`object_answers.${h}.objectHash`, 'missing');
+  for (const [h, a] of Object.entries(row.object_actions as Record<string, Json>))
+    if (!('objectHash' in a)) invalid(`object_actions.${h}.objectHash`, 'missing');
 }
 
 /**

@@ -25,10 +25,15 @@ export interface RgbFrame {
  */
 export function polygonToBoundingBox(points: readonly Point2D[]): BoundingBox {
   if (points.length === 0) throw new TaskAgentError('TA_LABEL_ROW_INVALID', 'Cannot compute a bounding box from no points.');
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (const p of points) {
-    x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y);
-    x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y);
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x);
+    y1 = Math.max(y1, p.y);
   }
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }
@@ -79,8 +84,12 @@ export function rotatableBoxToBoundingBox(rbb: RotatableBoundingBox, width: numb
 export function maskToBoundingBox(bitmask: BitmaskCoordinates | BitmaskInput): BoundingBox {
   const { width, height } = bitmask;
   const mask = 'mask' in bitmask ? bitmask.mask : decodeRle(bitmask.rleString, width, height);
-  if (mask.length !== width * height) throw new TaskAgentError('TA_LABEL_ROW_INVALID', `Bitmask has ${mask.length} pixels, expected ${width}×${height}.`);
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  if (mask.length !== width * height)
+    throw new TaskAgentError('TA_LABEL_ROW_INVALID', `Bitmask has ${mask.length} pixels, expected ${width}×${height}.`);
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
@@ -101,8 +110,10 @@ export function maskToBoundingBox(bitmask: BitmaskCoordinates | BitmaskInput): B
  */
 export function coordinatesToBoundingBox(coords: ObjectCoordinates, width: number, height: number): BoundingBox {
   switch (coords.shape) {
-    case 'bounding_box': return { ...coords.boundingBox };
-    case 'rotatable_bounding_box': return rotatableBoxToBoundingBox(coords.rotatableBoundingBox, width, height);
+    case 'bounding_box':
+      return { ...coords.boundingBox };
+    case 'rotatable_bounding_box':
+      return rotatableBoxToBoundingBox(coords.rotatableBoundingBox, width, height);
     case 'polygon': {
       // Outer rings of every polygon; holes cannot extend the box.
       const outer = coords.polygons.flatMap((poly) => poly[0] ?? []);
@@ -110,17 +121,26 @@ export function coordinatesToBoundingBox(coords: ObjectCoordinates, width: numbe
       for (let i = 0; i + 1 < outer.length; i += 2) pts.push({ x: outer[i], y: outer[i + 1] });
       return polygonToBoundingBox(pts.length ? pts : coords.polygon);
     }
-    case 'polyline': return polygonToBoundingBox(coords.polyline);
-    case 'skeleton': return polygonToBoundingBox(coords.skeleton);
-    case 'bitmask': return maskToBoundingBox(coords.bitmask);
+    case 'polyline':
+      return polygonToBoundingBox(coords.polyline);
+    case 'skeleton':
+      return polygonToBoundingBox(coords.skeleton);
+    case 'bitmask':
+      return maskToBoundingBox(coords.bitmask);
     default:
-      throw new TaskAgentError('TA_ONTOLOGY_MISMATCH', `Cannot compute a bounding box for a ${coords.shape === 'other' ? coords.originalShape : coords.shape}.`);
+      throw new TaskAgentError(
+        'TA_ONTOLOGY_MISMATCH',
+        `Cannot compute a bounding box for a ${coords.shape === 'other' ? coords.originalShape : coords.shape}.`,
+      );
   }
 }
 
 function checkFrame(frame: RgbFrame): void {
   if (frame.content.length !== frame.width * frame.height * 3) {
-    throw new TaskAgentError('TA_MEDIA_DECODE_FAILED', `Frame buffer has ${frame.content.length} bytes; an RGB24 ${frame.width}×${frame.height} frame has ${frame.width * frame.height * 3}.`);
+    throw new TaskAgentError(
+      'TA_MEDIA_DECODE_FAILED',
+      `Frame buffer has ${frame.content.length} bytes; an RGB24 ${frame.width}×${frame.height} frame has ${frame.width * frame.height * 3}.`,
+    );
   }
 }
 
@@ -135,8 +155,10 @@ export function cropToBoundingBox(frame: RgbFrame, bbox: BoundingBox): RgbFrame 
   const fy = Math.floor(frame.height * bbox.y + 0.5);
   const tx = fx + Math.floor(frame.width * bbox.w + 0.5);
   const ty = fy + Math.floor(frame.height * bbox.h + 0.5);
-  const x0 = clamp(fx, frame.width), x1 = clamp(tx, frame.width);
-  const y0 = clamp(fy, frame.height), y1 = clamp(ty, frame.height);
+  const x0 = clamp(fx, frame.width),
+    x1 = clamp(tx, frame.width);
+  const y0 = clamp(fy, frame.height),
+    y1 = clamp(ty, frame.height);
   const w = Math.max(0, x1 - x0);
   const h = Math.max(0, y1 - y0);
   const out = new Uint8Array(w * h * 3);
@@ -165,7 +187,10 @@ export function cropToObject(frame: RgbFrame, target: ObjectInstance | ObjectCoo
   if ('objectHash' in target) {
     const f = opts.frame === undefined ? target.frames[0] : target.frames.find((x) => x.frame === opts.frame);
     if (!f) {
-      throw new TaskAgentError('TA_LABEL_ROW_INVALID', `Object ${target.objectHash} has no coordinates on frame ${opts.frame ?? '(any)'}; its frames: ${target.frames.map((x) => x.frame).join(', ') || '(none)'}.`);
+      throw new TaskAgentError(
+        'TA_LABEL_ROW_INVALID',
+        `Object ${target.objectHash} has no coordinates on frame ${opts.frame ?? '(any)'}; its frames: ${target.frames.map((x) => x.frame).join(', ') || '(none)'}.`,
+      );
     }
     coords = f.coordinates;
   } else coords = target;

@@ -11,7 +11,8 @@ export const assetProvider: Provider = {
     const item = needItem(r);
     // A sequence's file is its encoded video (when it has one), as on Encord.
     const isSequence = item.itemType === 'imageSequence';
-    if (item.itemType === 'imageGroup' || item.itemType === 'group' || (isSequence && !item.url && !item.signedUrl)) throw unsupported('deps.asset()', item, title, 'single-file');
+    if (item.itemType === 'imageGroup' || item.itemType === 'group' || (isSequence && !item.url && !item.signedUrl))
+      throw unsupported('deps.asset()', item, title, 'single-file');
     return r.runtime.media.assetCopy(r.init.platform, item, title, r.scope);
   },
 };

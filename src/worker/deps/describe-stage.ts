@@ -24,7 +24,9 @@ export function describeStage(reg: Pick<StageRegistration, 'stage' | 'options'>)
     labelRowInit: options.labelRowInit ?? {},
     twins: [],
     deprecatedDeps: [],
-    ...(options.onFailure !== undefined && { onFailure: typeof options.onFailure === 'string' ? { pathway: options.onFailure } : options.onFailure }),
+    ...(options.onFailure !== undefined && {
+      onFailure: typeof options.onFailure === 'string' ? { pathway: options.onFailure } : options.onFailure,
+    }),
   };
   const prefetch = new Set<Prefetch>();
   for (const dep of builtins) {
@@ -39,4 +41,3 @@ export function describeStage(reg: Pick<StageRegistration, 'stage' | 'options'>)
   manifest.needsChildren = prefetch.has('children');
   return manifest;
 }
-

@@ -7,7 +7,11 @@ export const labelRowMetadataProvider: Provider = {
   declaration: labelRowMetadata,
   prefetch: ['labelRowMetadata'],
   resolve({ ctx, payload }) {
-    if (!payload.metadata) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `no label-row metadata was returned for "${ctx.task.dataTitle}" (data ${ctx.task.dataHash})`);
+    if (!payload.metadata)
+      throw new TaskAgentError(
+        'TA_LABEL_ROW_MISSING',
+        `no label-row metadata was returned for "${ctx.task.dataTitle}" (data ${ctx.task.dataHash})`,
+      );
     return payload.metadata;
   },
 };

@@ -8,7 +8,8 @@ export const labelRowProvider: Provider = {
   declaration: labelRow,
   prefetch: ['labelRowMetadata', 'labelRow'],
   resolve({ ctx, payload }) {
-    if (!payload.labelRow) throw new TaskAgentError('TA_LABEL_ROW_MISSING', `no label row was returned for "${ctx.task.dataTitle}" (data ${ctx.task.dataHash})`);
+    if (!payload.labelRow)
+      throw new TaskAgentError('TA_LABEL_ROW_MISSING', `no label row was returned for "${ctx.task.dataTitle}" (data ${ctx.task.dataHash})`);
     // A fresh object per attempt: a failed attempt's edits never leak into the retry.
     return new LabelRow(payload.labelRow, ctx.project.ontology);
   },

@@ -24,14 +24,19 @@ function warnOnce(scope: TaskScope, w: unknown): void {
 }
 
 export function unsupported(what: string, item: StorageItem, title: string, supported: string): TaskAgentError {
-  return new TaskAgentError('TA_MEDIA_UNSUPPORTED', `${what} is only supported for ${supported} label rows; "${title}" is ${item.itemType}`, {
-    hint: `use ${what} only in stages whose data is ${supported}`,
-  });
+  return new TaskAgentError(
+    'TA_MEDIA_UNSUPPORTED',
+    `${what} is only supported for ${supported} label rows; "${title}" is ${item.itemType}`,
+    {
+      hint: `use ${what} only in stages whose data is ${supported}`,
+    },
+  );
 }
 
 /** The task's storage item (prefetched by the main thread). */
 export function needItem(r: Resolution): StorageItem {
-  if (!r.payload.storageItem) throw new TaskAgentError('TA_STORAGE_ITEM_MISSING', `no storage item was returned for "${r.ctx.task.dataTitle}"`);
+  if (!r.payload.storageItem)
+    throw new TaskAgentError('TA_STORAGE_ITEM_MISSING', `no storage item was returned for "${r.ctx.task.dataTitle}"`);
   return r.payload.storageItem;
 }
 

@@ -15,7 +15,8 @@ export const singleFrameProvider: Provider = {
     const dec = await r.runtime.decoder();
     const source = item.itemType === 'imageGroup' || item.itemType === 'imageSequence' ? r.payload.children?.[0] : item;
     if (!source) throw new TaskAgentError('TA_MEDIA_MISSING', `"${title}" has no images`);
-    if (!['image', 'video', 'imageGroup', 'imageSequence'].includes(item.itemType)) throw unsupported('deps.singleFrame()', item, title, 'image, video, image group or image sequence');
+    if (!['image', 'video', 'imageGroup', 'imageSequence'].includes(item.itemType))
+      throw unsupported('deps.singleFrame()', item, title, 'image, video, image group or image sequence');
     const path = await mediaFileOf(r, source);
     try {
       return toFrame(await dec.firstFrame(path, decodeOptions(r)), 0);

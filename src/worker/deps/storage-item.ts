@@ -7,7 +7,11 @@ export const storageItemProvider: Provider = {
   declaration: storageItem,
   prefetch: ['labelRowMetadata', 'storageItem'],
   resolve({ ctx, payload }) {
-    if (!payload.storageItem) throw new TaskAgentError('TA_STORAGE_ITEM_MISSING', `no storage item was returned for "${ctx.task.dataTitle}" (data ${ctx.task.dataHash})`);
+    if (!payload.storageItem)
+      throw new TaskAgentError(
+        'TA_STORAGE_ITEM_MISSING',
+        `no storage item was returned for "${ctx.task.dataTitle}" (data ${ctx.task.dataHash})`,
+      );
     return payload.storageItem;
   },
 };

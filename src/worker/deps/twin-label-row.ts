@@ -11,7 +11,16 @@ export const twinLabelRowProvider: Provider = {
     stage.twins.push(dep.options as TwinSpec);
   },
   async resolve({ dep, ctx, init, chunk, runtime, scope }) {
-    const twins = chunk.once('twins', () => import('../twin-deps.js').then((m) => new m.ChunkTwins(runtime, init, chunk.tasks.map((p) => p.task.dataHash))));
+    const twins = chunk.once('twins', () =>
+      import('../twin-deps.js').then(
+        (m) =>
+          new m.ChunkTwins(
+            runtime,
+            init,
+            chunk.tasks.map((p) => p.task.dataHash),
+          ),
+      ),
+    );
     return (await twins).twin(dep.options as TwinSpec, ctx.task.dataHash, scope.twinWrites);
   },
 };

@@ -22,7 +22,11 @@ export const videoFramesProvider: Provider = {
     }
     const path = await mediaFileOf(r, item);
     const dec = await r.runtime.decoder();
-    const window = { ...(o.start !== undefined && { start: o.start }), ...(o.end !== undefined && { end: o.end }), ...(o.step !== undefined && { step: o.step }) };
+    const window = {
+      ...(o.start !== undefined && { start: o.start }),
+      ...(o.end !== undefined && { end: o.end }),
+      ...(o.step !== undefined && { step: o.step }),
+    };
     return framesOf(dec.frames(path, window, decodeOptions(r)), title);
   },
 };

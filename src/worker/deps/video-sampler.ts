@@ -31,7 +31,8 @@ export const videoSamplerProvider: Provider = {
         })();
       }
       const indices = [...new Set(rateOrIndices)].sort((a, b) => a - b);
-      if (indices.some((i) => !Number.isInteger(i) || i < 0)) throw new TaskAgentError('TA_MEDIA_SAMPLE_RATE', 'frame indices must be non-negative integers');
+      if (indices.some((i) => !Number.isInteger(i) || i < 0))
+        throw new TaskAgentError('TA_MEDIA_SAMPLE_RATE', 'frame indices must be non-negative integers');
       if (isSequence) return childFrames(r, indices);
       return (async function* () {
         const dec = await r.runtime.decoder();
