@@ -113,9 +113,12 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
       await reportError(e, json);
     }
     releaseSignals();
-    // BullMQ's event reader sleeps 5 s between attempts on a Redis that is gone, keeping the
-    // process alive after the run has ended: a queue-mode run exits once its output is out.
-    if (opts.queue !== undefined) await exitWhenWritten();
+    // `task-agents run` exits once its output is out. A natural exit first tears the environment
+    // down, which puts Node's default signal action back for a few ms: a second Ctrl-C landing
+    // there killed the process (no exit code; holdSignalsUntilExit cannot hold it). And in queue
+    // mode BullMQ's event reader sleeps 5 s between attempts on a Redis that is gone, keeping the
+    // process alive. (A module run by runIfMain is the user's process: it ends as they let it.)
+    if (opts.queue !== undefined || !fixedModule) await exitWhenWritten();
   });
 
   registerInitCommand(program);
