@@ -22,7 +22,12 @@ async function collect(it) {
 
 const buf = (u8) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 
-for (const backend of ['node-av', 'beamcoder']) {
+// One backend per test process (decode-beamcoder.test.mjs runs this file for beamcoder): node-av
+// and beamcoder bring two FFmpeg builds (8.1 and 5.1), and with both loaded the process crashed
+// once with SIGSEGV after every test had passed (a fresh-clone CI run, in probeMedia's test).
+const backends = [process.env.TA_DECODE_BACKEND ?? 'node-av'];
+
+for (const backend of backends) {
   describe(`${backend} decoder`, { skip }, () => {
     let dec;
     before(async () => {
@@ -175,7 +180,8 @@ for (const backend of ['node-av', 'beamcoder']) {
   });
 }
 
-describe('probeMedia', { skip }, () => {
+// probeMedia is node-av's.
+describe('probeMedia', { skip: skip || (backends[0] !== 'node-av' && 'runs with the node-av backend') }, () => {
   test('video, webm without nb_frames, images, junk', async () => {
     const v = await probeMedia(fx.p('h264.mp4'));
     assert.deepEqual(
