@@ -1,49 +1,55 @@
 /**
  * SIGINT / SIGTERM outside the run's own handling (RunSignals, main thread), where Node's default
- * would kill the process with no exit code, no summary, and maybe a cut `--json` document:
- * - while `task-agents run` is still starting, before the run machinery is loaded and RunSignals
- *   installed (a SIGTERM up to ~0.5 s after spawn did, on a loaded machine): the run command holds
- *   them from its first moment; RunSignals.install() takes them over, so they stop the run before
- *   its first task, with a summary and 130 / 143, as later ones do;
- * - after the run ended, while its summary is written and the process winds down (a second Ctrl-C
- *   a moment late did): see holdSignalsUntilExit.
+ * would kill the process with no exit code, no summary, and maybe a cut `--json` document. One
+ * listener, from the run command's first moment until its output is out, in three phases:
+ * - holding: `task-agents run` is still starting, before the run machinery is loaded and RunSignals
+ *   installed (a SIGTERM up to ~0.5 s after spawn killed it, on a loaded machine). The signals are
+ *   kept; RunSignals.install() takes them over, so they stop the run before its first task, with a
+ *   summary and 130 / 143, as later ones do;
+ * - run: RunSignals handles them (and removes its own listeners when the run ends);
+ * - ended: the summary is being written and the process winds down (a second Ctrl-C a moment late
+ *   killed it). The first signal is let go (the exit code already says how the run ended); another
+ *   exits at once.
  */
 import type { StopSignal } from './run-signals.js';
 
+let phase: 'holding' | 'run' | 'ended' | undefined;
 const held: StopSignal[] = [];
-const hold = (signal: StopSignal): void => void held.push(signal);
-let holding = false;
+let late = 0;
+
+const onSignal = (signal: StopSignal): void => {
+  if (phase === 'holding') held.push(signal);
+  else if (phase === 'ended') {
+    if (++late === 1) process.stderr.write(`\n${signal}: the run has ended; writing its summary (again to exit at once)\n`);
+    else process.exit(typeof process.exitCode === 'number' ? process.exitCode : signal === 'SIGTERM' ? 143 : 130);
+  }
+};
 
 export function holdSignals(): void {
-  if (holding) return;
-  holding = true;
-  process.on('SIGINT', hold);
-  process.on('SIGTERM', hold);
+  if (phase !== undefined) return;
+  phase = 'holding';
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
-/** Stops holding; the signals held so far, in order (none when nothing held them). */
+/** RunSignals takes over: the signals held so far, in order (none when nothing held them). */
 export function releaseSignals(): StopSignal[] {
-  if (!holding) return [];
-  holding = false;
-  process.off('SIGINT', hold);
-  process.off('SIGTERM', hold);
+  if (phase !== 'holding') return [];
+  phase = 'run';
   return held.splice(0);
 }
 
-/**
- * From the run's start to the process's exit: during the run this listener leaves signals to
- * RunSignals (which removes its own when the run ends); after it, the first signal is let go (the
- * exit code already says how the run ended) and another exits at once.
- */
-export function holdSignalsUntilExit(): { runEnded: () => void } {
-  let ended = false;
-  let late = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!ended) return;
-    if (++late === 1) process.stderr.write(`\n${signal}: the run has ended; writing its summary (again to exit at once)\n`);
-    else process.exit(typeof process.exitCode === 'number' ? process.exitCode : signal === 'SIGTERM' ? 143 : 130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return { runEnded: () => void (ended = true) };
+/** The run is over (or never started): what comes now is a late signal. */
+export function runEnded(): void {
+  if (phase !== undefined) phase = 'ended';
+}
+
+/** Back to Node's own handling (a module run by runIfMain is the user's process). */
+export function unholdSignals(): void {
+  if (phase === undefined) return;
+  phase = undefined;
+  late = 0;
+  held.length = 0;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
 }

@@ -21,7 +21,7 @@ import { exitCodeForSummary, reportError } from './report-error.js';
 import { collect, integerArg as int, numberArg as num } from './arg-parsers.js';
 import { addCredentialFlags, foldCredentialFlags } from './credential-flags.js';
 import { exitCodeForSignal } from '../run-signals.js';
-import { holdSignals, releaseSignals, holdSignalsUntilExit } from '../held-signals.js';
+import { holdSignals, runEnded, unholdSignals } from '../held-signals.js';
 import { addAgentRunFlags } from './run-flags.js';
 import { packageVersion } from './package-version.js';
 
@@ -76,7 +76,8 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
     const agentModule = fixedModule ?? (args[0] as string | undefined);
     const { projectHash, verbose, ...opts } = args[fixedModule ? 0 : 1] as Record<string, unknown>;
     const json = opts.json === true;
-    // Until the run installs its own handlers (the run machinery takes a moment to load).
+    // Until the run installs its own handlers (the run machinery takes a moment to load), and
+    // after it, until the output is out (held-signals.ts).
     holdSignals();
     try {
       const projects = opts.project as string[] | undefined;
@@ -98,27 +99,28 @@ export function buildProgram({ agentModule: fixedModule }: { agentModule?: strin
       }
       // The run machinery (pool, platforms, natives) loads when a run starts, not for --help.
       const [{ executeRun }, { formatSummary }] = await Promise.all([import('../execute.js'), import('../run-report.js')]);
-      const signals = holdSignalsUntilExit();
       const summary = await executeRun({
         ...foldCredentialFlags(opts),
         agentModule: module,
         ...(project !== undefined && { project }),
         json,
         quiet: opts.quiet === true,
-      }).finally(signals.runEnded);
+      }).finally(runEnded);
       if (json) await writeJson(summary);
       else if (opts.quiet !== true) process.stdout.write(`${formatSummary(summary, { verbose: verbose === true })}\n`);
       process.exitCode = summary.signal ? exitCodeForSignal(summary.signal) : exitCodeForSummary(summary);
     } catch (e) {
       await reportError(e, json);
     }
-    releaseSignals();
+    runEnded();
     // `task-agents run` exits once its output is out. A natural exit first tears the environment
     // down, which puts Node's default signal action back for a few ms: a second Ctrl-C landing
-    // there killed the process (no exit code; holdSignalsUntilExit cannot hold it). And in queue
-    // mode BullMQ's event reader sleeps 5 s between attempts on a Redis that is gone, keeping the
-    // process alive. (A module run by runIfMain is the user's process: it ends as they let it.)
+    // there killed the process (no exit code; no listener can hold it). And in queue mode
+    // BullMQ's event reader sleeps 5 s between attempts on a Redis that is gone, keeping the
+    // process alive. A module run by runIfMain is the user's process: it ends as they let it, and
+    // its signals are theirs again.
     if (opts.queue !== undefined || !fixedModule) await exitWhenWritten();
+    unholdSignals();
   });
 
   registerInitCommand(program);
